@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# run.sh: the benchmarks. Runs every bench/*.sh in turn (make bench).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+for b in "$here"/wiki.sh; do
+    "$b"
+done

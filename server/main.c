@@ -1,0 +1,307 @@
+/* main.c: the fa-learn command: subcommands, flags and their FA_LEARN_* environment mirrors,
+ * and the serve loop (signals: SIGINT/SIGTERM stop, SIGHUP reloads the content). */
+#include "common/fa_err.h"
+#include "common/fa_log.h"
+#include "server/srv_limits.h"
+#include "server/srv_listen.h"
+#include "server/srv_mhd.h"
+#include "server/srv_routes.h"
+#include "server/srv_site.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct serve_options {
+    const char *host;
+    long port;
+    const char *data_dir;
+    const char *content_dir;
+    const char *static_dir;
+    const char *vendor_dir;
+    long threads;
+    bool quiet; /* no access log */
+};
+
+static const char usage_main[] =
+    "Usage: fa-learn COMMAND [OPTIONS]\n"
+    "\n"
+    "A self-hosted course on Python audit hooks, FastAudit and sandboxing.\n"
+    "\n"
+    "Commands:\n"
+    "  serve     run the course site (wiki, quiz, sandbox) over HTTP\n"
+    "  help      show help for a command: fa-learn help serve\n"
+    "\n"
+    "Options:\n"
+    "  --help     show this help\n"
+    "  --version  show the version\n";
+
+static const char usage_serve[] =
+    "Usage: fa-learn serve [OPTIONS]\n"
+    "\n"
+    "Serves the course on HTTP until SIGINT or SIGTERM; SIGHUP reloads the content.\n"
+    "Each option can also be set by the environment variable in brackets; a flag wins.\n"
+    "\n"
+    "  --host ADDR     address to listen on [FA_LEARN_HOST] (default 127.0.0.1)\n"
+    "  --port N        port, 0 for any free port [FA_LEARN_PORT] (default 8080)\n"
+    "  --data DIR      data folder, created if missing [FA_LEARN_DATA] (default ./fa-learn-data)\n"
+    "  --content DIR   content folder with home.md and pages/ [FA_LEARN_CONTENT]\n"
+    "  --static DIR    folder served under /static/ [FA_LEARN_STATIC]\n"
+    "  --vendor DIR    CodeMirror 5 folder, served under /vendor/codemirror/ [FA_LEARN_VENDOR]\n"
+    "  --threads N     HTTP worker threads, 1-64 [FA_LEARN_THREADS] (default: the CPU count)\n"
+    "  --quiet         no access log [FA_LEARN_QUIET=1]\n"
+    "\n"
+    "It prints the URL it listens on as its first line of output.\n";
+
+/* Parses a whole decimal number in [min, max]; false on anything else. */
+static bool parse_long(const char *text, long min, long max, long *out)
+{
+    char *end;
+    long value;
+
+    if (!text || !*text)
+        return false;
+    errno = 0;
+    value = strtol(text, &end, 10);
+    if (errno || *end || value < min || value > max)
+        return false;
+    *out = value;
+    return true;
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *value = getenv(name);
+
+    return value && *value ? value : fallback;
+}
+
+/* Fills opts from the environment, then from argv; prints one line and returns false on bad
+ * input. */
+static bool parse_serve(int argc, char **argv, struct serve_options *opts)
+{
+    const char *port_text = env_or("FA_LEARN_PORT", "8080");
+    const char *threads_text = getenv("FA_LEARN_THREADS");
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+    opts->host = env_or("FA_LEARN_HOST", "127.0.0.1");
+    opts->data_dir = env_or("FA_LEARN_DATA", "./fa-learn-data");
+    opts->content_dir = env_or("FA_LEARN_CONTENT", FA_SOURCE_DIR "/content");
+    opts->static_dir = env_or("FA_LEARN_STATIC", FA_SOURCE_DIR "/static");
+    opts->vendor_dir = env_or("FA_LEARN_VENDOR", FA_CODEMIRROR_DIR);
+    opts->quiet = strcmp(env_or("FA_LEARN_QUIET", "0"), "1") == 0;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i], *value = NULL, *eq = strchr(arg, '=');
+        size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+        static const char *const with_value[] = {"--host",   "--port",   "--data",   "--content",
+                                                 "--static", "--vendor", "--threads"};
+        bool takes_value = false;
+
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(usage_serve, stdout);
+            exit(0);
+        }
+        if (strcmp(arg, "--quiet") == 0) {
+            opts->quiet = true;
+            continue;
+        }
+        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+            if (strlen(with_value[k]) == name_len && strncmp(arg, with_value[k], name_len) == 0)
+                takes_value = true;
+        if (!takes_value) {
+            fprintf(stderr, "fa-learn serve: unknown option '%s' (see fa-learn help serve)\n",
+                    arg);
+            return false;
+        }
+        if (eq)
+            value = eq + 1;
+        else if (i + 1 < argc)
+            value = argv[++i];
+        else {
+            fprintf(stderr, "fa-learn serve: option '%s' needs a value\n", arg);
+            return false;
+        }
+        if (strncmp(arg, "--host", name_len) == 0)
+            opts->host = value;
+        else if (strncmp(arg, "--port", name_len) == 0)
+            port_text = value;
+        else if (strncmp(arg, "--data", name_len) == 0)
+            opts->data_dir = value;
+        else if (strncmp(arg, "--content", name_len) == 0)
+            opts->content_dir = value;
+        else if (strncmp(arg, "--static", name_len) == 0)
+            opts->static_dir = value;
+        else if (strncmp(arg, "--vendor", name_len) == 0)
+            opts->vendor_dir = value;
+        else
+            threads_text = value;
+    }
+    if (!parse_long(port_text, 0, 65535, &opts->port)) {
+        fprintf(stderr, "fa-learn serve: port '%s' is not a number from 0 to 65535\n",
+                port_text);
+        return false;
+    }
+    opts->threads = cpus > 0 ? (cpus < SRV_MAX_THREADS ? cpus : SRV_MAX_THREADS) : 2;
+    if (threads_text && !parse_long(threads_text, 1, SRV_MAX_THREADS, &opts->threads)) {
+        fprintf(stderr, "fa-learn serve: threads '%s' is not a number from 1 to %d\n",
+                threads_text, SRV_MAX_THREADS);
+        return false;
+    }
+    return true;
+}
+
+/* Creates dir and its missing parents (mode 0700) and checks that it is a writable folder. */
+static bool ensure_data_dir(const char *dir)
+{
+    char path[PATH_MAX];
+    size_t len = strlen(dir);
+    struct stat st;
+
+    if (len == 0 || len >= sizeof path) {
+        fprintf(stderr, "fa-learn serve: data folder path is empty or too long\n");
+        return false;
+    }
+    memcpy(path, dir, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        path[i] = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+            fprintf(stderr, "fa-learn serve: cannot create data folder %s: %s\n", dir,
+                    strerror(errno));
+            return false;
+        }
+        path[i] = i == len ? '\0' : '/';
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "fa-learn serve: data folder %s is not a writable folder\n", dir);
+        return false;
+    }
+    return true;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    struct serve_options opts = {0};
+    struct srv_site_config site_config;
+    struct srv_site *site = NULL;
+    struct srv_mhd *mhd = NULL;
+    struct fa_diag diag = {{0}};
+    sigset_t signals;
+    int fd = -1, port = 0, sig = 0;
+
+    if (!parse_serve(argc, argv, &opts))
+        return 2;
+    if (opts.quiet)
+        fa_log_min_level = FA_LOG_WARN;
+    if (access(opts.content_dir, R_OK | X_OK) != 0) {
+        fprintf(stderr, "fa-learn serve: cannot read content folder %s: %s\n", opts.content_dir,
+                strerror(errno));
+        return 1;
+    }
+    if (!ensure_data_dir(opts.data_dir))
+        return 1;
+    /* Signals are taken synchronously by this thread; every thread started later inherits
+     * the mask, so none of them is interrupted. */
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    site_config = (struct srv_site_config){opts.content_dir, opts.static_dir, opts.vendor_dir};
+    if (srv_site_build(&site_config, &site, &diag)) {
+        fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+        return 1;
+    }
+    if (srv_listen_open(opts.host, (int)opts.port, &fd, &port, &diag)) {
+        fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+        srv_site_release(site);
+        return 1;
+    }
+    srv_routes_start();
+    if (srv_mhd_start(fd, (unsigned)opts.threads, site, &mhd, &diag)) {
+        fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+        srv_site_release(site);
+        return 1;
+    }
+    srv_site_release(site); /* the adapter holds it now */
+    printf(strchr(opts.host, ':') ? "fa-learn: serving http://[%s]:%d/\n"
+                                  : "fa-learn: serving http://%s:%d/\n",
+           opts.host, port);
+    fflush(stdout);
+    fa_log_info("event=start port=%d threads=%ld content=\"%s\"", port, opts.threads,
+                opts.content_dir);
+
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+        struct srv_site *fresh = NULL;
+
+        if (srv_site_build(&site_config, &fresh, &diag)) {
+            fa_log_error("event=reload ok=0 error=\"%s\" (still serving the previous content)",
+                         diag.msg);
+            continue;
+        }
+        srv_mhd_set_site(mhd, fresh);
+        srv_site_release(fresh);
+        fa_log_info("event=reload ok=1");
+    }
+    fa_log_info("event=stop signal=%d", sig);
+    srv_mhd_stop(mhd);
+    return 0;
+}
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage;
+} commands[] = {
+    {"serve", cmd_serve, usage_serve},
+};
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const struct command *cmd;
+
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage_main, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("fa-learn %s\n", FA_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc < 3) {
+            fputs(usage_main, stdout);
+            return 0;
+        }
+        cmd = find_command(argv[2]);
+        if (!cmd) {
+            fprintf(stderr, "fa-learn: unknown command '%s' (see fa-learn --help)\n", argv[2]);
+            return 2;
+        }
+        fputs(cmd->usage, stdout);
+        return 0;
+    }
+    cmd = find_command(argv[1]);
+    if (!cmd) {
+        fprintf(stderr, "fa-learn: unknown command '%s' (see fa-learn --help)\n", argv[1]);
+        return 2;
+    }
+    return cmd->run(argc - 2, argv + 2);
+}

@@ -1,0 +1,64 @@
+/* srv_http.h: the request and response that route handlers see, free of any HTTP library.
+ *
+ * The adapter (srv_mhd.c) fills a struct srv_req from the connection, calls the handler the
+ * route table picks, and turns the struct srv_resp into a real response. Handlers validate
+ * their parameters, call one module API, fill a template and return the status; they never
+ * see libmicrohttpd, SQL or Python. Tests build these structs in memory. */
+#ifndef FA_SERVER_SRV_HTTP_H
+#define FA_SERVER_SRV_HTTP_H
+
+#include "common/fa_buf.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct srv_site;
+struct srv_asset;
+
+/* One query-string value, percent-decoded by the adapter. Borrowed from the connection. */
+struct srv_kv {
+    const char *name;
+    const char *value;
+};
+
+struct srv_req {
+    uint64_t id;                 /* for log lines */
+    const char *method;          /* "GET", "HEAD", "POST"... */
+    const char *path;            /* percent-decoded path, without the query */
+    struct srv_kv query[16];     /* the first SRV_MAX_QUERY_VALUES query values */
+    size_t n_query;
+    bool query_too_long;         /* a value was longer than SRV_MAX_QUERY_VALUE */
+    const char *if_none_match;   /* header value or NULL */
+    bool accepts_gzip;           /* Accept-Encoding allows gzip */
+    struct fa_str body;          /* the request body (at most SRV_MAX_BODY_BYTES) */
+    struct srv_site *site;       /* the site this request is served from (held by the adapter) */
+};
+
+/* What a handler answers: either a ready asset from the site (sent as is, with its ETag,
+ * gzip variant and cache headers) or a dynamic body. */
+struct srv_resp {
+    int status;
+    const struct srv_asset *asset; /* when set, everything below is ignored */
+    struct fa_buf body;            /* the dynamic body (the adapter owns and frees it) */
+    const char *content_type;      /* static string; default text/html; charset=utf-8 */
+    const char *cache_control;     /* static string; default "no-store" */
+    const char *allow;             /* for 405: the Allow header */
+    char location[512];            /* for redirects: the Location header, "" if none */
+    int retry_after;               /* seconds, 0 for none */
+};
+
+/* The value of query parameter name, or NULL. Borrowed for the request's lifetime. */
+const char *srv_req_query(const struct srv_req *req, const char *name);
+
+/* Fills resp with an error page in the site's layout (status, a title and a sentence) and
+ * returns status, so that handlers can `return srv_resp_error(req, resp, 400, "...")`. */
+int srv_resp_error(const struct srv_req *req, struct srv_resp *resp, int status,
+                   const char *message);
+
+/* Parses an If-None-Match value against an entity tag ("\"...\"", quotes included): true when
+ * it lists that tag (weak comparison, W/ ignored) or is "*". */
+bool srv_etag_matches(const char *if_none_match, const char *etag);
+/* True when an Accept-Encoding value accepts gzip (gzip, x-gzip or *, with q > 0). */
+bool srv_accepts_gzip(const char *accept_encoding);
+
+#endif

@@ -1,0 +1,30 @@
+/* srv_limits.h: every cap the HTTP side puts on what comes from outside, in one place.
+ * A request past a cap gets a clear status (413, 431, 414, 503) and the server carries on. */
+#ifndef FA_SERVER_SRV_LIMITS_H
+#define FA_SERVER_SRV_LIMITS_H
+
+/* Request line plus headers: MHD keeps them in the connection's memory pool, so the pool size
+ * is the header cap; past it MHD answers 431 (or 414 for a huge URL) by itself. */
+#define SRV_MAX_HEADER_BYTES (16 * 1024)
+/* A request body, whatever the route (the routes that take bodies have lower caps). */
+#define SRV_MAX_BODY_BYTES (64 * 1024)
+/* Connections: past the total or the per-client count, new requests get 503 + Retry-After
+ * and the connection is closed. MHD's own hard limits sit a little above, as a backstop. */
+#define SRV_MAX_CONNECTIONS 512
+#define SRV_MAX_CONNECTIONS_PER_CLIENT 64
+#define SRV_HARD_CONNECTION_MARGIN 32
+/* Seconds of inactivity before MHD closes a connection. */
+#define SRV_CONNECTION_TIMEOUT_S 30
+/* Query strings: bytes in one value, and values per request. */
+#define SRV_MAX_QUERY_VALUE 256
+#define SRV_MAX_QUERY_VALUES 16
+/* HTTP worker threads. */
+#define SRV_MAX_THREADS 64
+/* Search: results per page. */
+#define SRV_SEARCH_HITS 20
+/* One rendered page, and one static file, kept in memory. */
+#define SRV_MAX_PAGE_BYTES (4 * 1024 * 1024)
+#define SRV_MAX_STATIC_FILE (2 * 1024 * 1024)
+#define SRV_MAX_STATIC_FILES 256
+
+#endif

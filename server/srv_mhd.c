@@ -1,0 +1,452 @@
+/* srv_mhd.c: the HTTP adapter over libmicrohttpd (see srv_mhd.h). The only file that includes
+ * microhttpd.h. Request flow: first call makes the request state (and refuses early when a
+ * cap is passed), upload calls collect the body up to its cap, the last call dispatches. */
+#include "server/srv_mhd.h"
+
+#include "common/fa_buf.h"
+#include "common/fa_log.h"
+#include "common/fa_mem.h"
+#include "common/fa_time.h"
+#include "server/srv_http.h"
+#include "server/srv_limits.h"
+#include "server/srv_routes.h"
+#include "server/srv_site.h"
+
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CSP                                                                                    \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+/* Per-client connection counts live in a fixed table indexed by a hash of the address.
+ * Two clients that collide share one budget: conservative, and no allocation per client. */
+#define CLIENT_SLOTS 4096
+
+struct srv_mhd {
+    struct MHD_Daemon *daemon;
+    pthread_mutex_t lock; /* guards site, n_connections and clients */
+    struct srv_site *site;
+    unsigned n_connections;
+    unsigned short clients[CLIENT_SLOTS];
+    atomic_uint_fast64_t next_request_id;
+};
+
+/* Ready-made responses of one asset: MHD counts references, so they outlive a reload. */
+struct prepared {
+    struct MHD_Response *plain;
+    struct MHD_Response *gz;
+    struct MHD_Response *not_modified;
+};
+
+/* What a connection remembers: its client slot and whether it was over a limit at accept. */
+struct conn_state {
+    unsigned slot;
+    bool over_limit;
+};
+
+struct request_state {
+    struct srv_req req;
+    uint64_t started_us;
+    struct fa_buf body;
+    bool body_too_big;
+    bool answered;      /* a response was queued early (refusal) */
+    int status;
+    size_t bytes;
+    char log_method[12];
+    char log_path[128]; /* printable copy for the access log */
+};
+
+static void add_common_headers(struct MHD_Response *r)
+{
+    MHD_add_response_header(r, "Content-Security-Policy", CSP);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+}
+
+static struct MHD_Response *make_asset_response(const struct srv_asset *a, const char *body,
+                                                size_t len, const char *etag, bool gzip)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+
+    if (!r)
+        return NULL;
+    add_common_headers(r);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, a->content_type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, a->cache_control);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    if (a->gz)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    if (gzip)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    return r;
+}
+
+int srv_mhd_prepare(struct srv_asset *asset)
+{
+    struct prepared *p = fa_xcalloc(1, sizeof *p);
+
+    p->plain = make_asset_response(asset, asset->body, asset->len, asset->etag, false);
+    if (asset->gz)
+        p->gz = make_asset_response(asset, asset->gz, asset->gz_len, asset->etag_gz, true);
+    p->not_modified = make_asset_response(asset, "", 0, asset->etag, false);
+    asset->prepared = p;
+    if (!p->plain || (asset->gz && !p->gz) || !p->not_modified) {
+        srv_mhd_unprepare(asset);
+        return FA_ENOMEM;
+    }
+    return FA_OK;
+}
+
+void srv_mhd_unprepare(struct srv_asset *asset)
+{
+    struct prepared *p = asset->prepared;
+
+    if (!p)
+        return;
+    if (p->plain)
+        MHD_destroy_response(p->plain);
+    if (p->gz)
+        MHD_destroy_response(p->gz);
+    if (p->not_modified)
+        MHD_destroy_response(p->not_modified);
+    fa_free(p);
+    asset->prepared = NULL;
+}
+
+void srv_mhd_set_site(struct srv_mhd *mhd, struct srv_site *site)
+{
+    struct srv_site *old;
+
+    srv_site_retain(site);
+    pthread_mutex_lock(&mhd->lock);
+    old = mhd->site;
+    mhd->site = site;
+    pthread_mutex_unlock(&mhd->lock);
+    srv_site_release(old);
+}
+
+struct srv_site *srv_mhd_get_site(struct srv_mhd *mhd)
+{
+    struct srv_site *site;
+
+    pthread_mutex_lock(&mhd->lock);
+    site = mhd->site;
+    srv_site_retain(site);
+    pthread_mutex_unlock(&mhd->lock);
+    return site;
+}
+
+/* Copies s for the log: printable ASCII only, so a path cannot forge log lines. */
+static void copy_printable(char *dst, size_t cap, const char *s)
+{
+    size_t n = 0;
+
+    for (; s && *s && n + 1 < cap; s++)
+        dst[n++] = (*s > 0x20 && *s < 0x7f && *s != '"') ? *s : '?';
+    dst[n] = '\0';
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, struct request_state *st, int status,
+                             struct MHD_Response *r, size_t bytes)
+{
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, r);
+
+    st->status = status;
+    st->bytes = bytes;
+    return ok;
+}
+
+static enum MHD_Result send_asset(struct MHD_Connection *conn, struct request_state *st,
+                                  const struct srv_asset *a)
+{
+    const struct prepared *p = a->prepared;
+
+    if (a->status == 200 && st->req.if_none_match &&
+        (srv_etag_matches(st->req.if_none_match, a->etag) ||
+         (a->gz && srv_etag_matches(st->req.if_none_match, a->etag_gz))))
+        return queue(conn, st, 304, p->not_modified, 0);
+    if (p->gz && st->req.accepts_gzip)
+        return queue(conn, st, a->status, p->gz, a->gz_len);
+    return queue(conn, st, a->status, p->plain, a->len);
+}
+
+static enum MHD_Result send_dynamic(struct MHD_Connection *conn, struct request_state *st,
+                                    struct srv_resp *resp)
+{
+    size_t len;
+    char *body = fa_buf_detach(&resp->body, &len);
+    struct MHD_Response *r;
+    enum MHD_Result ok;
+    char seconds[24];
+
+    r = MHD_create_response_from_buffer_with_free_callback(len, body, fa_free);
+    if (!r) {
+        fa_free(body);
+        return MHD_NO;
+    }
+    add_common_headers(r);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            resp->content_type ? resp->content_type
+                                               : "text/html; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            resp->cache_control ? resp->cache_control : "no-store");
+    if (resp->location[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
+    if (resp->allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+    if (resp->retry_after > 0) {
+        snprintf(seconds, sizeof seconds, "%d", resp->retry_after);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+    }
+    ok = queue(conn, st, resp->status, r, len);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* Answers a refusal in the layout of the current site; used before any route runs. */
+static enum MHD_Result refuse(struct MHD_Connection *conn, struct request_state *st,
+                              int status, const char *message, int retry_after)
+{
+    struct srv_resp resp = {0};
+    enum MHD_Result ok;
+
+    fa_buf_init(&resp.body, SRV_MAX_PAGE_BYTES);
+    resp.retry_after = retry_after;
+    srv_resp_error(&st->req, &resp, status, message);
+    ok = send_dynamic(conn, st, &resp);
+    fa_buf_cleanup(&resp.body);
+    st->answered = true;
+    return ok;
+}
+
+static enum MHD_Result on_query_value(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    struct srv_req *req = cls;
+
+    (void)kind;
+    if (value && strlen(value) > SRV_MAX_QUERY_VALUE) {
+        req->query_too_long = true;
+        return MHD_YES;
+    }
+    if (req->n_query < SRV_MAX_QUERY_VALUES) {
+        req->query[req->n_query].name = key;
+        req->query[req->n_query].value = value ? value : "";
+        req->n_query++;
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result dispatch(struct srv_mhd *mhd, struct MHD_Connection *conn,
+                                struct request_state *st)
+{
+    struct srv_req *req = &st->req;
+    struct srv_resp resp = {0};
+    enum MHD_Result ok;
+    int status;
+
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, on_query_value, req);
+    req->if_none_match =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    req->accepts_gzip = srv_accepts_gzip(
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    req->body.ptr = st->body.ptr ? st->body.ptr : "";
+    req->body.len = st->body.len;
+    (void)mhd;
+
+    fa_buf_init(&resp.body, SRV_MAX_PAGE_BYTES);
+    status = srv_routes_dispatch(req, &resp);
+    resp.status = status;
+    if (resp.asset)
+        ok = send_asset(conn, st, resp.asset);
+    else
+        ok = send_dynamic(conn, st, &resp);
+    fa_buf_cleanup(&resp.body);
+    return ok;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **req_cls)
+{
+    struct srv_mhd *mhd = cls;
+    struct request_state *st = *req_cls;
+
+    (void)version;
+    if (!st) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        const struct conn_state *cs = ci ? ci->socket_context : NULL;
+        const char *length =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+        st = fa_xcalloc(1, sizeof *st);
+        *req_cls = st;
+        st->started_us = fa_time_mono_us();
+        st->req.id = atomic_fetch_add(&mhd->next_request_id, 1) + 1;
+        st->req.method = method;
+        st->req.path = url;
+        st->req.site = srv_mhd_get_site(mhd);
+        fa_buf_init(&st->body, SRV_MAX_BODY_BYTES);
+        copy_printable(st->log_method, sizeof st->log_method, method);
+        copy_printable(st->log_path, sizeof st->log_path, url);
+        /* Refusals are queued now on purpose: answering in the first call closes the
+         * connection, which is what a client over its limits should get. */
+        if (cs && cs->over_limit)
+            return refuse(conn, st, 503, "The server is busy. Please try again in a moment.", 5);
+        if (length && strtoull(length, NULL, 10) > SRV_MAX_BODY_BYTES)
+            return refuse(conn, st, 413, "The request body is larger than this server accepts.",
+                          0);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!st->body_too_big && fa_buf_append(&st->body, upload_data, *upload_data_size))
+            st->body_too_big = true;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (st->answered)
+        return MHD_YES;
+    if (st->body_too_big)
+        return refuse(conn, st, 413, "The request body is larger than this server accepts.", 0);
+    return dispatch(mhd, conn, st);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode why)
+{
+    struct request_state *st = *req_cls;
+
+    (void)cls;
+    (void)conn;
+    if (!st)
+        return;
+    fa_log_info("req=%llu method=%s path=\"%s\" status=%d bytes=%zu us=%llu%s",
+                (unsigned long long)st->req.id, st->log_method, st->log_path, st->status,
+                st->bytes, (unsigned long long)(fa_time_mono_us() - st->started_us),
+                why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+    srv_site_release(st->req.site);
+    fa_buf_cleanup(&st->body);
+    fa_free(st);
+    *req_cls = NULL;
+}
+
+static unsigned client_slot(const struct sockaddr *sa)
+{
+    const unsigned char *bytes = NULL;
+    size_t len = 0;
+    uint64_t h = 1469598103934665603ull;
+
+    if (sa && sa->sa_family == AF_INET) {
+        bytes = (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+        len = 4;
+    } else if (sa && sa->sa_family == AF_INET6) {
+        bytes =
+            (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        len = 16;
+    }
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ bytes[i]) * 1099511628211ull;
+    return (unsigned)(h % CLIENT_SLOTS);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct srv_mhd *mhd = cls;
+    struct conn_state *cs = *socket_context;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+        cs = fa_xcalloc(1, sizeof *cs);
+        cs->slot = client_slot(ci ? ci->client_addr : NULL);
+        pthread_mutex_lock(&mhd->lock);
+        mhd->n_connections++;
+        mhd->clients[cs->slot]++;
+        cs->over_limit = mhd->n_connections > SRV_MAX_CONNECTIONS ||
+                         mhd->clients[cs->slot] > SRV_MAX_CONNECTIONS_PER_CLIENT;
+        pthread_mutex_unlock(&mhd->lock);
+        *socket_context = cs;
+        return;
+    }
+    if (!cs)
+        return;
+    pthread_mutex_lock(&mhd->lock);
+    mhd->n_connections--;
+    mhd->clients[cs->slot]--;
+    pthread_mutex_unlock(&mhd->lock);
+    fa_free(cs);
+    *socket_context = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char text[512];
+    size_t len;
+
+    (void)cls;
+    vsnprintf(text, sizeof text, fmt, ap);
+    len = strlen(text);
+    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+        text[--len] = '\0';
+    fa_log_debug("mhd=\"%s\"", text);
+}
+
+int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site, struct srv_mhd **out,
+                  struct fa_diag *diag)
+{
+    struct srv_mhd *mhd = fa_xcalloc(1, sizeof *mhd);
+
+    pthread_mutex_init(&mhd->lock, NULL);
+    srv_site_retain(site);
+    mhd->site = site;
+    mhd->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO, 0,
+        NULL, NULL, on_access, mhd,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, SRV_MAX_CONNECTIONS + SRV_HARD_CONNECTION_MARGIN,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        SRV_MAX_CONNECTIONS_PER_CLIENT + SRV_HARD_CONNECTION_MARGIN,
+        MHD_OPTION_CONNECTION_TIMEOUT, SRV_CONNECTION_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_MAX_HEADER_BYTES,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, mhd,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, mhd,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, mhd,
+        MHD_OPTION_END);
+    if (!mhd->daemon) {
+        close(listen_fd);
+        srv_site_release(mhd->site);
+        pthread_mutex_destroy(&mhd->lock);
+        fa_free(mhd);
+        return fa_diag_set(diag, FA_EIO, "cannot start the HTTP server (libmicrohttpd refused "
+                                         "the options; see the debug log)");
+    }
+    *out = mhd;
+    return FA_OK;
+}
+
+void srv_mhd_stop(struct srv_mhd *mhd)
+{
+    if (!mhd)
+        return;
+    MHD_stop_daemon(mhd->daemon); /* also closes the listening socket */
+    srv_site_release(mhd->site);
+    pthread_mutex_destroy(&mhd->lock);
+    fa_free(mhd);
+}

@@ -1,0 +1,38 @@
+/* srv_mhd.h: the HTTP adapter, the only user of libmicrohttpd.
+ *
+ * It runs an internal epoll thread pool on a listening socket it is given, turns each request
+ * into a struct srv_req, asks the route table for a struct srv_resp, and sends it with the
+ * headers every response carries (security headers, content type, caching). It enforces the
+ * caps of srv_limits.h, and writes one access-log line per request on stderr.
+ *
+ * Keep-alive: libmicrohttpd closes the connection when a response is queued in the first call
+ * of the access handler for a request, so ordinary responses are queued in a later call; only
+ * refusals (413, 503) are queued early, closing on purpose. */
+#ifndef FA_SERVER_SRV_MHD_H
+#define FA_SERVER_SRV_MHD_H
+
+#include "common/fa_err.h"
+
+struct srv_site;
+struct srv_asset;
+struct srv_mhd;
+
+/* Starts serving on listen_fd (already bound and listening; the adapter takes ownership) with
+ * threads worker threads, from site (the adapter takes a reference). */
+int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site, struct srv_mhd **out,
+                  struct fa_diag *diag);
+/* Replaces the site served to new requests; requests in flight finish with the old one.
+ * Takes a reference to site. Thread-safe. */
+void srv_mhd_set_site(struct srv_mhd *mhd, struct srv_site *site);
+/* The current site with a reference the caller releases. Thread-safe. */
+struct srv_site *srv_mhd_get_site(struct srv_mhd *mhd);
+/* Stops accepting, finishes or closes connections, joins the threads, frees everything. */
+void srv_mhd_stop(struct srv_mhd *mhd);
+
+/* Builds the ready-made responses of an asset (plain, gzip, 304) once, so that serving it
+ * allocates nothing; srv_mhd_unprepare drops them (responses still being sent stay alive
+ * until they are done: libmicrohttpd counts references). Used by srv_site.c. */
+int srv_mhd_prepare(struct srv_asset *asset);
+void srv_mhd_unprepare(struct srv_asset *asset);
+
+#endif

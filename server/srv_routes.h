@@ -1,0 +1,16 @@
+/* srv_routes.h: the route table and its handlers. Read top to bottom, srv_routes.c is the
+ * site map. */
+#ifndef FA_SERVER_SRV_ROUTES_H
+#define FA_SERVER_SRV_ROUTES_H
+
+#include "server/srv_http.h"
+
+/* Picks the handler for req->method and req->path, runs it and returns the HTTP status it
+ * chose (404 when no route matches the path, 405 with resp->allow when the method is wrong).
+ * HEAD is served by the GET handler. Thread-safe. */
+int srv_routes_dispatch(struct srv_req *req, struct srv_resp *resp);
+
+/* Notes the server's start time for /healthz. Call once, before the HTTP threads start. */
+void srv_routes_start(void);
+
+#endif

@@ -1,0 +1,61 @@
+/* srv_site.h: everything the server sends from memory, built once at start-up and again on
+ * SIGHUP: every wiki page wrapped in the layout, the home page, the fixed pages, and the
+ * static and vendor files, each with its strong ETag and a gzip variant.
+ *
+ * A site is immutable once built and reference-counted: a request holds the site it started
+ * with, so a reload swaps in a new one without dropping or changing requests in flight. */
+#ifndef FA_SERVER_SRV_SITE_H
+#define FA_SERVER_SRV_SITE_H
+
+#include "common/fa_err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cnt_site;
+struct cnt_search;
+
+/* One representation kept in memory. */
+struct srv_asset {
+    char *path;                /* the URL path it answers, e.g. "/wiki/big-picture" */
+    int status;                /* 200, or 404 for the not-found page */
+    const char *content_type;  /* static string */
+    const char *cache_control; /* static string */
+    char *body;
+    size_t len;
+    char *gz;                  /* gzip variant, NULL when not worth it */
+    size_t gz_len;
+    char etag[40];             /* "\"<hash>\"", quotes included */
+    char etag_gz[40];          /* the gzip variant's own tag */
+    void *prepared;            /* the adapter's ready-made responses (srv_mhd_prepare) */
+};
+
+/* Where a site comes from. */
+struct srv_site_config {
+    const char *content_dir; /* home.md and pages/ */
+    const char *static_dir;  /* served under /static/ */
+    const char *vendor_dir;  /* CodeMirror 5 (Debian's libjs-codemirror), under /vendor/codemirror/ */
+};
+
+struct srv_site;
+
+/* Loads and renders everything. Fails with the content module's diagnostic in diag (e.g.
+ * "content/pages/02-x.md:1: no title ...") or a static file problem. *out has one reference. */
+int srv_site_build(const struct srv_site_config *config, struct srv_site **out,
+                   struct fa_diag *diag);
+/* Reference counting: thread-safe. The last release frees the site. */
+void srv_site_retain(struct srv_site *site);
+void srv_site_release(struct srv_site *site);
+
+/* The asset for an exact URL path (untrusted bytes), or NULL. */
+const struct srv_asset *srv_site_find(const struct srv_site *site, const char *path, size_t len);
+/* The site's not-found page (status 404). */
+const struct srv_asset *srv_site_get_not_found(const struct srv_site *site);
+/* The content and its search index. Borrowed, valid while the site is held. */
+const struct cnt_site *srv_site_get_content(const struct srv_site *site);
+struct cnt_search *srv_site_get_search(const struct srv_site *site);
+/* Asset version string for URLs ("?v=..."): changes whenever any static file does. */
+const char *srv_site_get_version_tag(const struct srv_site *site);
+size_t srv_site_n_assets(const struct srv_site *site);
+
+#endif

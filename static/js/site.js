@@ -1,0 +1,294 @@
+/* site.js: the small amount of behaviour fa-learn pages add on top of plain HTML.
+ *
+ * 1. Highlights Python code blocks with CodeMirror's runmode (runmode-standalone.js and
+ *    mode/python/python.js are loaded before this file); other languages stay plain.
+ * 2. Adds a "Copy" button to every code block of the article (Clipboard API, with a
+ *    select-and-execCommand fallback), announced through one polite live region.
+ * 3. Pressing "/" outside a text field focuses the search box.
+ *
+ * Plain ES2017, no dependencies, nothing global. Every page works without it; every step
+ * checks that what it needs exists and never throws on a page that lacks it. The page's
+ * Content-Security-Policy forbids inline script and style attributes in the HTML: all
+ * styling here is by class (site.css). */
+(function () {
+    'use strict';
+
+    var FEEDBACK_MS = 2000;
+    var PYTHON_CLASSES = ['language-python', 'language-py', 'language-python3'];
+
+    /* The text of each code block as the server sent it, before highlighting (runmode
+     * turns tabs into spaces; the copy must not). */
+    var sourceText = new WeakMap();
+    var liveRegion = null;
+
+    function each(list, fn) {
+        for (var i = 0; i < list.length; i++) {
+            fn(list[i], i);
+        }
+    }
+
+    function hasAnyClass(el, names) {
+        if (!el || !el.classList) {
+            return false;
+        }
+        for (var i = 0; i < names.length; i++) {
+            if (el.classList.contains(names[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /* ---------- 1. Syntax highlighting ---------- */
+
+    function highlightPython() {
+        var cm = window.CodeMirror;
+        if (!cm || typeof cm.runMode !== 'function') {
+            return;
+        }
+        if (cm.modes && !cm.modes.python) {
+            return; /* the Python mode did not load: leave the code plain */
+        }
+        each(document.querySelectorAll('pre > code'), function (code) {
+            if (!hasAnyClass(code, PYTHON_CLASSES) || code.classList.contains('cm-s-default')) {
+                return;
+            }
+            var text = code.textContent;
+            if (!sourceText.has(code.parentNode)) {
+                sourceText.set(code.parentNode, text);
+            }
+            /* cmark ends every block with a newline; runmode would add an empty last line. */
+            var body = text.replace(/\n$/, '');
+            try {
+                cm.runMode(body, 'python', code);
+                code.classList.add('cm-s-default');
+            } catch (err) {
+                code.textContent = text; /* a mode error must not lose the code */
+            }
+        });
+    }
+
+    /* ---------- 2. Copy buttons ---------- */
+
+    function announce(message) {
+        if (!document.body) {
+            return;
+        }
+        if (!liveRegion) {
+            liveRegion = document.createElement('div');
+            liveRegion.className = 'visually-hidden';
+            liveRegion.setAttribute('aria-live', 'polite');
+            liveRegion.setAttribute('aria-atomic', 'true');
+            document.body.appendChild(liveRegion);
+        }
+        /* Clear first so that the same message, said twice in a row, is announced twice. */
+        liveRegion.textContent = '';
+        window.setTimeout(function () {
+            liveRegion.textContent = message;
+        }, 50);
+    }
+
+    function textOf(pre) {
+        var text = sourceText.has(pre) ? sourceText.get(pre) : pre.textContent;
+        return text.replace(/\n$/, '');
+    }
+
+    /* Selects the code on the page and asks the browser to copy the selection. Returns true
+     * when the browser says it copied. On failure the code stays selected, so that the
+     * learner can press Ctrl+C (or Cmd+C) themselves. */
+    function copyBySelection(pre) {
+        var selection = window.getSelection ? window.getSelection() : null;
+        if (!selection || !document.createRange) {
+            return false;
+        }
+        var target = pre.querySelector('code') || pre;
+        var range = document.createRange();
+        range.selectNodeContents(target);
+        selection.removeAllRanges();
+        selection.addRange(range);
+        var copied = false;
+        try {
+            copied = typeof document.execCommand === 'function' && document.execCommand('copy');
+        } catch (err) {
+            copied = false;
+        }
+        if (copied) {
+            selection.removeAllRanges();
+        }
+        return Boolean(copied);
+    }
+
+    function copyCode(pre) {
+        var text = textOf(pre);
+        var clipboard = navigator.clipboard;
+        if (clipboard && typeof clipboard.writeText === 'function') {
+            var pending;
+            try {
+                pending = clipboard.writeText(text);
+            } catch (err) {
+                return Promise.resolve(copyBySelection(pre));
+            }
+            return Promise.resolve(pending).then(function () {
+                return true;
+            }, function () {
+                /* Refused (permissions, insecure context, document not focused...). */
+                return copyBySelection(pre);
+            });
+        }
+        return Promise.resolve(copyBySelection(pre));
+    }
+
+    function copyKeys() {
+        var ua = (navigator.userAgent || '') + ' ' + (navigator.platform || '');
+        return /Mac|iPhone|iPad|iPod/.test(ua) ? '\u2318C' : 'Ctrl+C';
+    }
+
+    function showResult(button, copied) {
+        if (button.faTimer) {
+            window.clearTimeout(button.faTimer);
+        }
+        button.classList.remove('is-copied', 'is-failed');
+        if (copied) {
+            button.textContent = 'Copied';
+            button.classList.add('is-copied');
+            announce('Code copied to the clipboard');
+        } else {
+            button.textContent = 'Press ' + copyKeys();
+            button.classList.add('is-failed');
+            announce('Could not copy. The code is selected: press ' + copyKeys() + ' to copy it');
+        }
+        button.faTimer = window.setTimeout(function () {
+            button.textContent = 'Copy';
+            button.classList.remove('is-copied', 'is-failed');
+            button.faTimer = 0;
+        }, FEEDBACK_MS);
+    }
+
+    function onCopyClick(event) {
+        var button = event.currentTarget;
+        var block = button.parentNode;
+        var pre = block ? block.querySelector('pre') : null;
+        if (!pre) {
+            return;
+        }
+        copyCode(pre).then(function (copied) {
+            showResult(button, copied);
+        }, function () {
+            showResult(button, false);
+        });
+    }
+
+    function addCopyButtons() {
+        each(document.querySelectorAll('article pre'), function (pre) {
+            var parent = pre.parentNode;
+            if (!parent || (parent.classList && parent.classList.contains('code-block'))) {
+                return; /* already done */
+            }
+            if (!sourceText.has(pre)) {
+                sourceText.set(pre, pre.textContent);
+            }
+            var block = document.createElement('div');
+            block.className = 'code-block';
+            parent.insertBefore(block, pre);
+
+            var button = document.createElement('button');
+            button.type = 'button';
+            button.className = 'copy-button';
+            button.textContent = 'Copy';
+            button.setAttribute('aria-label', 'Copy code');
+            button.addEventListener('click', onCopyClick);
+
+            /* The button comes first: it sits at the top right, and keyboard users reach
+             * it before the code it copies. */
+            block.appendChild(button);
+            block.appendChild(pre);
+        });
+        markScrollableCode();
+    }
+
+    /* A code block wider than the page scrolls sideways; make it focusable so that keyboard
+     * users can scroll it too (and only then, to keep the tab order short). */
+    function markScrollableCode() {
+        each(document.querySelectorAll('article pre'), function (pre) {
+            if (pre.scrollWidth > pre.clientWidth + 1) {
+                if (!pre.hasAttribute('tabindex')) {
+                    pre.setAttribute('tabindex', '0');
+                    pre.setAttribute('data-fa-scroll', '');
+                }
+            } else if (pre.hasAttribute('data-fa-scroll')) {
+                pre.removeAttribute('tabindex');
+                pre.removeAttribute('data-fa-scroll');
+            }
+        });
+    }
+
+    /* ---------- 3. "/" focuses the search box ---------- */
+
+    function isTextEntry(el) {
+        if (!el || el.nodeType !== 1) {
+            return false;
+        }
+        if (el.isContentEditable) {
+            return true;
+        }
+        var tag = el.tagName;
+        if (tag === 'TEXTAREA' || tag === 'SELECT') {
+            return true;
+        }
+        if (tag === 'INPUT') {
+            var type = (el.getAttribute('type') || 'text').toLowerCase();
+            return ['button', 'checkbox', 'radio', 'submit', 'reset', 'image', 'range',
+                'color', 'file'].indexOf(type) === -1;
+        }
+        var role = el.getAttribute('role');
+        return role === 'textbox' || role === 'searchbox' || role === 'combobox';
+    }
+
+    function onKeyDown(event) {
+        if (event.key !== '/' || event.defaultPrevented || event.isComposing ||
+            event.ctrlKey || event.metaKey || event.altKey) {
+            return;
+        }
+        if (isTextEntry(event.target) || isTextEntry(document.activeElement)) {
+            return;
+        }
+        var box = document.getElementById('search-q');
+        if (!box || typeof box.focus !== 'function') {
+            return;
+        }
+        event.preventDefault();
+        box.focus();
+        if (typeof box.select === 'function') {
+            box.select();
+        }
+    }
+
+    /* ---------- Start ---------- */
+
+    function init() {
+        var steps = [highlightPython, addCopyButtons];
+        each(steps, function (step) {
+            try {
+                step();
+            } catch (err) {
+                /* One broken step must not stop the others. */
+                if (window.console && console.error) {
+                    console.error('fa-learn:', err);
+                }
+            }
+        });
+
+        var resizeTimer = 0;
+        window.addEventListener('resize', function () {
+            window.clearTimeout(resizeTimer);
+            resizeTimer = window.setTimeout(markScrollableCode, 150);
+        });
+    }
+
+    document.addEventListener('keydown', onKeyDown);
+    if (document.readyState === 'loading') {
+        document.addEventListener('DOMContentLoaded', init);
+    } else {
+        init();
+    }
+}());

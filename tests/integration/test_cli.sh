@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# test_cli.sh: the fa-learn command line: help, version, flags, environment mirrors, and one
+# clear line plus a non-zero exit for each kind of bad input.
+# Usage: test_cli.sh FA_LEARN_BINARY SOURCE_DIR
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'kill $server_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+failures=0
+checks=0
+
+# expect STATUS PATTERN -- COMMAND...: runs COMMAND, checks its exit status and that its
+# combined output matches PATTERN (grep -E).
+expect() {
+    local want=$1 pattern=$2 out status
+    shift 3
+    out=$("$@" 2>&1)
+    status=$?
+    checks=$((checks + 1))
+    if [[ $status -ne $want ]] || ! grep -qE -- "$pattern" <<<"$out"; then
+        failures=$((failures + 1))
+        printf 'FAILED: %s\n  want status %s and /%s/\n  got status %s: %s\n' "$*" "$want" \
+            "$pattern" "$status" "$out"
+    fi
+}
+
+common=(--content "$src/content" --static "$src/static" --data "$tmp/data")
+
+expect 0 '^fa-learn [0-9]+\.[0-9]+\.[0-9]+$' -- "$bin" --version
+expect 0 'serve +run the course site' -- "$bin" --help
+expect 2 'Usage: fa-learn COMMAND' -- "$bin"
+expect 0 '--port N' -- "$bin" help serve
+expect 0 '--threads N' -- "$bin" serve --help
+expect 2 "unknown command 'bogus'" -- "$bin" bogus
+expect 2 "unknown command 'bogus'" -- "$bin" help bogus
+expect 2 "unknown option '--bogus'" -- "$bin" serve --bogus
+expect 2 "option '--port' needs a value" -- "$bin" serve --port
+expect 2 "port '99999' is not a number from 0 to 65535" -- "$bin" serve --port 99999
+expect 2 "port '12ab' is not a number" -- "$bin" serve --port=12ab
+expect 2 "threads '0' is not a number from 1 to 64" -- "$bin" serve --threads 0
+expect 2 "port 'abc' is not a number" -- env FA_LEARN_PORT=abc "$bin" serve
+expect 1 'cannot read content folder .*/missing' -- "$bin" serve "${common[@]}" --content "$tmp/missing"
+expect 1 'cannot create data folder /proc/fa-learn-test' -- "$bin" serve "${common[@]}" --data /proc/fa-learn-test/x
+expect 1 "cannot use host 'no such host'" -- "$bin" serve "${common[@]}" --host 'no such host'
+
+# A port in use: start one server on a free port, then ask a second for the same port.
+"$bin" serve "${common[@]}" --port 0 --quiet >"$tmp/out" 2>"$tmp/err" &
+server_pid=$!
+for _ in $(seq 50); do [[ -s $tmp/out ]] && break; sleep 0.1; done
+port=$(sed -nE 's|^fa-learn: serving http://127\.0\.0\.1:([0-9]+)/$|\1|p' "$tmp/out")
+checks=$((checks + 1))
+if [[ -z $port ]]; then
+    failures=$((failures + 1))
+    echo "FAILED: --port 0 did not print its URL: $(cat "$tmp/out" "$tmp/err")"
+else
+    expect 1 "port $port: the port is already in use" -- "$bin" serve "${common[@]}" --port "$port"
+    # The environment mirror picks the same port, and a flag wins over it.
+    expect 1 "port $port: the port is already in use" -- env FA_LEARN_PORT="$port" "$bin" serve "${common[@]}"
+fi
+kill -TERM $server_pid
+wait $server_pid
+status=$?
+checks=$((checks + 1))
+[[ $status -eq 0 ]] || { failures=$((failures + 1)); echo "FAILED: SIGTERM exit status $status"; }
+checks=$((checks + 1))
+[[ -d $tmp/data ]] || { failures=$((failures + 1)); echo "FAILED: data folder was not created"; }
+
+echo "$checks checks, $failures failed"
+[[ $failures -eq 0 ]]

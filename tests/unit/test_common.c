@@ -1,0 +1,131 @@
+/* test_common.c: bounded buffers, escaping, plain-path checks and slugs. */
+#include "harness.h"
+
+#include "common/fa_buf.h"
+#include "common/fa_err.h"
+#include "common/fa_mem.h"
+#include "common/fa_path.h"
+#include "common/fa_time.h"
+
+static void test_buf_limits(void)
+{
+    struct fa_buf b;
+
+    fa_buf_init(&b, 8);
+    INT_EQ(fa_buf_puts(&b, "12345"), FA_OK);
+    INT_EQ(fa_buf_puts(&b, "6789"), FA_ELIMIT); /* refused whole... */
+    STR_EQ(b.ptr, "12345");                     /* ...and nothing of it kept */
+    INT_EQ(fa_buf_puts(&b, "678"), FA_OK);
+    INT_EQ(b.len, 8);
+    INT_EQ(fa_buf_printf(&b, "%d", 1), FA_ELIMIT);
+    INT_EQ(fa_buf_append_html(&b, "<", 1), FA_ELIMIT);
+    STR_EQ(b.ptr, "12345678");
+    fa_buf_reset(&b);
+    INT_EQ(fa_buf_printf(&b, "%s-%d", "ab", 42), FA_OK);
+    STR_EQ(b.ptr, "ab-42");
+    fa_buf_cleanup(&b);
+
+    fa_buf_init(&b, 5);
+    INT_EQ(fa_buf_append_html(&b, "a&b", 3), FA_ELIMIT); /* "a&amp;b" is 7 bytes */
+    INT_EQ(b.len, 0);
+    fa_buf_cleanup(&b);
+}
+
+static void test_escaping(void)
+{
+    static const struct {
+        const char *in, *html, *url;
+    } cases[] = {
+        {"plain", "plain", "plain"},
+        {"<script>alert('x')</script>", "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;",
+         "%3Cscript%3Ealert%28%27x%27%29%3C%2Fscript%3E"},
+        {"a \"b\" & c", "a &quot;b&quot; &amp; c", "a%20%22b%22%20%26%20c"},
+        {"héllo", "héllo", "h%C3%A9llo"},
+        {"", "", ""},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fa_buf b;
+        char *out;
+
+        fa_buf_init(&b, 1024);
+        INT_EQ(fa_buf_append_html(&b, cases[i].in, strlen(cases[i].in)), FA_OK);
+        out = fa_buf_detach(&b, NULL);
+        STR_EQ(out, cases[i].html);
+        fa_free(out);
+        INT_EQ(fa_buf_append_urlenc(&b, cases[i].in, strlen(cases[i].in)), FA_OK);
+        out = fa_buf_detach(&b, NULL);
+        STR_EQ(out, cases[i].url);
+        fa_free(out);
+    }
+}
+
+static void test_plain_paths(void)
+{
+    static const struct {
+        const char *path;
+        bool plain;
+    } cases[] = {
+        {"css/site.css", true},     {"site.js", true},          {"a/b/c/d.txt", true},
+        {"../etc/passwd", false},   {"css/../site.css", false}, {"..", false},
+        {".", false},               {"./site.css", false},      {"/etc/passwd", false},
+        {"css//site.css", false},   {"css/", false},            {"", false},
+        {".hidden", false},         {"css/.hidden", false},     {"a\\b", false},
+        {"caf\xc3\xa9.css", false}, {"a b.css", false},         {"a%2e.css", false},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool got = fa_path_is_plain(cases[i].path, strlen(cases[i].path));
+        if (got != cases[i].plain)
+            fprintf(stderr, "path case %zu: \"%s\"\n", i, cases[i].path);
+        INT_EQ(got, cases[i].plain);
+    }
+    /* An embedded NUL is refused: the length, not the terminator, is what counts. */
+    INT_EQ(fa_path_is_plain("a\0b", 3), false);
+}
+
+static void test_slugs(void)
+{
+    static const struct {
+        const char *text, *slug;
+    } cases[] = {
+        {"Big picture", "big-picture"},
+        {"What a hook receives: (event, args)", "what-a-hook-receives-event-args"},
+        {"  --sys.monitoring--  ", "sys-monitoring"},
+        {"PEP 578", "pep-578"},
+        {"???", "section"},
+        {"Ünïcode wörds", "n-code-w-rds"},
+    };
+    char out[64];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fa_path_slug(cases[i].text, strlen(cases[i].text), out, sizeof out);
+        STR_EQ(out, cases[i].slug);
+    }
+    /* Truncation keeps the result NUL-terminated and without a trailing dash. */
+    INT_EQ(fa_path_slug("abc def ghi", 11, out, 8), 7);
+    STR_EQ(out, "abc-def");
+}
+
+static void test_misc(void)
+{
+    char iso[FA_TIME_ISO_LEN];
+    struct fa_diag diag = {{0}};
+
+    STR_EQ(fa_time_iso8601(0, iso), "1970-01-01T00:00:00Z");
+    STR_EQ(fa_time_iso8601(1795734655, iso), "2026-11-26T23:10:55Z");
+    INT_EQ(fa_diag_set(&diag, FA_EINVAL, "%s:%d: %s", "f.md", 3, "bad"), FA_EINVAL);
+    STR_EQ(diag.msg, "f.md:3: bad");
+    STR_EQ(fa_strerror(FA_ELIMIT), "limit reached");
+    OK(fa_time_mono_us() > 0);
+}
+
+int main(void)
+{
+    test_buf_limits();
+    test_escaping();
+    test_plain_paths();
+    test_slugs();
+    test_misc();
+    return harness_exit();
+}

@@ -1,0 +1,122 @@
+/* test_http.c: the server's HTTP pieces without a socket: header parsing, and the route
+ * table with its handlers run on a request built in memory (h2o: t/00unit). */
+#include "harness.h"
+
+#include "common/fa_mem.h"
+#include "server/srv_http.h"
+#include "server/srv_routes.h"
+#include "server/srv_site.h"
+
+static void test_etag(void)
+{
+    static const struct {
+        const char *header;
+        bool match;
+    } cases[] = {
+        {"\"abc\"", true},        {"W/\"abc\"", true},          {"\"x\", \"abc\"", true},
+        {"\"x\",W/\"abc\"", true}, {"*", true},                 {"\"abcd\"", false},
+        {"\"ab\"", false},        {"abc", false},               {"", false},
+        {"\"x\" \"abc\"", false}, {"\"abc", false},             {"\"x\", garbage", false},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        INT_EQ(srv_etag_matches(cases[i].header, "\"abc\""), cases[i].match);
+    INT_EQ(srv_etag_matches(NULL, "\"abc\""), false);
+}
+
+static void test_gzip(void)
+{
+    static const struct {
+        const char *header;
+        bool gzip;
+    } cases[] = {
+        {"gzip", true},          {"gzip, deflate, br", true}, {"br;q=1.0, gzip;q=0.8", true},
+        {"GZIP", true},          {"x-gzip", true},            {"*", true},
+        {"gzip;q=0", false},     {"gzip; q=0.000", false},    {"deflate", false},
+        {"", false},             {"gzipx", false},            {"identity, *;q=0", false},
+        {"gzip;q=0.5", true},    {"br, gzip ; q=0.1", true},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool got = srv_accepts_gzip(cases[i].header);
+        if (got != cases[i].gzip)
+            fprintf(stderr, "gzip case: \"%s\"\n", cases[i].header);
+        INT_EQ(got, cases[i].gzip);
+    }
+    INT_EQ(srv_accepts_gzip(NULL), false);
+}
+
+/* Runs one request through the route table against site. */
+static int dispatch(struct srv_site *site, const char *method, const char *path, const char *q,
+                    struct srv_resp *resp)
+{
+    struct srv_req req = {.method = method, .path = path, .site = site};
+
+    if (q) {
+        req.query[0] = (struct srv_kv){"q", q};
+        req.n_query = 1;
+    }
+    fa_buf_cleanup(&resp->body);
+    memset(resp, 0, sizeof *resp);
+    fa_buf_init(&resp->body, 1 << 22);
+    resp->status = srv_routes_dispatch(&req, resp);
+    return resp->status;
+}
+
+static void test_routes(const char *source_dir)
+{
+    char content[512], static_dir[512];
+    struct srv_site_config config = {content, static_dir, FA_CODEMIRROR_DIR};
+    struct srv_site *site = NULL;
+    struct fa_diag diag = {{0}};
+    struct srv_resp resp = {0};
+
+    snprintf(content, sizeof content, "%s/content", source_dir);
+    snprintf(static_dir, sizeof static_dir, "%s/static", source_dir);
+    INT_EQ(srv_site_build(&config, &site, &diag), FA_OK);
+    if (!site) {
+        fprintf(stderr, "site: %s\n", diag.msg);
+        return;
+    }
+    INT_EQ(dispatch(site, "GET", "/", NULL, &resp), 200);
+    OK(resp.asset && CONTAINS(resp.asset->body, "home-cards"));
+    INT_EQ(dispatch(site, "HEAD", "/wiki/big-picture", NULL, &resp), 200);
+    OK(resp.asset && resp.asset->gz && resp.asset->gz_len < resp.asset->len);
+    OK(resp.asset && strcmp(resp.asset->etag, resp.asset->etag_gz) != 0);
+    INT_EQ(dispatch(site, "GET", "/wiki/nope", NULL, &resp), 404);
+    OK(resp.asset && CONTAINS(resp.asset->body, "Page not found"));
+    INT_EQ(dispatch(site, "GET", "/nope", NULL, &resp), 404);
+    INT_EQ(dispatch(site, "POST", "/wiki", NULL, &resp), 405);
+    STR_EQ(resp.allow, "GET, HEAD");
+    INT_EQ(dispatch(site, "DELETE", "/static/css/site.css", NULL, &resp), 405);
+    INT_EQ(dispatch(site, "GET", "/static/css/site.css", NULL, &resp), 200);
+    OK(resp.asset && CONTAINS(resp.asset->cache_control, "immutable"));
+    INT_EQ(dispatch(site, "GET", "/search", "hook", &resp), 200);
+    OK(CONTAINS(resp.body.ptr, "<mark>"));
+    INT_EQ(dispatch(site, "GET", "/search", "\xff\xfe", &resp), 400);
+    OK(CONTAINS(resp.body.ptr, "not valid UTF-8"));
+    INT_EQ(dispatch(site, "GET", "/search", "<b>x</b>", &resp), 200);
+    OK(CONTAINS(resp.body.ptr, "&lt;b&gt;x&lt;/b&gt;"));
+    OK(!CONTAINS(resp.body.ptr, "<b>x</b>"));
+    INT_EQ(dispatch(site, "GET", "/api/search", "hook", &resp), 200);
+    STR_EQ(resp.content_type, "application/json");
+    OK(CONTAINS(resp.body.ptr, "\"query\":\"hook\""));
+    INT_EQ(dispatch(site, "GET", "/healthz", NULL, &resp), 200);
+    OK(CONTAINS(resp.body.ptr, "\"version\":\""));
+    /* Every page links its assets with the site's version tag, for cache busting. */
+    dispatch(site, "GET", "/wiki/big-picture", NULL, &resp);
+    OK(resp.asset && CONTAINS(resp.asset->body, srv_site_get_version_tag(site)));
+    fa_buf_cleanup(&resp.body);
+    srv_site_release(site);
+}
+
+int main(int argc, char **argv)
+{
+    test_etag();
+    test_gzip();
+    if (argc > 1)
+        test_routes(argv[1]);
+    else
+        OK(!"usage: test_http SOURCE_DIR");
+    return harness_exit();
+}
