@@ -35,7 +35,8 @@ char *fa_buf_detach(struct fa_buf *b, size_t *len_out);
 int fa_buf_append(struct fa_buf *b, const void *data, size_t len);
 int fa_buf_puts(struct fa_buf *b, const char *s);
 int fa_buf_printf(struct fa_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int fa_buf_vprintf(struct fa_buf *b, const char *fmt, va_list ap);
+int fa_buf_vprintf(struct fa_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Appends text escaped for HTML element content and quoted attribute values: & < > " '
  * become entities. Invalid UTF-8 is passed through byte for byte; browsers show U+FFFD. */

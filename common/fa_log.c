@@ -12,32 +12,45 @@ enum fa_log_level fa_log_min_level = FA_LOG_INFO;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
+/* Appends to a fixed line buffer, keeping room for the final newline; overlong text is cut. */
+static void append(char *text, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void vappend(char *text, size_t cap, size_t *len, const char *fmt, va_list ap)
+{
+    int n;
+
+    if (*len + 2 >= cap)
+        return;
+    n = vsnprintf(text + *len, cap - 1 - *len, fmt, ap);
+    if (n > 0)
+        *len += (size_t)n < cap - 1 - *len ? (size_t)n : cap - 2 - *len;
+}
+
+static void append(char *text, size_t cap, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vappend(text, cap, len, fmt, ap);
+    va_end(ap);
+}
+
 static void emit(enum fa_log_level level, const char *file, int line, int saved_errno,
                  const char *fmt, va_list ap)
 {
     char text[2048];
     size_t len = 0;
-    int n;
 
 #ifndef NDEBUG
-    n = snprintf(text, sizeof text, "level=%s src=%s:%d ", level_names[level], file, line);
+    append(text, sizeof text, &len, "level=%s src=%s:%d ", level_names[level], file, line);
 #else
     (void)file;
     (void)line;
-    n = snprintf(text, sizeof text, "level=%s ", level_names[level]);
+    append(text, sizeof text, &len, "level=%s ", level_names[level]);
 #endif
-    if (n > 0)
-        len = (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
-    n = vsnprintf(text + len, sizeof text - len, fmt, ap);
-    if (n > 0)
-        len += (size_t)n < sizeof text - len ? (size_t)n : sizeof text - len - 1;
-    if (saved_errno) {
-        n = snprintf(text + len, sizeof text - len, " error=\"%s\"", strerror(saved_errno));
-        if (n > 0)
-            len += (size_t)n < sizeof text - len ? (size_t)n : sizeof text - len - 1;
-    }
-    if (len >= sizeof text - 1)
-        len = sizeof text - 2;
+    vappend(text, sizeof text, &len, fmt, ap);
+    if (saved_errno)
+        append(text, sizeof text, &len, " error=\"%s\"", strerror(saved_errno));
     text[len++] = '\n';
     /* One write per line keeps lines whole across threads; a short write only loses log text. */
     if (write(STDERR_FILENO, text, len) < 0)

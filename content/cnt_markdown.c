@@ -11,6 +11,7 @@
 
 #include "common/fa_buf.h"
 #include "common/fa_mem.h"
+#include "common/fa_utf8.h"
 #include "common/fa_path.h"
 
 #include <pthread.h>
@@ -19,7 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* cmark-gfm declares some functions with () instead of (void). */
+/* cmark-gfm declares some functions with () instead of (void); that only warns when its
+ * headers are not found in a system include folder, but then it would break -Werror. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstrict-prototypes"
 #include <cmark-gfm-core-extensions.h>
@@ -95,9 +97,9 @@ struct section_draft {
 
 struct walk {
     struct heading *headings;
-    size_t n_headings;
+    size_t n_headings, cap_headings;
     struct section_draft *sections;
-    size_t n_sections;
+    size_t n_sections, cap_sections;
     size_t title_heading; /* SIZE_MAX until the first level-1 heading */
     struct fa_buf text;   /* the current section's plain text */
     struct fa_buf heading_text;
@@ -105,50 +107,6 @@ struct walk {
 
 static void on_register_extensions(void) { cmark_gfm_core_extensions_ensure_registered(); }
 
-/* Returns the offset of the first byte that does not belong to well-formed UTF-8 (no
- * overlong forms, no surrogates, nothing above U+10FFFF), or len when all is well. */
-static size_t utf8_bad_offset(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n_cont;
-        unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the first continuation */
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            n_cont = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n_cont = 2;
-            if (c == 0xE0)
-                lo = 0xA0;
-            else if (c == 0xED)
-                hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n_cont = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F;
-        } else {
-            return i;
-        }
-        if (n_cont >= len - i)
-            return i;
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k <= n_cont; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-        }
-        i += n_cont + 1;
-    }
-    return len;
-}
 
 static size_t line_of(const char *s, size_t offset)
 {
@@ -249,14 +207,16 @@ static int convert_callouts(cmark_node *root)
     cmark_node **quotes = NULL;
     const struct callout_kind **kinds = NULL;
     size_t n_quotes = 0, cap = 0;
-    cmark_event_type ev;
     int rc = FA_OK;
 
     /* The tree changes only after the walk: cmark's iterator must not see edits. */
-    while ((ev = cmark_iter_next(iter)) != CMARK_EVENT_DONE) {
+    for (;;) {
+        cmark_event_type ev = cmark_iter_next(iter);
         cmark_node *node = cmark_iter_get_node(iter);
         const struct callout_kind *kind;
 
+        if (ev == CMARK_EVENT_DONE)
+            break;
         if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != CMARK_NODE_BLOCK_QUOTE)
             continue;
         kind = callout_of(node);
@@ -307,7 +267,10 @@ static void open_section(struct walk *w, int level, const char *title, size_t he
 {
     struct section_draft *s;
 
-    w->sections = fa_xrealloc(w->sections, (w->n_sections + 1) * sizeof *w->sections);
+    if (w->n_sections == w->cap_sections) {
+        w->cap_sections = w->cap_sections ? 2 * w->cap_sections : 16;
+        w->sections = fa_xrealloc(w->sections, w->cap_sections * sizeof *w->sections);
+    }
     s = &w->sections[w->n_sections++];
     s->level = level;
     s->title = fa_xstrdup(title);
@@ -323,7 +286,10 @@ static int end_heading(struct walk *w, cmark_node *node)
     struct heading *h;
     size_t index = w->n_headings;
 
-    w->headings = fa_xrealloc(w->headings, (w->n_headings + 1) * sizeof *w->headings);
+    if (w->n_headings == w->cap_headings) {
+        w->cap_headings = w->cap_headings ? 2 * w->cap_headings : 16;
+        w->headings = fa_xrealloc(w->headings, w->cap_headings * sizeof *w->headings);
+    }
     h = &w->headings[w->n_headings++];
     h->node = node;
     h->level = cmark_node_get_heading_level(node);
@@ -340,8 +306,7 @@ static int end_heading(struct walk *w, cmark_node *node)
         open_section(w, h->level, h->text, index);
         return FA_OK;
     }
-    if (separate(&w->text, '\n') || fa_buf_puts(&w->text, h->text) ||
-        separate(&w->text, '\n'))
+    if (separate(&w->text, '\n') || fa_buf_puts(&w->text, h->text) || separate(&w->text, '\n'))
         return FA_ELIMIT;
     return FA_OK;
 }
@@ -352,15 +317,17 @@ static int walk_tree(cmark_node *root, struct walk *w)
 {
     cmark_iter *iter = cmark_iter_new(root);
     cmark_node *heading = NULL;
-    cmark_event_type ev;
     int rc = FA_OK;
 
     open_section(w, 1, "", SIZE_MAX);
-    while (!rc && (ev = cmark_iter_next(iter)) != CMARK_EVENT_DONE) {
+    while (!rc) {
+        cmark_event_type ev = cmark_iter_next(iter);
         cmark_node *node = cmark_iter_get_node(iter);
         cmark_node_type type = cmark_node_get_type(node);
         struct fa_buf *out = heading ? &w->heading_text : &w->text;
 
+        if (ev == CMARK_EVENT_DONE)
+            break;
         if (type == CMARK_NODE_HEADING) {
             if (ev == CMARK_EVENT_ENTER) {
                 heading = node;
@@ -372,13 +339,9 @@ static int walk_tree(cmark_node *root, struct walk *w)
         }
         switch (type) {
         case CMARK_NODE_TEXT:
-        case CMARK_NODE_CODE:
-            rc = fa_buf_puts(out, cmark_node_get_literal(node));
-            break;
+        case CMARK_NODE_CODE: rc = fa_buf_puts(out, cmark_node_get_literal(node)); break;
         case CMARK_NODE_SOFTBREAK:
-        case CMARK_NODE_LINEBREAK:
-            rc = separate(out, ' ');
-            break;
+        case CMARK_NODE_LINEBREAK: rc = separate(out, ' '); break;
         case CMARK_NODE_CODE_BLOCK:
             rc = separate(out, '\n');
             if (!rc)
@@ -537,8 +500,8 @@ static void fill_doc(struct cnt_doc *doc, struct walk *w)
 }
 
 /* Parses, rewrites and renders under cmark_lock; fills doc. */
-static int render_locked(const char *markdown, size_t len, const char *name,
-                         struct cnt_doc *doc, struct fa_diag *diag)
+static int render_locked(const char *markdown, size_t len, const char *name, struct cnt_doc *doc,
+                         struct fa_diag *diag)
 {
     cmark_parser *parser = cmark_parser_new_with_mem(RENDER_OPTIONS, &fa_cmark_mem);
     cmark_node *root = NULL;
@@ -568,13 +531,12 @@ static int render_locked(const char *markdown, size_t len, const char *name,
         goto out;
     }
     if (w.title_heading == SIZE_MAX) {
-        rc = fa_diag_set(diag, FA_EINVAL, "%s:1: no title: the page needs a '# ' heading",
-                         name);
+        rc = fa_diag_set(diag, FA_EINVAL, "%s:1: no title: the page needs a '# ' heading", name);
         goto out;
     }
     if (!w.headings[w.title_heading].text[0]) {
-        rc = fa_diag_set(diag, FA_EINVAL, "%s:%d: empty title: the '# ' heading needs text",
-                         name, cmark_node_get_start_line(w.headings[w.title_heading].node));
+        rc = fa_diag_set(diag, FA_EINVAL, "%s:%d: empty title: the '# ' heading needs text", name,
+                         cmark_node_get_start_line(w.headings[w.title_heading].node));
         goto out;
     }
     assign_ids(w.headings, w.n_headings);
@@ -584,9 +546,8 @@ static int render_locked(const char *markdown, size_t len, const char *name,
         rc = fa_diag_set(diag, rc, "%s:1: cannot render: cmark refused a tree edit", name);
         goto out;
     }
-    doc->html = cmark_render_html_with_mem(root, RENDER_OPTIONS,
-                                           cmark_parser_get_syntax_extensions(parser),
-                                           &fa_cmark_mem);
+    doc->html = cmark_render_html_with_mem(
+        root, RENDER_OPTIONS, cmark_parser_get_syntax_extensions(parser), &fa_cmark_mem);
     doc->html_len = strlen(doc->html);
     fill_doc(doc, &w);
 out:
@@ -607,13 +568,13 @@ int cnt_doc_render(const char *markdown, size_t len, const char *name, struct cn
     if (!name)
         name = "(markdown)";
     if (len > CNT_DOC_MAX_BYTES)
-        return fa_diag_set(diag, FA_ELIMIT, "%s:1: too big: %zu bytes, the limit is %d", name,
-                           len, CNT_DOC_MAX_BYTES);
+        return fa_diag_set(diag, FA_ELIMIT, "%s:1: too big: %zu bytes, the limit is %d", name, len,
+                           CNT_DOC_MAX_BYTES);
     if (!markdown && len)
         return fa_diag_set(diag, FA_EINVAL, "%s:1: no text", name);
     if (!markdown)
         markdown = "";
-    bad = utf8_bad_offset((const unsigned char *)markdown, len);
+    bad = fa_utf8_bad_offset(markdown, len);
     if (bad < len)
         return fa_diag_set(diag, FA_EINVAL, "%s:%zu: not UTF-8: byte 0x%02x at offset %zu", name,
                            line_of(markdown, bad), (unsigned char)markdown[bad], bad);

@@ -15,7 +15,9 @@
  * - Fenced code keeps its language as class="language-xxx" on <code>; the browser highlights
  *   it with CodeMirror's runmode.
  *
- * A struct cnt_doc is immutable once made and may be read from any thread. */
+ * A struct cnt_doc is immutable once made and may be read from any thread. cnt_doc_render may
+ * be called from several threads; calls are serialised inside, because cmark-gfm 0.29 writes a
+ * global table while parsing. */
 #ifndef FA_CONTENT_CNT_MARKDOWN_H
 #define FA_CONTENT_CNT_MARKDOWN_H
 

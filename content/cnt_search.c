@@ -2,13 +2,14 @@
  * The only file of content/ that includes sqlite3.h. Contract: content/cnt_search.h.
  *
  * The learner's words never reach FTS5's query language as syntax: every word becomes a
- * quoted prefix term, so '"', '*', ':', '(' , AND, OR, NOT and NEAR are only ever text.
+ * quoted prefix term, so '"', '*', ':', '(', AND, OR, NOT and NEAR are only ever text.
  * Snippets come back with control-character markers around the matches; the markers are
  * turned into <mark> while everything between them is HTML-escaped. */
 #include "content/cnt_search.h"
 
 #include "common/fa_buf.h"
 #include "common/fa_mem.h"
+#include "common/fa_utf8.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -26,11 +27,11 @@
 /* A title match counts this many times a body match (bm25 column weights). */
 #define TITLE_WEIGHT "10.0"
 
-static const char create_sql[] =
-    "CREATE VIRTUAL TABLE sec USING fts5("
-    "title, body, page UNINDEXED, section UNINDEXED,"
-    " tokenize = 'unicode61 remove_diacritics 2')";
-static const char insert_sql[] = "INSERT INTO sec(title, body, page, section) VALUES (?1, ?2, ?3, ?4)";
+static const char create_sql[] = "CREATE VIRTUAL TABLE sec USING fts5("
+                                 "title, body, page UNINDEXED, section UNINDEXED,"
+                                 " tokenize = 'unicode61 remove_diacritics 2')";
+static const char insert_sql[] =
+    "INSERT INTO sec(title, body, page, section) VALUES (?1, ?2, ?3, ?4)";
 static const char query_sql[] =
     "SELECT page, section, snippet(sec, 1, ?2, ?3, ?4, ?5) FROM sec WHERE sec MATCH ?1"
     " ORDER BY bm25(sec, " TITLE_WEIGHT ", 1.0), rowid LIMIT ?6";
@@ -44,51 +45,10 @@ struct cnt_search {
 
 static int db_fail(struct fa_diag *diag, sqlite3 *db, const char *what)
 {
-    return fa_diag_set(diag, FA_EDB, "search: %s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+    return fa_diag_set(diag, FA_EDB, "search: %s: %s", what,
+                       db ? sqlite3_errmsg(db) : "no database");
 }
 
-/* Same rule as the Markdown renderer's: well-formed UTF-8 only (no overlong forms, no
- * surrogates, nothing above U+10FFFF). */
-static bool utf8_valid(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n_cont;
-        unsigned char lo = 0x80, hi = 0xBF;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            n_cont = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n_cont = 2;
-            if (c == 0xE0)
-                lo = 0xA0;
-            else if (c == 0xED)
-                hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n_cont = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F;
-        } else {
-            return false;
-        }
-        if (n_cont >= len - i || s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k <= n_cont; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-        }
-        i += n_cont + 1;
-    }
-    return true;
-}
 
 /* Binds text as a copy in which the snippet markers cannot occur. */
 static int bind_clean_text(sqlite3_stmt *stmt, int col, const char *text)
@@ -153,8 +113,7 @@ int cnt_search_new(const struct cnt_site *site, struct cnt_search **out, struct 
     }
     rc = index_doc(search->db, insert, cnt_site_get_home(site), -1, diag);
     for (size_t i = 0; i < cnt_site_n_pages(site) && !rc; i++)
-        rc = index_doc(search->db, insert, cnt_site_get_page(site, i)->doc, (sqlite3_int64)i,
-                       diag);
+        rc = index_doc(search->db, insert, cnt_site_get_page(site, i)->doc, (sqlite3_int64)i, diag);
     if (rc)
         goto out;
     if (sqlite3_exec(search->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK ||
@@ -183,8 +142,7 @@ void cnt_search_free(struct cnt_search *search)
 
 static bool is_word_byte(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
 /* Writes the FTS5 query for the learner's words: "word1"* "word2"* ... (implicit AND).
@@ -290,7 +248,7 @@ static int run_query(struct cnt_search *search, const char *match, size_t max_hi
 {
     sqlite3_stmt *stmt = search->query;
     struct cnt_hit *hits = NULL;
-    size_t n_hits = 0;
+    size_t n_hits = 0, cap = 0;
     sqlite3_int64 limit = max_hits > INT64_MAX ? INT64_MAX : (sqlite3_int64)max_hits;
     int rc = FA_OK, step;
 
@@ -311,7 +269,10 @@ static int run_query(struct cnt_search *search, const char *match, size_t max_hi
             rc = db_fail(diag, search->db, "query");
             goto out;
         }
-        hits = fa_xrealloc(hits, (n_hits + 1) * sizeof *hits);
+        if (n_hits == cap) {
+            cap = cap ? 2 * cap : 16;
+            hits = fa_xrealloc(hits, cap * sizeof *hits);
+        }
         rc = fill_hit(search->site, stmt, &hits[n_hits]);
         if (rc) {
             rc = fa_diag_set(diag, rc, "search: the index does not match the site");
@@ -349,7 +310,7 @@ int cnt_search_query(struct cnt_search *search, const char *query, size_t len, s
         rc = fa_diag_set(diag, FA_EINVAL, "search: no query");
         goto out;
     }
-    if (len && !utf8_valid((const unsigned char *)query, len)) {
+    if (len && fa_utf8_bad_offset(query, len) != len) {
         rc = fa_diag_set(diag, FA_EINVAL, "search: the query is not UTF-8");
         goto out;
     }

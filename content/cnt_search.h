@@ -35,7 +35,7 @@ void cnt_search_free(struct cnt_search *search);
 
 /* Runs the learner's query (len bytes, untrusted UTF-8). Writes up to max_hits results,
  * best first, into a new array *hits_out (free with cnt_hits_free) and their count into
- * *n_out. A query with no words gives zero hits, not an error. FA_ELIMIT for a query longer
+ * *n_out; with zero hits *hits_out is NULL. A query with no words gives zero hits, not an error. FA_ELIMIT for a query longer
  * than CNT_SEARCH_MAX_QUERY, FA_EINVAL for bytes that are not UTF-8. */
 int cnt_search_query(struct cnt_search *search, const char *query, size_t len, size_t max_hits,
                      struct cnt_hit **hits_out, size_t *n_out, struct fa_diag *diag);

@@ -195,8 +195,8 @@ static int list_pages(DIR *dir, const char *pages_path, char ***names_out, size_
     return rc;
 }
 
-static int load_page(struct cnt_site *site, int pages_fd, const char *dir_path,
-                     const char *name, struct fa_diag *diag)
+static int load_page(struct cnt_site *site, int pages_fd, const char *dir_path, const char *name,
+                     struct fa_diag *diag)
 {
     struct site_page *page;
     const char *slug = NULL;
@@ -214,8 +214,8 @@ static int load_page(struct cnt_site *site, int pages_fd, const char *dir_path,
     for (size_t i = 0; i < site->n_pages; i++) {
         if (strlen(site->pages[i].slug) == slug_len &&
             memcmp(site->pages[i].slug, slug, slug_len) == 0) {
-            rc = fa_diag_set(diag, FA_EINVAL, "%s:1: duplicate slug '%.*s', also used by %s",
-                             path, (int)slug_len, slug, site->pages[i].file);
+            rc = fa_diag_set(diag, FA_EINVAL, "%s:1: duplicate slug '%.*s', also used by %s", path,
+                             (int)slug_len, slug, site->pages[i].file);
             goto out;
         }
     }
@@ -260,12 +260,15 @@ int cnt_site_load(const char *content_dir, struct cnt_site **out, struct fa_diag
     if (rc)
         goto out;
     pages_fd = openat(dir_fd, "pages", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (pages_fd < 0 && errno == ELOOP) {
-        rc = fa_diag_set(diag, FA_EINVAL, "%s: refused: a symbolic link", pages_path);
-        goto out;
-    }
     if (pages_fd < 0) {
-        rc = io_fail(diag, errno, pages_path, "open the pages folder");
+        int err = errno;
+        struct stat st;
+
+        /* Linux reports ENOTDIR, not ELOOP, for a link met with O_DIRECTORY | O_NOFOLLOW. */
+        if (fstatat(dir_fd, "pages", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+            rc = fa_diag_set(diag, FA_EINVAL, "%s: refused: a symbolic link", pages_path);
+        else
+            rc = io_fail(diag, err, pages_path, "open the pages folder");
         goto out;
     }
     dir = fdopendir(pages_fd);

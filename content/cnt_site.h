@@ -4,8 +4,10 @@
  *   home.md            the home page (rendered like any page, not in the reading order)
  *   pages/NN-slug.md   the wiki pages; NN (digits) gives the reading order, slug (lower-case
  *                      letters, digits and '-') the URL /wiki/<slug>
- * Anything else in the folder is ignored. Limits: CNT_SITE_MAX_PAGES pages, each at most
- * CNT_DOC_MAX_BYTES. Symbolic links and non-regular files in pages/ are refused.
+ * Anything else in the folder, and hidden or non-.md names in pages/, is ignored. Limits:
+ * CNT_SITE_MAX_PAGES pages, each at most CNT_DOC_MAX_BYTES. Symbolic links (home.md, pages/
+ * itself, or a page) and non-regular files are refused; problems with a whole file are
+ * reported at line 1.
  *
  * A loaded site is immutable and may be read from any thread; reloading means loading a new
  * one and swapping (the server does that on SIGHUP). */

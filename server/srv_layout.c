@@ -28,6 +28,7 @@ static int render_head(const struct srv_layout *p, struct fa_buf *out)
         rc = fa_buf_printf(
             out,
             " · fa-learn</title>\n"
+            "<link rel=\"icon\" href=\"/static/favicon.svg?v=%s\" type=\"image/svg+xml\">\n"
             "<link rel=\"stylesheet\" href=\"/static/css/site.css?v=%s\">\n"
             "<link rel=\"stylesheet\" href=\"/static/css/print.css?v=%s\" media=\"print\">\n"
             "<script src=\"/vendor/codemirror/addon/runmode/runmode-standalone.js?v=%s\" "
@@ -35,7 +36,7 @@ static int render_head(const struct srv_layout *p, struct fa_buf *out)
             "<script src=\"/vendor/codemirror/mode/python/python.js?v=%s\" defer></script>\n"
             "<script src=\"/static/js/site.js?v=%s\" defer></script>\n"
             "</head>\n",
-            v, v, v, v, v);
+            v, v, v, v, v, v);
     return rc;
 }
 

@@ -394,6 +394,41 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     *socket_context = NULL;
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes the path and query values in place, like libmicrohttpd's own decoder,
+ * except that "%00" stays as written: a decoded NUL would cut the C string short and make
+ * "/static/site.css%00.txt" look like "/static/site.css". */
+static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *out = s;
+
+    (void)cls;
+    (void)conn;
+    for (const char *in = s; *in; in++) {
+        int hi = *in == '%' ? hex_value(in[1]) : -1;
+        int lo = hi >= 0 ? hex_value(in[2]) : -1;
+
+        if (lo >= 0 && (hi || lo)) {
+            *out++ = (char)(hi * 16 + lo);
+            in += 2;
+        } else {
+            *out++ = *in;
+        }
+    }
+    *out = '\0';
+    return (size_t)(out - s);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char text[512];
@@ -428,6 +463,8 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site, struct
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, mhd,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, mhd,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, mhd,
+        MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, mhd,
+        MHD_OPTION_STRICT_FOR_CLIENT, 1, /* e.g. HTTP/1.1 without Host: 400 */
         MHD_OPTION_END);
     if (!mhd->daemon) {
         close(listen_fd);

@@ -5,6 +5,9 @@
  * 2. Adds a "Copy" button to every code block of the article (Clipboard API, with a
  *    select-and-execCommand fallback), announced through one polite live region.
  * 3. Pressing "/" outside a text field focuses the search box.
+ * 4. Small layout help: tables get a wrapper that scrolls sideways on narrow screens, code
+ *    blocks and tables that scroll become keyboard-focusable, and the phone-width course
+ *    list (one sideways-scrolling row) shows the current page.
  *
  * Plain ES2017, no dependencies, nothing global. Every page works without it; every step
  * checks that what it needs exists and never throws on a page that lacks it. The page's
@@ -203,23 +206,53 @@
             block.appendChild(button);
             block.appendChild(pre);
         });
-        markScrollableCode();
+        markScrollable();
     }
 
-    /* A code block wider than the page scrolls sideways; make it focusable so that keyboard
-     * users can scroll it too (and only then, to keep the tab order short). */
-    function markScrollableCode() {
-        each(document.querySelectorAll('article pre'), function (pre) {
-            if (pre.scrollWidth > pre.clientWidth + 1) {
-                if (!pre.hasAttribute('tabindex')) {
-                    pre.setAttribute('tabindex', '0');
-                    pre.setAttribute('data-fa-scroll', '');
+    /* Tables go into a wrapper that scrolls sideways on narrow screens (site.css), instead of
+     * the whole page scrolling. */
+    function wrapTables() {
+        each(document.querySelectorAll('article table'), function (table) {
+            var parent = table.parentNode;
+            if (!parent || (parent.classList && parent.classList.contains('table-scroll'))) {
+                return;
+            }
+            var wrapper = document.createElement('div');
+            wrapper.className = 'table-scroll';
+            parent.insertBefore(wrapper, table);
+            wrapper.appendChild(table);
+        });
+        markScrollable();
+    }
+
+    /* A code block or table wider than the page scrolls sideways; make it focusable so that
+     * keyboard users can scroll it too (and only then, to keep the tab order short). */
+    function markScrollable() {
+        each(document.querySelectorAll('article pre, article .table-scroll'), function (box) {
+            if (box.scrollWidth > box.clientWidth + 1) {
+                if (!box.hasAttribute('tabindex')) {
+                    box.setAttribute('tabindex', '0');
+                    box.setAttribute('data-fa-scroll', '');
                 }
-            } else if (pre.hasAttribute('data-fa-scroll')) {
-                pre.removeAttribute('tabindex');
-                pre.removeAttribute('data-fa-scroll');
+            } else if (box.hasAttribute('data-fa-scroll')) {
+                box.removeAttribute('tabindex');
+                box.removeAttribute('data-fa-scroll');
             }
         });
+    }
+
+    /* On narrow screens the course list is one row that scrolls sideways (site.css); bring
+     * the current page into view without moving the page itself. */
+    function revealCurrentPage() {
+        var list = document.querySelector('.sidebar ol');
+        var current = list ? list.querySelector('a[aria-current="page"]') : null;
+        if (!current || list.scrollWidth <= list.clientWidth) {
+            return;
+        }
+        var itemBox = (current.parentNode || current).getBoundingClientRect();
+        var listBox = list.getBoundingClientRect();
+        var left = itemBox.left - listBox.left + list.scrollLeft;
+        list.scrollLeft = Math.max(0, left - (list.clientWidth - itemBox.width) / 2);
     }
 
     /* ---------- 3. "/" focuses the search box ---------- */
@@ -266,7 +299,7 @@
     /* ---------- Start ---------- */
 
     function init() {
-        var steps = [highlightPython, addCopyButtons];
+        var steps = [highlightPython, addCopyButtons, wrapTables, revealCurrentPage];
         each(steps, function (step) {
             try {
                 step();
@@ -281,7 +314,7 @@
         var resizeTimer = 0;
         window.addEventListener('resize', function () {
             window.clearTimeout(resizeTimer);
-            resizeTimer = window.setTimeout(markScrollableCode, 150);
+            resizeTimer = window.setTimeout(markScrollable, 150);
         });
     }
 

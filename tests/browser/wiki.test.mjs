@@ -79,6 +79,8 @@ check(await page.$$eval('img:not([alt])', (x) => x.length) === 0, 'every image h
 await page.screenshot({ path: path.join(artifacts, 'wiki-page.png'), fullPage: true });
 
 // Keyboard: "/" focuses the search box; the skip link is the first Tab stop.
+await collectCsp();
+await page.goto(`${base}/wiki/big-picture`);
 await page.keyboard.press('Tab');
 check(await page.evaluate(() => document.activeElement.className) === 'skip-link',
   'the skip link is the first Tab stop');

@@ -245,9 +245,24 @@ static void test_limits(struct server *s)
     len += 40000;
     len += (size_t)sprintf(req + len, " HTTP/1.1\r\nHost: x\r\n\r\n");
     OK(raw_request(s, req, len) == 414 || raw_request(s, req, len) == 431);
-    /* Malformed requests get 400, and the server carries on. */
-    INT_EQ(raw_request(s, "GARBAGE\r\n\r\n", 11), 400);
-    INT_EQ(raw_request(s, "GET / HTTP/1.1\r\n\r\n", 18), 400); /* no Host */
+    /* Malformed requests get 400 (505 for an unknown version), and the server carries on. */
+    {
+        static const struct {
+            const char *bytes;
+            int status;
+        } bad[] = {
+            {"GET / HTTP/1.1\r\n\r\n", 400}, /* no Host */
+            {"FOO BAR BAZ\r\n\r\n", 400},
+            {"GET / HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n", 400},
+            {"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400},
+            {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n", 400},
+            {"GET / HTTP/9.9\r\nHost: x\r\n\r\n", 505},
+            /* A request line of one word is HTTP/0.9-like: libmicrohttpd just closes. */
+            {"GARBAGE\r\n\r\n", 0},
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+            INT_EQ(raw_request(s, bad[i].bytes, strlen(bad[i].bytes)), bad[i].status);
+    }
     OK(server_alive(s));
     get(s, "/", NULL, &r);
     INT_EQ(r.status, 200);

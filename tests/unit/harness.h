@@ -41,7 +41,11 @@ static int harness_checks, harness_failures;
     } while (0)
 
 /* True when needle occurs in haystack (both NUL-terminated; a NULL haystack never matches). */
-#define CONTAINS(haystack, needle) ((haystack) && strstr((haystack), (needle)) != NULL)
+static inline int harness_contains(const char *haystack, const char *needle)
+{
+    return haystack && strstr(haystack, needle) != NULL;
+}
+#define CONTAINS(haystack, needle) harness_contains((haystack), (needle))
 
 static inline int harness_exit(void)
 {
