@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # wiki.sh: cached wiki pages, fa-learn against nginx, in one run on this machine.
 # Both serve the identical rendered page (fetched from fa-learn) with the same response
-# headers, on loopback, with access logs off, the same number of worker threads/processes,
-# and the same wrk settings. Prints both req/s and the ratio (target: fa-learn >= 1.2x).
-# Environment: BUILD (default build), DURATION (default 10s), CONNECTIONS (default 32),
-# THREADS (default: CPU count).
+# headers, on loopback, with the same number of worker threads/processes and the same wrk
+# settings; once with access logs off on both sides, once with both logging every request
+# (fa-learn to stderr, nginx to a file, both sent to /dev/null). Rounds alternate between the
+# servers and the medians are reported, so a burst of other work on the machine hits both.
+# Target: fa-learn >= 1.2x nginx's requests per second.
+# Environment: BUILD (default build), DURATION (default 5s), ROUNDS (default 3),
+# CONNECTIONS (default 32), THREADS (default: CPU count).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 build=${BUILD:-build}
 [[ $build = /* ]] || build=$src/$build
 bin=$build/server/fa-learn
-duration=${DURATION:-10s}
+duration=${DURATION:-5s}
+rounds=${ROUNDS:-3}
 connections=${CONNECTIONS:-32}
 threads=${THREADS:-$(nproc)}
 page=/wiki/big-picture
@@ -20,40 +24,55 @@ for tool in wrk nginx curl; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/setup.sh installs it)"; exit 1; }
 done
 tmp=$(mktemp -d)
-fa_pid=
-nginx_started=
+chmod 755 "$tmp" # nginx workers run as an unprivileged user and must read the page
+pids=()
 cleanup() {
-    [[ -n $fa_pid ]] && kill "$fa_pid" 2>/dev/null && wait "$fa_pid" 2>/dev/null
-    [[ -n $nginx_started ]] && nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -s stop 2>/dev/null
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    for conf in "$tmp"/nginx-*.conf; do
+        [[ -f $conf ]] && nginx -p "$tmp" -c "$conf" -s stop 2>/dev/null
+    done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-"$bin" serve --port 0 --threads "$threads" --data "$tmp/data" --quiet >"$tmp/fa.out" 2>"$tmp/fa.err" &
-fa_pid=$!
-for _ in $(seq 100); do [[ -s $tmp/fa.out ]] && break; sleep 0.1; done
-fa_url=$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/fa.out")
-[[ -n $fa_url ]] || { echo "bench: fa-learn did not start"; cat "$tmp/fa.err"; exit 1; }
+start_fa() { # name, extra flags...; prints the base URL
+    local name=$1
+    shift
+    "$bin" serve --port 0 --threads "$threads" --data "$tmp/data" "$@" \
+        >"$tmp/$name.out" 2>/dev/null &
+    pids+=($!)
+    for _ in $(seq 100); do [[ -s $tmp/$name.out ]] && break; sleep 0.1; done
+    sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/$name.out"
+}
+
+fa_quiet=$(start_fa quiet --quiet)
+fa_logging=$(start_fa logging)
+[[ -n $fa_quiet && -n $fa_logging ]] || { echo "bench: fa-learn did not start"; exit 1; }
 
 # The identical page for nginx, and fa-learn's headers so both send the same bytes.
-mkdir -p "$tmp/nginx/root/wiki" "$tmp/nginx/logs"
-curl -sf -D "$tmp/headers" -o "$tmp/nginx/root/wiki/big-picture.html" "$fa_url$page"
-header() { sed -nE "s/^$1: (.*)\r$/\1/Ip" "$tmp/headers"; }
-csp=$(header Content-Security-Policy)
-port=$((20000 + RANDOM % 30000))
-cat >"$tmp/nginx/nginx.conf" <<CONF
+mkdir -p "$tmp/root/wiki" "$tmp/logs"
+curl -sf -D "$tmp/headers" -o "$tmp/root/wiki/big-picture.html" "$fa_quiet$page"
+csp=$(sed -nE 's/^Content-Security-Policy: (.*)\r$/\1/Ip' "$tmp/headers")
+
+start_nginx() { # name, access_log value; prints the base URL
+    local name=$1 access_log=$2 port=$((20000 + RANDOM % 30000))
+    cat >"$tmp/nginx-$name.conf" <<CONF
 worker_processes $threads;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/logs/error.log;
+pid $tmp/nginx-$name.pid;
+error_log $tmp/logs/error-$name.log;
 events { worker_connections 1024; }
 http {
-    access_log off;
+    access_log $access_log;
     keepalive_requests 1000000;
-    types { text/html html; }
+    # nginx at its best for a static page: sendfile, and file metadata cached.
+    sendfile on;
+    tcp_nopush on;
+    open_file_cache max=100 inactive=60s;
+    open_file_cache_valid 60s;
     charset utf-8;
     server {
         listen 127.0.0.1:$port;
-        root $tmp/nginx/root;
+        root $tmp/root;
         location = $page {
             default_type "text/html";
             try_files $page.html =404;
@@ -67,21 +86,40 @@ http {
     }
 }
 CONF
-nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf"
-nginx_started=1
-sleep 0.3
-cmp -s <(curl -sf "http://127.0.0.1:$port$page") "$tmp/nginx/root/wiki/big-picture.html" ||
-    { echo "bench: nginx does not serve the same page"; exit 1; }
+    nginx -p "$tmp" -c "$tmp/nginx-$name.conf"
+    sleep 0.3
+    echo "http://127.0.0.1:$port"
+}
+ng_quiet=$(start_nginx quiet off)
+ng_logging=$(start_nginx logging /dev/null)
+for base in "$ng_quiet" "$ng_logging" "$fa_logging"; do
+    cmp -s <(curl -sf "$base$page") "$tmp/root/wiki/big-picture.html" ||
+        { echo "bench: $base does not serve the identical page"; exit 1; }
+done
 
 run_wrk() { # url -> requests/s
-    wrk -t2 -c"$connections" -d"$duration" --latency "$1" | awk '/^Requests\/sec:/ {print $2}'
+    wrk -t2 -c"$connections" -d"$duration" "$1" | awk '/^Requests\/sec:/ {print $2}'
 }
-bytes=$(stat -c %s "$tmp/nginx/root/wiki/big-picture.html")
-echo "Cached wiki page $page ($bytes bytes), wrk -t2 -c$connections -d$duration, $threads server threads/workers"
-wrk -t2 -c8 -d2s "$fa_url$page" >/dev/null  # warm-up
-wrk -t2 -c8 -d2s "http://127.0.0.1:$port$page" >/dev/null
-fa=$(run_wrk "$fa_url$page")
-ng=$(run_wrk "http://127.0.0.1:$port$page")
-awk -v fa="$fa" -v ng="$ng" 'BEGIN {
-    printf "  nginx:    %10.0f req/s\n  fa-learn: %10.0f req/s\n", ng, fa
-    printf "  ratio:    %10.2fx nginx (target >= 1.20x)\n", fa / ng }'
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+bytes=$(stat -c %s "$tmp/root/wiki/big-picture.html")
+echo "Cached wiki page $page ($bytes bytes): wrk -t2 -c$connections -d$duration, $threads server" \
+     "threads/workers, median of $rounds alternating rounds"
+for url in "$fa_quiet" "$ng_quiet"; do wrk -t2 -c8 -d1s "$url$page" >/dev/null; done # warm-up
+declare -A runs
+for ((r = 1; r <= rounds; r++)); do
+    for name in fa_quiet ng_quiet fa_logging ng_logging; do
+        runs[$name]+=" $(run_wrk "${!name}$page")"
+    done
+done
+report() { # label, fa runs, nginx runs
+    local fa ng
+    fa=$(median $2)
+    ng=$(median $3)
+    awk -v label="$1" -v fa="$fa" -v ng="$ng" -v fr="$2" -v nr="$3" 'BEGIN {
+        printf "  %-15s nginx %8.0f req/s, fa-learn %8.0f req/s: %5.2fx nginx\n", label, ng, fa, fa / ng
+        printf "  %-15s (rounds: nginx%s; fa-learn%s)\n", "", nr, fr }'
+}
+report "access log off" "${runs[fa_quiet]}" "${runs[ng_quiet]}"
+report "access log on" "${runs[fa_logging]}" "${runs[ng_logging]}"
+echo "  target: fa-learn >= 1.20x nginx"

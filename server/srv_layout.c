@@ -47,7 +47,7 @@ static const char *current_if(bool yes)
 
 static int render_header(const struct srv_layout *p, struct fa_buf *out)
 {
-    return fa_buf_printf(
+    int rc = fa_buf_printf(
         out,
         "<body>\n<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n"
         "<header class=\"site-header\">\n"
@@ -60,11 +60,15 @@ static int render_header(const struct srv_layout *p, struct fa_buf *out)
         "<form class=\"search-form\" role=\"search\" action=\"/search\" method=\"get\">\n"
         "<label for=\"search-q\" class=\"visually-hidden\">Search the wiki</label>\n"
         "<input id=\"search-q\" name=\"q\" type=\"search\" placeholder=\"Search the wiki\" "
-        "maxlength=\"200\" autocomplete=\"off\">\n"
-        "<button type=\"submit\">Search</button>\n"
-        "</form>\n</header>\n",
+        "maxlength=\"200\" autocomplete=\"off\" value=\"",
         current_if(p->section == SRV_SECTION_WIKI), current_if(p->section == SRV_SECTION_QUIZ),
         current_if(p->section == SRV_SECTION_SANDBOX));
+
+    if (!rc && p->search_query)
+        rc = esc(out, p->search_query);
+    if (!rc)
+        rc = fa_buf_puts(out, "\">\n<button type=\"submit\">Search</button>\n</form>\n</header>\n");
+    return rc;
 }
 
 static int render_page_link(struct fa_buf *out, const char *cls, const char *rel,

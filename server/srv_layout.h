@@ -26,6 +26,7 @@ struct srv_layout {
     long current;               /* index of this page in nav, or -1 */
     const struct cnt_doc *toc;  /* when set: "On this page" from its sections */
     const char *version_tag;    /* appended to asset URLs as ?v= (cache busting) */
+    const char *search_query;   /* shown in the search box (untrusted, escaped), or NULL */
 };
 
 /* Appends the whole page to out. Fails only with FA_ELIMIT when out's cap is reached. */

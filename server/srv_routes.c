@@ -136,6 +136,7 @@ static int handle_search(struct srv_req *req, struct srv_resp *resp)
 
     if (!q)
         q = "";
+    layout.search_query = q;
     status = q[0] || req->query_too_long ? run_search(req, resp, q, &hits, &n_hits) : 200;
     if (status != 200)
         return status;

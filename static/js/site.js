@@ -73,16 +73,22 @@
 
     /* ---------- 2. Copy buttons ---------- */
 
-    function announce(message) {
-        if (!document.body) {
-            return;
-        }
-        if (!liveRegion) {
+    /* The one polite live region of the page, made when the first copy button is: screen
+     * readers may miss a message put into a region that has only just been inserted. */
+    function ensureLiveRegion() {
+        if (!liveRegion && document.body) {
             liveRegion = document.createElement('div');
             liveRegion.className = 'visually-hidden';
             liveRegion.setAttribute('aria-live', 'polite');
             liveRegion.setAttribute('aria-atomic', 'true');
             document.body.appendChild(liveRegion);
+        }
+        return liveRegion;
+    }
+
+    function announce(message) {
+        if (!ensureLiveRegion()) {
+            return;
         }
         /* Clear first so that the same message, said twice in a row, is announced twice. */
         liveRegion.textContent = '';
@@ -205,6 +211,7 @@
              * it before the code it copies. */
             block.appendChild(button);
             block.appendChild(pre);
+            ensureLiveRegion();
         });
         markScrollable();
     }

@@ -97,6 +97,7 @@ static void test_routes(const char *source_dir)
     OK(CONTAINS(resp.body.ptr, "not valid UTF-8"));
     INT_EQ(dispatch(site, "GET", "/search", "<b>x</b>", &resp), 200);
     OK(CONTAINS(resp.body.ptr, "&lt;b&gt;x&lt;/b&gt;"));
+    OK(CONTAINS(resp.body.ptr, "value=\"&lt;b&gt;x&lt;/b&gt;\"")); /* kept in the search box */
     OK(!CONTAINS(resp.body.ptr, "<b>x</b>"));
     INT_EQ(dispatch(site, "GET", "/api/search", "hook", &resp), 200);
     STR_EQ(resp.content_type, "application/json");
