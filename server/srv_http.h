@@ -8,6 +8,7 @@
 #define FA_SERVER_SRV_HTTP_H
 
 #include "common/fa_buf.h"
+#include "server/srv_limits.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,7 +26,7 @@ struct srv_req {
     uint64_t id;                 /* for log lines */
     const char *method;          /* "GET", "HEAD", "POST"... */
     const char *path;            /* percent-decoded path, without the query */
-    struct srv_kv query[16];     /* the first SRV_MAX_QUERY_VALUES query values */
+    struct srv_kv query[SRV_MAX_QUERY_VALUES]; /* the first query values, in order */
     size_t n_query;
     bool query_too_long;         /* a value was longer than SRV_MAX_QUERY_VALUE */
     const char *if_none_match;   /* header value or NULL */

@@ -249,8 +249,7 @@ static enum MHD_Result on_query_value(void *cls, enum MHD_ValueKind kind, const 
     return MHD_YES;
 }
 
-static enum MHD_Result dispatch(struct srv_mhd *mhd, struct MHD_Connection *conn,
-                                struct request_state *st)
+static enum MHD_Result dispatch(struct MHD_Connection *conn, struct request_state *st)
 {
     struct srv_req *req = &st->req;
     struct srv_resp resp = {0};
@@ -264,7 +263,6 @@ static enum MHD_Result dispatch(struct srv_mhd *mhd, struct MHD_Connection *conn
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
     req->body.ptr = st->body.ptr ? st->body.ptr : "";
     req->body.len = st->body.len;
-    (void)mhd;
 
     fa_buf_init(&resp.body, SRV_MAX_PAGE_BYTES);
     status = srv_routes_dispatch(req, &resp);
@@ -322,7 +320,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     if (st->body_too_big)
         return refuse(conn, st, 413, "The request body is larger than this server accepts.", 0);
-    return dispatch(mhd, conn, st);
+    return dispatch(conn, st);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,

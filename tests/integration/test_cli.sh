@@ -48,7 +48,7 @@ expect 1 "cannot use host 'no such host'" -- "$bin" serve "${common[@]}" --host 
 "$bin" serve "${common[@]}" --port 0 --quiet >"$tmp/out" 2>"$tmp/err" &
 server_pid=$!
 for _ in $(seq 50); do [[ -s $tmp/out ]] && break; sleep 0.1; done
-port=$(sed -nE 's|^fa-learn: serving http://127\.0\.0\.1:([0-9]+)/$|\1|p' "$tmp/out")
+port=$(sed -nE 's|^fa-learn: serving http://[0-9.]+:([0-9]+)/$|\1|p' "$tmp/out")
 checks=$((checks + 1))
 if [[ -z $port ]]; then
     failures=$((failures + 1))
