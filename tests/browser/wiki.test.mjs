@@ -61,8 +61,11 @@ check(preCount > 0, 'the page has code blocks');
 check(await page.locator('.copy-button').count() === preCount, 'every code block has a copy button');
 await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
 await page.locator('.copy-button').first().click();
-check((await page.locator('.copy-button').first().textContent()).includes('Copied'),
-  'the copy button confirms');
+// The Clipboard API answers asynchronously: wait for the button to say so.
+const confirmed = await page.waitForFunction(
+  () => document.querySelector('.copy-button').textContent.includes('Copied'),
+  null, { timeout: 5000 }).then(() => true, () => false);
+check(confirmed, 'the copy button confirms');
 const copied = await page.evaluate(() => navigator.clipboard.readText()).catch(() => '');
 const firstCode = await page.locator('article pre code').first().textContent();
 check(copied.trim() === firstCode.trim(), 'the copied text is the code block');
