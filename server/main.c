@@ -2,6 +2,7 @@
  * and the serve loop (signals: SIGINT/SIGTERM stop, SIGHUP reloads the content). */
 #include "common/fa_err.h"
 #include "common/fa_log.h"
+#include "sandbox/sbx_python.h"
 #include "server/srv_limits.h"
 #include "server/srv_listen.h"
 #include "server/srv_mhd.h"
@@ -36,6 +37,7 @@ static const char usage_main[] =
     "\n"
     "Commands:\n"
     "  serve     run the course site (wiki, quiz, sandbox) over HTTP\n"
+    "  python    run the embedded CPython like python3, with fastaudit importable\n"
     "  help      show help for a command: fa-learn help serve\n"
     "\n"
     "Options:\n"
@@ -257,12 +259,28 @@ static int cmd_serve(int argc, char **argv)
     return 0;
 }
 
+static const char usage_python[] =
+    "Usage: fa-learn python [ARGS...]\n"
+    "\n"
+    "Runs fa-learn's embedded CPython exactly as `python3 ARGS...` would (a script, -c CODE,\n"
+    "-m MODULE, or standard input; sys.argv and the exit status as usual), with the FastAudit\n"
+    "engine (`import fastaudit`) and the demo native module (`import labnative`) built in.\n"
+    "Everything after `python` goes to Python, so `fa-learn python --help` is Python's help.\n";
+
+/* argv[0] is the program, argv[1] "python": Python gets the program name and the rest. */
+static int cmd_python(int argc, char **argv)
+{
+    argv[1] = argv[0];
+    return sbx_python_main(argc - 1, argv + 1);
+}
+
 static const struct command {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *usage;
 } commands[] = {
     {"serve", cmd_serve, usage_serve},
+    {"python", cmd_python, usage_python},
 };
 
 static const struct command *find_command(const char *name)
@@ -303,5 +321,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "fa-learn: unknown command '%s' (see fa-learn --help)\n", argv[1]);
         return 2;
     }
-    return cmd->run(argc - 2, argv + 2);
+    /* serve takes its options; python wants the whole command line. */
+    return cmd->run == cmd_python ? cmd_python(argc, argv) : cmd->run(argc - 2, argv + 2);
 }

@@ -1,0 +1,58 @@
+/* sbx_fastaudit.h: the FastAudit engine, a CPython extension module named `fastaudit`
+ * written in C (issue #3). Python sees:
+ *
+ *   mk_audit(oks, before_deny=None, on_call=None, data=None, tool_id=3, monitor_calls=True,
+ *            allow_imports=())  -> audit_perms
+ *       `with audit_perms(): ...` turns the policy on for the current execution context
+ *       (a contextvars.ContextVar owned by the engine) and restores the previous state on
+ *       exit. audit_perms.set_data(d) and audit_perms.add_imports(*mods) return the new value.
+ *   audit_state() -> dict        the engine's state as seen from here
+ *   track_call(fn), active_calls()   records of tracked coroutine calls still running
+ *   trace_start(limit=1000), trace_stop(), trace_clear(), trace(), counters()
+ *       the teaching trace: each event seen in an active context, its class, the decision
+ *       and the reason; counters of events, decisions and monitoring work.
+ *
+ * The policy's tables, roots and configs live in C memory (sbx_policy.h and opaque objects
+ * without attributes); one process-wide hook is installed with PySys_AddAuditHook by the
+ * first mk_audit, and a sys.monitoring CALL callback written in C reports calls into native
+ * code that is neither stdlib nor declared safe as the audit event `fastaudit.call`.
+ * The exact rules are in sandbox/README.md. All functions need the GIL. */
+#ifndef FA_SANDBOX_SBX_FASTAUDIT_H
+#define FA_SANDBOX_SBX_FASTAUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct _object PyObject;
+
+/* Module init, to register before the interpreter starts:
+ *     PyImport_AppendInittab("fastaudit", PyInit_fastaudit);  */
+PyObject *PyInit_fastaudit(void);
+
+/* The C view of the teaching trace, for the sandbox. */
+struct sbx_audit_counters {
+    uint64_t events;            /* events seen while a context was active */
+    uint64_t allowed;
+    uint64_t denied;
+    uint64_t monitor_callbacks; /* CALL callbacks run */
+    uint64_t sites_disabled;    /* times a call site was answered with DISABLE */
+    uint64_t native_calls;      /* native calls reported (on_call or fastaudit.call) */
+};
+
+struct sbx_audit_record {
+    const char *event;
+    const char *args;   /* bounded, made without calling Python code */
+    const char *cls;    /* "allowed", "read", "path-ok", "path-denied", "default-deny", ... */
+    bool denied;
+    const char *reason; /* one sentence */
+};
+
+/* Counters since the last clear. */
+struct sbx_audit_counters sbx_audit_get_counters(void);
+/* Recorded entries (at most the trace limit); pointers stay valid until the next
+ * trace_clear/trace_start or the next recorded event. */
+size_t sbx_audit_trace_len(void);
+const struct sbx_audit_record *sbx_audit_trace_get(size_t i);
+
+#endif
