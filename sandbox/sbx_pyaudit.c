@@ -360,13 +360,29 @@ static struct entry *recorded_entry(PyObject *ctx)
     return NULL;
 }
 
-/* The active entry of this context (new reference), NULL when none. *tampered is set when
- * the ContextVar no longer holds what the engine put there: an object that is not an entry,
- * or (in the context where the entry was made) not that entry. */
+/* The innermost entry entered on this thread and not yet exited (borrowed), or NULL. */
+static struct entry *thread_entry(void)
+{
+    unsigned long me = PyThread_get_thread_ident();
+
+    for (size_t i = engine.n_records; i-- > 0;)
+        if (engine.records[i].entry->thread == me)
+            return engine.records[i].entry;
+    return NULL;
+}
+
+/* The active entry here (new reference), NULL when none.
+ *
+ * The engine only ever stores entries in its ContextVar, and leaves it unset outside them
+ * (exit resets to the unset state). So *tampered is set when the variable holds anything
+ * else (None included), or, in the context where an entry was made, another entry.
+ * An unset variable while a `with` block is running on this thread means code runs in a
+ * context made to escape it (contextvars.Context().run, a copy with the variable never set):
+ * it is judged under that block's entry. Threads have no such fallback, and may not start. */
 static struct entry *active_entry(bool *tampered)
 {
     PyObject *value = NULL;
-    struct entry *recorded;
+    struct entry *recorded, *fallback;
 
     *tampered = false;
     if (!engine.var || PyContextVar_Get(engine.var, NULL, &value) < 0) {
@@ -382,9 +398,14 @@ static struct entry *active_entry(bool *tampered)
         }
         return (struct entry *)value;
     }
-    *tampered = (value && value != Py_None) || recorded != NULL;
-    Py_XDECREF(value);
-    return NULL;
+    if (value || recorded) {
+        *tampered = true;
+        Py_XDECREF(value);
+        return NULL;
+    }
+    fallback = engine.n_records ? thread_entry() : NULL;
+    Py_XINCREF(fallback);
+    return fallback;
 }
 
 /* ------------------------------------------------------------------------------------- */
