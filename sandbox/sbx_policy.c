@@ -99,6 +99,9 @@ static const struct event_rule rules[] = {
     {"sys._current_frames", SBX_EVENT_ALLOW},
     {"sys._getframe", SBX_EVENT_ALLOW},
     {"sys._getframemodulename", SBX_EVENT_ALLOW},
+    /* CPython raises the singular names; the plural ones are kept as FastAudit lists them. */
+    {"sys.set_asyncgen_hook_finalizer", SBX_EVENT_ALLOW},
+    {"sys.set_asyncgen_hook_firstiter", SBX_EVENT_ALLOW},
     {"sys.set_asyncgen_hooks_finalizer", SBX_EVENT_ALLOW},
     {"sys.set_asyncgen_hooks_firstiter", SBX_EVENT_ALLOW},
     {"sys.setprofile", SBX_EVENT_ALLOW},

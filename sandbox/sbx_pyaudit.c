@@ -82,7 +82,8 @@ struct record_store {
 static struct {
     bool hook_installed;
     PyObject *var;           /* the ContextVar */
-    long n_active;           /* entries active in any context */
+    long n_active;           /* entries entered and not yet exited */
+    long n_live;             /* entry objects alive (a leaked context copy keeps one) */
     struct {                 /* entries by the context they were entered in (tamper check) */
         PyObject *ctx;       /* borrowed: the struct context holds it */
         struct entry *entry; /* borrowed */
@@ -95,6 +96,7 @@ static struct {
     PyObject *stdlib_names;  /* sys.stdlib_module_names */
     PyObject *partial_type;  /* functools.partial */
     PyObject *str_call;      /* interned "__call__" */
+    PyObject *executor_code; /* code of asyncio.base_events.BaseEventLoop.run_in_executor */
     destructor python_class_dealloc; /* tp_dealloc of every class made by a class statement */
     char *safe_native[MAX_PREFIXES];
     size_t n_safe_native;
@@ -117,6 +119,15 @@ static _Thread_local int in_engine;
 
 /* ------------------------------------------------------------------------------------- */
 /* Small helpers                                                                          */
+
+static bool is_finalizing(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return Py_IsFinalizing();
+#else
+    return _Py_IsFinalizing();
+#endif
+}
 
 static char *dup_str(const char *s)
 {
@@ -360,6 +371,8 @@ static struct entry *recorded_entry(PyObject *ctx)
     return NULL;
 }
 
+static uintptr_t running_task(void);
+
 /* The innermost entry entered on this thread and not yet exited (borrowed), or NULL. */
 static struct entry *thread_entry(void)
 {
@@ -378,7 +391,8 @@ static struct entry *thread_entry(void)
  * else (None included), or, in the context where an entry was made, another entry.
  * An unset variable while a `with` block is running on this thread means code runs in a
  * context made to escape it (contextvars.Context().run, a copy with the variable never set):
- * it is judged under that block's entry. Threads have no such fallback, and may not start. */
+ * it is judged under that block's entry, when it runs in the task that entered the block.
+ * Threads have no such fallback, and may not start. */
 static struct entry *active_entry(bool *tampered)
 {
     PyObject *value = NULL;
@@ -403,7 +417,11 @@ static struct entry *active_entry(bool *tampered)
         Py_XDECREF(value);
         return NULL;
     }
+    /* Only the task (or plain stack) that entered the block: other asyncio tasks on this
+     * thread legitimately run without the policy. */
     fallback = engine.n_records ? thread_entry() : NULL;
+    if (fallback && fallback->task != running_task())
+        fallback = NULL;
     Py_XINCREF(fallback);
     return fallback;
 }
@@ -579,11 +597,13 @@ static bool thread_allowed(PyObject *args, struct verdict *v)
     if (named) {
         PyFrameObject *frame = PyEval_GetFrame();
         Py_XINCREF(frame);
-        while (frame && !from_executor) {
+        while (frame && !from_executor && engine.executor_code) {
             PyFrameObject *back = PyFrame_GetBack(frame);
-            char where[160];
-            if (frame_name(frame, where, sizeof where))
-                from_executor = strcmp(where, "asyncio.base_events.BaseEventLoop.run_in_executor") == 0;
+            PyCodeObject *code = PyFrame_GetCode(frame);
+            /* The real method's code object, captured by mk_audit: a look-alike made with
+             * exec and forged globals does not pass. */
+            from_executor = (PyObject *)code == engine.executor_code;
+            Py_DECREF(code);
             Py_DECREF(frame);
             frame = back;
         }
@@ -793,7 +813,7 @@ static PyObject *denial_message(const struct entry *e, const char *event, PyObje
         }
         if (r && PyUnicode_GetLength(r) > MSG_REPR_MAX) {
             PyObject *cut = PyUnicode_Substring(r, 0, MSG_REPR_MAX);
-            Py_SETREF(r, cut ? PyUnicode_FromFormat("%U…", cut) : NULL);
+            Py_SETREF(r, cut ? PyUnicode_FromFormat("%U...", cut) : NULL);
             Py_XDECREF(cut);
         }
         if (r)
@@ -892,7 +912,7 @@ static int audit_hook(const char *event, PyObject *args, void *user_data)
     int rc;
 
     (void)user_data;
-    if (engine.n_active == 0 || in_engine) /* no policy anywhere: the common fast path */
+    if (engine.n_live == 0 || in_engine) /* no policy anywhere: the common fast path */
         return 0;
     if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
         /* Code in a subinterpreter has no audit context: while any policy is active,
@@ -900,6 +920,16 @@ static int audit_hook(const char *event, PyObject *args, void *user_data)
         PyErr_Format(PyExc_PermissionError,
                      "Audit: %s blocked: events from a subinterpreter are denied while a "
                      "policy is active", event);
+        return -1;
+    }
+    if (is_finalizing()) {
+        /* No Python code may run now (the module dict may be gone): decide from the C
+         * tables under the innermost entry still recorded, and deny without callbacks. */
+        e = engine.n_records ? engine.records[engine.n_records - 1].entry : NULL;
+        if (!e || decide(e->config, event, args, &v))
+            return 0;
+        PyErr_Format(PyExc_PermissionError, "Audit: %s blocked during interpreter shutdown",
+                     event);
         return -1;
     }
     e = active_entry(&tampered);
@@ -928,46 +958,50 @@ static int audit_hook(const char *event, PyObject *args, void *user_data)
 /* ------------------------------------------------------------------------------------- */
 /* sys.monitoring: the CALL callback                                                      */
 
-/* True for callables that run Python code: functions, methods and partials of them,
- * __wrapped__ chains (read from the instance dict, so no __getattr__ runs), classes made by
- * class statements, and instances whose class defines __call__ in Python. */
-static bool is_python_callable(PyObject *c, int depth)
+/* What a callable really calls (new reference): methods to their function, partials to
+ * their func, objects with __wrapped__ in their instance dict (read directly, so no
+ * __getattr__ runs) to what they wrap. At most 8 steps. */
+static PyObject *unwrap_callable(PyObject *c)
 {
-    PyObject *dict = NULL, *inner = NULL;
-    bool result = false;
+    PyObject *target = Py_NewRef(c);
 
-    if (depth > 8)
-        return false;
+    for (int depth = 0; depth < 8; depth++) {
+        PyObject *inner = NULL;
+
+        if (PyMethod_Check(target)) {
+            inner = Py_NewRef(PyMethod_GET_FUNCTION(target));
+        } else if (engine.partial_type &&
+                   PyObject_TypeCheck(target, (PyTypeObject *)engine.partial_type)) {
+            if (optional_attr(target, "func", &inner) < 0)
+                PyErr_Clear();
+        } else if (!PyFunction_Check(target) && !PyType_Check(target) &&
+                   Py_TYPE(target)->tp_dictoffset) {
+            PyObject *dict = PyObject_GenericGetDict(target, NULL);
+            inner = dict ? PyDict_GetItemString(dict, "__wrapped__") : NULL; /* borrowed */
+            Py_XINCREF(inner);
+            Py_XDECREF(dict);
+            PyErr_Clear();
+        }
+        if (!inner)
+            break;
+        Py_SETREF(target, inner);
+    }
+    return target;
+}
+
+/* True for callables that run Python code: functions, classes made by class statements,
+ * and instances whose class defines __call__ in Python. (Unwrap first.) */
+static bool is_python_callable(PyObject *c)
+{
     if (PyFunction_Check(c))
         return true;
-    if (PyMethod_Check(c))
-        return is_python_callable(PyMethod_GET_FUNCTION(c), depth + 1);
-    if (engine.partial_type && PyObject_TypeCheck(c, (PyTypeObject *)engine.partial_type)) {
-        if (optional_attr(c, "func", &inner) > 0)
-            result = is_python_callable(inner, depth + 1);
-        Py_XDECREF(inner);
-        PyErr_Clear();
-        return result;
-    }
     if (PyType_Check(c))
         return ((PyTypeObject *)c)->tp_dealloc == engine.python_class_dealloc;
     if (Py_TYPE(c)->tp_dealloc == engine.python_class_dealloc) {
-        /* An instance of a Python class: its __call__ from the class's MRO. */
         PyObject *call = _PyType_Lookup(Py_TYPE(c), engine.str_call); /* borrowed */
-        if (call && PyFunction_Check(call))
-            return true;
+        return call && PyFunction_Check(call);
     }
-    if (Py_TYPE(c)->tp_dictoffset) {
-        dict = PyObject_GenericGetDict(c, NULL);
-        if (dict) {
-            PyObject *wrapped = PyDict_GetItemString(dict, "__wrapped__"); /* borrowed */
-            if (wrapped)
-                result = is_python_callable(wrapped, depth + 1);
-            Py_DECREF(dict);
-        }
-        PyErr_Clear();
-    }
-    return result;
+    return false;
 }
 
 /* The module a native callable belongs to (new reference to a str), or NULL. */
@@ -977,6 +1011,13 @@ static PyObject *callable_module(PyObject *c)
 
     if (PyCFunction_Check(c)) {
         PyObject *self = PyCFunction_GET_SELF(c); /* borrowed */
+        PyModuleDef *def = self && PyModule_Check(self) ? PyModule_GetDef(self) : NULL;
+        if (def && def->m_name) {
+            /* A function of a C module: the name in its C definition, which Python code
+             * cannot change (its __module__ and the module's __name__ are writable). */
+            return PyUnicode_FromString(def->m_name);
+        }
+        PyErr_Clear();
         if (self && !PyModule_Check(self)) {
             /* A bound C method: the class in the MRO that defines the method's name. */
             PyObject *mro = Py_TYPE(self)->tp_mro;
@@ -1064,7 +1105,8 @@ static int ask_monitor(PyObject *hook, PyObject *caller, PyObject *callee, PyObj
 /* sys.monitoring CALL callback: (code, instruction_offset, callable, arg0). */
 static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *code, *callable, *module = NULL, *result = NULL, *caller = NULL, *callee = NULL;
+    PyObject *code, *callable, *target = NULL, *module = NULL, *result = NULL;
+    PyObject *caller = NULL, *callee = NULL;
     PyObject *calls = NULL, *answer = NULL;
     struct entry *e = NULL;
     bool tampered;
@@ -1072,7 +1114,7 @@ static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t
     PyFrameObject *frame;
 
     (void)self;
-    if (nargs < 3)
+    if (nargs < 3 || is_finalizing())
         Py_RETURN_NONE;
     code = args[0];
     callable = args[2];
@@ -1080,14 +1122,18 @@ static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t
         engine.counters.monitor_callbacks++;
     if (!PyCode_Check(code) || is_engine_code((PyCodeObject *)code))
         return disable_site();
-    if (is_python_callable(callable, 0))
+    target = unwrap_callable(callable);
+    if (is_python_callable(target)) {
+        Py_DECREF(target);
         return disable_site();
-    module = callable_module(callable);
+    }
+    module = callable_module(target);
     if (module && (PyUnicode_CompareWithASCIIString(module, "fastaudit") == 0 || /* our own */
                    is_stdlib_module(module) ||
                    prefix_matches(PyUnicode_AsUTF8(module), engine.safe_native,
                                   engine.n_safe_native))) {
         Py_DECREF(module);
+        Py_DECREF(target);
         return disable_site();
     }
     PyErr_Clear();
@@ -1102,7 +1148,7 @@ static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t
     if (!frame || !frame_name(frame, where, sizeof where))
         snprintf(where, sizeof where, "?");
     caller = PyUnicode_FromString(where);
-    callee = callable_name(callable, module);
+    callee = callable_name(target, module);
     in_engine++;
     calls = active_calls_list();
     in_engine--;
@@ -1120,12 +1166,16 @@ static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t
         ask_monitor(e->config->on_call, caller, callee, callable, code, args[1], e->config->data,
                     calls, &answer) < 0)
         goto out;
-    if (answer == Py_False) {
-        result = Py_NewRef(Py_None);
-        goto out;
-    }
-    if (answer == engine.disable) {
-        result = disable_site();
+    if (answer == Py_False || answer == engine.disable) {
+        struct verdict v = {.cls = "native-allowed", .denied = false};
+        PyObject *summary = PyTuple_Pack(2, caller, callee);
+        snprintf(v.reason, sizeof v.reason, "the host's on_call let %s through%s",
+                 PyUnicode_AsUTF8(callee), answer == Py_False ? "" : " and disabled the site");
+        if (summary)
+            note("fastaudit.call", summary, &v);
+        Py_XDECREF(summary);
+        PyErr_Clear();
+        result = answer == Py_False ? Py_NewRef(Py_None) : disable_site();
         goto out;
     }
     call_chain(chain, sizeof chain);
@@ -1139,6 +1189,7 @@ out:
     Py_XDECREF(caller);
     Py_XDECREF(e);
     Py_XDECREF(module);
+    Py_XDECREF(target);
     return result;
 }
 
@@ -1372,6 +1423,7 @@ static void entry_dealloc(PyObject *self)
 {
     struct entry *e = (struct entry *)self;
 
+    engine.n_live--;
     Py_XDECREF(e->config);
     PyMem_RawFree(e->thread_name);
     PyMem_RawFree(e->chain);
@@ -1439,6 +1491,7 @@ static PyObject *context_enter(PyObject *self, PyObject *unused)
     e = PyObject_New(struct entry, &entry_type);
     if (!e)
         goto fail_monitor;
+    engine.n_live++;
     e->config = (struct config *)Py_NewRef(cfg);
     e->thread = PyThread_get_thread_ident();
     e->task = running_task();
@@ -1577,6 +1630,9 @@ static const char helpers_source[] =
     "            [ep.load() for ep in group('fastaudit_monitor_hook')],\n"
     "            [ep.value for ep in group('fastaudit_safe_native')],\n"
     "            [ep.value for ep in group('fastaudit_import_allow')])\n"
+    "def executor_code():\n"
+    "    from asyncio.base_events import BaseEventLoop\n"
+    "    return BaseEventLoop.run_in_executor.__code__\n"
     "def expand_root(root):\n"
     "    import os\n"
     "    return os.path.realpath(os.path.expanduser(root))\n";
@@ -1606,6 +1662,19 @@ static int load_entry_points(void)
     Py_DECREF(result);
     engine.entry_points_loaded = rc == 0;
     return rc;
+}
+
+/* Remembers the one code object allowed to start the asyncio executor's threads. */
+static int capture_executor_code(void)
+{
+    PyObject *fn = PyDict_GetItemString(engine.helpers, "executor_code"); /* borrowed */
+
+    if (engine.executor_code)
+        return 0;
+    in_engine++;
+    engine.executor_code = fn ? PyObject_CallNoArgs(fn) : NULL;
+    in_engine--;
+    return engine.executor_code ? 0 : -1;
 }
 
 static PyObject *mk_audit(PyObject *module, PyObject *args, PyObject *kwargs)
@@ -1650,7 +1719,7 @@ static PyObject *mk_audit(PyObject *module, PyObject *args, PyObject *kwargs)
             return NULL;
         engine.hook_installed = true;
     }
-    if (load_entry_points() < 0)
+    if (load_entry_points() < 0 || capture_executor_code() < 0)
         return NULL;
     if (monitor_calls && register_tool(tool_id) < 0)
         return NULL;
