@@ -32,6 +32,7 @@ expect 0 'serve +run the course site' -- "$bin" --help
 expect 2 'Usage: fa-learn COMMAND' -- "$bin"
 expect 0 '--port N' -- "$bin" help serve
 expect 0 '--threads N' -- "$bin" serve --help
+expect 0 'exactly as .python3 ARGS' -- "$bin" help python
 expect 2 "unknown command 'bogus'" -- "$bin" bogus
 expect 2 "unknown command 'bogus'" -- "$bin" help bogus
 expect 2 "unknown option '--bogus'" -- "$bin" serve --bogus
