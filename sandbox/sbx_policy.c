@@ -236,25 +236,15 @@ static void pop(char *out, size_t *n)
     out[*n] = '\0';
 }
 
-int sbx_path_resolve(const char *path, const char *cwd, char *out, size_t cap)
+/* Resolves path (absolute or relative) on top of out, which already holds a resolved
+ * folder (n bytes, "" for the file system root). */
+static int resolve_onto(const char *path, char *out, size_t n, size_t cap)
 {
     char rest[8192], link[4096];
-    size_t n = 0, pos = 0;
+    size_t pos = 0;
     int links = 0;
     bool missing = false;
 
-    if (cap < 2)
-        return -1;
-    out[0] = '\0';
-    if (path[0] != '/') { /* relative: start from cwd (already absolute and resolved) */
-        size_t len = strlen(cwd);
-        if (len + 1 > cap || cwd[0] != '/')
-            return -1;
-        memcpy(out, cwd, len + 1);
-        n = len;
-        while (n > 0 && out[n - 1] == '/')
-            out[--n] = '\0';
-    }
     if (strlen(path) + 1 > sizeof rest)
         return -1;
     strcpy(rest, path);
@@ -303,10 +293,36 @@ int sbx_path_resolve(const char *path, const char *cwd, char *out, size_t cap)
     return 0;
 }
 
+int sbx_path_resolve(const char *path, const char *cwd, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    if (cap < 2)
+        return -1;
+    out[0] = '\0';
+    if (path[0] != '/') { /* relative: start from cwd (already absolute and resolved) */
+        size_t len = strlen(cwd);
+        if (len + 1 > cap || cwd[0] != '/')
+            return -1;
+        memcpy(out, cwd, len + 1);
+        n = len;
+        while (n > 0 && out[n - 1] == '/')
+            out[--n] = '\0';
+    }
+    return resolve_onto(path, out, n, cap);
+}
+
 int sbx_path_resolve_parent(const char *path, const char *cwd, char *out, size_t cap)
 {
-    char normal[8192];
-    size_t n = 0, pos = 0, len = strlen(path);
+    return sbx_path_resolve_parent_under(path, cwd, NULL, 0, out, cap);
+}
+
+int sbx_path_resolve_parent_under(const char *path, const char *cwd, char *const *trusted,
+                                  size_t n_trusted, char *out, size_t cap)
+{
+    char normal[8192], lexical[8192];
+    size_t n = 0, pos = 0, len = strlen(path), best = 0;
+    const char *from = NULL;
 
     /* os.path.abspath: join with cwd, then drop ".", "" and "name/.." lexically. */
     if (path[0] != '/') {
@@ -321,28 +337,36 @@ int sbx_path_resolve_parent(const char *path, const char *cwd, char *out, size_t
             return -1;
         memcpy(normal, path, len + 1);
     }
-    {
-        char lexical[8192];
+    lexical[0] = '\0';
+    while (normal[pos]) {
+        size_t start;
 
-        lexical[0] = '\0';
-        while (normal[pos]) {
-            size_t start;
-
-            while (normal[pos] == '/')
-                pos++;
-            start = pos;
-            while (normal[pos] && normal[pos] != '/')
-                pos++;
-            if (pos == start || (pos - start == 1 && normal[start] == '.'))
-                continue;
-            if (pos - start == 2 && normal[start] == '.' && normal[start + 1] == '.')
-                pop(lexical, &n);
-            else if (!push(lexical, sizeof lexical, &n, normal + start, pos - start))
-                return -1;
-        }
-        pop(lexical, &n); /* the parent */
-        return sbx_path_resolve(n ? lexical : "/", cwd, out, cap);
+        while (normal[pos] == '/')
+            pos++;
+        start = pos;
+        while (normal[pos] && normal[pos] != '/')
+            pos++;
+        if (pos == start || (pos - start == 1 && normal[start] == '.'))
+            continue;
+        if (pos - start == 2 && normal[start] == '.' && normal[start + 1] == '.')
+            pop(lexical, &n);
+        else if (!push(lexical, sizeof lexical, &n, normal + start, pos - start))
+            return -1;
     }
+    pop(lexical, &n); /* the parent */
+    /* Under a trusted folder, only the components below it need resolving. */
+    for (size_t i = 0; i < n_trusted; i++) {
+        size_t t = strlen(trusted[i]);
+        if (t > best && t + 1 < cap && sbx_path_inside(n ? lexical : "/", trusted[i])) {
+            best = t;
+            from = trusted[i];
+        }
+    }
+    if (from && strcmp(from, "/") != 0) {
+        memcpy(out, from, best + 1);
+        return resolve_onto(lexical + best, out, best, cap);
+    }
+    return sbx_path_resolve(n ? lexical : "/", cwd, out, cap);
 }
 
 bool sbx_path_inside(const char *resolved, const char *root)

@@ -58,6 +58,13 @@ int sbx_path_resolve(const char *path, const char *cwd, char *out, size_t cap);
  * absolute path (os.path.dirname(os.path.abspath(path))), then resolved as above. */
 int sbx_path_resolve_parent(const char *path, const char *cwd, char *out, size_t cap);
 
+/* Like sbx_path_resolve_parent, but when the lexical parent lies under one of the n_trusted
+ * folders (already resolved, e.g. a policy's roots), resolution starts from the longest such
+ * folder instead of checking each of its components again. This trusts that the folder's own
+ * path has not been replaced by a symbolic link since it was resolved. */
+int sbx_path_resolve_parent_under(const char *path, const char *cwd, char *const *trusted,
+                                  size_t n_trusted, char *out, size_t cap);
+
 /* True when resolved (from sbx_path_resolve) equals root or lies below it. */
 bool sbx_path_inside(const char *resolved, const char *root);
 

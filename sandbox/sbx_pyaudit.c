@@ -65,6 +65,13 @@ struct context {
 
 static PyTypeObject config_type, entry_type, context_type;
 
+/* Reasons are for the trace only: formatting them costs nothing when it is off. */
+#define SAY(v, ...)                                                                            \
+    do {                                                                                       \
+        if (engine.tracing)                                                                    \
+            snprintf((v)->reason, sizeof (v)->reason, __VA_ARGS__);                            \
+    } while (0)
+
 /* One decision, as the trace shows it. */
 struct verdict {
     const char *cls;
@@ -429,11 +436,13 @@ static struct entry *active_entry(bool *tampered)
 /* ------------------------------------------------------------------------------------- */
 /* Paths                                                                                  */
 
-/* The filesystem bytes of a path argument (new reference to a bytes object), or NULL with
- * no exception set when the argument is not a path (int, None, wrong type, NUL inside). */
-static PyObject *path_bytes(PyObject *arg)
+/* The file system name of a path argument: returns a new reference that keeps *chars
+ * alive (a str whose cached UTF-8 is used, or a bytes object), or NULL with no exception set
+ * when the argument is not a path (int, None, wrong type, NUL inside). */
+static PyObject *path_chars(PyObject *arg, const char **chars)
 {
-    PyObject *fspath, *bytes = NULL;
+    PyObject *fspath, *holder = NULL;
+    Py_ssize_t len = 0;
 
     if (PyLong_Check(arg) || arg == Py_None)
         return NULL;
@@ -443,20 +452,29 @@ static PyObject *path_bytes(PyObject *arg)
         return NULL;
     }
     if (PyUnicode_Check(fspath)) {
-        bytes = PyUnicode_EncodeFSDefault(fspath);
+        /* The UTF-8 cached in the str is the file system encoding here and costs no copy
+         * after its first use; names with undecodable bytes (surrogates) are encoded. */
+        *chars = PyUnicode_AsUTF8AndSize(fspath, &len);
+        if (*chars) {
+            holder = Py_NewRef(fspath);
+        } else {
+            PyErr_Clear();
+            holder = PyUnicode_EncodeFSDefault(fspath);
+        }
     } else if (PyBytes_Check(fspath)) {
-        bytes = Py_NewRef(fspath);
+        holder = Py_NewRef(fspath);
     }
     Py_DECREF(fspath);
-    if (!bytes) {
+    if (holder && PyBytes_Check(holder)) {
+        *chars = PyBytes_AS_STRING(holder);
+        len = PyBytes_GET_SIZE(holder);
+    }
+    if (!holder || strlen(*chars) != (size_t)len) {
         PyErr_Clear();
+        Py_XDECREF(holder);
         return NULL;
     }
-    if (strlen(PyBytes_AS_STRING(bytes)) != (size_t)PyBytes_GET_SIZE(bytes)) {
-        Py_DECREF(bytes);
-        return NULL;
-    }
-    return bytes;
+    return holder;
 }
 
 /* The directory relative paths start from: cwd, or the folder of a dir_fd argument. */
@@ -487,24 +505,28 @@ static bool check_path(const struct config *cfg, const char *event, PyObject *ar
                        bool itself, struct verdict *v)
 {
     PyObject *arg = index < PyTuple_GET_SIZE(args) ? PyTuple_GET_ITEM(args, index) : Py_None;
-    PyObject *bytes = path_bytes(arg);
+    const char *path = NULL;
+    PyObject *holder = path_chars(arg, &path);
     char base[PATH_MAX], resolved[PATH_MAX], cwd[PATH_MAX];
     bool inside = false;
     int rc;
 
-    if (!bytes) {
-        snprintf(v->reason, sizeof v->reason,
+    if (!holder) {
+        SAY(v,
                  "%s: argument %d is not a path the policy can check", event, index);
         return false;
     }
-    if (!base_dir(args, sbx_policy_dir_fd_index(event, index), base, sizeof base)) {
-        Py_DECREF(bytes);
-        snprintf(v->reason, sizeof v->reason, "%s: the base folder cannot be found", event);
+    /* The base folder only matters for relative paths: an absolute one costs no getcwd. */
+    if (path[0] == '/')
+        strcpy(base, "/");
+    else if (!base_dir(args, sbx_policy_dir_fd_index(event, index), base, sizeof base)) {
+        Py_DECREF(holder);
+        SAY(v, "%s: the base folder cannot be found", event);
         return false;
     }
-    rc = itself ? sbx_path_resolve(PyBytes_AS_STRING(bytes), base, resolved, sizeof resolved)
-                : sbx_path_resolve_parent(PyBytes_AS_STRING(bytes), base, resolved,
-                                          sizeof resolved);
+    rc = itself ? sbx_path_resolve(path, base, resolved, sizeof resolved)
+                : sbx_path_resolve_parent_under(path, base, cfg->roots,
+                                                cfg->n_roots, resolved, sizeof resolved);
     if (rc == 0) {
         for (size_t i = 0; i < cfg->n_roots && !inside; i++)
             inside = sbx_path_inside(resolved, cfg->roots[i]);
@@ -514,10 +536,10 @@ static bool check_path(const struct config *cfg, const char *event, PyObject *ar
                 inside = sbx_path_inside(resolved, real_cwd);
         }
     }
-    snprintf(v->reason, sizeof v->reason, "%s %s '%.200s' is %s the allowed roots", event,
+    SAY(v, "%s %s '%.200s' is %s the allowed roots", event,
              itself ? "target" : "parent folder", rc == 0 ? resolved : "(unresolvable)",
              inside ? "inside" : "outside");
-    Py_DECREF(bytes);
+    Py_DECREF(holder);
     return inside;
 }
 
@@ -566,11 +588,11 @@ static bool env_allowed(PyObject *args, struct verdict *v)
     }
     if (!utf8) {
         PyErr_Clear();
-        snprintf(v->reason, sizeof v->reason, "the variable name cannot be decoded");
+        SAY(v, "the variable name cannot be decoded");
         return false;
     }
     ok = !sbx_policy_env_protected(PyBytes_AS_STRING(utf8), (size_t)PyBytes_GET_SIZE(utf8));
-    snprintf(v->reason, sizeof v->reason, "environment variable %.100s %s",
+    SAY(v, "environment variable %.100s %s",
              PyBytes_AS_STRING(utf8), ok ? "may be changed" : "is protected");
     Py_DECREF(utf8);
     return ok;
@@ -609,7 +631,7 @@ static bool thread_allowed(PyObject *args, struct verdict *v)
         }
         Py_XDECREF(frame);
     }
-    snprintf(v->reason, sizeof v->reason, "%s",
+    SAY(v, "%s",
              from_executor ? "the asyncio default executor may start its worker thread"
                            : "new threads would not inherit the audit context");
     return from_executor;
@@ -626,7 +648,7 @@ static bool decide(const struct config *cfg, const char *event, PyObject *args,
     switch (cls) {
     case SBX_EVENT_ALLOW:
         v->cls = "allowed";
-        snprintf(v->reason, sizeof v->reason, "%s is harmless or read-only: allowed outright",
+        SAY(v, "%s is harmless or read-only: allowed outright",
                  event);
         return true;
     case SBX_EVENT_OPEN: {
@@ -638,7 +660,7 @@ static bool decide(const struct config *cfg, const char *event, PyObject *args,
         PyErr_Clear();
         if (!sbx_policy_open_writes(mode, f) || PyLong_Check(path)) {
             v->cls = "read";
-            snprintf(v->reason, sizeof v->reason, "%s",
+            SAY(v, "%s",
                      PyLong_Check(path) ? "open of an existing file descriptor"
                                         : "reading is allowed anywhere");
             return true;
@@ -660,7 +682,7 @@ static bool decide(const struct config *cfg, const char *event, PyObject *args,
         break;
     case SBX_EVENT_TRUNCATE:
         if (PyTuple_GET_SIZE(args) && PyLong_Check(PyTuple_GET_ITEM(args, 0))) {
-            snprintf(v->reason, sizeof v->reason, "truncating an open file descriptor");
+            SAY(v, "truncating an open file descriptor");
             return true;
         }
         ok = check_path(cfg, event, args, 0, false, v);
@@ -669,7 +691,7 @@ static bool decide(const struct config *cfg, const char *event, PyObject *args,
         const char *name = str_arg(args, 1);
         ok = name && sbx_policy_setattr_allowed(name);
         v->cls = ok ? "allowed" : "default-deny";
-        snprintf(v->reason, sizeof v->reason, "setting %.80s %s", name ? name : "(a non-str name)",
+        SAY(v, "setting %.80s %s", name ? name : "(a non-str name)",
                  ok ? "is harmless" : "can change what code runs");
         return ok;
     }
@@ -683,17 +705,17 @@ static bool decide(const struct config *cfg, const char *event, PyObject *args,
         return ok;
     case SBX_EVENT_ENGINE:
         v->cls = "default-deny";
-        snprintf(v->reason, sizeof v->reason,
+        SAY(v,
                  "the policy cannot be changed from inside an active context");
         return false;
     case SBX_EVENT_NATIVE_CALL:
         v->cls = "native-call";
-        snprintf(v->reason, sizeof v->reason,
+        SAY(v,
                  "a call into native code that is neither stdlib nor declared safe");
         return false;
     case SBX_EVENT_DENY:
         v->cls = "default-deny";
-        snprintf(v->reason, sizeof v->reason,
+        SAY(v,
                  "%s is default-deny: this kind of operation is refused unless the host "
                  "allows it", event);
         return false;
@@ -743,7 +765,7 @@ static bool import_allowed(const struct config *cfg, struct verdict *v)
             Py_XDECREF(init);
             PyErr_Clear();
             if (found)
-                snprintf(v->reason, sizeof v->reason, "during the import of allowed module %.100s",
+                SAY(v, "during the import of allowed module %.100s",
                          mod);
         }
         Py_XDECREF(globals);
@@ -797,8 +819,7 @@ static PyObject *denial_message(const struct entry *e, const char *event, PyObje
         int index = sbx_policy_classify(event) == SBX_EVENT_PATH_DEST ? 1 : 0;
         PyObject *path = PyTuple_GET_SIZE(args) > index ? PyTuple_GET_ITEM(args, index) : Py_None;
         /* For both-path events, name the argument that failed: the second if the first passed. */
-        if (sbx_policy_classify(event) == SBX_EVENT_PATH_BOTH && PyTuple_GET_SIZE(args) > 1 &&
-            strstr(v->reason, "inside") == NULL) {
+        if (sbx_policy_classify(event) == SBX_EVENT_PATH_BOTH && PyTuple_GET_SIZE(args) > 1) {
             struct verdict first_check;
             if (check_path(e->config, event, args, 0, false, &first_check))
                 path = PyTuple_GET_ITEM(args, 1);
@@ -885,7 +906,7 @@ static int deny(struct entry *e, const char *event, PyObject *args, struct verdi
         goto out;
     }
     if (said > 0) {
-        snprintf(v->reason, sizeof v->reason, "the host's before_deny allowed %s", event);
+        SAY(v, "the host's before_deny allowed %s", event);
         v->cls = "host-allowed";
         v->denied = false;
         note(event, args, v);
@@ -935,7 +956,7 @@ static int audit_hook(const char *event, PyObject *args, void *user_data)
     e = active_entry(&tampered);
     if (tampered) {
         v = (struct verdict){.cls = "tampered", .denied = true};
-        snprintf(v.reason, sizeof v.reason,
+        SAY(&v,
                  "the engine's context variable was changed from outside: everything is denied");
         note(event, args, &v);
         PyErr_Format(PyExc_PermissionError,
@@ -1169,7 +1190,7 @@ static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t
     if (answer == Py_False || answer == engine.disable) {
         struct verdict v = {.cls = "native-allowed", .denied = false};
         PyObject *summary = PyTuple_Pack(2, caller, callee);
-        snprintf(v.reason, sizeof v.reason, "the host's on_call let %s through%s",
+        SAY(&v, "the host's on_call let %s through%s",
                  PyUnicode_AsUTF8(callee), answer == Py_False ? "" : " and disabled the site");
         if (summary)
             note("fastaudit.call", summary, &v);

@@ -152,6 +152,25 @@ static void test_paths(void)
     STR_EQ(out, "/");
     INT_EQ(sbx_path_resolve("/../..", "/", out, sizeof out), 0);
     STR_EQ(out, "/");
+    /* Under a trusted (already resolved) folder only the components below it are looked
+     * at: a symlink below the root still leads out. */
+    {
+        char root[PATH_MAX + 8];
+        char *trusted[1] = {root};
+
+        snprintf(root, sizeof root, "%s/root", real);
+        snprintf(path, sizeof path, "%s/out/x", root);
+        INT_EQ(sbx_path_resolve_parent_under(path, "/", trusted, 1, out, sizeof out), 0);
+        STR_EQ(out, "/etc");
+        snprintf(path, sizeof path, "%s/sub/new/../x", root);
+        INT_EQ(sbx_path_resolve_parent_under(path, "/", trusted, 1, out, sizeof out), 0);
+        snprintf(want, sizeof want, "%s/sub", root);
+        STR_EQ(out, want);
+        INT_EQ(sbx_path_resolve_parent_under("x", root, trusted, 1, out, sizeof out), 0);
+        STR_EQ(out, root);
+        INT_EQ(sbx_path_resolve_parent_under("/etc/passwd", "/", trusted, 1, out, sizeof out), 0);
+        STR_EQ(out, "/etc");
+    }
     /* A loop fails rather than spinning. */
     snprintf(path, sizeof path, "%s/loop/x", dir);
     INT_EQ(sbx_path_resolve(path, "/", out, sizeof out), -1);
