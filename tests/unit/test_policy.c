@@ -113,7 +113,7 @@ static void test_rules(void)
 
 static void test_paths(void)
 {
-    char dir[] = "/tmp/fa-policy-XXXXXX", path[PATH_MAX], out[PATH_MAX], want[PATH_MAX + 64];
+    char dir[] = "/tmp/fa-policy-XXXXXX", path[2 * PATH_MAX], out[PATH_MAX], want[2 * PATH_MAX];
     char real[PATH_MAX];
 
     OK(mkdtemp(dir) != NULL);
