@@ -1097,9 +1097,11 @@ static PyObject *callable_name(PyObject *c, PyObject *module)
     return name;
 }
 
+/* Answers DISABLE; counted, like the callback itself, only while a policy is active. */
 static PyObject *disable_site(void)
 {
-    engine.counters.sites_disabled++;
+    if (engine.n_active)
+        engine.counters.sites_disabled++;
     return Py_NewRef(engine.disable);
 }
 
