@@ -16,6 +16,8 @@ static const char *const level_names[] = {"debug", "info", "warn", "error"};
 static void append(char *text, size_t cap, size_t *len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void vappend(char *text, size_t cap, size_t *len, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static void vappend(char *text, size_t cap, size_t *len, const char *fmt, va_list ap)
 {
     int n;
 

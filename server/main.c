@@ -3,6 +3,7 @@
 #include "common/fa_err.h"
 #include "common/fa_log.h"
 #include "sandbox/sbx_python.h"
+#include "server/srv_cmd_run.h"
 #include "server/srv_limits.h"
 #include "server/srv_listen.h"
 #include "server/srv_mhd.h"
@@ -37,6 +38,7 @@ static const char usage_main[] =
     "\n"
     "Commands:\n"
     "  serve     run the course site (wiki, quiz, sandbox) over HTTP\n"
+    "  run       run a Python snippet in the sandbox and show the engine's trace\n"
     "  python    run the embedded CPython like python3, with fastaudit importable\n"
     "  help      show help for a command: fa-learn help serve\n"
     "\n"
@@ -280,6 +282,7 @@ static const struct command {
     const char *usage;
 } commands[] = {
     {"serve", cmd_serve, usage_serve},
+    {"run", srv_cmd_run, srv_cmd_run_usage},
     {"python", cmd_python, usage_python},
 };
 

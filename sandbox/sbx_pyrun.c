@@ -1,0 +1,294 @@
+/* sbx_pyrun.c: the Python side of a sandbox run (see sbx_run.h): the isolated interpreter
+ * made once in the supervisor, and the snippet run in a forked, jailed child. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "sandbox/sbx_fastaudit.h"
+#include "sandbox/sbx_labnative.h"
+#include "sandbox/sbx_run.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+
+/* Imported once in the supervisor, so that every forked run finds them ready. */
+static const char *const warm_modules[] = {
+    "fastaudit", "labnative", "asyncio", "contextvars", "json", "pathlib", "shutil",
+    "subprocess", "ctypes", "tempfile", "traceback", "io", "math", "functools", "threading",
+    "encodings.idna", "socket", "random", "collections", "itertools", "re", "os",
+};
+
+/* Taken before any snippet runs: what the snippet later does to the fastaudit module or to
+ * sys does not change what the runner calls. */
+static struct {
+    PyObject *mk_audit;
+    PyObject *trace_start;
+    PyObject *stdout_obj, *stderr_obj;
+    PyObject *builtins;
+} warm;
+
+int sbx_py_init(struct fa_diag *diag)
+{
+    PyConfig config;
+    PyStatus status;
+    PyObject *fastaudit = NULL, *sys = NULL;
+
+    if (PyImport_AppendInittab("fastaudit", PyInit_fastaudit) != 0 ||
+        PyImport_AppendInittab("labnative", PyInit_labnative) != 0)
+        return fa_diag_set(diag, FA_ENOMEM, "cannot register the built-in modules");
+    PyConfig_InitIsolatedConfig(&config);
+    status = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(status))
+        return fa_diag_set(diag, FA_EIO, "cannot start CPython: %s",
+                           status.err_msg ? status.err_msg : "unknown error");
+    for (size_t i = 0; i < sizeof warm_modules / sizeof warm_modules[0]; i++) {
+        PyObject *m = PyImport_ImportModule(warm_modules[i]);
+        if (!m) {
+            PyErr_Print();
+            return fa_diag_set(diag, FA_EIO, "cannot import %s", warm_modules[i]);
+        }
+        Py_DECREF(m);
+    }
+    fastaudit = PyImport_ImportModule("fastaudit");
+    sys = PyImport_ImportModule("sys");
+    if (fastaudit && sys) {
+        warm.mk_audit = PyObject_GetAttrString(fastaudit, "mk_audit");
+        warm.trace_start = PyObject_GetAttrString(fastaudit, "trace_start");
+        warm.stdout_obj = PyObject_GetAttrString(sys, "stdout");
+        warm.stderr_obj = PyObject_GetAttrString(sys, "stderr");
+    }
+    warm.builtins = PyImport_ImportModule("builtins");
+    Py_XDECREF(fastaudit);
+    Py_XDECREF(sys);
+    if (warm.mk_audit) {
+        /* The first mk_audit reads entry points and claims the monitoring tool id: done once
+         * here, so that runs (which may not read the stdlib's metadata) find it ready. */
+        PyObject *first = PyObject_CallFunction(warm.mk_audit, "([s])", "/");
+        if (!first)
+            Py_CLEAR(warm.mk_audit);
+        Py_XDECREF(first);
+    }
+    if (!warm.mk_audit || !warm.trace_start || !warm.stdout_obj || !warm.stderr_obj ||
+        !warm.builtins) {
+        PyErr_Print();
+        return fa_diag_set(diag, FA_EIO, "cannot prepare the FastAudit engine");
+    }
+    return FA_OK;
+}
+
+/* Line number `line` (1-based) of the snippet's source, without its newline. */
+static json_t *source_line(const char *code, size_t len, long line)
+{
+    const char *p = code, *end = code + len;
+
+    for (long i = 1; i < line && p < end; i++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    if (p >= end)
+        return json_string("");
+    {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = (size_t)((nl ? nl : end) - p);
+        return json_stringn(p, n < 400 ? n : 400);
+    }
+}
+
+/* The learner's own frames of a traceback: those of code compiled as "<snippet>". */
+static json_t *learner_traceback(PyObject *exc, const char *code, size_t len)
+{
+    json_t *frames = json_array();
+    PyObject *tb = PyException_GetTraceback(exc); /* new reference */
+    PyObject *item = tb;
+
+    while (item && item != Py_None && json_array_size(frames) < 50) {
+        PyTracebackObject *t = (PyTracebackObject *)item;
+        PyCodeObject *co = PyFrame_GetCode(t->tb_frame); /* new reference */
+        const char *file = PyUnicode_AsUTF8(co->co_filename);
+        const char *name = PyUnicode_AsUTF8(co->co_name);
+
+        PyErr_Clear();
+        if (file && strcmp(file, "<snippet>") == 0) {
+            /* tb_lineno is computed on demand (the struct field may still say -1). */
+            PyObject *lineno = PyObject_GetAttrString(item, "tb_lineno");
+            long line = lineno ? PyLong_AsLong(lineno) : -1;
+            Py_XDECREF(lineno);
+            PyErr_Clear();
+            json_array_append_new(frames,
+                                  json_pack("{s:i, s:s, s:o}", "line", (int)line, "function",
+                                            name ? name : "?",
+                                            "text", source_line(code, len, line)));
+        }
+        Py_DECREF(co);
+        item = (PyObject *)t->tb_next;
+    }
+    Py_XDECREF(tb);
+    return frames;
+}
+
+/* {"type", "message", "traceback"} of the exception the snippet ended with. The message
+ * comes from str(exc), which may run the snippet's code: it is called while the policy is
+ * still on. */
+static json_t *describe_exception(PyObject *exc, const char *code, size_t len)
+{
+    PyObject *text = PyObject_Str(exc);
+    const char *message = text ? PyUnicode_AsUTF8(text) : NULL;
+    json_t *out;
+
+    if (!message)
+        PyErr_Clear();
+    out = json_pack("{s:s, s:s%, s:o}", "type", Py_TYPE(exc)->tp_name, "message",
+                    message ? message : "<the exception cannot be shown>",
+                    message ? strlen(message) < 4000 ? strlen(message) : 4000 : 30, "traceback",
+                    learner_traceback(exc, code, len));
+    Py_XDECREF(text);
+    return out;
+}
+
+static json_t *trace_json(void)
+{
+    json_t *list = json_array();
+    size_t n = sbx_audit_trace_len();
+
+    for (size_t i = 0; i < n; i++) {
+        const struct sbx_audit_record *r = sbx_audit_trace_get(i);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "event", r->event,
+                                              "args", r->args, "class", r->cls, "decision",
+                                              r->denied ? "deny" : "allow", "reason",
+                                              r->reason));
+    }
+    return list;
+}
+
+/* When the snippet ended with a refusal the engine did not make (EPERM, EACCES: seccomp,
+ * Landlock, file permissions), the trace says that the OS layer stopped it. */
+static json_t *with_os_layer(json_t *trace, PyObject *exc)
+{
+    size_t n = sbx_audit_trace_len();
+    const struct sbx_audit_record *last = n ? sbx_audit_trace_get(n - 1) : NULL;
+    PyObject *err = NULL, *msg = NULL;
+    long code;
+
+    if (!exc || !PyObject_TypeCheck(exc, (PyTypeObject *)PyExc_OSError) ||
+        (last && last->denied))
+        return trace;
+    err = PyObject_GetAttrString(exc, "errno");
+    code = err && PyLong_Check(err) ? PyLong_AsLong(err) : 0;
+    msg = PyObject_GetAttrString(exc, "strerror");
+    if ((code == EPERM || code == EACCES) && trace)
+        json_array_append_new(trace, json_pack(
+            "{s:s, s:s, s:s, s:s, s:s}", "event", "(operating system)", "args",
+            msg && PyUnicode_Check(msg) ? PyUnicode_AsUTF8(msg) : "", "class", "os-layer",
+            "decision", "deny", "reason",
+            code == EPERM ? "the jail refused the system call (seccomp): FastAudit allowed it"
+                          : "the jail refused the file access (Landlock or file permissions): "
+                            "FastAudit allowed it or never saw it"));
+    Py_XDECREF(msg);
+    Py_XDECREF(err);
+    PyErr_Clear();
+    return trace;
+}
+
+static json_t *counters_json(void)
+{
+    struct sbx_audit_counters c = sbx_audit_get_counters();
+
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "events", (json_int_t)c.events,
+                     "allowed", (json_int_t)c.allowed, "denied", (json_int_t)c.denied,
+                     "monitor_callbacks", (json_int_t)c.monitor_callbacks, "sites_disabled",
+                     (json_int_t)c.sites_disabled, "native_calls", (json_int_t)c.native_calls);
+}
+
+static void flush(PyObject *stream)
+{
+    PyObject *r = PyObject_CallMethod(stream, "flush", NULL);
+
+    if (!r)
+        PyErr_Clear();
+    Py_XDECREF(r);
+}
+
+static int on_json_chunk(const char *chunk, size_t len, void *data)
+{
+    return fa_buf_append(data, chunk, len) ? -1 : 0;
+}
+
+int sbx_py_run(const char *code, size_t len, const char *scratch,
+               const struct sbx_run_options *options, struct fa_buf *out)
+{
+    PyObject *source = NULL, *compiled = NULL, *perms = NULL, *context = NULL, *entered = NULL;
+    PyObject *globals = NULL, *result = NULL, *exc = NULL, *args = NULL, *kwargs = NULL;
+    json_t *report = NULL, *exception = json_null();
+    int rc = FA_EIO;
+
+    /* Compile first: a syntax error is the learner's, reported like any exception. */
+    source = PyUnicode_DecodeUTF8(code, (Py_ssize_t)len, "replace");
+    compiled = source ? Py_CompileStringObject(PyUnicode_AsUTF8(source),
+                                               PyUnicode_FromString("<snippet>"),
+                                               Py_file_input, NULL, -1)
+                      : NULL;
+    args = Py_BuildValue("([s])", scratch);
+    kwargs = Py_BuildValue("{s:O}", "monitor_calls", options->monitoring ? Py_True : Py_False);
+    if (!args || !kwargs)
+        goto out;
+    if (compiled) {
+        PyObject *r = PyObject_Call(warm.trace_start, PyTuple_New(0),
+                                    Py_BuildValue("{s:i}", "limit", SBX_RUN_MAX_TRACE));
+        Py_XDECREF(r);
+        perms = PyObject_Call(warm.mk_audit, args, kwargs);
+        context = perms ? PyObject_CallNoArgs(perms) : NULL;
+        entered = context ? PyObject_CallMethod(context, "__enter__", NULL) : NULL;
+        if (!entered)
+            goto out; /* the engine itself failed: a server error, not the learner's */
+        globals = Py_BuildValue("{s:s, s:O}", "__name__", "__main__", "__builtins__",
+                                warm.builtins);
+        if (!globals)
+            goto out;
+        result = PyEval_EvalCode(compiled, globals, globals);
+    }
+    if (!result) {
+        exc = PyErr_GetRaisedException();
+        if (exc)
+            exception = describe_exception(exc, code, len);
+        PyErr_Clear();
+    }
+    /* The policy stays on to the end: the child _exits after this, nothing is exited. */
+    flush(warm.stdout_obj);
+    flush(warm.stderr_obj);
+    report = json_pack("{s:o, s:o, s:o}", "exception", exception, "trace",
+                       with_os_layer(trace_json(), exc), "counters", counters_json());
+    exception = NULL;
+    if (report && json_dump_callback(report, on_json_chunk, out, JSON_COMPACT) == 0)
+        rc = FA_OK;
+out:
+    if (rc && PyErr_Occurred())
+        PyErr_Print();
+    json_decref(report);
+    json_decref(exception);
+    Py_XDECREF(exc);
+    Py_XDECREF(result);
+    Py_XDECREF(globals);
+    Py_XDECREF(entered);
+    Py_XDECREF(context);
+    Py_XDECREF(perms);
+    Py_XDECREF(kwargs);
+    Py_XDECREF(args);
+    Py_XDECREF(compiled);
+    Py_XDECREF(source);
+    return rc;
+}
+
+pid_t sbx_py_fork(void)
+{
+    pid_t pid;
+
+    /* The interpreter's own fork protocol (locks, thread states), as os.fork uses it. */
+    PyOS_BeforeFork();
+    pid = fork();
+    if (pid == 0)
+        PyOS_AfterFork_Child();
+    else
+        PyOS_AfterFork_Parent();
+    return pid;
+}

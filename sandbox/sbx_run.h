@@ -1,0 +1,42 @@
+/* sbx_run.h: one learner run in the sandbox: its options, and the Python side of it (the
+ * interpreter set up once in the supervisor, the snippet run in a forked, jailed child).
+ * The supervisor (sbx_supervisor.h) drives the processes; this file is what runs inside. */
+#ifndef FA_SANDBOX_SBX_RUN_H
+#define FA_SANDBOX_SBX_RUN_H
+
+#include "common/fa_buf.h"
+#include "common/fa_err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SBX_RUN_MAX_CODE (64 * 1024)    /* bytes of snippet source */
+#define SBX_RUN_MAX_TRACE 2000          /* trace entries kept per run */
+
+struct sbx_run_options {
+    bool monitoring;           /* native call monitoring (sys.monitoring) on */
+    unsigned time_limit_ms;    /* wall clock, enforced by the supervisor */
+};
+
+/* Starts CPython in this process with an isolated configuration (no user site, no
+ * environment variables, no current-folder import path), `fastaudit` and `labnative` built
+ * in, and imports the engine and the warm-up modules, so that each forked run starts warm.
+ * Call once, in the single-threaded supervisor. */
+int sbx_py_init(struct fa_diag *diag);
+
+/* In the forked, jailed child: runs len bytes of code as __main__ under
+ * fastaudit.mk_audit([scratch]) with the trace on, and appends the result as a JSON object
+ * to out: {"exception": null | {"type", "message", "traceback": [{"line", "function",
+ * "text"}]}, "trace": [{"event", "args", "class", "decision", "reason"}], "trace_dropped",
+ * "counters": {...}}. The snippet's stdout and stderr are the process's fds 1 and 2 (the
+ * supervisor captures them). The result is built in C from C memory, after the snippet, so
+ * the snippet cannot forge it through Python objects. */
+int sbx_py_run(const char *code, size_t len, const char *scratch,
+               const struct sbx_run_options *options, struct fa_buf *out);
+
+/* fork() with CPython's before/after-fork protocol; for the supervisor, which holds an
+ * initialised interpreter. */
+pid_t sbx_py_fork(void);
+
+#endif

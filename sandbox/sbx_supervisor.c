@@ -1,0 +1,544 @@
+/* sbx_supervisor.c: the sandbox supervisor process (see sbx_supervisor.h). One poll loop:
+ * requests from the socket, output and result pipes of the running children, their
+ * deadlines. Children are reaped with waitpid(WNOHANG) on every turn of the loop. */
+#define _GNU_SOURCE
+#include "sandbox/sbx_supervisor.h"
+
+#include "common/fa_buf.h"
+#include "common/fa_log.h"
+#include "common/fa_time.h"
+#include "sandbox/sbx_frame.h"
+#include "sandbox/sbx_run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_SLOTS 64
+
+struct sbx_supervisor {
+    pid_t pid;
+    int fd;
+};
+
+/* One request, waiting or running. */
+struct run {
+    bool used, started, exited;
+    uint64_t id;
+    char *code;
+    size_t code_len;
+    struct sbx_run_options options;
+    pid_t pid;
+    int out_fd, err_fd, result_fd; /* read ends, -1 once at end of file */
+    struct fa_buf out, err, result;
+    bool out_truncated, err_truncated;
+    uint64_t started_us, deadline_us;
+    const char *limit; /* set by the supervisor: "time", "output" */
+    int wait_status;
+    char scratch[256];
+};
+
+static const struct sbx_supervisor_config *cfg;
+static struct run runs[MAX_SLOTS];
+
+/* ---- the parent's side -------------------------------------------------------------- */
+
+static void supervisor_main(int fd) __attribute__((noreturn));
+
+int sbx_supervisor_start(const struct sbx_supervisor_config *config,
+                         struct sbx_supervisor **out, struct fa_diag *diag)
+{
+    int pair[2];
+    pid_t pid;
+    struct sbx_supervisor *sup;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+        return fa_diag_set(diag, FA_EIO, "socketpair: %s", strerror(errno));
+    if (mkdir(config->scratch_base, 0711) != 0 && errno != EEXIST) {
+        close(pair[0]);
+        close(pair[1]);
+        return fa_diag_set(diag, FA_EIO, "cannot create %s: %s", config->scratch_base,
+                           strerror(errno));
+    }
+    pid = fork();
+    if (pid < 0) {
+        close(pair[0]);
+        close(pair[1]);
+        return fa_diag_set(diag, FA_EIO, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        close(pair[0]);
+        cfg = config;
+        supervisor_main(pair[1]);
+    }
+    close(pair[1]);
+    sup = calloc(1, sizeof *sup);
+    if (!sup) {
+        close(pair[0]);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return FA_ENOMEM;
+    }
+    sup->pid = pid;
+    sup->fd = pair[0];
+    *out = sup;
+    return FA_OK;
+}
+
+int sbx_supervisor_fd(const struct sbx_supervisor *sup) { return sup->fd; }
+
+pid_t sbx_supervisor_pid(const struct sbx_supervisor *sup) { return sup->pid; }
+
+void sbx_supervisor_stop(struct sbx_supervisor *sup)
+{
+    if (!sup)
+        return;
+    close(sup->fd);
+    waitpid(sup->pid, NULL, 0);
+    free(sup);
+}
+
+/* ---- the supervisor's side ---------------------------------------------------------- */
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (type == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+static void remove_tree(const char *path)
+{
+    if (path[0])
+        nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS";
+    case SIGILL: return "SIGILL";
+    case SIGFPE: return "SIGFPE";
+    case SIGKILL: return "SIGKILL";
+    case SIGXCPU: return "SIGXCPU";
+    case SIGXFSZ: return "SIGXFSZ";
+    case SIGSYS: return "SIGSYS";
+    case SIGTERM: return "SIGTERM";
+    default: return "a signal";
+    }
+}
+
+/* Makes the interpreter's prefix reachable for the run's unprivileged uid when it lies under
+ * a folder only root may enter (the default cache is root's ~/.cache): in a private mount
+ * namespace, a small tmpfs covers that folder and the prefix is bind-mounted back in place,
+ * read-only. The run then sees the prefix and nothing else of that folder. Root only; a
+ * prefix everyone can reach is left alone. */
+static int expose_prefix(const char *prefix, struct fa_diag *diag)
+{
+    char cover[PATH_MAX], source[64];
+    size_t len = strlen(prefix);
+    struct stat st;
+    int fd;
+
+    cover[0] = '\0';
+    for (size_t i = 1; i <= len && !cover[0]; i++) {
+        if (prefix[i] != '/' && prefix[i] != '\0')
+            continue;
+        memcpy(cover, prefix, i);
+        cover[i] = '\0';
+        if (stat(cover, &st) == 0 && (st.st_mode & S_IXOTH))
+            cover[0] = '\0'; /* this one is open to everyone: look further down */
+    }
+    if (!cover[0])
+        return FA_OK;
+    /* The prefix is opened inside the new namespace (a bind source must belong to it) and
+     * before the tmpfs hides it. */
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        return fa_diag_set(diag, FA_EIO, "cannot make a mount namespace: %s", strerror(errno));
+    fd = open(prefix, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 ||
+        mount("tmpfs", cover, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") != 0)
+        return fa_diag_set(diag, FA_EIO, "cannot expose %s to the run: %s", prefix,
+                           strerror(errno));
+    for (size_t i = strlen(cover) + 1; i <= len; i++) {
+        if (prefix[i] != '/' && prefix[i] != '\0')
+            continue;
+        memcpy(cover, prefix, i);
+        cover[i] = '\0';
+        mkdir(cover, 0755);
+    }
+    snprintf(source, sizeof source, "/proc/self/fd/%d", fd);
+    if (mount(source, prefix, NULL, MS_BIND | MS_REC, NULL) != 0 ||
+        mount(NULL, prefix, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0) {
+        close(fd);
+        return fa_diag_set(diag, FA_EIO, "cannot bind %s for the run: %s", prefix,
+                           strerror(errno));
+    }
+    close(fd);
+    return FA_OK;
+}
+
+/* The child: jail, run, write the result on fd 3, _exit. */
+static void child_main(struct run *r) __attribute__((noreturn));
+static void child_main(struct run *r)
+{
+    static const char *const read_paths[] = {
+        FA_PYTHON_PREFIX "/lib", "/usr/lib", "/usr/share/zoneinfo",
+        "/etc/localtime", "/etc/ld.so.cache", "/dev/null", "/dev/zero",
+    };
+    struct sbx_jail_config jail = {
+        .scratch = r->scratch,
+        .read_paths = read_paths,
+        .n_read_paths = sizeof read_paths / sizeof read_paths[0],
+        .switch_ids = cfg->switch_ids,
+        .uid = cfg->uid,
+        .gid = cfg->gid,
+        .limits = cfg->limits,
+        .new_netns = true,
+    };
+    struct sbx_jail_status status;
+    struct fa_diag diag = {{0}};
+    struct fa_buf result;
+
+    fa_buf_init(&result, SBX_MAX_RESULT - 65536);
+    if ((cfg->switch_ids && geteuid() == 0 && expose_prefix(FA_PYTHON_PREFIX, &diag)) ||
+        sbx_jail_enter(&jail, &status, &diag)) {
+        dprintf(2, "fa-learn sandbox: the jail could not be set up: %s\n", diag.msg);
+        _exit(125);
+    }
+    if (sbx_py_run(r->code, r->code_len, r->scratch, &r->options, &result) == 0)
+        sbx_frame_write(3, result.ptr, result.len);
+    _exit(0);
+}
+
+static int start_run(struct run *r)
+{
+    int out[2] = {-1, -1}, err[2] = {-1, -1}, res[2] = {-1, -1};
+    char path[256];
+
+    snprintf(path, sizeof path, "%s/run-XXXXXX", cfg->scratch_base);
+    if (!mkdtemp(path))
+        return FA_EIO;
+    snprintf(r->scratch, sizeof r->scratch, "%s", path);
+    if (cfg->switch_ids && geteuid() == 0 && chown(path, cfg->uid, cfg->gid) != 0)
+        goto fail;
+    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
+        goto fail;
+    fflush(NULL);
+    r->pid = sbx_py_fork();
+    if (r->pid < 0)
+        goto fail;
+    if (r->pid == 0) {
+        /* fds 0-3 for the run; everything else closes on exec or here. */
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        dup2(res[1], 3);
+        close_range(4, ~0U, 0);
+        child_main(r);
+    }
+    close(out[1]);
+    close(err[1]);
+    close(res[1]);
+    r->out_fd = out[0];
+    r->err_fd = err[0];
+    r->result_fd = res[0];
+    r->started = true;
+    r->started_us = fa_time_mono_us();
+    r->deadline_us = r->started_us + (uint64_t)r->options.time_limit_ms * 1000u;
+    return FA_OK;
+fail:
+    for (int i = 0; i < 2; i++) {
+        if (out[i] >= 0)
+            close(out[i]);
+        if (err[i] >= 0)
+            close(err[i]);
+        if (res[i] >= 0)
+            close(res[i]);
+    }
+    remove_tree(r->scratch);
+    return FA_EIO;
+}
+
+static void free_run(struct run *r)
+{
+    remove_tree(r->scratch);
+    fa_buf_cleanup(&r->out);
+    fa_buf_cleanup(&r->err);
+    fa_buf_cleanup(&r->result);
+    free(r->code);
+    memset(r, 0, sizeof *r);
+}
+
+static void send_json(int fd, json_t *value)
+{
+    char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+
+    if (text)
+        sbx_frame_write(fd, text, strlen(text));
+    free(text);
+    json_decref(value);
+}
+
+/* Builds and sends the result of a finished run. */
+static void finish_run(int fd, struct run *r)
+{
+    json_t *report = NULL, *inner = NULL;
+    const char *status = "ok", *limit = r->limit, *signal = NULL;
+    double ms = (double)(fa_time_mono_us() - r->started_us) / 1000.0;
+
+    /* The child wrote one frame; a cut or garbled one counts as no result (a crash). */
+    if (r->result.len > 4) {
+        const unsigned char *p = (const unsigned char *)r->result.ptr;
+        size_t len = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+        if (len == r->result.len - 4)
+            inner = json_loadb(r->result.ptr + 4, len, 0, NULL);
+    }
+    if (WIFSIGNALED(r->wait_status)) {
+        int sig = WTERMSIG(r->wait_status);
+        if (!limit && sig == SIGXCPU)
+            limit = "cpu";
+        else if (!limit && sig == SIGXFSZ)
+            limit = "file size";
+        else if (!limit)
+            signal = signal_name(sig);
+    }
+    if (inner) {
+        json_t *exc = json_object_get(inner, "exception");
+        const char *type = json_string_value(json_object_get(exc, "type"));
+        if (type && strcmp(type, "MemoryError") == 0 && !limit)
+            limit = "memory";
+        size_t n = json_array_size(json_object_get(inner, "trace"));
+        json_t *last = n ? json_array_get(json_object_get(inner, "trace"), n - 1) : NULL;
+        const char *decision = json_string_value(json_object_get(last, "decision"));
+        /* Denied: the run ended on a refusal that the trace records (engine or OS layer). */
+        if (type && decision && strcmp(decision, "deny") == 0 &&
+            (strcmp(type, "PermissionError") == 0 || strcmp(type, "OSError") == 0))
+            status = "denied";
+        else if (type && strcmp(type, "SystemExit") != 0)
+            status = "error";
+    }
+    if (limit)
+        status = "limit";
+    else if (signal || !inner)
+        status = "crash";
+    report = json_pack("{s:I, s:s, s:s%, s:s%, s:b, s:b, s:f, s:s?, s:s?}", "id",
+                       (json_int_t)r->id, "status", status, "stdout", r->out.ptr ? r->out.ptr : "",
+                       r->out.len, "stderr", r->err.ptr ? r->err.ptr : "", r->err.len,
+                       "stdout_truncated", r->out_truncated, "stderr_truncated",
+                       r->err_truncated, "duration_ms", ms, "limit", limit, "signal", signal);
+    if (report && inner)
+        json_object_update(report, inner);
+    if (report && !inner) {
+        json_object_set_new(report, "exception", json_null());
+        json_object_set_new(report, "trace", json_array());
+    }
+    json_decref(inner);
+    send_json(fd, report);
+    free_run(r);
+}
+
+/* Reads what a pipe has; returns false at end of file. */
+static bool drain(int *fd, struct fa_buf *buf, size_t cap, bool *truncated, struct run *r)
+{
+    char chunk[16384];
+    ssize_t n = read(*fd, chunk, sizeof chunk);
+
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return true;
+    if (n <= 0) {
+        close(*fd);
+        *fd = -1;
+        return false;
+    }
+    if (buf->len + (size_t)n > cap) {
+        size_t room = cap > buf->len ? cap - buf->len : 0;
+        fa_buf_append(buf, chunk, room);
+        if (truncated) {
+            *truncated = true;
+            if (!r->limit) {
+                r->limit = "output";
+                kill(-r->pid, SIGKILL);
+                kill(r->pid, SIGKILL);
+            }
+        }
+        return true;
+    }
+    fa_buf_append(buf, chunk, (size_t)n);
+    return true;
+}
+
+static void take_request(int fd, const char *text, size_t len)
+{
+    json_error_t error;
+    json_t *req = json_loadb(text, len, 0, &error);
+    json_int_t id = json_integer_value(json_object_get(req, "id"));
+    const char *code = json_string_value(json_object_get(req, "code"));
+    size_t code_len = json_string_length(json_object_get(req, "code"));
+    json_t *limit = json_object_get(req, "time_limit_ms");
+    unsigned queued = 0;
+    struct run *slot = NULL;
+
+    for (int i = 0; i < MAX_SLOTS; i++) {
+        if (runs[i].used && !runs[i].started)
+            queued++;
+        if (!runs[i].used && !slot)
+            slot = &runs[i];
+    }
+    if (!req || !code || code_len > SBX_RUN_MAX_CODE) {
+        send_json(fd, json_pack("{s:I, s:s}", "id", id, "error",
+                                !req ? "bad request: not JSON" : "bad request: code"));
+        json_decref(req);
+        return;
+    }
+    if (!slot || queued >= cfg->max_queued) {
+        send_json(fd, json_pack("{s:I, s:s}", "id", id, "error", "busy"));
+        json_decref(req);
+        return;
+    }
+    slot->used = true;
+    slot->id = (uint64_t)id;
+    slot->code = malloc(code_len + 1);
+    if (slot->code)
+        memcpy(slot->code, code, code_len + 1);
+    slot->code_len = code_len;
+    slot->options.monitoring = !json_is_false(json_object_get(req, "monitoring"));
+    slot->options.time_limit_ms = json_is_integer(limit) && json_integer_value(limit) > 0 &&
+                                          json_integer_value(limit) <= cfg->max_time_ms
+                                      ? (unsigned)json_integer_value(limit)
+                                      : cfg->max_time_ms;
+    slot->out_fd = slot->err_fd = slot->result_fd = -1;
+    fa_buf_init(&slot->out, cfg->output_cap + 16384);
+    fa_buf_init(&slot->err, cfg->output_cap + 16384);
+    fa_buf_init(&slot->result, SBX_MAX_RESULT);
+    json_decref(req);
+}
+
+static void supervisor_main(int fd)
+{
+    struct fa_diag diag = {{0}};
+    struct fa_buf frame;
+    bool open_socket = true;
+
+    /* A fresh process group: the server's terminal signals are the server's business. */
+    setpgid(0, 0);
+    signal(SIGPIPE, SIG_IGN);
+    if (sbx_py_init(&diag)) {
+        fa_log_error("event=supervisor_init error=\"%s\"", diag.msg);
+        _exit(1);
+    }
+    fa_buf_init(&frame, SBX_MAX_REQUEST);
+    for (;;) {
+        struct pollfd fds[1 + 3 * MAX_SLOTS];
+        struct run *owners[1 + 3 * MAX_SLOTS];
+        int n = 0, running = 0, timeout = 100;
+        uint64_t now = fa_time_mono_us();
+        bool any = false;
+
+        /* Start what waits, while there is room. */
+        for (int i = 0; i < MAX_SLOTS; i++)
+            running += runs[i].used && runs[i].started;
+        for (int i = 0; i < MAX_SLOTS && running < (int)cfg->max_running; i++) {
+            if (runs[i].used && !runs[i].started) {
+                if (start_run(&runs[i]) == 0) {
+                    running++;
+                } else {
+                    runs[i].limit = NULL;
+                    runs[i].started_us = fa_time_mono_us();
+                    finish_run(fd, &runs[i]);
+                }
+            }
+        }
+        if (open_socket) {
+            fds[n] = (struct pollfd){.fd = fd, .events = POLLIN};
+            owners[n++] = NULL;
+        }
+        for (int i = 0; i < MAX_SLOTS; i++) {
+            struct run *r = &runs[i];
+            if (!r->used || !r->started)
+                continue;
+            any = true;
+            if (now >= r->deadline_us && !r->exited && !r->limit) {
+                r->limit = "time";
+                kill(-r->pid, SIGKILL);
+                kill(r->pid, SIGKILL);
+            }
+            if (!r->exited && r->deadline_us > now && (r->deadline_us - now) / 1000 < (uint64_t)timeout)
+                timeout = (int)((r->deadline_us - now) / 1000) + 1;
+            if (r->out_fd >= 0)
+                fds[n] = (struct pollfd){.fd = r->out_fd, .events = POLLIN}, owners[n++] = r;
+            if (r->err_fd >= 0)
+                fds[n] = (struct pollfd){.fd = r->err_fd, .events = POLLIN}, owners[n++] = r;
+            if (r->result_fd >= 0)
+                fds[n] = (struct pollfd){.fd = r->result_fd, .events = POLLIN}, owners[n++] = r;
+        }
+        if (!open_socket && !any)
+            _exit(0);
+        if (poll(fds, (nfds_t)n, any ? (timeout < 20 ? timeout : 20) : timeout) < 0 &&
+            errno != EINTR)
+            _exit(1);
+        for (int k = 0; k < n; k++) {
+            struct run *r = owners[k];
+            if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            if (!r) {
+                int rc = sbx_frame_read(fd, &frame, SBX_MAX_REQUEST);
+                if (rc == 0)
+                    take_request(fd, frame.ptr, frame.len);
+                else
+                    open_socket = false; /* the server is gone or out of step */
+            } else if (fds[k].fd == r->out_fd) {
+                drain(&r->out_fd, &r->out, cfg->output_cap, &r->out_truncated, r);
+            } else if (fds[k].fd == r->err_fd) {
+                drain(&r->err_fd, &r->err, cfg->output_cap, &r->err_truncated, r);
+            } else if (fds[k].fd == r->result_fd) {
+                drain(&r->result_fd, &r->result, SBX_MAX_RESULT, NULL, r);
+            }
+        }
+        /* Reap, and finish runs whose process is gone and whose pipes are drained. */
+        for (;;) {
+            int status;
+            pid_t pid = waitpid(-1, &status, WNOHANG);
+            if (pid <= 0)
+                break;
+            for (int i = 0; i < MAX_SLOTS; i++) {
+                if (runs[i].used && runs[i].started && runs[i].pid == pid) {
+                    runs[i].exited = true;
+                    runs[i].wait_status = status;
+                    kill(-pid, SIGKILL); /* anything left in its group */
+                }
+            }
+        }
+        for (int i = 0; i < MAX_SLOTS; i++) {
+            struct run *r = &runs[i];
+            if (r->used && r->started && r->exited && r->out_fd < 0 && r->err_fd < 0 &&
+                r->result_fd < 0)
+                finish_run(fd, r);
+        }
+        if (!open_socket) {
+            for (int i = 0; i < MAX_SLOTS; i++)
+                if (runs[i].used && runs[i].started && !runs[i].exited)
+                    kill(-runs[i].pid, SIGKILL);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+/* srv_cmd_run.c: `fa-learn run FILE|-`, one snippet through the same supervisor, jail and
+ * limits the server uses; prints the output, then the engine's trace as a table. */
+#include "server/srv_cmd_run.h"
+
+#include "common/fa_buf.h"
+#include "common/fa_mem.h"
+#include "sandbox/sbx_frame.h"
+#include "sandbox/sbx_run.h"
+#include "sandbox/sbx_supervisor.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char srv_cmd_run_usage[] =
+    "Usage: fa-learn run [--json] [--time-limit MS] [--no-monitoring] FILE|-\n"
+    "\n"
+    "Runs a Python snippet (a file, or - for standard input; at most 64 KiB) exactly as the\n"
+    "sandbox of `fa-learn serve` does: a forked child of a warm interpreter, jailed (rlimits,\n"
+    "seccomp, Landlock, unprivileged ids when started as root, a scratch folder), under\n"
+    "FastAudit with the trace on. Prints the snippet's output, then every decision the engine\n"
+    "took. --json prints the whole result as JSON instead.\n"
+    "\n"
+    "  --time-limit MS   wall-clock limit, 1-10000 (default 5000) [FA_LEARN_TIME_LIMIT]\n"
+    "  --no-monitoring   no native call monitoring (sys.monitoring off)\n"
+    "  --json            the result as one JSON object\n"
+    "\n"
+    "Exit status: 0 ok, 1 the snippet raised, 3 denied by the policy, 4 a limit ended it,\n"
+    "5 it crashed, 2 usage errors.\n";
+
+static int read_snippet(const char *path, struct fa_buf *code)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    char chunk[8192];
+    size_t n;
+    int rc = 0;
+
+    if (!f) {
+        fprintf(stderr, "fa-learn run: cannot read %s: %s\n", path, strerror(errno));
+        return 2;
+    }
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && !rc)
+        if (fa_buf_append(code, chunk, n)) {
+            fprintf(stderr, "fa-learn run: %s is larger than %d bytes\n", path,
+                    SBX_RUN_MAX_CODE);
+            rc = 2;
+        }
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+static void print_trace(json_t *result)
+{
+    json_t *trace = json_object_get(result, "trace"), *entry;
+    size_t i;
+
+    printf("\n--- FastAudit trace: %zu decision%s ---\n", json_array_size(trace),
+           json_array_size(trace) == 1 ? "" : "s");
+    json_array_foreach(trace, i, entry) {
+        printf("%-5s  %-14s  %-24s  %s\n", json_string_value(json_object_get(entry, "decision")),
+               json_string_value(json_object_get(entry, "class")),
+               json_string_value(json_object_get(entry, "event")),
+               json_string_value(json_object_get(entry, "args")));
+        printf("       %s\n", json_string_value(json_object_get(entry, "reason")));
+    }
+}
+
+static void print_result(json_t *result)
+{
+    json_t *exc = json_object_get(result, "exception"), *frame;
+    json_t *counters = json_object_get(result, "counters");
+    const char *limit = json_string_value(json_object_get(result, "limit"));
+    const char *sig = json_string_value(json_object_get(result, "signal"));
+    size_t i;
+
+    fputs(json_string_value(json_object_get(result, "stdout")), stdout);
+    fputs(json_string_value(json_object_get(result, "stderr")), stdout);
+    if (json_is_object(exc)) {
+        printf("\nTraceback (the snippet's own frames):\n");
+        json_array_foreach(json_object_get(exc, "traceback"), i, frame)
+            printf("  line %lld, in %s\n    %s\n",
+                   (long long)json_integer_value(json_object_get(frame, "line")),
+                   json_string_value(json_object_get(frame, "function")),
+                   json_string_value(json_object_get(frame, "text")));
+        printf("%s: %s\n", json_string_value(json_object_get(exc, "type")),
+               json_string_value(json_object_get(exc, "message")));
+    }
+    if (limit)
+        printf("\nThe run was stopped by a limit: %s\n", limit);
+    if (sig)
+        printf("\nThe run crashed: %s (the jail contained it)\n", sig);
+    print_trace(result);
+    printf("\nstatus %s, %.1f ms; events %lld (allowed %lld, denied %lld), monitoring callbacks "
+           "%lld, sites disabled %lld, native calls %lld\n",
+           json_string_value(json_object_get(result, "status")),
+           json_real_value(json_object_get(result, "duration_ms")),
+           (long long)json_integer_value(json_object_get(counters, "events")),
+           (long long)json_integer_value(json_object_get(counters, "allowed")),
+           (long long)json_integer_value(json_object_get(counters, "denied")),
+           (long long)json_integer_value(json_object_get(counters, "monitor_callbacks")),
+           (long long)json_integer_value(json_object_get(counters, "sites_disabled")),
+           (long long)json_integer_value(json_object_get(counters, "native_calls")));
+}
+
+static int on_json_chunk(const char *chunk, size_t len, void *data)
+{
+    return fa_buf_append(data, chunk, len) ? -1 : 0;
+}
+
+static int exit_status(const char *status)
+{
+    static const struct {
+        const char *name;
+        int code;
+    } codes[] = {{"ok", 0}, {"error", 1}, {"denied", 3}, {"limit", 4}, {"crash", 5}};
+
+    for (size_t i = 0; status && i < sizeof codes / sizeof codes[0]; i++)
+        if (strcmp(status, codes[i].name) == 0)
+            return codes[i].code;
+    return 5;
+}
+
+int srv_cmd_run(int argc, char **argv)
+{
+    struct sbx_supervisor_config config = {
+        .switch_ids = geteuid() == 0,
+        .uid = 65534, /* nobody */
+        .gid = 65534,
+        .limits = {.cpu_seconds = 5, .address_space = (size_t)1 << 30,
+                   .file_size = 16u << 20, .open_files = 64, .processes = 64},
+        .max_running = 1,
+        .max_queued = 1,
+        .output_cap = 64 * 1024,
+        .max_time_ms = 10000,
+    };
+    struct sbx_supervisor *sup = NULL;
+    struct fa_diag diag = {{0}};
+    struct fa_buf code, frame;
+    const char *file = NULL, *base = getenv("TMPDIR");
+    char scratch_base[512];
+    bool as_json = false, monitoring = true;
+    long time_limit = 5000;
+    json_t *request = NULL, *result = NULL;
+    struct fa_buf text;
+    int rc = 2;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            as_json = true;
+        } else if (strcmp(argv[i], "--no-monitoring") == 0) {
+            monitoring = false;
+        } else if (strcmp(argv[i], "--time-limit") == 0 && i + 1 < argc) {
+            char *end;
+            time_limit = strtol(argv[++i], &end, 10);
+            if (*end || time_limit < 1 || time_limit > 10000) {
+                fprintf(stderr, "fa-learn run: time limit '%s' is not a number from 1 to "
+                                "10000 (ms)\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--help") == 0) {
+            fputs(srv_cmd_run_usage, stdout);
+            return 0;
+        } else if (!file && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)) {
+            file = argv[i];
+        } else {
+            fprintf(stderr, "fa-learn run: unknown option '%s' (see fa-learn help run)\n",
+                    argv[i]);
+            return 2;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "fa-learn run: which snippet? Give a FILE, or - for standard input\n");
+        return 2;
+    }
+    fa_buf_init(&code, SBX_RUN_MAX_CODE);
+    fa_buf_init(&frame, SBX_MAX_RESULT);
+    fa_buf_init(&text, SBX_MAX_REQUEST);
+    if (read_snippet(file, &code))
+        goto out;
+    snprintf(scratch_base, sizeof scratch_base, "%s/fa-learn-runs", base && *base ? base : "/tmp");
+    config.scratch_base = scratch_base;
+    rc = 5;
+    if (sbx_supervisor_start(&config, &sup, &diag)) {
+        fprintf(stderr, "fa-learn run: cannot start the sandbox: %s\n", diag.msg);
+        goto out;
+    }
+    request = json_pack("{s:i, s:s%, s:b, s:i}", "id", 1, "code", code.ptr ? code.ptr : "",
+                        code.len, "monitoring", monitoring, "time_limit_ms", (int)time_limit);
+    if (!request || json_dump_callback(request, on_json_chunk, &text, JSON_COMPACT) ||
+        sbx_frame_write(sbx_supervisor_fd(sup), text.ptr, text.len) ||
+        sbx_frame_read(sbx_supervisor_fd(sup), &frame, SBX_MAX_RESULT)) {
+        fprintf(stderr, "fa-learn run: the sandbox supervisor did not answer\n");
+        goto out;
+    }
+    result = json_loadb(frame.ptr, frame.len, 0, NULL);
+    if (!result || json_object_get(result, "error")) {
+        fprintf(stderr, "fa-learn run: the sandbox refused the run: %s\n",
+                result ? json_string_value(json_object_get(result, "error")) : "bad answer");
+        goto out;
+    }
+    if (as_json)
+        printf("%.*s\n", (int)frame.len, frame.ptr);
+    else
+        print_result(result);
+    rc = exit_status(json_string_value(json_object_get(result, "status")));
+out:
+    json_decref(result);
+    json_decref(request);
+    sbx_supervisor_stop(sup);
+    fa_buf_cleanup(&text);
+    fa_buf_cleanup(&frame);
+    fa_buf_cleanup(&code);
+    return rc;
+}

@@ -1,0 +1,3 @@
+# expect: status=denied deny=ctypes.dlopen
+import ctypes
+ctypes.CDLL(None).system(b"id")

@@ -1,0 +1,3 @@
+# expect: status=denied deny=fastaudit.call
+import labnative
+labnative.write_text("/tmp/fa-learn-native-escape.txt", "x")

@@ -1,0 +1,3 @@
+# expect: status=denied deny=os.system
+import os
+os.system("id")

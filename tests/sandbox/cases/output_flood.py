@@ -1,0 +1,3 @@
+# expect: status=limit limit=output
+while True:
+    print("x" * 1000)

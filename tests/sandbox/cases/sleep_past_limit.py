@@ -1,0 +1,4 @@
+# args: --time-limit 800
+# expect: status=limit limit=time
+import time
+time.sleep(30)

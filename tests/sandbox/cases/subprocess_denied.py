@@ -1,0 +1,3 @@
+# expect: status=denied deny=subprocess.Popen
+import subprocess
+subprocess.run(["true"])

@@ -1,0 +1,2 @@
+# expect: status=error exception=SyntaxError
+def broken(:

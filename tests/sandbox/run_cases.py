@@ -1,0 +1,100 @@
+"""Runs every tests/sandbox/cases/*.py through `fa-learn run --json` (the real supervisor,
+jail and engine) and checks each against the expectations in its header:
+
+    # args: --time-limit 1500           extra arguments for fa-learn run
+    # expect: status=denied deny=open class=path-denied stdout=written limit=time
+    #         signal=SIGSEGV exception=PermissionError|OSError allow=open
+
+Also checks that no run left a process behind and that nothing outside the scratch folders
+changed (sentinel files). Usage: fa-learn python run_cases.py FA_LEARN_BINARY [CASE...]
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+HERE = pathlib.Path(__file__).resolve().parent
+ESCAPES = ["/tmp/fa-learn-escape.txt", "/tmp/fa-learn-native-escape.txt"]
+
+
+def header(path):
+    args, expect = [], {}
+    for line in path.read_text().splitlines():
+        if line.startswith("# args:"):
+            args += line.split(":", 1)[1].split()
+        elif line.startswith("# expect:"):
+            for item in line.split(":", 1)[1].split():
+                key, value = item.split("=", 1)
+                expect[key] = value
+    return args, expect
+
+
+def check(path, binary):
+    args, expect = header(path)
+    proc = subprocess.run([binary, "run", "--json", *args, str(path)],
+                          capture_output=True, text=True, timeout=60)
+    problems = []
+    try:
+        result = json.loads(proc.stdout)
+    except ValueError:
+        return [f"no JSON result (exit {proc.returncode}): {proc.stderr[-500:]}"]
+    trace = result.get("trace", [])
+    exc = result.get("exception") or {}
+    for key, want in expect.items():
+        if key == "status" and result.get("status") != want:
+            problems.append(f"status {result.get('status')!r}, want {want!r}")
+        elif key == "limit" and result.get("limit") != want:
+            problems.append(f"limit {result.get('limit')!r}, want {want!r}")
+        elif key == "signal" and result.get("signal") != want:
+            problems.append(f"signal {result.get('signal')!r}, want {want!r}")
+        elif key == "stdout" and want not in result.get("stdout", ""):
+            problems.append(f"stdout {result.get('stdout')[:200]!r} lacks {want!r}")
+        elif key == "exception" and exc.get("type") not in want.split("|"):
+            problems.append(f"exception {exc.get('type')!r}, want {want!r}")
+        elif key in ("deny", "allow"):
+            decision = "deny" if key == "deny" else "allow"
+            if not any(e["event"] == want and e["decision"] == decision for e in trace):
+                problems.append(f"no {decision} of {want} in the trace")
+        elif key == "class" and not any(e["class"] == want for e in trace):
+            problems.append(f"no {want} decision in the trace")
+    return problems
+
+
+def leftover_processes(binary):
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if f"{binary} run" in line]
+
+
+def main():
+    binary = sys.argv[1]
+    names = sys.argv[2:]
+    cases = sorted(HERE.glob("cases/*.py"))
+    if names:
+        cases = [c for c in cases if c.stem in names]
+    sentinel_dir = tempfile.mkdtemp(prefix="fa-learn-sentinel-")
+    sentinel = pathlib.Path(sentinel_dir, "keep.txt")
+    sentinel.write_text("unchanged")
+    failures = 0
+    for case in cases:
+        problems = check(case, binary)
+        for path in ESCAPES:
+            if os.path.exists(path):
+                problems.append(f"{path} was created outside the scratch folder")
+                os.remove(path)
+        if sentinel.read_text() != "unchanged":
+            problems.append("a sentinel file outside the scratch folder changed")
+        left = leftover_processes(binary)
+        if left:
+            problems.append(f"processes left behind: {left}")
+        print(f"{'ok  ' if not problems else 'FAIL'} {case.stem}")
+        for p in problems:
+            print(f"     {p}")
+        failures += bool(problems)
+    print(f"{len(cases)} cases, {failures} failed")
+    return 1 if failures or not cases else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
