@@ -48,6 +48,20 @@ struct sbx_audit_record {
     const char *reason; /* one sentence */
 };
 
+/* Sandbox options, set in a run's child before the snippet. no_disable: the CALL callback
+ * never answers DISABLE (every call site keeps paying, to show what DISABLE saves).
+ * strict_reads (a resolved folder, or NULL): reads are path-checked too, the file itself
+ * inside a root or inside this folder (the interpreter's own files). Also
+ * turns on sandbox mode: importing the subinterpreter modules is denied ("subinterpreter"),
+ * since code in a subinterpreter runs without the audit context. */
+void sbx_audit_sandbox_options(bool no_disable, const char *strict_reads);
+/* Adds a safe-native module prefix (like a fastaudit_safe_native entry point). -1 when full. */
+int sbx_audit_add_safe_native(const char *prefix);
+/* Makes the entry active here the policy of every context and thread of the process, for
+ * the rest of its life (the sandbox's child: nothing may run outside the policy, whatever
+ * it does to contextvars). -1 when no entry is active. */
+int sbx_audit_lock(void);
+
 /* Counters since the last clear. */
 struct sbx_audit_counters sbx_audit_get_counters(void);
 /* Recorded entries (at most the trace limit); pointers stay valid until the next

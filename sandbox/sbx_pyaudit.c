@@ -104,6 +104,10 @@ static struct {
     PyObject *partial_type;  /* functools.partial */
     PyObject *str_call;      /* interned "__call__" */
     PyObject *executor_code; /* code of asyncio.base_events.BaseEventLoop.run_in_executor */
+    bool no_disable;         /* sandbox option: never answer DISABLE (to show its worth) */
+    char *strict_reads;      /* sandbox preset "strict": reads only inside the roots or this */
+    bool sandbox;            /* sandbox mode: subinterpreter modules cannot be imported */
+    struct entry *locked;    /* sandbox mode: the entry every context falls back to */
     destructor python_class_dealloc; /* tp_dealloc of every class made by a class statement */
     char *safe_native[MAX_PREFIXES];
     size_t n_safe_native;
@@ -352,6 +356,28 @@ static void note(const char *event, PyObject *args, const struct verdict *v)
 
 struct sbx_audit_counters sbx_audit_get_counters(void) { return engine.counters; }
 
+void sbx_audit_sandbox_options(bool no_disable, const char *strict_reads)
+{
+    engine.sandbox = true;
+    engine.no_disable = no_disable;
+    PyMem_RawFree(engine.strict_reads);
+    engine.strict_reads = strict_reads ? dup_str(strict_reads) : NULL;
+}
+
+int sbx_audit_add_safe_native(const char *prefix)
+{
+    char *copy;
+
+    if (engine.n_safe_native >= MAX_PREFIXES)
+        return -1;
+    copy = dup_str(prefix);
+    if (!copy)
+        return -1;
+    engine.safe_native[engine.n_safe_native++] = copy;
+    return 0;
+}
+
+
 size_t sbx_audit_trace_len(void) { return engine.n_trace; }
 
 const struct sbx_audit_record *sbx_audit_trace_get(size_t i)
@@ -426,11 +452,26 @@ static struct entry *active_entry(bool *tampered)
     }
     /* Only the task (or plain stack) that entered the block: other asyncio tasks on this
      * thread legitimately run without the policy. */
+    if (engine.locked) { /* the sandbox: one policy for the whole process */
+        Py_INCREF(engine.locked);
+        return engine.locked;
+    }
     fallback = engine.n_records ? thread_entry() : NULL;
     if (fallback && fallback->task != running_task())
         fallback = NULL;
     Py_XINCREF(fallback);
     return fallback;
+}
+
+int sbx_audit_lock(void)
+{
+    bool tampered;
+    struct entry *e = active_entry(&tampered);
+
+    if (!e)
+        return -1;
+    Py_XSETREF(engine.locked, e); /* keeps the reference */
+    return 0;
 }
 
 /* ------------------------------------------------------------------------------------- */
@@ -530,6 +571,8 @@ static bool check_path(const struct config *cfg, const char *event, PyObject *ar
     if (rc == 0) {
         for (size_t i = 0; i < cfg->n_roots && !inside; i++)
             inside = sbx_path_inside(resolved, cfg->roots[i]);
+        if (!inside && itself && engine.strict_reads && strcmp(event, "open") == 0)
+            inside = sbx_path_inside(resolved, engine.strict_reads);
         if (!inside && cfg->dot_root && getcwd(cwd, sizeof cwd)) {
             char real_cwd[PATH_MAX];
             if (sbx_path_resolve(cwd, "/", real_cwd, sizeof real_cwd) == 0)
@@ -645,6 +688,21 @@ static bool decide(const struct config *cfg, const char *event, PyObject *args,
     bool ok = false;
 
     v->cls = "path-ok";
+    if (engine.sandbox && cls == SBX_EVENT_ALLOW && strcmp(event, "import") == 0 &&
+        PyTuple_GET_SIZE(args) > 0 && PyUnicode_Check(PyTuple_GET_ITEM(args, 0))) {
+        static const char *const subinterpreters[] = {"_interpreters", "_interpchannels",
+                                                       "_interpqueues", "_xxsubinterpreters",
+                                                       "concurrent.interpreters"};
+        const char *name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(args, 0));
+        for (size_t i = 0; name && i < sizeof subinterpreters / sizeof subinterpreters[0]; i++) {
+            if (strcmp(name, subinterpreters[i]) == 0) {
+                v->cls = "subinterpreter";
+                SAY(v, "subinterpreters run without the audit context: not in the sandbox");
+                return false;
+            }
+        }
+        PyErr_Clear();
+    }
     switch (cls) {
     case SBX_EVENT_ALLOW:
         v->cls = "allowed";
@@ -658,6 +716,10 @@ static bool decide(const struct config *cfg, const char *event, PyObject *args,
         PyObject *path = PyTuple_GET_SIZE(args) ? PyTuple_GET_ITEM(args, 0) : Py_None;
 
         PyErr_Clear();
+        if (engine.strict_reads && !PyLong_Check(path) && !sbx_policy_open_writes(mode, f)) {
+            ok = check_path(cfg, event, args, 0, true, v);
+            break;
+        }
         if (!sbx_policy_open_writes(mode, f) || PyLong_Check(path)) {
             v->cls = "read";
             SAY(v, "%s",
@@ -1100,6 +1162,8 @@ static PyObject *callable_name(PyObject *c, PyObject *module)
 /* Answers DISABLE; counted, like the callback itself, only while a policy is active. */
 static PyObject *disable_site(void)
 {
+    if (engine.no_disable)
+        Py_RETURN_NONE; /* the site stays on: every call pays the callback */
     if (engine.n_active)
         engine.counters.sites_disabled++;
     return Py_NewRef(engine.disable);

@@ -228,8 +228,14 @@ int sbx_py_run(const char *code, size_t len, const char *scratch,
                                                PyUnicode_FromString("<snippet>"),
                                                Py_file_input, NULL, -1)
                       : NULL;
+    bool strict = strcmp(options->preset, "strict") == 0;
+    bool monitoring = strict || (options->monitoring && strcmp(options->preset, "hook-only") != 0);
+
+    sbx_audit_sandbox_options(strict || !options->disable, strict ? FA_PYTHON_PREFIX : NULL);
+    for (size_t i = 0; i < options->n_safe_native; i++)
+        sbx_audit_add_safe_native(options->safe_native[i]);
     args = Py_BuildValue("([s])", scratch);
-    kwargs = Py_BuildValue("{s:O}", "monitor_calls", options->monitoring ? Py_True : Py_False);
+    kwargs = Py_BuildValue("{s:O}", "monitor_calls", monitoring ? Py_True : Py_False);
     if (!args || !kwargs)
         goto out;
     if (compiled) {
@@ -239,7 +245,7 @@ int sbx_py_run(const char *code, size_t len, const char *scratch,
         perms = PyObject_Call(warm.mk_audit, args, kwargs);
         context = perms ? PyObject_CallNoArgs(perms) : NULL;
         entered = context ? PyObject_CallMethod(context, "__enter__", NULL) : NULL;
-        if (!entered)
+        if (!entered || sbx_audit_lock() != 0)
             goto out; /* the engine itself failed: a server error, not the learner's */
         globals = Py_BuildValue("{s:s, s:O}", "__name__", "__main__", "__builtins__",
                                 warm.builtins);

@@ -14,9 +14,18 @@
 #define SBX_RUN_MAX_CODE (64 * 1024)    /* bytes of snippet source */
 #define SBX_RUN_MAX_TRACE 2000          /* trace entries kept per run */
 
+#define SBX_RUN_MAX_SAFE_NATIVE 8
+
+/* The learner's options, each bounded by the supervisor before a run starts. */
 struct sbx_run_options {
     bool monitoring;           /* native call monitoring (sys.monitoring) on */
+    bool disable;              /* the DISABLE trick on: safe call sites stop paying */
     unsigned time_limit_ms;    /* wall clock, enforced by the supervisor */
+    /* "default"; "hook-only": audit hooks alone (monitoring off); "strict": monitoring on,
+     * no DISABLE, and reads limited to the scratch folder and the interpreter's files. */
+    char preset[16];
+    char safe_native[SBX_RUN_MAX_SAFE_NATIVE][100]; /* extra safe-native module prefixes */
+    size_t n_safe_native;
 };
 
 /* Starts CPython in this process with an isolated configuration (no user site, no

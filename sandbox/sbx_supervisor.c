@@ -388,6 +388,13 @@ static bool drain(int *fd, struct fa_buf *buf, size_t cap, bool *truncated, stru
     return true;
 }
 
+/* Presets are chosen by name; an unknown name gets the default. */
+static const char *preset_name(const char *name)
+{
+    return name && (strcmp(name, "hook-only") == 0 || strcmp(name, "strict") == 0) ? name
+                                                                                   : "default";
+}
+
 static void take_request(int fd, const char *text, size_t len)
 {
     json_error_t error;
@@ -423,6 +430,19 @@ static void take_request(int fd, const char *text, size_t len)
         memcpy(slot->code, code, code_len + 1);
     slot->code_len = code_len;
     slot->options.monitoring = !json_is_false(json_object_get(req, "monitoring"));
+    slot->options.disable = !json_is_false(json_object_get(req, "disable"));
+    snprintf(slot->options.preset, sizeof slot->options.preset, "%s",
+             preset_name(json_string_value(json_object_get(req, "preset"))));
+    {
+        json_t *prefixes = json_object_get(req, "safe_native"), *item;
+        size_t i;
+        json_array_foreach(prefixes, i, item) {
+            const char *prefix = json_string_value(item);
+            if (prefix && slot->options.n_safe_native < SBX_RUN_MAX_SAFE_NATIVE &&
+                strlen(prefix) < sizeof slot->options.safe_native[0])
+                strcpy(slot->options.safe_native[slot->options.n_safe_native++], prefix);
+        }
+    }
     slot->options.time_limit_ms = json_is_integer(limit) && json_integer_value(limit) > 0 &&
                                           json_integer_value(limit) <= cfg->max_time_ms
                                       ? (unsigned)json_integer_value(limit)

@@ -25,7 +25,8 @@
 #endif
 
 const char srv_cmd_run_usage[] =
-    "Usage: fa-learn run [--json] [--time-limit MS] [--no-monitoring] FILE|-\n"
+    "Usage: fa-learn run [--json] [--time-limit MS] [--no-monitoring] [--no-disable]\n"
+    "                    [--safe-native PREFIX]... [--preset NAME] FILE|-\n"
     "\n"
     "Runs a Python snippet (a file, or - for standard input; at most 64 KiB) exactly as the\n"
     "sandbox of `fa-learn serve` does: a forked child of a warm interpreter, jailed (rlimits,\n"
@@ -35,6 +36,10 @@ const char srv_cmd_run_usage[] =
     "\n"
     "  --time-limit MS   wall-clock limit, 1-10000 (default 5000) [FA_LEARN_TIME_LIMIT]\n"
     "  --no-monitoring   no native call monitoring (sys.monitoring off)\n"
+    "  --no-disable      never answer DISABLE: every call site keeps paying (see the counters)\n"
+    "  --safe-native P   treat native callables of module prefix P as safe (up to 8 times)\n"
+    "  --preset NAME     default, hook-only (audit hooks alone) or strict (no DISABLE, reads\n"
+    "                    limited to the scratch folder and the interpreter's files)\n"
     "  --json            the result as one JSON object\n"
     "\n"
     "Exit status: 0 ok, 1 the snippet raised, 3 denied by the policy, 4 a limit ended it,\n"
@@ -151,7 +156,10 @@ int srv_cmd_run(int argc, char **argv)
     struct fa_buf code, frame;
     const char *file = NULL, *base = getenv("TMPDIR");
     char scratch_base[512];
-    bool as_json = false, monitoring = true;
+    bool as_json = false, monitoring = true, disable = true;
+    const char *preset = "default", *prefixes[SBX_RUN_MAX_SAFE_NATIVE];
+    size_t n_prefixes = 0;
+    json_t *safe_native = NULL;
     long time_limit = 5000;
     json_t *request = NULL, *result = NULL;
     struct fa_buf text;
@@ -162,6 +170,22 @@ int srv_cmd_run(int argc, char **argv)
             as_json = true;
         } else if (strcmp(argv[i], "--no-monitoring") == 0) {
             monitoring = false;
+        } else if (strcmp(argv[i], "--no-disable") == 0) {
+            disable = false;
+        } else if (strcmp(argv[i], "--safe-native") == 0 && i + 1 < argc) {
+            if (n_prefixes >= SBX_RUN_MAX_SAFE_NATIVE || strlen(argv[i + 1]) >= 100) {
+                fprintf(stderr, "fa-learn run: at most %d safe-native prefixes of up to 99 "
+                                "characters\n", SBX_RUN_MAX_SAFE_NATIVE);
+                return 2;
+            }
+            prefixes[n_prefixes++] = argv[++i];
+        } else if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc) {
+            preset = argv[++i];
+            if (strcmp(preset, "default") && strcmp(preset, "hook-only") && strcmp(preset, "strict")) {
+                fprintf(stderr, "fa-learn run: unknown preset '%s' (default, hook-only, "
+                                "strict)\n", preset);
+                return 2;
+            }
         } else if (strcmp(argv[i], "--time-limit") == 0 && i + 1 < argc) {
             char *end;
             time_limit = strtol(argv[++i], &end, 10);
@@ -197,8 +221,13 @@ int srv_cmd_run(int argc, char **argv)
         fprintf(stderr, "fa-learn run: cannot start the sandbox: %s\n", diag.msg);
         goto out;
     }
-    request = json_pack("{s:i, s:s%, s:b, s:i}", "id", 1, "code", code.ptr ? code.ptr : "",
-                        code.len, "monitoring", monitoring, "time_limit_ms", (int)time_limit);
+    safe_native = json_array();
+    for (size_t i = 0; i < n_prefixes; i++)
+        json_array_append_new(safe_native, json_string(prefixes[i]));
+    request = json_pack("{s:i, s:s%, s:b, s:b, s:s, s:O, s:i}", "id", 1, "code",
+                        code.ptr ? code.ptr : "", code.len, "monitoring", monitoring, "disable",
+                        disable, "preset", preset, "safe_native", safe_native, "time_limit_ms",
+                        (int)time_limit);
     if (!request || json_dump_callback(request, on_json_chunk, &text, JSON_COMPACT) ||
         sbx_frame_write(sbx_supervisor_fd(sup), text.ptr, text.len) ||
         sbx_frame_read(sbx_supervisor_fd(sup), &frame, SBX_MAX_RESULT)) {
@@ -219,6 +248,7 @@ int srv_cmd_run(int argc, char **argv)
 out:
     json_decref(result);
     json_decref(request);
+    json_decref(safe_native);
     sbx_supervisor_stop(sup);
     fa_buf_cleanup(&text);
     fa_buf_cleanup(&frame);

@@ -4,6 +4,7 @@ jail and engine) and checks each against the expectations in its header:
     # args: --time-limit 1500           extra arguments for fa-learn run
     # expect: status=denied deny=open class=path-denied stdout=written limit=time
     #         signal=SIGSEGV exception=PermissionError|OSError allow=open
+    #         min_monitor_callbacks=1000 max_sites_disabled=0   (counters)
 
 Also checks that no run left a process behind and that nothing outside the scratch folders
 changed (sentinel files). Usage: fa-learn python run_cases.py FA_LEARN_BINARY [CASE...]
@@ -59,6 +60,10 @@ def check(path, binary):
                 problems.append(f"no {decision} of {want} in the trace")
         elif key == "class" and not any(e["class"] == want for e in trace):
             problems.append(f"no {want} decision in the trace")
+        elif key.startswith(("min_", "max_")):
+            got = result.get("counters", {}).get(key[4:])
+            if got is None or (got < int(want) if key.startswith("min_") else got > int(want)):
+                problems.append(f"counter {key[4:]} = {got}, want {key[:3]} {want}")
     return problems
 
 

@@ -1,0 +1,3 @@
+# expect: status=denied deny=import class=subinterpreter
+import _interpreters
+_interpreters.create()
