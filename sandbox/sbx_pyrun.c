@@ -36,6 +36,17 @@ int sbx_py_init(struct fa_diag *diag)
     if (PyImport_AppendInittab("fastaudit", PyInit_fastaudit) != 0 ||
         PyImport_AppendInittab("labnative", PyInit_labnative) != 0)
         return fa_diag_set(diag, FA_ENOMEM, "cannot register the built-in modules");
+    {
+        /* UTF-8 for stdio and file names whatever the locale (isolated mode would otherwise
+         * follow a C locale into ASCII, and print('hé') would fail). */
+        PyPreConfig preconfig;
+        PyPreConfig_InitIsolatedConfig(&preconfig);
+        preconfig.utf8_mode = 1;
+        status = Py_PreInitialize(&preconfig);
+        if (PyStatus_Exception(status))
+            return fa_diag_set(diag, FA_EIO, "cannot pre-initialise CPython: %s",
+                               status.err_msg ? status.err_msg : "unknown error");
+    }
     PyConfig_InitIsolatedConfig(&config);
     status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
@@ -68,6 +79,16 @@ int sbx_py_init(struct fa_diag *diag)
         if (!first)
             Py_CLEAR(warm.mk_audit);
         Py_XDECREF(first);
+    }
+    {
+        /* Everything made so far moves to the collector's permanent generation: a forked
+         * run never walks (and so never copies) the warm heap's pages. */
+        PyObject *gc = PyImport_ImportModule("gc");
+        PyObject *r = gc ? PyObject_CallMethod(gc, "freeze", NULL) : NULL;
+        if (!r)
+            PyErr_Clear();
+        Py_XDECREF(r);
+        Py_XDECREF(gc);
     }
     if (!warm.mk_audit || !warm.trace_start || !warm.stdout_obj || !warm.stderr_obj ||
         !warm.builtins) {

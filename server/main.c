@@ -8,6 +8,7 @@
 #include "server/srv_listen.h"
 #include "server/srv_mhd.h"
 #include "server/srv_routes.h"
+#include "server/srv_sandbox.h"
 #include "server/srv_site.h"
 
 #include <errno.h>
@@ -29,6 +30,7 @@ struct serve_options {
     const char *vendor_dir;
     long threads;
     bool quiet; /* no access log */
+    bool no_sandbox; /* serve without the sandbox: /api/run answers 503 */
 };
 
 static const char usage_main[] =
@@ -60,6 +62,11 @@ static const char usage_serve[] =
     "  --vendor DIR    CodeMirror 5 folder, served under /vendor/codemirror/ [FA_LEARN_VENDOR]\n"
     "  --threads N     HTTP worker threads, 1-64 [FA_LEARN_THREADS] (default: the CPU count)\n"
     "  --quiet         no access log [FA_LEARN_QUIET=1]\n"
+    "  --no-sandbox    serve without the sandbox; POST /api/run answers 503\n"
+    "                  [FA_LEARN_NO_SANDBOX=1]\n"
+    "\n"
+    "The sandbox runs snippets for POST /api/run in a supervisor process (forked at start),\n"
+    "at most one per CPU at once and 16 waiting; their scratch folders live in DATA/runs.\n"
     "\n"
     "It prints the URL it listens on as its first line of output.\n";
 
@@ -100,6 +107,7 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
     opts->static_dir = env_or("FA_LEARN_STATIC", FA_SOURCE_DIR "/static");
     opts->vendor_dir = env_or("FA_LEARN_VENDOR", FA_CODEMIRROR_DIR);
     opts->quiet = strcmp(env_or("FA_LEARN_QUIET", "0"), "1") == 0;
+    opts->no_sandbox = strcmp(env_or("FA_LEARN_NO_SANDBOX", "0"), "1") == 0;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *value = NULL, *eq = strchr(arg, '=');
         size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -113,6 +121,10 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
         }
         if (strcmp(arg, "--quiet") == 0) {
             opts->quiet = true;
+            continue;
+        }
+        if (strcmp(arg, "--no-sandbox") == 0) {
+            opts->no_sandbox = true;
             continue;
         }
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -196,9 +208,11 @@ static int cmd_serve(int argc, char **argv)
     struct srv_site_config site_config;
     struct srv_site *site = NULL;
     struct srv_mhd *mhd = NULL;
+    struct srv_sandbox *sandbox = NULL;
     struct fa_diag diag = {{0}};
     sigset_t signals;
     int fd = -1, port = 0, sig = 0;
+    char runs_dir[PATH_MAX];
 
     if (!parse_serve(argc, argv, &opts))
         return 2;
@@ -230,9 +244,34 @@ static int cmd_serve(int argc, char **argv)
         srv_site_release(site);
         return 1;
     }
+    if (!opts.no_sandbox) {
+        struct srv_sandbox_config sandbox_config = {.scratch_base = runs_dir,
+                                                    .max_running = 0, /* the CPU count */
+                                                    .max_queued = SRV_RUN_MAX_QUEUED,
+                                                    .max_time_ms = SRV_RUN_MAX_TIME_MS};
+
+        /* Before srv_mhd_start: the supervisor must be forked while no thread exists. */
+        snprintf(runs_dir, sizeof runs_dir, "%s/runs", opts.data_dir);
+        /* Runs switch to an unprivileged uid that must pass through the data folder to
+         * reach its scratch folder by absolute path (cwd works regardless): the folder
+         * becomes traverse-only for others (0711, no listing), and what the server creates
+         * is private (umask 077), so nothing in it can be read by name. Landlock keeps runs
+         * out of it anyway. */
+        umask(077);
+        if (geteuid() == 0 && chmod(opts.data_dir, 0711) != 0)
+            fa_log_warn("event=sandbox_start chmod=\"%s\" error=\"%s\"", opts.data_dir,
+                        strerror(errno));
+        if (srv_sandbox_start(&sandbox_config, &sandbox, &diag)) {
+            fprintf(stderr, "fa-learn serve: cannot start the sandbox: %s\n", diag.msg);
+            close(fd);
+            srv_site_release(site);
+            return 1;
+        }
+    }
     srv_routes_start();
-    if (srv_mhd_start(fd, (unsigned)opts.threads, site, &mhd, &diag)) {
+    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, &mhd, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+        srv_sandbox_free(sandbox);
         srv_site_release(site);
         return 1;
     }
@@ -257,7 +296,11 @@ static int cmd_serve(int argc, char **argv)
         fa_log_info("event=reload ok=1");
     }
     fa_log_info("event=stop signal=%d", sig);
+    /* The sandbox first: it answers every parked run request (503), so that no connection
+     * is suspended when the adapter stops; submits after this fail at once. */
+    srv_sandbox_stop(sandbox);
     srv_mhd_stop(mhd);
+    srv_sandbox_free(sandbox);
     return 0;
 }
 

@@ -15,6 +15,8 @@
 
 struct srv_site;
 struct srv_asset;
+struct srv_sandbox;
+struct srv_deferred;
 
 /* One query-string value, percent-decoded by the adapter. Borrowed from the connection. */
 struct srv_kv {
@@ -30,9 +32,14 @@ struct srv_req {
     size_t n_query;
     bool query_too_long;         /* a value was longer than SRV_MAX_QUERY_VALUE */
     const char *if_none_match;   /* header value or NULL */
+    const char *content_type;    /* Content-Type header value or NULL */
+    const char *origin;          /* Origin header value or NULL */
+    const char *host;            /* Host header value or NULL */
     bool accepts_gzip;           /* Accept-Encoding allows gzip */
     struct fa_str body;          /* the request body (at most SRV_MAX_BODY_BYTES) */
     struct srv_site *site;       /* the site this request is served from (held by the adapter) */
+    struct srv_sandbox *sandbox; /* the sandbox client, NULL when the sandbox is off */
+    struct srv_deferred *deferred; /* for handlers that answer later (see srv_resp.deferred) */
 };
 
 /* What a handler answers: either a ready asset from the site (sent as is, with its ETag,
@@ -46,7 +53,18 @@ struct srv_resp {
     const char *allow;             /* for 405: the Allow header */
     char location[512];            /* for redirects: the Location header, "" if none */
     int retry_after;               /* seconds, 0 for none */
+    /* Set by a handler that has handed req->deferred to something that will call
+     * srv_deferred_complete exactly once, from any thread; everything else in this response
+     * is then ignored. The adapter parks the connection meanwhile, so no HTTP thread waits,
+     * and the request (req and its strings) stays valid until the completion. */
+    bool deferred;
 };
+
+/* Answers a deferred request with resp: takes resp->body (leaving it empty) and copies status,
+ * content_type, cache_control and retry_after (asset, location and allow are not supported
+ * here). Call once per deferred request, from any thread; the response is sent by an HTTP
+ * thread afterwards. Implemented by the adapter. */
+void srv_deferred_complete(struct srv_deferred *d, struct srv_resp *resp);
 
 /* The value of query parameter name, or NULL. Borrowed for the request's lifetime. */
 const char *srv_req_query(const struct srv_req *req, const char *name);

@@ -14,6 +14,26 @@ static int esc(struct fa_buf *out, const char *text)
     return fa_buf_append_html(out, text, strlen(text));
 }
 
+/* One tag per URL of a NULL-terminated list (or none): before, the URL, ?v=TAG, after. */
+static int render_extra(struct fa_buf *out, const char *const *urls, const char *before,
+                        const char *after, const char *v)
+{
+    int rc = FA_OK;
+
+    for (size_t i = 0; urls && urls[i] && !rc; i++) {
+        rc = fa_buf_puts(out, before);
+        if (!rc)
+            rc = esc(out, urls[i]);
+        if (!rc)
+            rc = fa_buf_puts(out, "?v=");
+        if (!rc)
+            rc = esc(out, v);
+        if (!rc)
+            rc = fa_buf_puts(out, after);
+    }
+    return rc;
+}
+
 static int render_head(const struct srv_layout *p, struct fa_buf *out)
 {
     const char *v = p->version_tag ? p->version_tag : "0";
@@ -28,15 +48,24 @@ static int render_head(const struct srv_layout *p, struct fa_buf *out)
         rc = fa_buf_printf(
             out,
             " · fa-learn</title>\n"
-            "<link rel=\"icon\" href=\"/static/favicon.svg?v=%s\" type=\"image/svg+xml\">\n"
+            "<link rel=\"icon\" href=\"/static/favicon.svg?v=%s\" type=\"image/svg+xml\">\n",
+            v);
+    if (!rc)
+        rc = render_extra(out, p->extra_css, "<link rel=\"stylesheet\" href=\"", "\">\n", v);
+    if (!rc)
+        rc = fa_buf_printf(
+            out,
             "<link rel=\"stylesheet\" href=\"/static/css/site.css?v=%s\">\n"
             "<link rel=\"stylesheet\" href=\"/static/css/print.css?v=%s\" media=\"print\">\n"
             "<script src=\"/vendor/codemirror/addon/runmode/runmode-standalone.js?v=%s\" "
             "defer></script>\n"
             "<script src=\"/vendor/codemirror/mode/python/python.js?v=%s\" defer></script>\n"
-            "<script src=\"/static/js/site.js?v=%s\" defer></script>\n"
-            "</head>\n",
-            v, v, v, v, v, v);
+            "<script src=\"/static/js/site.js?v=%s\" defer></script>\n",
+            v, v, v, v, v);
+    if (!rc)
+        rc = render_extra(out, p->extra_js, "<script src=\"", "\" defer></script>\n", v);
+    if (!rc)
+        rc = fa_buf_puts(out, "</head>\n");
     return rc;
 }
 

@@ -27,6 +27,11 @@ struct srv_layout {
     const struct cnt_doc *toc;  /* when set: "On this page" from its sections */
     const char *version_tag;    /* appended to asset URLs as ?v= (cache busting) */
     const char *search_query;   /* shown in the search box (untrusted, escaped), or NULL */
+    /* Optional per-page assets: NULL-terminated arrays of URL paths (trusted, escaped anyway),
+     * or NULL. extra_css is linked before site.css (so site.css can adjust it), extra_js is
+     * loaded with defer after site.js; both get the ?v= tag. */
+    const char *const *extra_css;
+    const char *const *extra_js;
 };
 
 /* Appends the whole page to out. Fails only with FA_ELIMIT when out's cap is reached. */

@@ -6,8 +6,22 @@
 /* Request line plus headers: MHD keeps them in the connection's memory pool, so the pool size
  * is the header cap; past it MHD answers 431 (or 414 for a huge URL) by itself. */
 #define SRV_MAX_HEADER_BYTES (16 * 1024)
-/* A request body, whatever the route (the routes that take bodies have lower caps). */
-#define SRV_MAX_BODY_BYTES (64 * 1024)
+/* POST /api/run: the JSON body, the snippet in it (the supervisor's own cap), its options,
+ * and the wall-clock limits a learner may choose. */
+#define SRV_MAX_RUN_BODY (80 * 1024)
+#define SRV_MAX_RUN_CODE (64 * 1024)
+#define SRV_MAX_RUN_SAFE_NATIVE 8
+#define SRV_MAX_RUN_SAFE_NATIVE_LEN 100
+#define SRV_RUN_MIN_TIME_MS 100
+#define SRV_RUN_MAX_TIME_MS 10000
+#define SRV_RUN_DEFAULT_TIME_MS 5000
+/* Sandbox runs at once are the CPU count; requests waiting behind them past this get 429. */
+#define SRV_RUN_MAX_QUEUED 16
+/* One /api/run answer: the supervisor's result frame (at most 4 MiB) re-serialised. */
+#define SRV_MAX_RUN_RESULT (5 * 1024 * 1024)
+/* A request body, whatever the route (the routes that take bodies have lower caps): the
+ * largest is /api/run's. */
+#define SRV_MAX_BODY_BYTES SRV_MAX_RUN_BODY
 /* Connections: past the total or the per-client count, new requests get 503 + Retry-After
  * and the connection is closed. MHD's own hard limits sit a little above, as a backstop. */
 #define SRV_MAX_CONNECTIONS 512

@@ -12,6 +12,7 @@
 #include "server/srv_routes.h"
 #include "server/srv_site.h"
 
+#include <assert.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -38,6 +39,19 @@ struct srv_mhd {
     unsigned n_connections;
     unsigned short clients[CLIENT_SLOTS];
     atomic_uint_fast64_t next_request_id;
+    struct srv_sandbox *sandbox; /* handed to handlers; NULL when off */
+    pthread_mutex_t defer_lock;  /* orders suspend and completion of deferred requests */
+};
+
+/* A request whose handler answers later (srv_resp.deferred): the connection is suspended
+ * until srv_deferred_complete stores the answer and resumes it. Lives in request_state,
+ * which cannot be freed while the connection is suspended. */
+struct srv_deferred {
+    struct srv_mhd *mhd;
+    struct MHD_Connection *conn;
+    bool suspended; /* under defer_lock: MHD_suspend_connection was called */
+    bool completed; /* under defer_lock: resp holds the answer */
+    struct srv_resp resp;
 };
 
 /* Ready-made responses of one asset: MHD counts references, so they outlive a reload. */
@@ -59,6 +73,8 @@ struct request_state {
     struct fa_buf body;
     bool body_too_big;
     bool answered;      /* a response was queued early (refusal) */
+    bool waiting;       /* a deferred answer is due */
+    struct srv_deferred deferred;
     int status;
     size_t bytes;
     char log_method[12];
@@ -249,6 +265,62 @@ static enum MHD_Result on_query_value(void *cls, enum MHD_ValueKind kind, const 
     return MHD_YES;
 }
 
+/* Sends the stored answer of a deferred request, if it has come. */
+static enum MHD_Result send_deferred(struct MHD_Connection *conn, struct request_state *st)
+{
+    struct srv_deferred *d = &st->deferred;
+    bool completed;
+    enum MHD_Result ok;
+
+    pthread_mutex_lock(&d->mhd->defer_lock);
+    completed = d->completed;
+    pthread_mutex_unlock(&d->mhd->defer_lock);
+    if (!completed)
+        return MHD_YES; /* not resumed by us: nothing to do yet */
+    st->waiting = false;
+    ok = send_dynamic(conn, st, &d->resp);
+    fa_buf_cleanup(&d->resp.body);
+    return ok;
+}
+
+/* The handler deferred its answer: park the connection, unless the answer already came
+ * while the handler was returning. The lock makes "suspended" and "completed" agree, so a
+ * completion never resumes a connection that is not suspended yet. */
+static enum MHD_Result defer(struct MHD_Connection *conn, struct request_state *st)
+{
+    struct srv_deferred *d = &st->deferred;
+
+    st->waiting = true;
+    pthread_mutex_lock(&d->mhd->defer_lock);
+    if (!d->completed) {
+        MHD_suspend_connection(conn);
+        d->suspended = true;
+    }
+    pthread_mutex_unlock(&d->mhd->defer_lock);
+    return d->suspended ? MHD_YES : send_deferred(conn, st);
+}
+
+void srv_deferred_complete(struct srv_deferred *d, struct srv_resp *resp)
+{
+    bool suspended;
+
+    pthread_mutex_lock(&d->mhd->defer_lock);
+    assert(!d->completed);
+    d->resp.status = resp->status;
+    d->resp.body = resp->body;
+    fa_buf_init(&resp->body, resp->body.max);
+    d->resp.content_type = resp->content_type;
+    d->resp.cache_control = resp->cache_control;
+    d->resp.retry_after = resp->retry_after;
+    d->completed = true;
+    suspended = d->suspended;
+    pthread_mutex_unlock(&d->mhd->defer_lock);
+    /* Outside the lock: a suspended connection is not processed, so d stays valid until
+     * this call, and the HTTP thread that picks it up sends d->resp. */
+    if (suspended)
+        MHD_resume_connection(d->conn);
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *conn, struct request_state *st)
 {
     struct srv_req *req = &st->req;
@@ -261,12 +333,20 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, struct request_stat
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     req->accepts_gzip = srv_accepts_gzip(
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    req->content_type =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    req->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    req->host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     req->body.ptr = st->body.ptr ? st->body.ptr : "";
     req->body.len = st->body.len;
 
     fa_buf_init(&resp.body, SRV_MAX_PAGE_BYTES);
     status = srv_routes_dispatch(req, &resp);
     resp.status = status;
+    if (resp.deferred) {
+        fa_buf_cleanup(&resp.body);
+        return defer(conn, st);
+    }
     if (resp.asset)
         ok = send_asset(conn, st, resp.asset);
     else
@@ -298,6 +378,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         st->req.method = method;
         st->req.path = url;
         st->req.site = srv_mhd_get_site(mhd);
+        st->req.sandbox = mhd->sandbox;
+        st->req.deferred = &st->deferred;
+        st->deferred.mhd = mhd;
+        st->deferred.conn = conn;
         fa_buf_init(&st->body, SRV_MAX_BODY_BYTES);
         copy_printable(st->log_method, sizeof st->log_method, method);
         copy_printable(st->log_path, sizeof st->log_path, url);
@@ -318,6 +402,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     }
     if (st->answered)
         return MHD_YES;
+    if (st->waiting)
+        return send_deferred(conn, st);
     if (st->body_too_big)
         return refuse(conn, st, 413, "The request body is larger than this server accepts.", 0);
     return dispatch(conn, st);
@@ -337,6 +423,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                 st->bytes, (unsigned long long)(fa_time_mono_us() - st->started_us),
                 why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     srv_site_release(st->req.site);
+    fa_buf_cleanup(&st->deferred.resp.body);
     fa_buf_cleanup(&st->body);
     fa_free(st);
     *req_cls = NULL;
@@ -440,16 +527,20 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     fa_log_debug("mhd=\"%s\"", text);
 }
 
-int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site, struct srv_mhd **out,
-                  struct fa_diag *diag)
+int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
+                  struct srv_sandbox *sandbox, struct srv_mhd **out, struct fa_diag *diag)
 {
     struct srv_mhd *mhd = fa_xcalloc(1, sizeof *mhd);
 
     pthread_mutex_init(&mhd->lock, NULL);
+    pthread_mutex_init(&mhd->defer_lock, NULL);
+    mhd->sandbox = sandbox;
     srv_site_retain(site);
     mhd->site = site;
     mhd->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO, 0,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
+            MHD_ALLOW_SUSPEND_RESUME,
+        0,
         NULL, NULL, on_access, mhd,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -467,6 +558,7 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site, struct
     if (!mhd->daemon) {
         close(listen_fd);
         srv_site_release(mhd->site);
+        pthread_mutex_destroy(&mhd->defer_lock);
         pthread_mutex_destroy(&mhd->lock);
         fa_free(mhd);
         return fa_diag_set(diag, FA_EIO, "cannot start the HTTP server (libmicrohttpd refused "
@@ -482,6 +574,7 @@ void srv_mhd_stop(struct srv_mhd *mhd)
         return;
     MHD_stop_daemon(mhd->daemon); /* also closes the listening socket */
     srv_site_release(mhd->site);
+    pthread_mutex_destroy(&mhd->defer_lock);
     pthread_mutex_destroy(&mhd->lock);
     fa_free(mhd);
 }

@@ -9,13 +9,17 @@
 #include "content/cnt_site.h"
 #include "sandbox/sbx_info.h"
 #include "server/srv_layout.h"
+#include "common/fa_log.h"
 #include "server/srv_limits.h"
+#include "server/srv_sandbox.h"
 #include "server/srv_site.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 typedef int srv_handler_fn(struct srv_req *req, struct srv_resp *resp);
 
@@ -204,14 +208,253 @@ static int handle_api_search(struct srv_req *req, struct srv_resp *resp)
     return send_json(req, resp, root, 200);
 }
 
+/* sandbox_pid: the supervisor's process id, null when the sandbox is off or down. */
 static int handle_healthz(struct srv_req *req, struct srv_resp *resp)
 {
-    json_t *root = json_pack("{s:s, s:s, s:s, s:I, s:I}", "status", "ok", "version", FA_VERSION,
-                             "python", sbx_python_version(), "uptime_s",
+    pid_t pid = req->sandbox ? srv_sandbox_pid(req->sandbox) : 0;
+    json_t *root = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "status", "ok", "version",
+                             FA_VERSION, "python", sbx_python_version(), "uptime_s",
                              (json_int_t)((fa_time_mono_us() - started_us) / 1000000u),
-                             "pages", (json_int_t)cnt_site_n_pages(
-                                          srv_site_get_content(req->site)));
+                             "pages",
+                             (json_int_t)cnt_site_n_pages(srv_site_get_content(req->site)),
+                             "sandbox_pid", pid ? json_integer(pid) : json_null());
     return send_json(req, resp, root, 200);
+}
+
+/* ---- POST /api/run ------------------------------------------------------------------ */
+
+/* An API error: {"error": message}, in place of whatever the body held. */
+static int api_error(struct srv_req *req, struct srv_resp *resp, int status, const char *message)
+{
+    fa_buf_reset(&resp->body);
+    return send_json(req, resp, json_pack("{s:s}", "error", message), status);
+}
+
+static bool is_json_type(const char *content_type)
+{
+    static const char json_type[] = "application/json";
+    size_t len = sizeof json_type - 1;
+
+    return content_type && strncasecmp(content_type, json_type, len) == 0 &&
+           (content_type[len] == '\0' || content_type[len] == ';' || content_type[len] == ' ');
+}
+
+/* CSRF defence for a JSON API: a browser sends Origin on cross-site POSTs, and it must name
+ * this server as the client reached it (the Host header). No Origin: not a browser
+ * cross-site request (curl, same-origin navigations of old browsers). */
+static bool same_origin(const struct srv_req *req)
+{
+    const char *o = req->origin;
+
+    if (!o)
+        return true;
+    if (!req->host)
+        return false;
+    if (strncmp(o, "http://", 7) == 0)
+        o += 7;
+    else if (strncmp(o, "https://", 8) == 0)
+        o += 8;
+    else
+        return false; /* "null" (sandboxed frames, file:) and anything else */
+    return strcasecmp(o, req->host) == 0;
+}
+
+/* A module prefix: [A-Za-z_][A-Za-z0-9_.]{0,99}. */
+static bool is_module_prefix(const char *s, size_t len)
+{
+    if (len == 0 || len > SRV_MAX_RUN_SAFE_NATIVE_LEN ||
+        !(s[0] == '_' || (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')))
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (!(s[i] == '_' || s[i] == '.' || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+            return false;
+    return true;
+}
+
+/* Checks the learner's options in root and builds the supervisor request (without "id")
+ * with every option filled in. Returns NULL with a sentence for the learner in why. */
+static json_t *run_request(json_t *root, char *why, size_t cap)
+{
+    static const char *const known[] = {"code",    "monitoring",  "time_limit_ms",
+                                        "disable", "safe_native", "preset"};
+    static const char *const presets[] = {"default", "hook-only", "strict"};
+    json_t *code = json_object_get(root, "code"), *value, *item;
+    json_t *monitoring = json_object_get(root, "monitoring");
+    json_t *time_limit = json_object_get(root, "time_limit_ms");
+    json_t *disable = json_object_get(root, "disable");
+    json_t *safe_native = json_object_get(root, "safe_native");
+    json_t *preset = json_object_get(root, "preset");
+    const char *key, *preset_name = "default";
+    json_int_t limit_ms = SRV_RUN_DEFAULT_TIME_MS;
+    bool preset_ok = false;
+    size_t i;
+
+    if (!json_is_object(root)) {
+        snprintf(why, cap, "the body must be a JSON object");
+        return NULL;
+    }
+    json_object_foreach(root, key, value) {
+        bool found = false;
+
+        for (i = 0; i < sizeof known / sizeof known[0]; i++)
+            found = found || strcmp(key, known[i]) == 0;
+        if (!found) {
+            snprintf(why, cap, "unknown option: %.100s", key);
+            return NULL;
+        }
+    }
+    if (!code) {
+        snprintf(why, cap, "code is required");
+        return NULL;
+    }
+    if (!json_is_string(code)) {
+        snprintf(why, cap, "code must be a string");
+        return NULL;
+    }
+    /* jansson has checked the UTF-8 of every string, and refuses \u0000 without
+     * JSON_ALLOW_NUL, so code is valid UTF-8 without NUL here. */
+    if (json_string_length(code) > SRV_MAX_RUN_CODE) {
+        snprintf(why, cap, "code is longer than %d bytes", SRV_MAX_RUN_CODE);
+        return NULL;
+    }
+    if (monitoring && !json_is_boolean(monitoring)) {
+        snprintf(why, cap, "monitoring must be true or false");
+        return NULL;
+    }
+    if (disable && !json_is_boolean(disable)) {
+        snprintf(why, cap, "disable must be true or false");
+        return NULL;
+    }
+    if (time_limit) {
+        limit_ms = json_integer_value(time_limit);
+        if (!json_is_integer(time_limit) || limit_ms < SRV_RUN_MIN_TIME_MS ||
+            limit_ms > SRV_RUN_MAX_TIME_MS) {
+            snprintf(why, cap, "time_limit_ms must be a whole number from %d to %d",
+                     SRV_RUN_MIN_TIME_MS, SRV_RUN_MAX_TIME_MS);
+            return NULL;
+        }
+    }
+    if (safe_native) {
+        if (!json_is_array(safe_native) ||
+            json_array_size(safe_native) > SRV_MAX_RUN_SAFE_NATIVE) {
+            snprintf(why, cap, "safe_native must be an array of at most %d module names",
+                     SRV_MAX_RUN_SAFE_NATIVE);
+            return NULL;
+        }
+        json_array_foreach(safe_native, i, item) {
+            if (!json_is_string(item) ||
+                !is_module_prefix(json_string_value(item), json_string_length(item))) {
+                snprintf(why, cap, "safe_native[%zu] must be a module name like "
+                                   "\"labnative.checksum\" (letters, digits, _ and ., at most "
+                                   "%d characters)", i, SRV_MAX_RUN_SAFE_NATIVE_LEN);
+                return NULL;
+            }
+        }
+    }
+    if (preset) {
+        preset_name = json_string_value(preset);
+        for (i = 0; preset_name && i < sizeof presets / sizeof presets[0]; i++)
+            preset_ok = preset_ok || strcmp(preset_name, presets[i]) == 0;
+        if (!preset_ok) {
+            snprintf(why, cap, "preset must be one of \"default\", \"hook-only\", \"strict\"");
+            return NULL;
+        }
+    }
+    return json_pack("{s:O, s:b, s:I, s:b, s:o, s:s}", "code", code, "monitoring",
+                     !json_is_false(monitoring), "time_limit_ms", limit_ms, "disable",
+                     !json_is_false(disable), "safe_native",
+                     safe_native ? json_deep_copy(safe_native) : json_array(), "preset",
+                     preset_name);
+}
+
+/* The supervisor's answer, on the sandbox thread: the request is parked until this
+ * completes it. */
+static void on_run_done(void *cls, int rc, const char *result, size_t len)
+{
+    struct srv_req *req = cls;
+    struct srv_resp resp = {0};
+    json_t *root = NULL;
+    const char *refusal;
+
+    fa_buf_init(&resp.body, SRV_MAX_RUN_RESULT);
+    if (rc) {
+        resp.status = api_error(req, &resp, 503, "the sandbox is down; try again in a moment");
+        resp.retry_after = 2;
+        goto out;
+    }
+    root = json_loadb(result, len, 0, NULL);
+    refusal = json_string_value(json_object_get(root, "error"));
+    if (!json_is_object(root)) {
+        fa_log_error("req=%llu event=run error=\"the supervisor's answer is not JSON\"",
+                     (unsigned long long)req->id);
+        resp.status = api_error(req, &resp, 500, "the sandbox answered something unreadable");
+    } else if (refusal && strcmp(refusal, "busy") == 0) {
+        resp.status = api_error(req, &resp, 429, "the sandbox is busy (every run slot and "
+                                                 "queue place is taken); try again in a second");
+        resp.retry_after = 1;
+    } else if (refusal) {
+        fa_log_error("req=%llu event=run refusal=\"%.200s\"", (unsigned long long)req->id,
+                     refusal);
+        resp.status = api_error(req, &resp, 500, "the sandbox refused the run");
+    } else {
+        json_object_del(root, "id");
+        resp.status = send_json(req, &resp, json_incref(root), 200);
+    }
+out:
+    json_decref(root);
+    srv_deferred_complete(req->deferred, &resp);
+    fa_buf_cleanup(&resp.body);
+}
+
+/* Runs a snippet: JSON in (code and options, see run_request), the supervisor's result out.
+ * The answer comes later from the sandbox thread; no HTTP thread waits for it. */
+static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
+{
+    json_error_t error;
+    json_t *root = NULL, *request = NULL;
+    char why[300];
+    struct fa_buf text;
+    int rc, status;
+
+    if (!same_origin(req))
+        return api_error(req, resp, 403, "cross-origin requests are not accepted");
+    if (!is_json_type(req->content_type))
+        return api_error(req, resp, 415, "the body must be JSON (Content-Type: "
+                                         "application/json)");
+    if (req->body.len > SRV_MAX_RUN_BODY)
+        return api_error(req, resp, 413, "the body is larger than this server accepts");
+    if (!req->sandbox)
+        return api_error(req, resp, 503, "the sandbox is off");
+    root = json_loadb(req->body.ptr, req->body.len, JSON_REJECT_DUPLICATES, &error);
+    if (!root) {
+        snprintf(why, sizeof why, "the body is not valid JSON: %s", error.text);
+        return api_error(req, resp, 400, why);
+    }
+    request = run_request(root, why, sizeof why);
+    json_decref(root);
+    if (!request)
+        return api_error(req, resp, 400, why);
+    fa_buf_init(&text, SRV_MAX_RUN_BODY + 4096);
+    rc = json_dump_callback(request, on_json_chunk, &text, JSON_COMPACT) ? FA_ELIMIT : FA_OK;
+    json_decref(request);
+    if (!rc)
+        rc = srv_sandbox_submit(req->sandbox, text.ptr, text.len, on_run_done, req);
+    fa_buf_cleanup(&text);
+    if (rc == FA_OK) {
+        resp->deferred = true;
+        return 0;
+    }
+    if (rc == FA_EIO) {
+        status = api_error(req, resp, 503, "the sandbox is down; try again in a moment");
+        resp->retry_after = 2;
+        return status;
+    }
+    if (rc == FA_ELIMIT)
+        return api_error(req, resp, 400, "the request is too large for the sandbox");
+    fa_log_error("req=%llu event=run error=\"%s\"", (unsigned long long)req->id,
+                 fa_strerror(rc));
+    return api_error(req, resp, 500, "the run could not be sent to the sandbox");
 }
 
 static const struct route {
@@ -230,6 +473,7 @@ static const struct route {
     {"GET", "/static/", true, handle_asset},
     {"GET", "/vendor/", true, handle_asset},
     {"GET", "/healthz", false, handle_healthz},
+    {"POST", "/api/run", false, handle_api_run},
     {NULL, NULL, false, NULL},
 };
 
@@ -241,18 +485,26 @@ static bool path_matches(const struct route *r, const char *path)
 int srv_routes_dispatch(struct srv_req *req, struct srv_resp *resp)
 {
     const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
-    bool path_known = false;
+    bool get_known = false, post_known = false;
 
     for (const struct route *r = routes; r->method; r++) {
         if (!path_matches(r, req->path))
             continue;
         if (strcmp(r->method, method) == 0)
             return r->handler(req, resp);
-        path_known = true;
+        get_known = get_known || strcmp(r->method, "GET") == 0;
+        post_known = post_known || strcmp(r->method, "POST") == 0;
     }
-    if (path_known) {
-        resp->allow = "GET, HEAD";
-        return srv_resp_error(req, resp, 405, "This address only answers GET and HEAD.");
+    if (post_known && !get_known) {
+        resp->allow = "POST";
+        return srv_resp_error(req, resp, 405, "This address only answers POST.");
+    }
+    if (get_known) {
+        resp->allow = post_known ? "GET, HEAD, POST" : "GET, HEAD";
+        return srv_resp_error(req, resp, 405, post_known
+                                                  ? "This address only answers GET, HEAD and "
+                                                    "POST."
+                                                  : "This address only answers GET and HEAD.");
     }
     resp->asset = srv_site_get_not_found(req->site);
     return 404;

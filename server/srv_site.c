@@ -14,6 +14,7 @@
 #include "server/srv_layout.h"
 #include "server/srv_limits.h"
 #include "server/srv_mhd.h"
+#include "server/srv_sandbox_page.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -319,7 +320,7 @@ static int append_cards(struct fa_buf *b)
            "<li><a href=\"/quiz\"><strong>Quiz</strong> Check what you know, with explanations "
            "and a report to share. <span class=\"badge\">coming</span></a></li>\n"
            "<li><a href=\"/sandbox\"><strong>Sandbox</strong> Run snippets under FastAudit and "
-           "watch every decision. <span class=\"badge\">coming</span></a></li>\n"
+           "watch every decision.</a></li>\n"
            "</ul>\n");
 }
 
@@ -427,6 +428,41 @@ static int add_wiki_pages(struct srv_site *site)
     return rc;
 }
 
+/* The sandbox: the editor, options, result panes and the gallery from CONTENT/sandbox/. */
+static int add_sandbox_page(struct srv_site *site, const char *content_dir,
+                            struct fa_diag *diag)
+{
+    static const char *const css[] = {"/vendor/codemirror/lib/codemirror.css", NULL};
+    static const char *const js[] = {"/vendor/codemirror/lib/codemirror.js",
+                                     "/vendor/codemirror/mode/python/python.js",
+                                     "/static/js/sandbox.js", NULL};
+    struct srv_layout layout = {.title = "Sandbox",
+                                .section = SRV_SECTION_SANDBOX,
+                                .article_class = "page sandbox-page",
+                                .current = -1,
+                                .version_tag = site->version_tag,
+                                .extra_css = css,
+                                .extra_js = js};
+    struct srv_sandbox_gallery gallery;
+    struct fa_buf body;
+    int rc = srv_sandbox_gallery_load(content_dir, &gallery, diag);
+
+    if (rc)
+        return rc;
+    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
+    rc = srv_sandbox_page_render(&gallery, &body);
+    if (!rc) {
+        layout.body_html = body.ptr;
+        layout.body_len = body.len;
+        rc = add_page(site, "/sandbox", 200, &layout);
+    }
+    if (rc)
+        fa_diag_set(diag, rc, "rendering /sandbox: %s", fa_strerror(rc));
+    fa_buf_cleanup(&body);
+    srv_sandbox_gallery_free(&gallery);
+    return rc;
+}
+
 /* Pages whose feature arrives with a later issue, and the not-found page. */
 static int add_fixed_pages(struct srv_site *site)
 {
@@ -440,11 +476,6 @@ static int add_fixed_pages(struct srv_site *site)
          "explanations and a performance report you can copy. Until then, read the "
          "<a href=\"/wiki\">study wiki</a>.</p>\n",
          SRV_SECTION_QUIZ, 200},
-        {"/sandbox", "Sandbox",
-         "<h1>Sandbox</h1>\n<p>The sandbox is coming: run Python snippets under FastAudit and "
-         "see every decision it takes. Until then, read the <a href=\"/wiki\">study "
-         "wiki</a>.</p>\n",
-         SRV_SECTION_SANDBOX, 200},
         {"", "Page not found",
          "<h1>Page not found</h1>\n<p>There is no page at this address. Go back to the "
          "<a href=\"/\">home page</a>, the <a href=\"/wiki\">course contents</a>, or search "
@@ -536,6 +567,9 @@ int srv_site_build(const struct srv_site_config *config, struct srv_site **out,
         fa_diag_set(diag, rc, "rendering the site: %s", fa_strerror(rc));
         goto out;
     }
+    rc = add_sandbox_page(site, config->content_dir, diag);
+    if (rc)
+        goto out;
     for (size_t i = 0; i < site->n_assets && !rc; i++)
         rc = srv_mhd_prepare(&site->assets[i]);
     if (rc) {

@@ -8,6 +8,9 @@
  * 4. Small layout help: tables get a wrapper that scrolls sideways on narrow screens, code
  *    blocks and tables that scroll become keyboard-focusable, and the phone-width course
  *    list (one sideways-scrolling row) shows the current page.
+ * 5. Runnable examples: a block fenced as ```pyrun (class language-pyrun) is highlighted as
+ *    Python and gets a "Try it" link next to its Copy button, to /sandbox#code=<base64url of
+ *    the UTF-8 source>, which opens it in the sandbox's editor.
  *
  * Plain ES2017, no dependencies, nothing global. Every page works without it; every step
  * checks that what it needs exists and never throws on a page that lacks it. The page's
@@ -17,7 +20,9 @@
     'use strict';
 
     var FEEDBACK_MS = 2000;
-    var PYTHON_CLASSES = ['language-python', 'language-py', 'language-python3'];
+    var PYTHON_CLASSES = ['language-python', 'language-py', 'language-python3',
+        'language-pyrun'];
+    var RUNNABLE_CLASS = 'language-pyrun';
 
     /* The text of each code block as the server sent it, before highlighting (runmode
      * turns tabs into spaces; the copy must not). */
@@ -262,6 +267,38 @@
         list.scrollLeft = Math.max(0, left - (list.clientWidth - itemBox.width) / 2);
     }
 
+    /* ---------- 5. "Try it" links on runnable blocks ---------- */
+
+    function base64Url(text) {
+        var bytes = new TextEncoder().encode(text);
+        var binary = '';
+        for (var i = 0; i < bytes.length; i++) {
+            binary += String.fromCharCode(bytes[i]);
+        }
+        return window.btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    }
+
+    function addTryButtons() {
+        if (typeof TextEncoder !== 'function' || typeof window.btoa !== 'function') {
+            return;
+        }
+        each(document.querySelectorAll('article .code-block > pre > code.' + RUNNABLE_CLASS),
+            function (code) {
+                var pre = code.parentNode;
+                var block = pre.parentNode;
+                if (block.querySelector('.try-button')) {
+                    return; /* already done */
+                }
+                var link = document.createElement('a');
+                link.className = 'try-button';
+                link.href = '/sandbox#code=' + base64Url(textOf(pre));
+                link.textContent = 'Try it';
+                link.setAttribute('aria-label', 'Try this code in the sandbox');
+                block.classList.add('is-runnable');
+                block.insertBefore(link, pre);
+            });
+    }
+
     /* ---------- 3. "/" focuses the search box ---------- */
 
     function isTextEntry(el) {
@@ -306,7 +343,8 @@
     /* ---------- Start ---------- */
 
     function init() {
-        var steps = [highlightPython, addCopyButtons, wrapTables, revealCurrentPage];
+        var steps = [highlightPython, addCopyButtons, addTryButtons, wrapTables,
+            revealCurrentPage];
         each(steps, function (step) {
             try {
                 step();

@@ -67,9 +67,12 @@ def check(path, binary):
     return problems
 
 
-def leftover_processes(binary):
+def leftover_processes(binary, case):
+    """Processes of this case's run still alive: the command line of `fa-learn run` (which
+    the supervisor and the jailed child inherit) names the case's file. Other tests may run
+    other snippets at the same time, so only this case's are counted."""
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if f"{binary} run" in line]
+    return [line for line in out.splitlines() if f"{binary} run" in line and str(case) in line]
 
 
 def main():
@@ -94,7 +97,7 @@ def main():
                 os.remove(path)
         if sentinel.read_text() != "unchanged":
             problems.append("a sentinel file outside the scratch folder changed")
-        left = leftover_processes(binary)
+        left = leftover_processes(binary, case)
         if left:
             problems.append(f"processes left behind: {left}")
         print(f"{'ok  ' if not problems else 'FAIL'} {case.stem}")

@@ -47,7 +47,7 @@ def main():
             if os.path.exists(path):
                 problems.append(f"{path} was created outside the scratch folder")
                 os.remove(path)
-        left = run_cases.leftover_processes(binary)
+        left = run_cases.leftover_processes(binary, snippet)
         if left:
             problems.append(f"processes left behind: {left}")
         print(f"{'ok  ' if not problems else 'FAIL'} {snippet.stem}")

@@ -1,0 +1,25 @@
+# title: asyncio.gather with a context
+# concept: every asyncio task runs in a copy of the context it was created in, so the audit policy follows the snippet into each task.
+# wiki: /wiki/contexts-and-threads#asyncio-tasks
+# expect: status=ok stdout=task-2 deny=open
+import asyncio
+import contextvars
+
+user = contextvars.ContextVar("user", default="nobody")
+
+async def job(name):
+    await asyncio.sleep(0.01)
+    try:
+        open("/tmp/" + name, "w")
+        outcome = "wrote /tmp"
+    except PermissionError:
+        outcome = "denied a write to /tmp (the policy followed the task)"
+    return f"{name} as {user.get()}: {outcome}"
+
+async def main():
+    user.set("learner")
+    results = await asyncio.gather(job("task-1"), job("task-2"))
+    for line in results:
+        print(line)
+
+asyncio.run(main())

@@ -1,0 +1,13 @@
+# title: before_deny, and why policy cannot be replaced from inside
+# concept: a host's before_deny callback can allow one tool, but only the host sets it: mk_audit inside an active policy raises audit_perms.new, which is denied.
+# wiki: /wiki/fastaudit-api#before-deny
+# expect: status=denied deny=audit_perms.new class=default-deny exception=PermissionError stdout=trying
+import fastaudit
+
+def before_deny(event, args, frame, msg, data, calls):
+    # A host would allow exactly one tool, e.g. running "git status".
+    return event == "subprocess.Popen" and list(args[1]) == ["git", "status"]
+
+print("trying to install my own policy with a friendlier before_deny...")
+perms = fastaudit.mk_audit(["."], before_deny=before_deny)
+print("never printed: the sandbox's policy stays in charge")

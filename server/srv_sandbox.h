@@ -1,0 +1,58 @@
+/* srv_sandbox.h: the server's client of the sandbox supervisor (sbx_supervisor.h).
+ *
+ * srv_sandbox_start forks the supervisor (so it must run before any thread exists) and then
+ * starts one dedicated thread that reads result frames from the supervisor's socket and hands
+ * each to the request that waits for it, by id. HTTP pool threads never wait on a run: they
+ * submit and return, and the callback answers later (DESIGN.md "Processes").
+ *
+ * When the supervisor dies (end of stream on its socket), every waiting request gets
+ * FA_EIO and later submits fail at once with FA_EIO ("down"). The supervisor is not
+ * restarted: forking from a process that has threads is not safe for the supervisor, which
+ * initialises CPython in the child. */
+#ifndef FA_SERVER_SRV_SANDBOX_H
+#define FA_SERVER_SRV_SANDBOX_H
+
+#include "common/fa_err.h"
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct srv_sandbox;
+
+struct srv_sandbox_config {
+    const char *scratch_base; /* folder for per-run scratch folders (created 0711) */
+    unsigned max_running;     /* runs at once; 0 means the CPU count */
+    unsigned max_queued;      /* requests waiting behind them; past it the answer is "busy" */
+    unsigned max_time_ms;     /* the longest wall-clock limit a request may ask for */
+};
+
+/* Called once per successful submit, on the sandbox thread. rc is FA_OK with the
+ * supervisor's answer in (result, len) (a result or a refusal such as {"error": "busy"},
+ * still with its "id"; borrowed for the call only), or FA_EIO with result NULL when the
+ * supervisor died or the sandbox was stopped before it answered. */
+typedef void srv_sandbox_done_fn(void *cls, int rc, const char *result, size_t len);
+
+/* Forks the supervisor with config (copied) and starts the reader thread. Call before any
+ * other thread exists. On failure the diag says why and nothing is left running. */
+int srv_sandbox_start(const struct srv_sandbox_config *config, struct srv_sandbox **out,
+                      struct fa_diag *diag);
+
+/* Sends one run request. request_json is a JSON object without "id" (the sandbox adds a fresh
+ * one). On FA_OK, done is called exactly once, later or already before this returns, on the
+ * sandbox thread. Returns FA_EIO at once when the supervisor is down (done is then never
+ * called), FA_EINVAL when request_json is not a JSON object, FA_ELIMIT when the frame would
+ * pass SBX_MAX_REQUEST. Thread-safe. */
+int srv_sandbox_submit(struct srv_sandbox *sb, const char *request_json, size_t len,
+                       srv_sandbox_done_fn *done, void *cls);
+
+/* The supervisor's process id, or 0 once it is down. Thread-safe. */
+pid_t srv_sandbox_pid(struct srv_sandbox *sb);
+
+/* Stops the supervisor (it kills its runs), answers every waiting request with FA_EIO and
+ * joins the thread. Afterwards submits fail with FA_EIO; sb stays valid until
+ * srv_sandbox_free, so that threads still serving requests may call it. */
+void srv_sandbox_stop(struct srv_sandbox *sb);
+/* Frees sb (stopping it first if needed). srv_sandbox_free(NULL) is a no-op. */
+void srv_sandbox_free(struct srv_sandbox *sb);
+
+#endif

@@ -1,0 +1,448 @@
+/* srv_sandbox_page.c: the /sandbox page body and its gallery (see srv_sandbox_page.h). */
+#include "server/srv_sandbox_page.h"
+
+#include "common/fa_mem.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Every class a trace entry can carry, in the order the page explains them, with one
+ * sentence and the wiki section that teaches it (the study wiki fills those anchors). */
+static const struct {
+    const char *name, *explain, *wiki;
+} trace_classes[] = {
+    {"allowed", "The event is harmless or read-only (imports, listing a folder, sleeping), so "
+                "FastAudit allows it outright.",
+     "/wiki/fastaudit-rules#allowed-outright"},
+    {"read", "Opening a file for reading is allowed anywhere: the jail, not the hook, decides "
+             "what can actually be read.",
+     "/wiki/path-rules#reading-is-allowed"},
+    {"path-ok", "A write, rename or folder change whose parent folder lies inside an allowed root "
+                "(the run's scratch folder).",
+     "/wiki/path-rules#writes-need-a-root"},
+    {"path-denied", "A write, rename or folder change whose parent folder lies outside every "
+                    "allowed root.",
+     "/wiki/path-rules#writes-need-a-root"},
+    {"default-deny", "Anything not known to be safe (starting programs, loading C libraries, "
+                     "threads, protected environment variables, changing the policy) is refused.",
+     "/wiki/default-deny-events"},
+    {"host-allowed", "The host's before_deny callback looked at a denial and allowed it.",
+     "/wiki/fastaudit-api#before-deny"},
+    {"import-allowed", "The event happened while a module named in the import allowance was "
+                       "being imported, so it was allowed.",
+     "/wiki/fastaudit-api#the-import-allowance"},
+    {"native-call", "Native call monitoring saw a call into C code that is neither stdlib nor "
+                    "declared safe, reported it as fastaudit.call, and the engine refused it.",
+     "/wiki/native-call-monitoring#native-extensions-can-bypass-audited-paths"},
+    {"native-allowed", "A call into native code that was reported but allowed (a declared "
+                       "safe-native prefix or the host said yes).",
+     "/wiki/native-call-monitoring#safe-native-prefixes"},
+    {"tampered", "The engine's context variable held something it never stored there, so every "
+                 "event is refused.",
+     "/wiki/tampering#the-context-variable"},
+    {"subinterpreter", "The event came from a subinterpreter, which Python-level hooks cannot "
+                       "see into, so it is refused.",
+     "/wiki/what-hooks-cannot-see#subinterpreters"},
+    {"os-layer", "The jail (seccomp, Landlock, rlimits) refused something FastAudit allowed or "
+                 "never saw: the operating system is the real boundary.",
+     "/wiki/the-jail#what-the-os-layer-stops"},
+};
+
+static int esc(struct fa_buf *out, const char *text)
+{
+    return fa_buf_append_html(out, text, strlen(text));
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_example_name(const char *name)
+{
+    size_t len = strlen(name);
+
+    return name[0] != '.' && len > 3 && strcmp(name + len - 3, ".py") == 0;
+}
+
+/* Reads dir/name when it is a regular file of at most SRV_SANDBOX_MAX_EXAMPLE_BYTES. */
+static int read_example(const char *dir, const char *name, char **out, struct fa_diag *diag)
+{
+    char *path = fa_xasprintf("%s/%s", dir, name);
+    struct stat st;
+    size_t got = 0;
+    char *buf = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = FA_OK;
+
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = fa_diag_set(diag, FA_EIO, "%s: not a readable regular file", path);
+        goto out;
+    }
+    if (st.st_size > SRV_SANDBOX_MAX_EXAMPLE_BYTES) {
+        rc = fa_diag_set(diag, FA_ELIMIT, "%s: larger than %d bytes", path,
+                         SRV_SANDBOX_MAX_EXAMPLE_BYTES);
+        goto out;
+    }
+    buf = fa_xmalloc((size_t)st.st_size + 1);
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n <= 0) {
+            rc = fa_diag_set(diag, FA_EIO, "%s: read failed", path);
+            goto out;
+        }
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    if (memchr(buf, '\0', got)) {
+        rc = fa_diag_set(diag, FA_EINVAL, "%s: contains a NUL byte", path);
+        goto out;
+    }
+    *out = buf;
+    buf = NULL;
+out:
+    if (fd >= 0)
+        close(fd);
+    fa_free(buf);
+    fa_free(path);
+    return rc;
+}
+
+/* A header line "# key: value": copies the key, points value at the text after the colon. */
+static bool header_line(const char *line, size_t len, const char **value, size_t *value_len,
+                        char *key, size_t key_cap)
+{
+    size_t k = 0, i = 2;
+
+    if (len < 4 || line[0] != '#' || line[1] != ' ')
+        return false;
+    while (i < len && ((line[i] >= 'a' && line[i] <= 'z') || line[i] == '_') && k + 1 < key_cap)
+        key[k++] = line[i++];
+    key[k] = '\0';
+    if (k == 0 || i >= len || line[i] != ':')
+        return false;
+    i++;
+    while (i < len && line[i] == ' ')
+        i++;
+    *value = line + i;
+    *value_len = len - i;
+    while (*value_len && ((*value)[*value_len - 1] == ' ' || (*value)[*value_len - 1] == '\r'))
+        (*value_len)--;
+    return true;
+}
+
+static void parse_example(const char *file_name, const char *text,
+                          struct srv_sandbox_example *ex)
+{
+    const char *p = text;
+    size_t name_len = strlen(file_name) - 3;
+    const char *dash = memchr(file_name, '-', name_len);
+
+    /* NN-name.py -> name */
+    ex->name = dash ? fa_xstrndup(dash + 1, name_len - (size_t)(dash + 1 - file_name))
+                    : fa_xstrndup(file_name, name_len);
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        const char *value;
+        size_t value_len;
+        char key[16];
+        char **slot = NULL;
+
+        if (!header_line(p, len, &value, &value_len, key, sizeof key))
+            break;
+        if (strcmp(key, "title") == 0)
+            slot = &ex->title;
+        else if (strcmp(key, "concept") == 0)
+            slot = &ex->concept;
+        else if (strcmp(key, "wiki") == 0)
+            slot = &ex->wiki;
+        else if (strcmp(key, "args") == 0)
+            slot = &ex->args;
+        if (slot && !*slot)
+            *slot = fa_xstrndup(value, value_len);
+        if (!nl) {
+            p += len;
+            break;
+        }
+        p = nl + 1;
+    }
+    while (*p == '\n' || *p == '\r')
+        p++;
+    ex->code = fa_xstrdup(p);
+    if (!ex->title)
+        ex->title = fa_xstrdup(ex->name);
+    if (ex->wiki && strncmp(ex->wiki, "/wiki/", 6) != 0) {
+        fa_free(ex->wiki);
+        ex->wiki = NULL;
+    }
+}
+
+int srv_sandbox_gallery_load(const char *content_dir, struct srv_sandbox_gallery *out,
+                             struct fa_diag *diag)
+{
+    char *dir_path = fa_xasprintf("%s/sandbox", content_dir);
+    DIR *dir = opendir(dir_path);
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    int rc = FA_OK;
+
+    out->examples = NULL;
+    out->n = 0;
+    if (!dir) {
+        if (errno != ENOENT)
+            rc = fa_diag_set(diag, FA_EIO, "%s: %s", dir_path, strerror(errno));
+        fa_free(dir_path);
+        return rc;
+    }
+    while (!rc && (e = readdir(dir)) != NULL) {
+        if (!is_example_name(e->d_name))
+            continue;
+        if (n == SRV_SANDBOX_MAX_EXAMPLES) {
+            rc = fa_diag_set(diag, FA_ELIMIT, "%s: more than %d examples", dir_path,
+                             SRV_SANDBOX_MAX_EXAMPLES);
+            break;
+        }
+        names = fa_xrealloc(names, (n + 1) * sizeof *names);
+        names[n++] = fa_xstrdup(e->d_name);
+    }
+    closedir(dir);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_names);
+    if (!rc && n)
+        out->examples = fa_xcalloc(n, sizeof *out->examples);
+    for (size_t i = 0; !rc && i < n; i++) {
+        char *text = NULL;
+
+        rc = read_example(dir_path, names[i], &text, diag);
+        if (!rc) {
+            parse_example(names[i], text, &out->examples[out->n++]);
+            fa_free(text);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        fa_free(names[i]);
+    fa_free(names);
+    fa_free(dir_path);
+    if (rc)
+        srv_sandbox_gallery_free(out);
+    return rc;
+}
+
+void srv_sandbox_gallery_free(struct srv_sandbox_gallery *gallery)
+{
+    for (size_t i = 0; i < gallery->n; i++) {
+        struct srv_sandbox_example *ex = &gallery->examples[i];
+
+        fa_free(ex->name);
+        fa_free(ex->title);
+        fa_free(ex->concept);
+        fa_free(ex->wiki);
+        fa_free(ex->args);
+        fa_free(ex->code);
+    }
+    fa_free(gallery->examples);
+    gallery->examples = NULL;
+    gallery->n = 0;
+}
+
+/* An attribute ` name="value"` with the value escaped; nothing when value is NULL. */
+static int attr(struct fa_buf *out, const char *name, const char *value)
+{
+    int rc;
+
+    if (!value)
+        return FA_OK;
+    rc = fa_buf_printf(out, " %s=\"", name);
+    if (!rc)
+        rc = esc(out, value);
+    if (!rc)
+        rc = fa_buf_puts(out, "\"");
+    return rc;
+}
+
+static int render_gallery(const struct srv_sandbox_gallery *g, struct fa_buf *out)
+{
+    int rc;
+
+    if (!g || g->n == 0)
+        return FA_OK;
+    rc = fa_buf_puts(out, "<div class=\"sandbox-gallery\">\n"
+                          "<label for=\"sandbox-gallery\">Examples</label>\n"
+                          "<div class=\"sandbox-gallery-row\">\n"
+                          "<select id=\"sandbox-gallery\" "
+                          "aria-describedby=\"sandbox-concept\">\n"
+                          "<option value=\"\">Choose an example\xe2\x80\xa6</option>\n");
+    for (size_t i = 0; !rc && i < g->n; i++) {
+        const struct srv_sandbox_example *ex = &g->examples[i];
+
+        rc = fa_buf_puts(out, "<option");
+        if (!rc)
+            rc = attr(out, "value", ex->name);
+        if (!rc)
+            rc = attr(out, "data-concept", ex->concept);
+        if (!rc)
+            rc = attr(out, "data-wiki", ex->wiki);
+        if (!rc)
+            rc = attr(out, "data-args", ex->args);
+        if (!rc)
+            rc = fa_buf_puts(out, ">");
+        if (!rc)
+            rc = esc(out, ex->title);
+        if (!rc)
+            rc = fa_buf_puts(out, "</option>\n");
+    }
+    if (!rc)
+        rc = fa_buf_puts(out, "</select>\n"
+                              "<button type=\"button\" id=\"sandbox-load\">Load</button>\n"
+                              "</div>\n"
+                              "<p id=\"sandbox-concept\" class=\"sandbox-concept\"></p>\n");
+    /* The snippets themselves, inert: sandbox.js copies one into the editor. (Templates, not
+     * hidden <pre>s, which site.js would give copy buttons.) */
+    for (size_t i = 0; !rc && i < g->n; i++) {
+        rc = fa_buf_puts(out, "<template class=\"sandbox-example\"");
+        if (!rc)
+            rc = attr(out, "data-example", g->examples[i].name);
+        if (!rc)
+            rc = fa_buf_puts(out, ">");
+        if (!rc)
+            rc = esc(out, g->examples[i].code);
+        if (!rc)
+            rc = fa_buf_puts(out, "</template>\n");
+    }
+    if (!rc)
+        rc = fa_buf_puts(out, "</div>\n");
+    return rc;
+}
+
+static int render_input(const struct srv_sandbox_gallery *g, struct fa_buf *out)
+{
+    int rc = fa_buf_puts(out, "<section class=\"sandbox-input\" aria-labelledby=\"sandbox-code-title\">\n"
+                              "<h2 id=\"sandbox-code-title\">Your code</h2>\n");
+    if (!rc)
+        rc = render_gallery(g, out);
+    if (!rc)
+        rc = fa_buf_puts(
+            out,
+            "<form id=\"sandbox-form\" class=\"sandbox-form\" action=\"/sandbox\" "
+            "method=\"get\">\n"
+            "<label for=\"sandbox-code\" class=\"visually-hidden\">Python code</label>\n"
+            "<textarea id=\"sandbox-code\" name=\"code\" rows=\"16\" spellcheck=\"false\" "
+            "autocapitalize=\"off\" autocomplete=\"off\">"
+            "print(\"hello from the sandbox\")\n"
+            "open(\"/etc/fa-learn-test\", \"w\")\n"
+            "</textarea>\n"
+            "<div class=\"sandbox-actions\">\n"
+            "<button type=\"submit\" id=\"sandbox-run\" class=\"sandbox-run\">Run</button>\n"
+            "<span class=\"sandbox-hint\">or press <kbd>Ctrl</kbd>+<kbd>Enter</kbd> "
+            "(<kbd>\xe2\x8c\x98</kbd>+<kbd>Enter</kbd> on a Mac) in the editor</span>\n"
+            "</div>\n"
+            "<fieldset class=\"sandbox-options\">\n<legend>Options</legend>\n"
+            "<p><input type=\"checkbox\" id=\"opt-monitoring\" checked> "
+            "<label for=\"opt-monitoring\">Native call monitoring (<code>sys.monitoring</code>)"
+            "</label></p>\n"
+            "<p><input type=\"checkbox\" id=\"opt-disable\" checked> "
+            "<label for=\"opt-disable\">The DISABLE trick (report each call site once)</label>"
+            "</p>\n"
+            "<p><label for=\"opt-safe-native\">Extra safe-native prefixes</label>\n"
+            "<input type=\"text\" id=\"opt-safe-native\" placeholder=\"labnative, mypkg.fast\" "
+            "autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"opt-safe-native-help\">"
+            "\n<span id=\"opt-safe-native-help\" class=\"sandbox-help\">Comma-separated module "
+            "prefixes whose native functions are never reported.</span></p>\n"
+            "<p><label for=\"opt-time\">Time limit</label>\n"
+            "<select id=\"opt-time\">\n<option value=\"1000\">1 s</option>\n"
+            "<option value=\"2000\">2 s</option>\n"
+            "<option value=\"5000\" selected>5 s</option>\n"
+            "<option value=\"10000\">10 s</option>\n</select></p>\n"
+            "<p><label for=\"opt-preset\">Policy preset</label>\n"
+            "<select id=\"opt-preset\">\n<option value=\"default\" selected>default</option>\n"
+            "<option value=\"hook-only\">hook-only</option>\n"
+            "<option value=\"strict\">strict</option>\n</select></p>\n"
+            "</fieldset>\n</form>\n</section>\n");
+    return rc;
+}
+
+static int render_classes(struct fa_buf *out)
+{
+    int rc = fa_buf_puts(out, "<details class=\"sandbox-classes-box\">\n"
+                              "<summary>What the trace classes mean</summary>\n"
+                              "<dl id=\"sandbox-classes\" class=\"sandbox-classes\">\n");
+
+    for (size_t i = 0; !rc && i < sizeof trace_classes / sizeof trace_classes[0]; i++) {
+        rc = fa_buf_printf(out, "<dt data-class=\"%s\"><code>%s</code></dt>\n"
+                                "<dd data-class=\"%s\" data-wiki=\"%s\">",
+                           trace_classes[i].name, trace_classes[i].name, trace_classes[i].name,
+                           trace_classes[i].wiki);
+        if (!rc)
+            rc = esc(out, trace_classes[i].explain);
+        if (!rc)
+            rc = fa_buf_printf(out, " <a href=\"%s\">Read more</a></dd>\n",
+                               trace_classes[i].wiki);
+    }
+    if (!rc)
+        rc = fa_buf_puts(out, "</dl>\n</details>\n");
+    return rc;
+}
+
+static int render_results(struct fa_buf *out)
+{
+    int rc = fa_buf_puts(
+        out,
+        "<section class=\"sandbox-results\" aria-labelledby=\"sandbox-results-title\">\n"
+        "<h2 id=\"sandbox-results-title\">Results</h2>\n"
+        "<p id=\"sandbox-status\" class=\"sandbox-status\" role=\"status\" aria-live=\"polite\" "
+        "aria-atomic=\"true\">Write some Python or load an example, then press Run.</p>\n"
+        "<dl id=\"sandbox-summary\" class=\"sandbox-summary\" hidden></dl>\n"
+        "<div id=\"sandbox-exception\" class=\"sandbox-exception\" hidden>\n"
+        "<h3>Exception</h3>\n<p class=\"sandbox-exception-message\"></p>\n"
+        "<ol class=\"sandbox-traceback\" aria-label=\"Traceback, your code only\"></ol>\n</div>\n"
+        "<h3 id=\"sandbox-stdout-title\">Output</h3>\n"
+        "<div id=\"sandbox-stdout\" class=\"sandbox-pane\" role=\"region\" tabindex=\"0\" "
+        "aria-labelledby=\"sandbox-stdout-title\"></div>\n"
+        "<h3 id=\"sandbox-stderr-title\">Errors</h3>\n"
+        "<div id=\"sandbox-stderr\" class=\"sandbox-pane\" role=\"region\" tabindex=\"0\" "
+        "aria-labelledby=\"sandbox-stderr-title\"></div>\n"
+        "<h3 id=\"sandbox-trace-title\">FastAudit trace</h3>\n"
+        "<div class=\"table-scroll\">\n"
+        "<table id=\"sandbox-trace\" class=\"sandbox-trace\">\n"
+        "<caption>Every decision the audit engine and the jail took, in order</caption>\n"
+        "<thead><tr><th scope=\"col\">Decision</th><th scope=\"col\">Class</th>"
+        "<th scope=\"col\">Event</th><th scope=\"col\">Arguments</th>"
+        "<th scope=\"col\">Reason</th></tr></thead>\n"
+        "<tbody><tr class=\"sandbox-trace-empty\"><td colspan=\"5\">No run yet.</td></tr>"
+        "</tbody>\n</table>\n</div>\n");
+    if (!rc)
+        rc = render_classes(out);
+    if (!rc)
+        rc = fa_buf_puts(out, "</section>\n");
+    return rc;
+}
+
+int srv_sandbox_page_render(const struct srv_sandbox_gallery *gallery, struct fa_buf *out)
+{
+    int rc = fa_buf_puts(
+        out,
+        "<h1>Sandbox</h1>\n"
+        "<p class=\"sandbox-intro\">Run Python under the FastAudit engine, inside a jail "
+        "(seccomp, Landlock, rlimits, a scratch folder of its own), and see every decision: "
+        "what was allowed, what was denied and by which rule, and what the operating system "
+        "stopped.</p>\n"
+        "<noscript><p class=\"sandbox-noscript\">The sandbox needs JavaScript to send your "
+        "code and show the results. The examples and the <a href=\"/wiki\">study wiki</a> "
+        "work without it.</p></noscript>\n"
+        "<div class=\"sandbox\">\n");
+
+    if (!rc)
+        rc = render_input(gallery, out);
+    if (!rc)
+        rc = render_results(out);
+    if (!rc)
+        rc = fa_buf_puts(out, "</div>\n");
+    return rc;
+}

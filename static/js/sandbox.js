@@ -1,0 +1,509 @@
+/* sandbox.js: the /sandbox page (server/srv_sandbox_page.c renders the HTML it works on).
+ *
+ * 1. Turns <textarea id="sandbox-code"> into a CodeMirror 5 editor (Python mode, line
+ *    numbers); without CodeMirror the plain textarea works the same.
+ * 2. Run (the button, or Ctrl/Cmd+Enter) sends the code and the options to POST /api/run and
+ *    shows the result: status and counters, stdout, stderr, the exception with the learner's
+ *    traceback, and the trace as a table (denials carry a class and a visible "denied" label).
+ *    Errors (400, 413, 415, 403, 429, 503, network) are said in the aria-live status line.
+ * 3. The gallery <select> + Load puts an example into the editor and sets its options.
+ * 4. #code=<base64url of UTF-8> in the URL (the wiki's "Try it" links) opens that code.
+ *
+ * Plain ES2017, strict, no framework, nothing global; every text from the server goes into
+ * the page with textContent, never as HTML. */
+(function () {
+    'use strict';
+
+    var API = '/api/run';
+
+    var STATUS_TEXT = {
+        ok: 'Finished: no exception.',
+        error: 'Your code raised an exception (see below).',
+        denied: 'Stopped by a denial: see the highlighted rows of the trace.',
+        limit: 'Stopped by a limit.',
+        crash: 'The run crashed.'
+    };
+
+    var el = {};
+    var editor = null;
+    var running = false;
+    var classInfo = {}; /* class name -> {explain, wiki}, read from the page's legend */
+
+    function $(id) {
+        return document.getElementById(id);
+    }
+
+    function make(tag, className, text) {
+        var node = document.createElement(tag);
+        if (className) {
+            node.className = className;
+        }
+        if (text !== undefined && text !== null) {
+            node.textContent = String(text);
+        }
+        return node;
+    }
+
+    function clear(node) {
+        while (node.firstChild) {
+            node.removeChild(node.firstChild);
+        }
+    }
+
+    /* ---------- The editor ---------- */
+
+    function getCode() {
+        return editor ? editor.getValue() : el.code.value;
+    }
+
+    function setCode(text) {
+        if (editor) {
+            editor.setValue(text);
+            editor.clearHistory();
+            editor.focus();
+            editor.setCursor(editor.lineCount(), 0);
+        } else {
+            el.code.value = text;
+        }
+    }
+
+    function isRunKey(event) {
+        return event.key === 'Enter' && (event.ctrlKey || event.metaKey);
+    }
+
+    function setUpEditor() {
+        var cm = window.CodeMirror;
+        if (cm && typeof cm.fromTextArea === 'function') {
+            try {
+                editor = cm.fromTextArea(el.code, {
+                    mode: 'python',
+                    lineNumbers: true,
+                    indentUnit: 4,
+                    tabSize: 4,
+                    indentWithTabs: false,
+                    viewportMargin: Infinity,
+                    extraKeys: {
+                        'Ctrl-Enter': function () { run(); },
+                        'Cmd-Enter': function () { run(); },
+                        /* Tab indents with spaces; Esc then Tab leaves the editor (below). */
+                        Tab: function (instance) {
+                            if (instance.somethingSelected()) {
+                                instance.indentSelection('add');
+                            } else {
+                                instance.replaceSelection('    ', 'end');
+                            }
+                        },
+                        'Shift-Tab': function (instance) { instance.indentSelection('subtract'); },
+                        Esc: function (instance) { instance.getInputField().blur(); }
+                    }
+                });
+                var input = editor.getInputField();
+                input.setAttribute('aria-label', 'Python code (press Escape, then Tab, to leave)');
+                editor.getWrapperElement().classList.add('sandbox-editor');
+            } catch (err) {
+                editor = null; /* the plain textarea still works */
+            }
+        }
+        if (!editor) {
+            el.code.addEventListener('keydown', function (event) {
+                if (isRunKey(event)) {
+                    event.preventDefault();
+                    run();
+                }
+            });
+        }
+    }
+
+    /* ---------- #code=<base64url> ---------- */
+
+    function decodeBase64Url(text) {
+        var b64 = text.replace(/-/g, '+').replace(/_/g, '/');
+        while (b64.length % 4) {
+            b64 += '=';
+        }
+        var binary = window.atob(b64);
+        var bytes = new Uint8Array(binary.length);
+        for (var i = 0; i < binary.length; i++) {
+            bytes[i] = binary.charCodeAt(i);
+        }
+        return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    }
+
+    function loadFromHash() {
+        var match = /^#code=([A-Za-z0-9_-]*={0,2})$/.exec(window.location.hash || '');
+        if (!match) {
+            return false;
+        }
+        try {
+            setCode(decodeBase64Url(match[1]));
+            say('Code loaded from the link. Press Run to run it.', 'info');
+            return true;
+        } catch (err) {
+            say('The link\'s code could not be read (it is not valid base64url UTF-8).', 'error');
+            return false;
+        }
+    }
+
+    /* ---------- The gallery ---------- */
+
+    function exampleCode(name) {
+        var templates = document.querySelectorAll('template.sandbox-example');
+        for (var i = 0; i < templates.length; i++) {
+            if (templates[i].getAttribute('data-example') === name) {
+                var t = templates[i];
+                return (t.content ? t.content.textContent : t.textContent);
+            }
+        }
+        return null;
+    }
+
+    function selectedExample() {
+        var select = el.gallery;
+        return select && select.selectedIndex > 0 ? select.options[select.selectedIndex] : null;
+    }
+
+    function showConcept() {
+        var option = selectedExample();
+        if (!el.concept) {
+            return;
+        }
+        clear(el.concept);
+        if (!option) {
+            return;
+        }
+        el.concept.appendChild(document.createTextNode(option.getAttribute('data-concept') || ''));
+        var wiki = option.getAttribute('data-wiki');
+        if (wiki && wiki.indexOf('/wiki/') === 0) {
+            el.concept.appendChild(document.createTextNode(' '));
+            var link = make('a', null, 'Read about it in the wiki');
+            link.href = wiki;
+            el.concept.appendChild(link);
+        }
+    }
+
+    /* The # args: line of an example holds fa-learn run flags; set the matching options. */
+    function applyArgs(args) {
+        var words = (args || '').split(/\s+/).filter(Boolean);
+        el.monitoring.checked = words.indexOf('--no-monitoring') === -1;
+        el.disable.checked = words.indexOf('--no-disable') === -1;
+        var t = words.indexOf('--time-limit');
+        if (t !== -1 && words[t + 1]) {
+            var wanted = Number(words[t + 1]);
+            var best = el.time.options[0];
+            for (var i = 0; i < el.time.options.length; i++) {
+                if (Number(el.time.options[i].value) <= wanted) {
+                    best = el.time.options[i];
+                }
+            }
+            el.time.value = best.value;
+        }
+    }
+
+    function loadExample() {
+        var option = selectedExample();
+        if (!option) {
+            say('Choose an example first.', 'info');
+            return;
+        }
+        var code = exampleCode(option.value);
+        if (code === null) {
+            return;
+        }
+        setCode(code);
+        applyArgs(option.getAttribute('data-args'));
+        say('Loaded the example "' + option.textContent + '". Press Run to run it.', 'info');
+    }
+
+    /* ---------- Status line ---------- */
+
+    function say(message, kind) {
+        el.status.textContent = message;
+        el.status.className = 'sandbox-status' + (kind ? ' is-' + kind : '');
+    }
+
+    /* ---------- Running ---------- */
+
+    function options() {
+        return {
+            code: getCode(),
+            monitoring: el.monitoring.checked,
+            disable: el.disable.checked,
+            safe_native: el.safeNative.value.split(',').map(function (s) {
+                return s.trim();
+            }).filter(Boolean),
+            time_limit_ms: Number(el.time.value) || 5000,
+            preset: el.preset.value || 'default'
+        };
+    }
+
+    function setBusy(busy) {
+        running = busy;
+        el.run.disabled = busy;
+        el.run.textContent = busy ? 'Running\u2026' : 'Run';
+        el.results.setAttribute('aria-busy', busy ? 'true' : 'false');
+    }
+
+    function errorMessage(status, body, retryAfter) {
+        var detail = body && typeof body.error === 'string' ? body.error : '';
+        switch (status) {
+        case 400:
+            return 'The request was refused: ' + (detail || 'bad request') + '.';
+        case 413:
+            return 'Your code is too large to run' + (detail ? ': ' + detail : '') + '.';
+        case 415:
+            return 'The request was refused: ' + (detail || 'it must be JSON') + '.';
+        case 403:
+            return 'The server refused the run' + (detail ? ': ' + detail : '') + '.';
+        case 429:
+            return 'The sandbox is busy with other runs. Try again' +
+                (retryAfter ? ' in ' + retryAfter + ' s' : ' in a moment') + '.';
+        case 503:
+            return 'The sandbox is restarting or unavailable. Try again in a few seconds.';
+        default:
+            return 'The server answered ' + status + (detail ? ': ' + detail : '') + '.';
+        }
+    }
+
+    function run() {
+        if (running) {
+            return;
+        }
+        var body;
+        try {
+            body = JSON.stringify(options());
+        } catch (err) {
+            say('Could not prepare the request.', 'error');
+            return;
+        }
+        setBusy(true);
+        say('Running\u2026', 'info');
+        var httpStatus = 0;
+        var retryAfter = null;
+        window.fetch(API, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+            body: body,
+            credentials: 'same-origin',
+            cache: 'no-store'
+        }).then(function (response) {
+            httpStatus = response.status;
+            retryAfter = response.headers.get('Retry-After');
+            return response.json().catch(function () { return null; });
+        }).then(function (data) {
+            setBusy(false);
+            if (httpStatus === 200 && data && typeof data.status === 'string') {
+                render(data);
+            } else {
+                say(errorMessage(httpStatus, data, retryAfter), 'error');
+            }
+        }, function () {
+            setBusy(false);
+            say('Could not reach the server (network error). Check your connection and try ' +
+                'again.', 'error');
+        });
+    }
+
+    /* ---------- Results ---------- */
+
+    function plural(n, word) {
+        return n + ' ' + word + (n === 1 ? '' : 's');
+    }
+
+    function renderSummary(r) {
+        var dl = el.summary;
+        clear(dl);
+        function row(term, value) {
+            var wrap = make('div', 'sandbox-summary-item');
+            wrap.appendChild(make('dt', null, term));
+            wrap.appendChild(make('dd', null, value));
+            dl.appendChild(wrap);
+        }
+        var ms = typeof r.duration_ms === 'number' ? r.duration_ms.toFixed(1) + ' ms' : '?';
+        row('Status', r.status);
+        row('Run time', ms);
+        if (r.limit) {
+            row('Limit', r.limit);
+        }
+        if (r.signal) {
+            row('Signal', r.signal);
+        }
+        var c = r.counters || {};
+        row('Events', String(c.events || 0));
+        row('Allowed', String(c.allowed || 0));
+        row('Denied', String(c.denied || 0));
+        row('Monitoring callbacks', String(c.monitor_callbacks || 0));
+        row('Sites disabled', String(c.sites_disabled || 0));
+        row('Native calls', String(c.native_calls || 0));
+        dl.hidden = false;
+    }
+
+    function renderPane(pane, text, truncated, empty) {
+        clear(pane);
+        if (text) {
+            pane.appendChild(document.createTextNode(text));
+        } else {
+            pane.appendChild(make('span', 'sandbox-empty', empty));
+        }
+        if (truncated) {
+            pane.appendChild(make('span', 'sandbox-truncated', '\n[truncated: the output limit was reached]'));
+        }
+    }
+
+    function renderException(exc) {
+        var box = el.exception;
+        var message = box.querySelector('.sandbox-exception-message');
+        var list = box.querySelector('.sandbox-traceback');
+        clear(message);
+        clear(list);
+        if (!exc) {
+            box.hidden = true;
+            return;
+        }
+        message.appendChild(make('strong', null, exc.type || 'Exception'));
+        message.appendChild(document.createTextNode(': '));
+        message.appendChild(make('span', 'sandbox-exception-text', exc.message || ''));
+        (exc.traceback || []).forEach(function (frame) {
+            var item = make('li');
+            item.appendChild(make('span', 'sandbox-frame',
+                'line ' + frame.line + ', in ' + frame.function));
+            if (frame.text) {
+                item.appendChild(make('code', 'sandbox-frame-text', frame.text));
+            }
+            list.appendChild(item);
+        });
+        box.hidden = false;
+    }
+
+    function classCell(name) {
+        var td = make('td', 'trace-class');
+        var info = classInfo[name];
+        if (info && info.wiki) {
+            var link = make('a', null, name);
+            link.href = info.wiki;
+            link.title = info.explain;
+            td.appendChild(link);
+        } else {
+            td.appendChild(make('code', null, name));
+        }
+        return td;
+    }
+
+    function renderTrace(trace) {
+        var tbody = el.trace.tBodies[0];
+        clear(tbody);
+        var seen = {};
+        if (!trace.length) {
+            var tr = make('tr', 'sandbox-trace-empty');
+            var td = make('td', null, 'No audit decisions: the code raised no event the engine judged.');
+            td.colSpan = 5;
+            tr.appendChild(td);
+            tbody.appendChild(tr);
+        }
+        trace.forEach(function (e) {
+            var denied = e.decision === 'deny';
+            var row = make('tr', denied ? 'trace-deny' : 'trace-allow');
+            if (e['class'] === 'os-layer') {
+                row.classList.add('trace-os-layer');
+            }
+            var decision = make('td', 'trace-decision');
+            decision.appendChild(make('span', denied ? 'trace-label trace-label-deny'
+                : 'trace-label trace-label-allow', denied ? 'denied' : 'allowed'));
+            row.appendChild(decision);
+            row.appendChild(classCell(e['class']));
+            var ev = make('td', 'trace-event');
+            ev.appendChild(make('code', null, e.event));
+            row.appendChild(ev);
+            var args = make('td', 'trace-args');
+            args.appendChild(make('code', null, e.args));
+            row.appendChild(args);
+            row.appendChild(make('td', 'trace-reason', e.reason));
+            tbody.appendChild(row);
+            seen[e['class']] = true;
+        });
+        /* Point out in the legend which classes this run used. */
+        var items = document.querySelectorAll('#sandbox-classes [data-class]');
+        for (var i = 0; i < items.length; i++) {
+            items[i].classList.toggle('is-seen', Boolean(seen[items[i].getAttribute('data-class')]));
+        }
+    }
+
+    function render(r) {
+        var trace = Array.isArray(r.trace) ? r.trace : [];
+        var denials = trace.filter(function (e) { return e.decision === 'deny'; }).length;
+        var message = STATUS_TEXT[r.status] || ('Finished with status ' + r.status + '.');
+        if (r.status === 'limit' && r.limit) {
+            message = 'Stopped by the ' + r.limit + ' limit.';
+        } else if (r.status === 'crash' && r.signal) {
+            message = 'The run crashed (' + r.signal + '): the sandbox survived it.';
+        }
+        var ms = typeof r.duration_ms === 'number' ? ' ' + r.duration_ms.toFixed(1) + ' ms.' : '';
+        say(message + ' ' + plural(trace.length, 'decision') + ', ' +
+            plural(denials, 'denial') + '.' + ms,
+            r.status === 'ok' ? 'ok' : (r.status === 'error' ? 'warn' : 'error'));
+        renderSummary(r);
+        renderPane(el.stdout, r.stdout, r.stdout_truncated, '(nothing printed)');
+        renderPane(el.stderr, r.stderr, r.stderr_truncated, '(nothing)');
+        renderException(r.exception);
+        renderTrace(trace);
+    }
+
+    /* ---------- Start ---------- */
+
+    function readClassInfo() {
+        var items = document.querySelectorAll('#sandbox-classes dd[data-class]');
+        for (var i = 0; i < items.length; i++) {
+            var link = items[i].querySelector('a');
+            var explain = items[i].textContent.replace(/\s*Read more\s*$/, '');
+            classInfo[items[i].getAttribute('data-class')] = {
+                explain: explain,
+                wiki: items[i].getAttribute('data-wiki') || (link ? link.getAttribute('href') : '')
+            };
+        }
+    }
+
+    function init() {
+        el.code = $('sandbox-code');
+        el.form = $('sandbox-form');
+        el.run = $('sandbox-run');
+        el.status = $('sandbox-status');
+        el.summary = $('sandbox-summary');
+        el.stdout = $('sandbox-stdout');
+        el.stderr = $('sandbox-stderr');
+        el.exception = $('sandbox-exception');
+        el.trace = $('sandbox-trace');
+        el.monitoring = $('opt-monitoring');
+        el.disable = $('opt-disable');
+        el.safeNative = $('opt-safe-native');
+        el.time = $('opt-time');
+        el.preset = $('opt-preset');
+        el.gallery = $('sandbox-gallery');
+        el.concept = $('sandbox-concept');
+        el.results = document.querySelector('.sandbox-results');
+        if (!el.code || !el.form || !el.status || !el.trace || !el.results) {
+            return; /* not the sandbox page */
+        }
+        readClassInfo();
+        setUpEditor();
+        el.form.addEventListener('submit', function (event) {
+            event.preventDefault();
+            run();
+        });
+        if (el.gallery) {
+            el.gallery.addEventListener('change', showConcept);
+            showConcept();
+            var load = $('sandbox-load');
+            if (load) {
+                load.addEventListener('click', loadExample);
+            }
+        }
+        loadFromHash();
+        window.addEventListener('hashchange', loadFromHash);
+        document.documentElement.classList.add('sandbox-ready');
+    }
+
+    if (document.readyState === 'loading') {
+        document.addEventListener('DOMContentLoaded', init);
+    } else {
+        init();
+    }
+}());
