@@ -35,18 +35,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_fa() { # name, extra flags...; prints the base URL
+# Not in a command substitution: pids must be recorded in this shell for the cleanup.
+start_fa() { # variable name, extra flags...: sets the variable to the base URL
     local name=$1
     shift
-    "$bin" serve --port 0 --threads "$threads" --data "$tmp/data" "$@" \
+    "$bin" serve --port 0 --threads "$threads" --data "$tmp/data" --no-sandbox "$@" \
         >"$tmp/$name.out" 2>/dev/null &
     pids+=($!)
     for _ in $(seq 100); do [[ -s $tmp/$name.out ]] && break; sleep 0.1; done
-    sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/$name.out"
+    printf -v "$name" '%s' "$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/$name.out")"
 }
 
-fa_quiet=$(start_fa quiet --quiet)
-fa_logging=$(start_fa logging)
+start_fa fa_quiet --quiet
+start_fa fa_logging
 [[ -n $fa_quiet && -n $fa_logging ]] || { echo "bench: fa-learn did not start"; exit 1; }
 
 # The identical page for nginx, and fa-learn's headers so both send the same bytes.

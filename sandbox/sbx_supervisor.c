@@ -36,13 +36,26 @@ struct sbx_supervisor {
     int fd;
 };
 
+/* A child forked and jailed ahead of time, waiting on fd 4 for its request: forking the warm
+ * interpreter and building the jail take tens of milliseconds on a small VM, so they happen
+ * while the supervisor is idle, not while a learner waits. */
+struct child {
+    pid_t pid;
+    int pidfd;
+    int request_fd;                /* write end of the child's fd 4 */
+    int out_fd, err_fd, result_fd; /* read ends of its fds 1, 2, 3 */
+    char scratch[256];
+};
+
+#define SPARES 2
+
 /* One request, waiting or running. */
 struct run {
     bool used, started, exited;
     uint64_t id;
-    char *code;
-    size_t code_len;
-    struct sbx_run_options options;
+    char *request;       /* the request frame as received, for the child */
+    size_t request_len;
+    unsigned time_limit_ms;
     pid_t pid;
     int pidfd;                     /* readable when the child has exited (pidfd_open) */
     int out_fd, err_fd, result_fd; /* read ends, -1 once at end of file */
@@ -56,6 +69,8 @@ struct run {
 
 static const struct sbx_supervisor_config *cfg;
 static struct run runs[MAX_SLOTS];
+static struct child spares[SPARES];
+static int n_spares;
 
 /* ---- the parent's side -------------------------------------------------------------- */
 
@@ -200,16 +215,41 @@ static int expose_prefix(const char *prefix, struct fa_diag *diag)
     return FA_OK;
 }
 
-/* The child: jail, run, write the result on fd 3, _exit. */
-static void child_main(struct run *r) __attribute__((noreturn));
-static void child_main(struct run *r)
+/* Presets are chosen by name; an unknown name gets the default. */
+static const char *preset_name(const char *name)
+{
+    return name && (strcmp(name, "hook-only") == 0 || strcmp(name, "strict") == 0) ? name
+                                                                                   : "default";
+}
+
+/* The learner's options from a request, bounded. */
+static void parse_options(json_t *req, struct sbx_run_options *o)
+{
+    json_t *prefixes = json_object_get(req, "safe_native"), *item;
+    size_t i;
+
+    o->monitoring = !json_is_false(json_object_get(req, "monitoring"));
+    o->disable = !json_is_false(json_object_get(req, "disable"));
+    snprintf(o->preset, sizeof o->preset, "%s",
+             preset_name(json_string_value(json_object_get(req, "preset"))));
+    json_array_foreach(prefixes, i, item) {
+        const char *prefix = json_string_value(item);
+        if (prefix && o->n_safe_native < SBX_RUN_MAX_SAFE_NATIVE &&
+            strlen(prefix) < sizeof o->safe_native[0])
+            strcpy(o->safe_native[o->n_safe_native++], prefix);
+    }
+}
+
+/* The child: jail, wait for the request on fd 4, run, write the result on fd 3, _exit. */
+static void child_main(const char *scratch) __attribute__((noreturn));
+static void child_main(const char *scratch)
 {
     static const char *const read_paths[] = {
         FA_PYTHON_PREFIX "/lib", "/usr/lib", "/usr/share/zoneinfo",
         "/etc/localtime", "/etc/ld.so.cache", "/dev/null", "/dev/zero",
     };
     struct sbx_jail_config jail = {
-        .scratch = r->scratch,
+        .scratch = scratch,
         .read_paths = read_paths,
         .n_read_paths = sizeof read_paths / sizeof read_paths[0],
         .switch_ids = cfg->switch_ids,
@@ -219,71 +259,121 @@ static void child_main(struct run *r)
         .new_netns = true,
     };
     struct sbx_jail_status status;
+    struct sbx_run_options options = {0};
     struct fa_diag diag = {{0}};
-    struct fa_buf result;
+    struct fa_buf request, result;
+    json_t *req;
 
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* no run outlives its supervisor */
+    fa_buf_init(&request, SBX_MAX_REQUEST);
     fa_buf_init(&result, SBX_MAX_RESULT - 65536);
     if ((cfg->switch_ids && geteuid() == 0 && expose_prefix(FA_PYTHON_PREFIX, &diag)) ||
         sbx_jail_enter(&jail, &status, &diag)) {
         dprintf(2, "fa-learn sandbox: the jail could not be set up: %s\n", diag.msg);
         _exit(125);
     }
-    if (sbx_py_run(r->code, r->code_len, r->scratch, &r->options, &result) == 0)
+    /* The CPU limit counts from here on: waiting for the request costs nothing. */
+    if (sbx_frame_read(4, &request, SBX_MAX_REQUEST))
+        _exit(0); /* the supervisor went away, or this spare was not needed */
+    close(4);
+    req = json_loadb(request.ptr, request.len, 0, NULL);
+    parse_options(req, &options);
+    if (sbx_py_run(json_string_value(json_object_get(req, "code")),
+                   json_string_length(json_object_get(req, "code")), scratch, &options,
+                   &result) == 0)
         sbx_frame_write(3, result.ptr, result.len);
     _exit(0);
 }
 
-static int start_run(struct run *r)
+/* Forks a child that jails itself in a fresh scratch folder and waits for its request. */
+static int spawn_child(struct child *c)
 {
-    int out[2] = {-1, -1}, err[2] = {-1, -1}, res[2] = {-1, -1};
+    int out[2] = {-1, -1}, err[2] = {-1, -1}, res[2] = {-1, -1}, req[2] = {-1, -1};
     char path[256];
 
     snprintf(path, sizeof path, "%s/run-XXXXXX", cfg->scratch_base);
     if (!mkdtemp(path))
         return FA_EIO;
-    snprintf(r->scratch, sizeof r->scratch, "%s", path);
+    snprintf(c->scratch, sizeof c->scratch, "%s", path);
     if (cfg->switch_ids && geteuid() == 0 && chown(path, cfg->uid, cfg->gid) != 0)
         goto fail;
-    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
+    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(res, O_CLOEXEC) ||
+        pipe2(req, O_CLOEXEC))
         goto fail;
     fflush(NULL);
-    r->pid = sbx_py_fork();
-    if (r->pid < 0)
+    c->pid = sbx_py_fork();
+    if (c->pid < 0)
         goto fail;
-    if (r->pid == 0) {
-        /* fds 0-3 for the run; everything else closes on exec or here. */
+    if (c->pid == 0) {
+        /* fds 0-4 for the run; everything else is closed. */
         int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
         dup2(res[1], 3);
-        close_range(4, ~0U, 0);
-        child_main(r);
+        dup2(req[0], 4);
+        close_range(5, ~0U, 0);
+        child_main(c->scratch);
     }
     close(out[1]);
     close(err[1]);
     close(res[1]);
+    close(req[0]);
     /* Polled with the pipes, so an exit wakes the loop at once (no SIGCHLD handler). */
-    r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
-    r->out_fd = out[0];
-    r->err_fd = err[0];
-    r->result_fd = res[0];
-    r->started = true;
-    r->started_us = fa_time_mono_us();
-    r->deadline_us = r->started_us + (uint64_t)r->options.time_limit_ms * 1000u;
+    c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+    c->out_fd = out[0];
+    c->err_fd = err[0];
+    c->result_fd = res[0];
+    c->request_fd = req[1];
     return FA_OK;
 fail:
     for (int i = 0; i < 2; i++) {
-        if (out[i] >= 0)
-            close(out[i]);
-        if (err[i] >= 0)
-            close(err[i]);
-        if (res[i] >= 0)
-            close(res[i]);
+        int fds[] = {out[i], err[i], res[i], req[i]};
+        for (size_t k = 0; k < 4; k++)
+            if (fds[k] >= 0)
+                close(fds[k]);
     }
-    remove_tree(r->scratch);
+    remove_tree(c->scratch);
     return FA_EIO;
+}
+
+/* Kills (if still alive) and forgets a spare child: its fds and scratch folder. */
+static void discard_spare(struct child *c)
+{
+    int fds[] = {c->pidfd, c->request_fd, c->out_fd, c->err_fd, c->result_fd};
+
+    if (c->pid > 0) {
+        kill(c->pid, SIGKILL);
+        waitpid(c->pid, NULL, 0);
+    }
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    remove_tree(c->scratch);
+}
+
+/* Gives the request to a spare child (or a new one) and starts the clock. */
+static int start_run(struct run *r)
+{
+    struct child c;
+
+    if (n_spares > 0)
+        c = spares[--n_spares];
+    else if (spawn_child(&c) != 0)
+        return FA_EIO;
+    r->pid = c.pid;
+    r->pidfd = c.pidfd;
+    r->out_fd = c.out_fd;
+    r->err_fd = c.err_fd;
+    r->result_fd = c.result_fd;
+    snprintf(r->scratch, sizeof r->scratch, "%s", c.scratch);
+    r->started = true;
+    r->started_us = fa_time_mono_us();
+    r->deadline_us = r->started_us + (uint64_t)r->time_limit_ms * 1000u;
+    /* A child that died while waiting fails this write; its result says so (a crash). */
+    sbx_frame_write(c.request_fd, r->request, r->request_len);
+    close(c.request_fd);
+    return FA_OK;
 }
 
 static void free_run(struct run *r)
@@ -294,7 +384,7 @@ static void free_run(struct run *r)
     fa_buf_cleanup(&r->out);
     fa_buf_cleanup(&r->err);
     fa_buf_cleanup(&r->result);
-    free(r->code);
+    free(r->request);
     memset(r, 0, sizeof *r);
 }
 
@@ -396,13 +486,6 @@ static bool drain(int *fd, struct fa_buf *buf, size_t cap, bool *truncated, stru
     return true;
 }
 
-/* Presets are chosen by name; an unknown name gets the default. */
-static const char *preset_name(const char *name)
-{
-    return name && (strcmp(name, "hook-only") == 0 || strcmp(name, "strict") == 0) ? name
-                                                                                   : "default";
-}
-
 static void take_request(int fd, const char *text, size_t len)
 {
     json_error_t error;
@@ -433,28 +516,14 @@ static void take_request(int fd, const char *text, size_t len)
     }
     slot->used = true;
     slot->id = (uint64_t)id;
-    slot->code = malloc(code_len + 1);
-    if (slot->code)
-        memcpy(slot->code, code, code_len + 1);
-    slot->code_len = code_len;
-    slot->options.monitoring = !json_is_false(json_object_get(req, "monitoring"));
-    slot->options.disable = !json_is_false(json_object_get(req, "disable"));
-    snprintf(slot->options.preset, sizeof slot->options.preset, "%s",
-             preset_name(json_string_value(json_object_get(req, "preset"))));
-    {
-        json_t *prefixes = json_object_get(req, "safe_native"), *item;
-        size_t i;
-        json_array_foreach(prefixes, i, item) {
-            const char *prefix = json_string_value(item);
-            if (prefix && slot->options.n_safe_native < SBX_RUN_MAX_SAFE_NATIVE &&
-                strlen(prefix) < sizeof slot->options.safe_native[0])
-                strcpy(slot->options.safe_native[slot->options.n_safe_native++], prefix);
-        }
-    }
-    slot->options.time_limit_ms = json_is_integer(limit) && json_integer_value(limit) > 0 &&
-                                          json_integer_value(limit) <= cfg->max_time_ms
-                                      ? (unsigned)json_integer_value(limit)
-                                      : cfg->max_time_ms;
+    slot->request = malloc(len);
+    if (slot->request)
+        memcpy(slot->request, text, len);
+    slot->request_len = slot->request ? len : 0;
+    slot->time_limit_ms = json_is_integer(limit) && json_integer_value(limit) > 0 &&
+                                  json_integer_value(limit) <= cfg->max_time_ms
+                              ? (unsigned)json_integer_value(limit)
+                              : cfg->max_time_ms;
     slot->out_fd = slot->err_fd = slot->result_fd = -1;
     fa_buf_init(&slot->out, cfg->output_cap + 16384);
     fa_buf_init(&slot->err, cfg->output_cap + 16384);
@@ -499,6 +568,11 @@ static void supervisor_main(int fd)
                 }
             }
         }
+        /* Keep children ready for the next requests, while the supervisor has time. */
+        while (open_socket && n_spares < (int)(cfg->max_running < SPARES ? cfg->max_running
+                                                                           : SPARES) &&
+               spawn_child(&spares[n_spares]) == 0)
+            n_spares++;
         if (open_socket) {
             fds[n] = (struct pollfd){.fd = fd, .events = POLLIN};
             owners[n++] = NULL;
@@ -524,8 +598,11 @@ static void supervisor_main(int fd)
             if (!r->exited && r->pidfd > 0)
                 fds[n] = (struct pollfd){.fd = r->pidfd, .events = POLLIN}, owners[n++] = r;
         }
-        if (!open_socket && !any)
+        if (!open_socket && !any) {
+            for (int i = 0; i < n_spares; i++)
+                discard_spare(&spares[i]);
             _exit(0);
+        }
         /* Without a pidfd (old kernels) exits are noticed at the next 20 ms tick. */
         if (poll(fds, (nfds_t)n, timeout < 20 || !any ? timeout : 20) < 0 && errno != EINTR)
             _exit(1);
@@ -553,6 +630,15 @@ static void supervisor_main(int fd)
             pid_t pid = waitpid(-1, &status, WNOHANG);
             if (pid <= 0)
                 break;
+            for (int i = 0; i < n_spares; i++) {
+                if (spares[i].pid == pid) { /* a spare died before its request */
+                    struct child dead = spares[i];
+                    spares[i] = spares[--n_spares];
+                    dead.pid = 0;
+                    discard_spare(&dead);
+                    break;
+                }
+            }
             for (int i = 0; i < MAX_SLOTS; i++) {
                 if (runs[i].used && runs[i].started && runs[i].pid == pid) {
                     runs[i].exited = true;
