@@ -1459,19 +1459,11 @@ static PyObject *config_set_data(PyObject *self, PyObject *data)
     return Py_NewRef(data);
 }
 
+static PyObject *strings_tuple(char *const *list, size_t n, const struct config *extra);
+
 static PyObject *config_imports_tuple(const struct config *cfg)
 {
-    PyObject *t = PyTuple_New((Py_ssize_t)cfg->n_imports);
-
-    for (size_t i = 0; t && i < cfg->n_imports; i++) {
-        PyObject *s = PyUnicode_FromString(cfg->imports[i]);
-        if (!s) {
-            Py_CLEAR(t);
-            break;
-        }
-        PyTuple_SET_ITEM(t, (Py_ssize_t)i, s);
-    }
-    return t;
+    return strings_tuple(cfg->imports, cfg->n_imports, NULL);
 }
 
 static PyObject *config_add_imports(PyObject *self, PyObject *mods)

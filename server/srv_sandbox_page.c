@@ -1,6 +1,7 @@
 /* srv_sandbox_page.c: the /sandbox page body and its gallery (see srv_sandbox_page.h). */
 #include "server/srv_sandbox_page.h"
 
+#include "common/fa_file.h"
 #include "common/fa_mem.h"
 
 #include <dirent.h>
@@ -74,41 +75,17 @@ static bool is_example_name(const char *name)
 /* Reads dir/name when it is a regular file of at most SRV_SANDBOX_MAX_EXAMPLE_BYTES. */
 static int read_example(const char *dir, const char *name, char **out, struct fa_diag *diag)
 {
-    char *path = fa_xasprintf("%s/%s", dir, name);
-    struct stat st;
-    size_t got = 0;
-    char *buf = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = FA_OK;
+    char *path = fa_xasprintf("%s/%s", dir, name), *buf = NULL;
+    size_t len = 0;
+    int rc = fa_file_read(path, SRV_SANDBOX_MAX_EXAMPLE_BYTES, 1, &buf, &len, diag);
 
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = fa_diag_set(diag, FA_EIO, "%s: not a readable regular file", path);
-        goto out;
-    }
-    if (st.st_size > SRV_SANDBOX_MAX_EXAMPLE_BYTES) {
-        rc = fa_diag_set(diag, FA_ELIMIT, "%s: larger than %d bytes", path,
-                         SRV_SANDBOX_MAX_EXAMPLE_BYTES);
-        goto out;
-    }
-    buf = fa_xmalloc((size_t)st.st_size + 1);
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n <= 0) {
-            rc = fa_diag_set(diag, FA_EIO, "%s: read failed", path);
-            goto out;
-        }
-        got += (size_t)n;
-    }
-    buf[got] = '\0';
-    if (memchr(buf, '\0', got)) {
+    if (!rc && memchr(buf, '\0', len)) {
         rc = fa_diag_set(diag, FA_EINVAL, "%s: contains a NUL byte", path);
-        goto out;
+        fa_free(buf);
+        buf = NULL;
     }
-    *out = buf;
-    buf = NULL;
-out:
-    if (fd >= 0)
-        close(fd);
-    fa_free(buf);
+    if (!rc)
+        *out = buf;
     fa_free(path);
     return rc;
 }

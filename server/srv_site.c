@@ -6,6 +6,7 @@
 #include "server/srv_site.h"
 
 #include "common/fa_buf.h"
+#include "common/fa_file.h"
 #include "common/fa_mem.h"
 #include "common/fa_path.h"
 #include "content/cnt_markdown.h"
@@ -179,44 +180,15 @@ static int read_inside(const char *root_real, const char *root, const char *rel,
 {
     char *path = fa_xasprintf("%s/%s", root, rel);
     char real[PATH_MAX];
-    struct stat st;
-    size_t root_len = strlen(root_real), got = 0;
-    char *buf = NULL;
-    int fd = -1, rc = FA_OK;
+    size_t root_len = strlen(root_real);
+    int rc;
 
-    if (!realpath(path, real)) {
+    if (!realpath(path, real))
         rc = fa_diag_set(diag, FA_EIO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (strncmp(real, root_real, root_len) != 0 || real[root_len] != '/') {
+    else if (strncmp(real, root_real, root_len) != 0 || real[root_len] != '/')
         rc = fa_diag_set(diag, FA_EINVAL, "%s: leads outside %s", path, root);
-        goto out;
-    }
-    fd = open(real, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = fa_diag_set(diag, FA_EIO, "%s: not a readable regular file", path);
-        goto out;
-    }
-    if (st.st_size > SRV_MAX_STATIC_FILE) {
-        rc = fa_diag_set(diag, FA_ELIMIT, "%s: larger than %d bytes", path, SRV_MAX_STATIC_FILE);
-        goto out;
-    }
-    buf = fa_xmalloc((size_t)st.st_size + 1);
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n <= 0) {
-            rc = fa_diag_set(diag, FA_EIO, "%s: read failed", path);
-            goto out;
-        }
-        got += (size_t)n;
-    }
-    *out = buf;
-    *len_out = got;
-    buf = NULL;
-out:
-    if (fd >= 0)
-        close(fd);
-    fa_free(buf);
+    else
+        rc = fa_file_read(real, SRV_MAX_STATIC_FILE, 0, out, len_out, diag);
     fa_free(path);
     return rc;
 }
