@@ -2,7 +2,7 @@
 jail and engine) and checks each against the expectations in its header:
 
     # args: --time-limit 1500           extra arguments for fa-learn run
-    # expect: status=denied deny=open class=path-denied stdout=written limit=time
+    # expect: status=denied deny=open class=path-denied stdout=written limit=time (or file_size)
     #         signal=SIGSEGV exception=PermissionError|OSError allow=open
     #         min_monitor_callbacks=1000 max_sites_disabled=0   (counters)
 
@@ -46,7 +46,7 @@ def check(path, binary):
     for key, want in expect.items():
         if key == "status" and result.get("status") != want:
             problems.append(f"status {result.get('status')!r}, want {want!r}")
-        elif key == "limit" and result.get("limit") != want:
+        elif key == "limit" and result.get("limit") != want.replace("_", " "):
             problems.append(f"limit {result.get('limit')!r}, want {want!r}")
         elif key == "signal" and result.get("signal") != want:
             problems.append(f"signal {result.get('signal')!r}, want {want!r}")
