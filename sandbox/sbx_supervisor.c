@@ -240,6 +240,34 @@ static void parse_options(json_t *req, struct sbx_run_options *o)
     }
 }
 
+/* Writes the run's result on fd 3 with what the jail applied, so the learner sees both
+ * layers ("jail": {...}). */
+static void write_result(struct fa_buf *result, const struct sbx_jail_status *st)
+{
+    json_t *report = json_loadb(result->ptr, result->len, 0, NULL);
+    json_t *jail = json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:i, s:b, s:b}", "own_group",
+                             st->own_group, "ids_switched", st->ids_switched, "no_new_privs",
+                             st->no_new_privs, "rlimits", st->rlimits, "netns", st->netns,
+                             "seccomp", st->seccomp, "landlock_abi", st->landlock_abi,
+                             "landlock_net", st->landlock_net, "landlock_scoped",
+                             st->landlock_scoped);
+    char *text;
+
+    if (report && jail && json_object_set_new(report, "jail", jail) == 0) {
+        jail = NULL;
+        text = json_dumps(report, JSON_COMPACT);
+        if (text) {
+            sbx_frame_write(3, text, strlen(text));
+            free(text);
+            json_decref(report);
+            return;
+        }
+    }
+    json_decref(jail);
+    json_decref(report);
+    sbx_frame_write(3, result->ptr, result->len); /* without the jail's part */
+}
+
 /* The child: jail, wait for the request on fd 4, run, write the result on fd 3, _exit. */
 static void child_main(const char *scratch) __attribute__((noreturn));
 static void child_main(const char *scratch)
@@ -281,7 +309,7 @@ static void child_main(const char *scratch)
     if (sbx_py_run(json_string_value(json_object_get(req, "code")),
                    json_string_length(json_object_get(req, "code")), scratch, &options,
                    &result) == 0)
-        sbx_frame_write(3, result.ptr, result.len);
+        write_result(&result, &status);
     _exit(0);
 }
 

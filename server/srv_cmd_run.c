@@ -103,6 +103,17 @@ static void print_result(json_t *result)
         printf("%s: %s\n", json_string_value(json_object_get(exc, "type")),
                json_string_value(json_object_get(exc, "message")));
     }
+    if (json_is_object(json_object_get(result, "jail"))) {
+        json_t *jail = json_object_get(result, "jail");
+        printf("\nJail: seccomp %s, Landlock ABI %lld, no_new_privs %s, rlimits %s, ids %s, "
+               "network namespace %s\n",
+               json_is_true(json_object_get(jail, "seccomp")) ? "on" : "OFF",
+               (long long)json_integer_value(json_object_get(jail, "landlock_abi")),
+               json_is_true(json_object_get(jail, "no_new_privs")) ? "on" : "OFF",
+               json_is_true(json_object_get(jail, "rlimits")) ? "on" : "OFF",
+               json_is_true(json_object_get(jail, "ids_switched")) ? "switched" : "kept",
+               json_is_true(json_object_get(jail, "netns")) ? "on" : "off");
+    }
     if (limit)
         printf("\nThe run was stopped by a limit: %s\n", limit);
     if (sig)

@@ -36,13 +36,19 @@ def check(path, binary):
     args, expect = header(path)
     proc = subprocess.run([binary, "run", "--json", *args, str(path)],
                           capture_output=True, text=True, timeout=60)
-    problems = []
     try:
         result = json.loads(proc.stdout)
     except ValueError:
         return [f"no JSON result (exit {proc.returncode}): {proc.stderr[-500:]}"]
+    problems = []
     trace = result.get("trace", [])
     exc = result.get("exception") or {}
+    jail = result.get("jail")
+    # Every run that reported back says which layers held it.
+    if result.get("status") != "crash" and result.get("limit") is None:
+        if not jail or not (jail.get("seccomp") and jail.get("no_new_privs") and
+                            jail.get("rlimits") and jail.get("landlock_abi", 0) > 0):
+            problems.append(f"the jail's layers are not all reported on: {jail}")
     for key, want in expect.items():
         if key == "status" and result.get("status") != want:
             problems.append(f"status {result.get('status')!r}, want {want!r}")
