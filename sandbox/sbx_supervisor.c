@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -30,6 +31,8 @@
 #include <unistd.h>
 
 #define MAX_SLOTS 64
+
+extern char **environ;
 
 struct sbx_supervisor {
     pid_t pid;
@@ -114,6 +117,93 @@ int sbx_supervisor_start(const struct sbx_supervisor_config *config,
     sup->fd = pair[0];
     *out = sup;
     return FA_OK;
+}
+
+int sbx_supervisor_spawn(const struct sbx_supervisor_config *config, const char *exe,
+                         struct sbx_supervisor **out, struct fa_diag *diag)
+{
+    char ids[64], limits[128], slots[128], program[PATH_MAX], scratch[PATH_MAX];
+    char *argv[] = {program, "supervise", "--fd", "3", "--scratch", scratch, "--ids", ids,
+                    "--limits", limits, "--slots", slots, NULL};
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    sigset_t none;
+    int pair[2], rc;
+    pid_t pid;
+    struct sbx_supervisor *sup;
+
+    snprintf(program, sizeof program, "%s", exe);
+    snprintf(scratch, sizeof scratch, "%s", config->scratch_base);
+    snprintf(ids, sizeof ids, "%d:%u:%u", config->switch_ids, (unsigned)config->uid,
+             (unsigned)config->gid);
+    snprintf(limits, sizeof limits, "%u:%zu:%zu:%u:%u", config->limits.cpu_seconds,
+             config->limits.address_space, config->limits.file_size, config->limits.open_files,
+             config->limits.processes);
+    snprintf(slots, sizeof slots, "%u:%u:%zu:%u", config->max_running, config->max_queued,
+             config->output_cap, config->max_time_ms);
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+        return fa_diag_set(diag, FA_EIO, "socketpair: %s", strerror(errno));
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pair[1], 3); /* dup2 clears close-on-exec */
+    posix_spawnattr_init(&attr);
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none); /* not the server's blocked signals */
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    rc = posix_spawn(&pid, exe, &actions, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&actions);
+    close(pair[1]);
+    if (rc != 0) {
+        close(pair[0]);
+        return fa_diag_set(diag, FA_EIO, "cannot start %s supervise: %s", exe, strerror(rc));
+    }
+    sup = calloc(1, sizeof *sup);
+    if (!sup) {
+        close(pair[0]);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return FA_ENOMEM;
+    }
+    sup->pid = pid;
+    sup->fd = pair[0];
+    *out = sup;
+    return FA_OK;
+}
+
+int sbx_supervisor_main_args(int argc, char **argv)
+{
+    static struct sbx_supervisor_config config;
+    static char scratch[PATH_MAX];
+    int fd = -1, switch_ids = 0, parsed = 0;
+    unsigned uid = 0, gid = 0;
+
+    for (int i = 0; i + 1 < argc; i += 2) {
+        const char *flag = argv[i], *value = argv[i + 1];
+        if (strcmp(flag, "--fd") == 0)
+            parsed += sscanf(value, "%d", &fd) == 1;
+        else if (strcmp(flag, "--scratch") == 0)
+            parsed += snprintf(scratch, sizeof scratch, "%s", value) > 0;
+        else if (strcmp(flag, "--ids") == 0)
+            parsed += sscanf(value, "%d:%u:%u", &switch_ids, &uid, &gid) == 3;
+        else if (strcmp(flag, "--limits") == 0)
+            parsed += sscanf(value, "%u:%zu:%zu:%u:%u", &config.limits.cpu_seconds,
+                             &config.limits.address_space, &config.limits.file_size,
+                             &config.limits.open_files, &config.limits.processes) == 5;
+        else if (strcmp(flag, "--slots") == 0)
+            parsed += sscanf(value, "%u:%u:%zu:%u", &config.max_running, &config.max_queued,
+                             &config.output_cap, &config.max_time_ms) == 4;
+    }
+    if (parsed != 5 || fd < 0) {
+        fprintf(stderr, "fa-learn supervise: for the server's own use (bad arguments)\n");
+        return 2;
+    }
+    config.scratch_base = scratch;
+    config.switch_ids = switch_ids;
+    config.uid = uid;
+    config.gid = gid;
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    cfg = &config;
+    supervisor_main(fd);
 }
 
 int sbx_supervisor_fd(const struct sbx_supervisor *sup) { return sup->fd; }

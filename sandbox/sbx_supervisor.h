@@ -44,6 +44,14 @@ struct sbx_supervisor;
  * end; sbx_supervisor_fd() is the socket to write requests to and read results from. */
 int sbx_supervisor_start(const struct sbx_supervisor_config *config,
                          struct sbx_supervisor **out, struct fa_diag *diag);
+/* Starts a supervisor as a new program, `exe supervise ...` (exe: the fa-learn binary), with
+ * posix_spawn, which a threaded process may do, unlike fork: how a server replaces a
+ * supervisor that died. The config travels on the command line. */
+int sbx_supervisor_spawn(const struct sbx_supervisor_config *config, const char *exe,
+                         struct sbx_supervisor **out, struct fa_diag *diag);
+/* `fa-learn supervise` (argv: the arguments after "supervise"): becomes the supervisor made
+ * by sbx_supervisor_spawn. Returns only on bad arguments (2). */
+int sbx_supervisor_main_args(int argc, char **argv);
 int sbx_supervisor_fd(const struct sbx_supervisor *sup);
 pid_t sbx_supervisor_pid(const struct sbx_supervisor *sup);
 /* Closes the socket (the supervisor then kills its runs and exits) and reaps it. */

@@ -3,6 +3,7 @@
 #include "common/fa_err.h"
 #include "common/fa_log.h"
 #include "sandbox/sbx_python.h"
+#include "sandbox/sbx_supervisor.h"
 #include "server/srv_cmd_run.h"
 #include "server/srv_limits.h"
 #include "server/srv_listen.h"
@@ -327,6 +328,8 @@ static const struct command {
     {"serve", cmd_serve, usage_serve},
     {"run", srv_cmd_run, srv_cmd_run_usage},
     {"python", cmd_python, usage_python},
+    /* The server's own: a replacement sandbox supervisor (sbx_supervisor_spawn). */
+    {"supervise", sbx_supervisor_main_args, "Usage: fa-learn supervise (for the server's own use)\n"},
 };
 
 static const struct command *find_command(const char *name)

@@ -56,6 +56,7 @@ struct srv_sandbox {
     bool down;            /* the supervisor died or was stopped: submits fail */
     bool stopping;        /* srv_sandbox_stop was called (the end is not news) */
     pid_t pid;
+    char exe[PATH_MAX];   /* this program, to start a replacement supervisor */
     uint64_t next_id;
     struct pending *pending; /* requests sent and not yet answered */
 };
@@ -98,6 +99,66 @@ static struct pending *take_pending(struct srv_sandbox *sb, uint64_t id)
     return p;
 }
 
+/* Reads answers until the supervisor's socket ends. */
+static int read_answers(struct srv_sandbox *sb, struct fa_buf *frame)
+{
+    for (;;) {
+        json_t *result;
+        json_int_t id;
+        struct pending *p;
+        int rc = sbx_frame_read(sb->fd, frame, SBX_MAX_RESULT);
+
+        if (rc)
+            return rc;
+        result = json_loadb(frame->ptr, frame->len, 0, NULL);
+        id = json_integer_value(json_object_get(result, "id"));
+        json_decref(result);
+        p = take_pending(sb, (uint64_t)id);
+        if (!p) {
+            fa_log_warn("event=sandbox_answer unknown_id=%lld", (long long)id);
+            continue;
+        }
+        p->done(p->cls, FA_OK, frame->ptr, frame->len);
+        fa_free(p);
+    }
+}
+
+/* Starts a replacement supervisor, once a second until one starts or the server stops. */
+static bool replace_supervisor(struct srv_sandbox *sb)
+{
+    for (;;) {
+        struct sbx_supervisor *fresh = NULL, *old;
+        struct fa_diag diag = {{0}};
+        struct timeval timeout = {.tv_sec = WRITE_TIMEOUT_S};
+        bool stopping;
+
+        sleep(1);
+        pthread_mutex_lock(&sb->lock);
+        stopping = sb->stopping;
+        pthread_mutex_unlock(&sb->lock);
+        if (stopping)
+            return false;
+        if (sbx_supervisor_spawn(&sb->config, sb->exe, &fresh, &diag)) {
+            fa_log_error("event=sandbox_restart ok=0 error=\"%s\"", diag.msg);
+            continue;
+        }
+        setsockopt(sbx_supervisor_fd(fresh), SOL_SOCKET, SO_SNDTIMEO, &timeout,
+                   sizeof timeout);
+        pthread_mutex_lock(&sb->lock);
+        old = sb->sup;
+        sb->sup = fresh;
+        sb->fd = sbx_supervisor_fd(fresh);
+        sb->pid = sbx_supervisor_pid(fresh);
+        sb->down = sb->stopping;
+        if (sb->stopping) /* stop() came in meanwhile: wake the reader again */
+            shutdown(sb->fd, SHUT_RDWR);
+        pthread_mutex_unlock(&sb->lock);
+        sbx_supervisor_stop(old); /* closes its socket and reaps it */
+        fa_log_info("event=sandbox_restart ok=1 pid=%d", (int)sb->pid);
+        return true;
+    }
+}
+
 static void *on_thread(void *arg)
 {
     struct srv_sandbox *sb = arg;
@@ -107,35 +168,20 @@ static void *on_thread(void *arg)
     int rc;
 
     fa_buf_init(&frame, SBX_MAX_RESULT);
-    for (;;) {
-        json_t *result;
-        json_int_t id;
-        struct pending *p;
-
-        rc = sbx_frame_read(sb->fd, &frame, SBX_MAX_RESULT);
-        if (rc)
-            break;
-        result = json_loadb(frame.ptr, frame.len, 0, NULL);
-        id = json_integer_value(json_object_get(result, "id"));
-        json_decref(result);
-        p = take_pending(sb, (uint64_t)id);
-        if (!p) {
-            fa_log_warn("event=sandbox_answer unknown_id=%lld", (long long)id);
-            continue;
-        }
-        p->done(p->cls, FA_OK, frame.ptr, frame.len);
-        fa_free(p);
-    }
-    pthread_mutex_lock(&sb->lock);
-    stopping = sb->stopping;
-    left = take_all_locked(sb);
-    pthread_mutex_unlock(&sb->lock);
-    if (!stopping)
-        fa_log_error("event=sandbox_down pid=%d reason=\"%s\" (runs answer 503 until the "
-                     "server restarts)",
-                     (int)sbx_supervisor_pid(sb->sup),
-                     rc == FA_ENOTFOUND ? "the supervisor closed its socket" : fa_strerror(rc));
-    fail_all(left);
+    do {
+        rc = read_answers(sb, &frame);
+        pthread_mutex_lock(&sb->lock);
+        stopping = sb->stopping;
+        left = take_all_locked(sb);
+        pthread_mutex_unlock(&sb->lock);
+        if (!stopping)
+            fa_log_error("event=sandbox_down pid=%d reason=\"%s\" (runs answer 503 until a new "
+                         "supervisor is up)",
+                         (int)sbx_supervisor_pid(sb->sup),
+                         rc == FA_ENOTFOUND ? "the supervisor closed its socket"
+                                            : fa_strerror(rc));
+        fail_all(left);
+    } while (!stopping && replace_supervisor(sb));
     fa_buf_cleanup(&frame);
     return NULL;
 }
@@ -185,6 +231,11 @@ int srv_sandbox_start(const struct srv_sandbox_config *config, struct srv_sandbo
         .max_time_ms = config->max_time_ms,
     };
     pthread_mutex_init(&sb->lock, NULL);
+    {
+        /* Read now: a replacement supervisor is this same program. */
+        ssize_t n = readlink("/proc/self/exe", sb->exe, sizeof sb->exe - 1);
+        sb->exe[n > 0 ? n : 0] = '\0';
+    }
     /* The data folder may be 0700: the base only needs to be traversable by the runs' uid,
      * and each run folder belongs to that uid (the supervisor does that). */
     if (mkdir(sb->scratch_base, 0711) != 0 && errno != EEXIST) {
@@ -308,12 +359,13 @@ void srv_sandbox_stop(struct srv_sandbox *sb)
     first = !sb->stopping;
     sb->stopping = true;
     sb->down = true;
+    /* Wakes the reader with an end of stream and tells the supervisor to end its runs; the
+     * reader then answers whatever still waits. (Under the lock: a restart swaps fd.) */
+    if (first)
+        shutdown(sb->fd, SHUT_RDWR);
     pthread_mutex_unlock(&sb->lock);
     if (!first)
         return;
-    /* Wakes the reader with an end of stream and tells the supervisor to end its runs; the
-     * reader then answers whatever still waits. */
-    shutdown(sb->fd, SHUT_RDWR);
     if (sb->thread_started)
         pthread_join(sb->thread, NULL);
     sbx_supervisor_stop(sb->sup);

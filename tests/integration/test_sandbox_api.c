@@ -360,6 +360,18 @@ static void test_supervisor_death(struct server *s)
     /* Validation still answers before the sandbox is asked. */
     post_code(s, "{\"colour\": 1}", &r);
     INT_EQ(r.status, 400);
+    /* A new supervisor comes up (about a second later), and runs work again. */
+    {
+        long fresh = 0;
+        for (int i = 0; i < 100 && fresh <= 0; i++) {
+            usleep(100 * 1000);
+            fresh = sandbox_pid(s);
+        }
+        OK(fresh > 0 && fresh != pid);
+        post_code(s, "{\"code\": \"print('back')\"}", &r);
+        INT_EQ(r.status, 200);
+        OK(CONTAINS(r.body, "back"));
+    }
     free(r.body);
     free(waiting.r.body);
 }
