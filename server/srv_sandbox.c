@@ -248,6 +248,17 @@ int srv_sandbox_start(const struct srv_sandbox_config *config, struct srv_sandbo
                          strerror(errno));
         goto fail;
     }
+    {
+        /* Runs get their folder by absolute path (the data folder may be given relative,
+         * e.g. the default ./fa-learn-data). */
+        char resolved[PATH_MAX];
+        if (!realpath(sb->scratch_base, resolved)) {
+            rc = fa_diag_set(diag, FA_EIO, "cannot resolve %s: %s", sb->scratch_base,
+                             strerror(errno));
+            goto fail;
+        }
+        snprintf(sb->scratch_base, sizeof sb->scratch_base, "%s", resolved);
+    }
     if (sb->config.switch_ids)
         warn_untraversable(sb->scratch_base);
     /* The supervisor and its runs should not inherit the signals the serve loop blocks for

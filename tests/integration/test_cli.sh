@@ -3,8 +3,8 @@
 # clear line plus a non-zero exit for each kind of bad input.
 # Usage: test_cli.sh FA_LEARN_BINARY SOURCE_DIR
 set -u
-bin=$1
-src=$2
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+src=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
 trap 'kill $server_pid 2>/dev/null; rm -rf "$tmp"' EXIT
 failures=0
@@ -58,6 +58,21 @@ else
     expect 1 "port $port: the port is already in use" -- "$bin" serve "${common[@]}" --port "$port"
     # The environment mirror picks the same port, and a flag wins over it.
     expect 1 "port $port: the port is already in use" -- env FA_LEARN_PORT="$port" "$bin" serve "${common[@]}"
+fi
+kill -TERM $server_pid
+wait $server_pid
+
+# The default data folder is relative (./fa-learn-data): runs must still get their folder.
+(cd "$tmp" && exec "$bin" serve --content "$src/content" --static "$src/static" --port 0 --quiet \
+    >"$tmp/out2" 2>"$tmp/err2") &
+server_pid=$!
+for _ in $(seq 50); do [[ -s $tmp/out2 ]] && break; sleep 0.1; done
+url=$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/out2")
+checks=$((checks + 1))
+answer=$(curl -s -H 'Content-Type: application/json' -d '{"code": "print(6 * 7)"}' "$url/api/run")
+if ! grep -q '"status":"ok"' <<<"$answer" || ! grep -q '"stdout":"42' <<<"$answer"; then
+    failures=$((failures + 1))
+    echo "FAILED: a run with a relative data folder: $answer"
 fi
 kill -TERM $server_pid
 wait $server_pid
