@@ -334,6 +334,15 @@
         row('Monitoring callbacks', String(c.monitor_callbacks || 0));
         row('Sites disabled', String(c.sites_disabled || 0));
         row('Native calls', String(c.native_calls || 0));
+        // The OS layer that held the run (the second line of defence).
+        var j = r.jail;
+        if (j) {
+            var on = function (flag) { return flag ? 'on' : 'off'; };
+            row('Jail', 'seccomp ' + on(j.seccomp) + ' · Landlock ' +
+                (j.landlock_abi ? 'ABI ' + j.landlock_abi : 'off') + ' · no_new_privs ' +
+                on(j.no_new_privs) + ' · rlimits ' + on(j.rlimits) + ' · ids ' +
+                (j.ids_switched ? 'switched' : 'kept') + ' · network namespace ' + on(j.netns));
+        }
         dl.hidden = false;
     }
 

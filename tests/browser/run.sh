@@ -4,9 +4,10 @@
 # then sandbox.test.mjs (which needs POST /api/run)
 # in Debian's Chromium. Usage: run.sh FA_LEARN_BINARY SOURCE_DIR ARTIFACT_DIR
 set -euo pipefail
-bin=$1
-src=$2
-artifacts=$3
+mkdir -p "$3"
+bin=$(realpath "$1")
+src=$(realpath "$2")
+artifacts=$(realpath "$3")
 here=$(cd "$(dirname "$0")" && pwd)
 node_dir=$artifacts/../browser-node
 

@@ -88,6 +88,8 @@ check((await page.locator('#sandbox-status').textContent()).includes('denial'),
   'the status line reports the denial');
 check(await page.locator('#sandbox-summary').isVisible(), 'the counters and run time are shown');
 check((await page.locator('#sandbox-summary').textContent()).includes('ms'), 'the run time is shown');
+check(/seccomp on · Landlock ABI \d+/.test(await page.locator('#sandbox-summary').textContent()),
+  "the jail's layers are shown");
 await page.screenshot({ path: path.join(artifacts, 'sandbox-denied.png'), fullPage: true });
 
 // A print snippet, run with Ctrl+Enter: stdout pane.
