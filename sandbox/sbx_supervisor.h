@@ -40,6 +40,13 @@ struct sbx_supervisor_config {
 
 struct sbx_supervisor;
 
+/* Fills config with the limits every fa-learn sandbox uses (the server's and `fa-learn
+ * run`'s alike): uid/gid 65534 when started as root, CPU max_time_ms + 1 s, 1 GiB of address
+ * space (no limit in ASan builds, whose shadow memory needs terabytes), 16 MiB files, 64
+ * files and tasks, 64 KiB of each output stream, one run at a time and one waiting. The caller
+ * then sets scratch_base and, where it wants more, max_running and max_queued. */
+void sbx_supervisor_default_config(struct sbx_supervisor_config *config, unsigned max_time_ms);
+
 /* Forks the supervisor. Call before any thread exists. On success *out holds the parent's
  * end; sbx_supervisor_fd() is the socket to write requests to and read results from. */
 int sbx_supervisor_start(const struct sbx_supervisor_config *config,

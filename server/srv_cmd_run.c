@@ -16,13 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* AddressSanitizer reserves terabytes of address space for its shadow memory, so an
- * ASan build cannot limit it; the memory bomb test is reported as not run there. */
-#if defined(__SANITIZE_ADDRESS__)
-#define RUN_ADDRESS_SPACE SIZE_MAX
-#else
-#define RUN_ADDRESS_SPACE ((size_t)1 << 30)
-#endif
 
 const char srv_cmd_run_usage[] =
     "Usage: fa-learn run [--json] [--time-limit MS] [--no-monitoring] [--no-disable]\n"
@@ -151,17 +144,7 @@ static int exit_status(const char *status)
 
 int srv_cmd_run(int argc, char **argv)
 {
-    struct sbx_supervisor_config config = {
-        .switch_ids = geteuid() == 0,
-        .uid = 65534, /* nobody */
-        .gid = 65534,
-        .limits = {.cpu_seconds = 5, .address_space = RUN_ADDRESS_SPACE,
-                   .file_size = 16u << 20, .open_files = 64, .processes = 64},
-        .max_running = 1,
-        .max_queued = 1,
-        .output_cap = 64 * 1024,
-        .max_time_ms = 10000,
-    };
+    struct sbx_supervisor_config config;
     struct sbx_supervisor *sup = NULL;
     struct fa_diag diag = {{0}};
     struct fa_buf code, frame;
@@ -220,6 +203,7 @@ int srv_cmd_run(int argc, char **argv)
         fprintf(stderr, "fa-learn run: which snippet? Give a FILE, or - for standard input\n");
         return 2;
     }
+    sbx_supervisor_default_config(&config, 10000);
     fa_buf_init(&code, SBX_RUN_MAX_CODE);
     fa_buf_init(&frame, SBX_MAX_RESULT);
     fa_buf_init(&text, SBX_MAX_REQUEST);

@@ -26,13 +26,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-/* AddressSanitizer reserves terabytes of address space for its shadow memory, so an ASan
- * build cannot limit it (as in srv_cmd_run.c). */
-#if defined(__SANITIZE_ADDRESS__)
-#define RUN_ADDRESS_SPACE SIZE_MAX
-#else
-#define RUN_ADDRESS_SPACE ((size_t)1 << 30)
-#endif
 
 /* A write to the supervisor that cannot finish in this time means it is stuck: the stream
  * is then out of step, and the sandbox is declared down. */
@@ -214,22 +207,11 @@ int srv_sandbox_start(const struct srv_sandbox_config *config, struct srv_sandbo
     int rc;
 
     snprintf(sb->scratch_base, sizeof sb->scratch_base, "%s", config->scratch_base);
-    sb->config = (struct sbx_supervisor_config){
-        .scratch_base = sb->scratch_base,
-        .switch_ids = geteuid() == 0,
-        .uid = 65534, /* nobody */
-        .gid = 65534,
-        .limits = {.cpu_seconds = config->max_time_ms / 1000 + 1,
-                   .address_space = RUN_ADDRESS_SPACE,
-                   .file_size = 16u << 20,
-                   .open_files = 64,
-                   .processes = 64},
-        .max_running = config->max_running ? config->max_running
-                                           : (cpus > 0 ? (unsigned)cpus : 1),
-        .max_queued = config->max_queued,
-        .output_cap = 64 * 1024,
-        .max_time_ms = config->max_time_ms,
-    };
+    sbx_supervisor_default_config(&sb->config, config->max_time_ms);
+    sb->config.scratch_base = sb->scratch_base;
+    sb->config.max_running = config->max_running ? config->max_running
+                                                 : (cpus > 0 ? (unsigned)cpus : 1);
+    sb->config.max_queued = config->max_queued;
     pthread_mutex_init(&sb->lock, NULL);
     {
         /* Read now: a replacement supervisor is this same program. */

@@ -4,48 +4,10 @@
 // and visible label), runs a print snippet and checks the stdout pane, opens code from a
 // #code= link, and fails on any console error or Content-Security-Policy violation.
 // Screenshots go to $ARTIFACTS. Run by run.sh.
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { artifacts, base, check, openBrowser } from './harness.mjs';
 
-const require = createRequire(path.join(process.env.NODE_PATH, 'x.js'));
-const { chromium } = require('playwright-core');
-
-const base = process.env.BASE_URL;
-const artifacts = process.env.ARTIFACTS;
-let failures = 0;
-let checks = 0;
-
-function check(cond, what) {
-  checks++;
-  if (!cond) {
-    failures++;
-    console.log(`FAILED: ${what}`);
-  }
-}
-
-const context = await chromium.launchPersistentContext(process.env.PROFILE_DIR, {
-  executablePath: process.env.CHROMIUM,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync',
-         '--disable-quic'],
-  viewport: { width: 1280, height: 900 },
-});
-const problems = [];
-const page = context.pages()[0] || await context.newPage();
-await page.addInitScript(() => {
-  window.__csp = [];
-  document.addEventListener('securitypolicyviolation',
-    (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-});
-page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
-page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
-
-const csp = [];
-async function collectCsp() {
-  csp.push(...await page.evaluate(() => window.__csp || []).catch(() => []));
-}
+const { page, collectCsp, finish } = await openBrowser();
 
 // The page and its editor.
 await page.goto(`${base}/sandbox`);
@@ -134,9 +96,4 @@ const overflow = await page.evaluate(() => document.documentElement.scrollWidth 
 check(overflow <= 1, `no horizontal scroll on a phone (overflow ${overflow}px)`);
 await page.screenshot({ path: path.join(artifacts, 'sandbox-phone-dark.png'), fullPage: true });
 
-await collectCsp();
-check(csp.length === 0, `no CSP violations: ${csp.join('; ')}`);
-check(problems.length === 0, `no console errors or failed requests: ${problems.join('; ')}`);
-await context.close();
-console.log(`${checks} checks, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+await finish();

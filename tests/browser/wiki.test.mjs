@@ -2,51 +2,10 @@
 // buttons, the table of contents, dark mode and the phone layout, uses the search box, and
 // fails on any console error or Content-Security-Policy violation. Screenshots go to
 // $ARTIFACTS. Run by run.sh.
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { artifacts, base, check, openBrowser } from './harness.mjs';
 
-const require = createRequire(path.join(process.env.NODE_PATH, 'x.js'));
-const { chromium } = require('playwright-core');
-
-const base = process.env.BASE_URL;
-const artifacts = process.env.ARTIFACTS;
-let failures = 0;
-let checks = 0;
-
-function check(cond, what) {
-  checks++;
-  if (!cond) {
-    failures++;
-    console.log(`FAILED: ${what}`);
-  }
-}
-
-const context = await chromium.launchPersistentContext(process.env.PROFILE_DIR, {
-  executablePath: process.env.CHROMIUM,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync',
-         '--disable-quic'],
-  viewport: { width: 1280, height: 900 },
-});
-const problems = [];
-const page = context.pages()[0] || await context.newPage();
-// Collect CSP violations from inside the page: init scripts are injected by the browser,
-// not by the page, so the page's own CSP does not apply to them.
-await page.addInitScript(() => {
-  window.__csp = [];
-  document.addEventListener('securitypolicyviolation',
-    (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-});
-page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
-page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
-
-// Violations are per document: collect them before each navigation.
-const csp = [];
-async function collectCsp() {
-  csp.push(...await page.evaluate(() => window.__csp || []).catch(() => []));
-}
+const { context, page, problems, collectCsp, finish } = await openBrowser();
 
 // A wiki page: title, highlighted Python, copy buttons, table of contents, pager.
 await page.goto(`${base}/wiki/big-picture`);
@@ -127,9 +86,4 @@ await page.goto(`${base}/no-such-page`);
 check(await page.locator('h1').textContent() === 'Page not found', '404 page');
 problems.splice(before);
 
-await collectCsp();
-check(csp.length === 0, `no CSP violations: ${csp.join('; ')}`);
-check(problems.length === 0, `no console errors or failed requests: ${problems.join('; ')}`);
-await context.close();
-console.log(`${checks} checks, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+await finish();
