@@ -37,6 +37,13 @@ def ms(seconds):
 for _ in range(10):  # warm-up
     run_once()
 http = [run_once() for _ in range(200)]
+# What a learner who clicks Run sees: one run at a time with a pause between (a ready,
+# jailed child waits for each), unlike the back-to-back loop above, where each run also
+# waits for the next child to be made.
+spaced = []
+for _ in range(50):
+    time.sleep(0.1)
+    spaced.append(run_once())
 cli = []
 for _ in range(20):
     t = time.perf_counter()
@@ -51,11 +58,13 @@ for _ in range(30):
 p50_fresh = statistics.median(fresh)
 print(f"trivial snippet over HTTP (POST /api/run, 200 runs): p50 {ms(statistics.median(http))},"
       f" p99 {ms(percentile(http, 99))}")
+print(f"trivial snippet over HTTP, one run every 100 ms (50 runs): "
+      f"p50 {ms(statistics.median(spaced))}, p99 {ms(percentile(spaced, 99))}")
 print(f"trivial snippet through `fa-learn run` (20 runs, supervisor start included): "
       f"p50 {ms(statistics.median(cli))}, p99 {ms(percentile(cli, 99))}")
 print(f"fresh `python3 -I -S -c pass` of the same CPython (30 runs): p50 {ms(p50_fresh)}")
-print(f"HTTP p50 / fresh interpreter p50: {statistics.median(http) / p50_fresh:.2f}x "
-      f"(target <= 0.25x, and p50 <= 5 ms)")
+print(f"HTTP p50 / fresh interpreter p50: back-to-back {statistics.median(http) / p50_fresh:.2f}x, "
+      f"spaced {statistics.median(spaced) / p50_fresh:.2f}x (target <= 0.25x, and p50 <= 5 ms)")
 
 for concurrency in (1, 2, 4, 8):
     count = [0]

@@ -64,6 +64,9 @@ int sbx_audit_lock(void);
 
 /* Counters since the last clear. */
 struct sbx_audit_counters sbx_audit_get_counters(void);
+/* Zeroes the counters, so that a run counts only its own work (a sandbox child has
+ * already taken the run's path once, while waiting for its request). */
+void sbx_audit_reset_counters(void);
 /* Recorded entries (at most the trace limit); pointers stay valid until the next
  * trace_clear/trace_start or the next recorded event. */
 size_t sbx_audit_trace_len(void);

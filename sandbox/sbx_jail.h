@@ -106,10 +106,16 @@ struct sbx_jail_status {
  * Landlock (when available), seccomp. After a failure the process is half-jailed and must
  * _exit, not run anything.
  *
- * Allocates a little memory (the seccomp filter) and closes every descriptor it opened,
+ * Allocates a little memory (the seccomp filter, unless sbx_jail_prepare made it) and closes every descriptor it opened,
  * also on failure. Not thread-safe: it changes process-wide state, and Landlock and seccomp
  * apply to the calling thread only, which is why the process must be single-threaded. */
 int sbx_jail_enter(const struct sbx_jail_config *config, struct sbx_jail_status *status,
                    struct fa_diag *diag);
+
+/* Compiles the seccomp filter of step 9 once and keeps it in this process's memory, so
+ * that sbx_jail_enter in every child forked afterwards only loads it (one prctl) instead of
+ * building it with libseccomp. Optional; for a process that forks many jailed children
+ * (the supervisor). Returns 0 (also when already prepared), or FA_EIO with diag set. */
+int sbx_jail_prepare(struct fa_diag *diag);
 
 #endif

@@ -356,6 +356,8 @@ static void note(const char *event, PyObject *args, const struct verdict *v)
 
 struct sbx_audit_counters sbx_audit_get_counters(void) { return engine.counters; }
 
+void sbx_audit_reset_counters(void) { memset(&engine.counters, 0, sizeof engine.counters); }
+
 void sbx_audit_sandbox_options(bool no_disable, const char *strict_reads)
 {
     engine.sandbox = true;

@@ -27,6 +27,37 @@ static struct {
     PyObject *builtins;
 } warm;
 
+/* The path of a run taken once in the supervisor, outside any jail: the compiler's lazily
+ * made state (AST types and the like), the engine's first context, monitoring's first
+ * instrumentation, type and method caches and the interpreter's specialised bytecode are
+ * then made before the fork, in memory every child shares, instead of in each child, where
+ * each page they touch first costs a copy-on-write fault. */
+static int warm_run(const char *root)
+{
+    PyObject *code = Py_CompileString("import os\nx = sorted(str(i) for i in range(3))\n",
+                                      "<warm-up>", Py_file_input);
+    PyObject *perms = code ? PyObject_CallFunction(warm.mk_audit, "([s])", root) : NULL;
+    PyObject *context = perms ? PyObject_CallNoArgs(perms) : NULL;
+    PyObject *entered = context ? PyObject_CallMethod(context, "__enter__", NULL) : NULL;
+    PyObject *globals = entered ? Py_BuildValue("{s:s, s:O}", "__name__", "__main__",
+                                                "__builtins__", warm.builtins)
+                                : NULL;
+    PyObject *result = globals ? PyEval_EvalCode(code, globals, globals) : NULL;
+    PyObject *exited = entered ? PyObject_CallMethod(context, "__exit__", "OOO", Py_None,
+                                                     Py_None, Py_None)
+                               : NULL;
+    int rc = result && exited ? 0 : -1;
+
+    Py_XDECREF(exited);
+    Py_XDECREF(result);
+    Py_XDECREF(globals);
+    Py_XDECREF(entered);
+    Py_XDECREF(context);
+    Py_XDECREF(perms);
+    Py_XDECREF(code);
+    return rc;
+}
+
 int sbx_py_init(struct fa_diag *diag)
 {
     PyConfig config;
@@ -79,6 +110,10 @@ int sbx_py_init(struct fa_diag *diag)
         if (!first)
             Py_CLEAR(warm.mk_audit);
         Py_XDECREF(first);
+    }
+    if (warm.mk_audit && warm_run("/") != 0) {
+        PyErr_Print();
+        return fa_diag_set(diag, FA_EIO, "cannot take a warm-up run through the engine");
     }
     {
         /* Everything made so far moves to the collector's permanent generation: a forked
@@ -235,6 +270,14 @@ static int on_json_chunk(const char *chunk, size_t len, void *data)
     return fa_buf_append(data, chunk, len) ? -1 : 0;
 }
 
+int sbx_py_prepare(const char *scratch)
+{
+    int rc = warm_run(scratch);
+
+    PyErr_Clear();
+    return rc;
+}
+
 int sbx_py_run(const char *code, size_t len, const char *scratch,
                const struct sbx_run_options *options, struct fa_buf *out)
 {
@@ -252,6 +295,7 @@ int sbx_py_run(const char *code, size_t len, const char *scratch,
     bool strict = strcmp(options->preset, "strict") == 0;
     bool monitoring = strict || (options->monitoring && strcmp(options->preset, "hook-only") != 0);
 
+    sbx_audit_reset_counters();
     sbx_audit_sandbox_options(strict || !options->disable, strict ? FA_PYTHON_PREFIX : NULL);
     for (size_t i = 0; i < options->n_safe_native; i++)
         sbx_audit_add_safe_native(options->safe_native[i]);
@@ -304,18 +348,4 @@ out:
     Py_XDECREF(compiled);
     Py_XDECREF(source);
     return rc;
-}
-
-pid_t sbx_py_fork(void)
-{
-    pid_t pid;
-
-    /* The interpreter's own fork protocol (locks, thread states), as os.fork uses it. */
-    PyOS_BeforeFork();
-    pid = fork();
-    if (pid == 0)
-        PyOS_AfterFork_Child();
-    else
-        PyOS_AfterFork_Parent();
-    return pid;
 }

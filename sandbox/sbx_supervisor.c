@@ -74,6 +74,11 @@ static const struct sbx_supervisor_config *cfg;
 static struct run runs[MAX_SLOTS];
 static struct child spares[SPARES];
 static int n_spares;
+/* The supervisor's own network namespace (root only), made once and shared by its runs:
+ * empty, with a loopback that is down. Making one per run cost milliseconds in every child
+ * and more in the kernel when it was torn down. Runs still cannot reach each other through
+ * it: only AF_UNIX sockets exist for them (seccomp) and Landlock scopes abstract ones. */
+static bool shared_netns;
 
 /* ---- the parent's side -------------------------------------------------------------- */
 
@@ -279,14 +284,16 @@ static const char *signal_name(int sig)
 /* Makes the interpreter's prefix reachable for the run's unprivileged uid when it lies under
  * a folder only root may enter (the default cache is root's ~/.cache): in a private mount
  * namespace, a small tmpfs covers that folder and the prefix is bind-mounted back in place,
- * read-only. The run then sees the prefix and nothing else of that folder. Root only; a
- * prefix everyone can reach is left alone. */
-static int expose_prefix(const char *prefix, struct fa_diag *diag)
+ * read-only, and so is the scratch base (read-write) when it lies there too. The supervisor
+ * does this once; its runs then see those two folders and nothing else of the covered one.
+ * Root only; a prefix everyone can reach is left alone. */
+static int expose_prefix(const char *prefix, const char *scratch_base, struct fa_diag *diag)
 {
-    char cover[PATH_MAX], source[64];
-    size_t len = strlen(prefix);
+    const char *exposed[2] = {prefix, scratch_base};
+    int fds[2] = {-1, -1}, rc = FA_OK;
+    char cover[PATH_MAX], path[PATH_MAX], source[64];
+    size_t len = strlen(prefix), cover_len;
     struct stat st;
-    int fd;
 
     cover[0] = '\0';
     for (size_t i = 1; i <= len && !cover[0]; i++) {
@@ -299,31 +306,42 @@ static int expose_prefix(const char *prefix, struct fa_diag *diag)
     }
     if (!cover[0])
         return FA_OK;
-    /* The prefix is opened inside the new namespace (a bind source must belong to it) and
-     * before the tmpfs hides it. */
+    cover_len = strlen(cover);
+    /* Opened inside the new namespace (a bind source must belong to it) and before the
+     * tmpfs hides them. */
     if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
         return fa_diag_set(diag, FA_EIO, "cannot make a mount namespace: %s", strerror(errno));
-    fd = open(prefix, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 ||
-        mount("tmpfs", cover, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") != 0)
-        return fa_diag_set(diag, FA_EIO, "cannot expose %s to the run: %s", prefix,
-                           strerror(errno));
-    for (size_t i = strlen(cover) + 1; i <= len; i++) {
-        if (prefix[i] != '/' && prefix[i] != '\0')
+    for (int k = 0; k < 2; k++)
+        if (k == 0 || (strncmp(exposed[k], cover, cover_len) == 0 && exposed[k][cover_len] == '/'))
+            fds[k] = open(exposed[k], O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fds[0] < 0 ||
+        mount("tmpfs", cover, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") != 0) {
+        rc = fa_diag_set(diag, FA_EIO, "cannot expose %s to the runs: %s", prefix,
+                         strerror(errno));
+        goto out;
+    }
+    for (int k = 0; k < 2 && !rc; k++) {
+        if (fds[k] < 0)
             continue;
-        memcpy(cover, prefix, i);
-        cover[i] = '\0';
-        mkdir(cover, 0755);
+        for (size_t i = cover_len + 1; exposed[k][i - 1]; i++) {
+            if (exposed[k][i] != '/' && exposed[k][i] != '\0')
+                continue;
+            memcpy(path, exposed[k], i);
+            path[i] = '\0';
+            mkdir(path, 0755);
+        }
+        snprintf(source, sizeof source, "/proc/self/fd/%d", fds[k]);
+        if (mount(source, exposed[k], NULL, MS_BIND | MS_REC, NULL) != 0 ||
+            (k == 0 &&
+             mount(NULL, exposed[k], NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0))
+            rc = fa_diag_set(diag, FA_EIO, "cannot bind %s for the runs: %s", exposed[k],
+                             strerror(errno));
     }
-    snprintf(source, sizeof source, "/proc/self/fd/%d", fd);
-    if (mount(source, prefix, NULL, MS_BIND | MS_REC, NULL) != 0 ||
-        mount(NULL, prefix, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0) {
-        close(fd);
-        return fa_diag_set(diag, FA_EIO, "cannot bind %s for the run: %s", prefix,
-                           strerror(errno));
-    }
-    close(fd);
-    return FA_OK;
+out:
+    for (int k = 0; k < 2; k++)
+        if (fds[k] >= 0)
+            close(fds[k]);
+    return rc;
 }
 
 /* Presets are chosen by name; an unknown name gets the default. */
@@ -352,31 +370,31 @@ static void parse_options(json_t *req, struct sbx_run_options *o)
 }
 
 /* Writes the run's result on fd 3 with what the jail applied, so the learner sees both
- * layers ("jail": {...}). */
+ * layers: sbx_py_run's JSON object gets a "jail" member spliced in before its closing brace
+ * (made from booleans and a number only, so no escaping is involved). */
 static void write_result(struct fa_buf *result, const struct sbx_jail_status *st)
 {
-    json_t *report = json_loadb(result->ptr, result->len, 0, NULL);
-    json_t *jail = json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:i, s:b, s:b}", "own_group",
-                             st->own_group, "ids_switched", st->ids_switched, "no_new_privs",
-                             st->no_new_privs, "rlimits", st->rlimits, "netns", st->netns,
-                             "seccomp", st->seccomp, "landlock_abi", st->landlock_abi,
-                             "landlock_net", st->landlock_net, "landlock_scoped",
-                             st->landlock_scoped);
-    char *text;
+    char jail[320];
+    int n = snprintf(jail, sizeof jail,
+                     ",\"jail\":{\"own_group\":%s,\"ids_switched\":%s,\"no_new_privs\":%s,"
+                     "\"rlimits\":%s,\"netns\":%s,\"seccomp\":%s,\"landlock_abi\":%d,"
+                     "\"landlock_net\":%s,\"landlock_scoped\":%s}}",
+                     st->own_group ? "true" : "false", st->ids_switched ? "true" : "false",
+                     st->no_new_privs ? "true" : "false", st->rlimits ? "true" : "false",
+                     st->netns ? "true" : "false", st->seccomp ? "true" : "false",
+                     st->landlock_abi, st->landlock_net ? "true" : "false",
+                     st->landlock_scoped ? "true" : "false");
 
-    if (report && jail && json_object_set_new(report, "jail", jail) == 0) {
-        jail = NULL;
-        text = json_dumps(report, JSON_COMPACT);
-        if (text) {
-            sbx_frame_write(3, text, strlen(text));
-            free(text);
-            json_decref(report);
+    if (result->len > 1 && result->ptr[result->len - 1] == '}' && n > 0 &&
+        (size_t)n < sizeof jail) {
+        result->len--;
+        if (fa_buf_append(result, jail, (size_t)n) == 0) {
+            sbx_frame_write(3, result->ptr, result->len);
             return;
         }
+        result->len++; /* no room: the result without the jail's part */
     }
-    json_decref(jail);
-    json_decref(report);
-    sbx_frame_write(3, result->ptr, result->len); /* without the jail's part */
+    sbx_frame_write(3, result->ptr, result->len);
 }
 
 /* The child: jail, wait for the request on fd 4, run, write the result on fd 3, _exit. */
@@ -395,7 +413,7 @@ static void child_main(const char *scratch)
         .uid = cfg->uid,
         .gid = cfg->gid,
         .limits = cfg->limits,
-        .new_netns = true,
+        .new_netns = false, /* the supervisor's, shared: see shared_netns */
     };
     struct sbx_jail_status status;
     struct sbx_run_options options = {0};
@@ -406,14 +424,16 @@ static void child_main(const char *scratch)
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* no run outlives its supervisor */
     fa_buf_init(&request, SBX_MAX_REQUEST);
     fa_buf_init(&result, SBX_MAX_RESULT - 65536);
-    if ((cfg->switch_ids && geteuid() == 0 && expose_prefix(FA_PYTHON_PREFIX, &diag)) ||
-        sbx_jail_enter(&jail, &status, &diag)) {
+    if (sbx_jail_enter(&jail, &status, &diag)) {
         dprintf(2, "fa-learn sandbox: the jail could not be set up: %s\n", diag.msg);
         _exit(125);
     }
+    status.netns = shared_netns;
+    sbx_py_prepare(scratch);
     /* The CPU limit counts from here on: waiting for the request costs nothing. */
     if (sbx_frame_read(4, &request, SBX_MAX_REQUEST))
-        _exit(0); /* the supervisor went away, or this spare was not needed */
+        _exit(0);
+ /* the supervisor went away, or this spare was not needed */
     close(4);
     req = json_loadb(request.ptr, request.len, 0, NULL);
     parse_options(req, &options);
@@ -421,6 +441,11 @@ static void child_main(const char *scratch)
                    json_string_length(json_object_get(req, "code")), scratch, &options,
                    &result) == 0)
         write_result(&result, &status);
+    /* End of file on every pipe now, not after the address space is torn down: the
+     * supervisor answers as soon as it has the whole result (see result_complete). */
+    close(1);
+    close(2);
+    close(3);
     _exit(0);
 }
 
@@ -537,6 +562,17 @@ static void send_json(int fd, json_t *value)
     json_decref(value);
 }
 
+/* Whether the child wrote one whole result frame: it then only has to exit, and the run can
+ * be answered without waiting for that (the group is killed, the child reaped later). */
+static bool result_complete(const struct run *r)
+{
+    const unsigned char *p = (const unsigned char *)r->result.ptr;
+
+    return r->result.len > 4 &&
+           ((size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]) ==
+               r->result.len - 4;
+}
+
 /* Builds and sends the result of a finished run. */
 static void finish_run(int fd, struct run *r)
 {
@@ -545,12 +581,8 @@ static void finish_run(int fd, struct run *r)
     double ms = (double)(fa_time_mono_us() - r->started_us) / 1000.0;
 
     /* The child wrote one frame; a cut or garbled one counts as no result (a crash). */
-    if (r->result.len > 4) {
-        const unsigned char *p = (const unsigned char *)r->result.ptr;
-        size_t len = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
-        if (len == r->result.len - 4)
-            inner = json_loadb(r->result.ptr + 4, len, 0, NULL);
-    }
+    if (result_complete(r))
+        inner = json_loadb(r->result.ptr + 4, r->result.len - 4, 0, NULL);
     if (WIFSIGNALED(r->wait_status)) {
         int sig = WTERMSIG(r->wait_status);
         if (!limit && sig == SIGXCPU)
@@ -681,10 +713,14 @@ static void supervisor_main(int fd)
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     signal(SIGPIPE, SIG_IGN);
-    if (sbx_py_init(&diag)) {
+    /* Once for all runs: the interpreter, the seccomp filter, and the namespaces. */
+    if (sbx_py_init(&diag) || sbx_jail_prepare(&diag) ||
+        (cfg->switch_ids && geteuid() == 0 &&
+         expose_prefix(FA_PYTHON_PREFIX, cfg->scratch_base, &diag))) {
         fa_log_error("event=supervisor_init error=\"%s\"", diag.msg);
         _exit(1);
     }
+    shared_netns = geteuid() == 0 && unshare(CLONE_NEWNET) == 0;
     fa_buf_init(&frame, SBX_MAX_REQUEST);
     for (;;) {
         struct pollfd fds[1 + 3 * MAX_SLOTS];
@@ -707,9 +743,10 @@ static void supervisor_main(int fd)
                 }
             }
         }
-        /* Keep children ready for the next requests, while the supervisor has time. */
-        while (open_socket && n_spares < (int)(cfg->max_running < SPARES ? cfg->max_running
-                                                                           : SPARES) &&
+        /* Keep children ready for the next requests, made while no run is going (so that
+         * preparing one does not take a core from a learner's run) or when none is left. */
+        while (open_socket && (running == 0 || n_spares == 0) &&
+               n_spares < (int)(cfg->max_running < SPARES ? cfg->max_running : SPARES) &&
                spawn_child(&spares[n_spares]) == 0)
             n_spares++;
         if (open_socket) {
@@ -788,9 +825,11 @@ static void supervisor_main(int fd)
         }
         for (int i = 0; i < MAX_SLOTS; i++) {
             struct run *r = &runs[i];
-            if (r->used && r->started && r->exited && r->out_fd < 0 && r->err_fd < 0 &&
-                r->result_fd < 0)
+            if (r->used && r->started && r->out_fd < 0 && r->err_fd < 0 && r->result_fd < 0 &&
+                (r->exited || result_complete(r))) {
+                kill(-r->pid, SIGKILL); /* a child that closed its pipes early is done too */
                 finish_run(fd, r);
+            }
         }
         if (!open_socket) {
             for (int i = 0; i < MAX_SLOTS; i++)

@@ -1,5 +1,6 @@
 """Runs every tests/sandbox/cases/*.py through `fa-learn run --json` (the real supervisor,
-jail and engine) and checks each against the expectations in its header:
+jail and engine), or with --http through a real `fa-learn serve` (POST /api/run) while a
+second client keeps reading wiki pages, and checks each against its header:
 
     # args: --time-limit 1500           extra arguments for fa-learn run
     # expect: status=denied deny=open class=path-denied stdout=written limit=time (or file_size)
@@ -7,7 +8,10 @@ jail and engine) and checks each against the expectations in its header:
     #         min_monitor_callbacks=1000 max_sites_disabled=0   (counters)
 
 Also checks that no run left a process behind and that nothing outside the scratch folders
-changed (sentinel files). Usage: fa-learn python run_cases.py FA_LEARN_BINARY [CASE...]
+changed (sentinel files; over HTTP also one in the server's data folder); over HTTP, that
+after each case the server and the same supervisor are alive, an ordinary run succeeds and
+every wiki page read meanwhile was answered in full.
+Usage: fa-learn python run_cases.py [--http] FA_LEARN_BINARY [CASE...]
 """
 import json
 import os
@@ -15,6 +19,10 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
 
 HERE = pathlib.Path(__file__).resolve().parent
 ESCAPES = ["/tmp/fa-learn-escape.txt", "/tmp/fa-learn-native-escape.txt"]
@@ -32,14 +40,51 @@ def header(path):
     return args, expect
 
 
-def check(path, binary):
-    args, expect = header(path)
-    proc = subprocess.run([binary, "run", "--json", *args, str(path)],
-                          capture_output=True, text=True, timeout=60)
+def cli_runner(binary):
+    """Runs a case with `fa-learn run --json`: the result, or what went wrong as text."""
+    def run(path, args):
+        proc = subprocess.run([binary, "run", "--json", *args, str(path)],
+                              capture_output=True, text=True, timeout=60)
+        try:
+            return json.loads(proc.stdout)
+        except ValueError:
+            return f"no JSON result (exit {proc.returncode}): {proc.stderr[-500:]}"
+    return run
+
+
+def request_of(code, args):
+    """The POST /api/run body with the options that args give to `fa-learn run`."""
+    body = {"code": code}
+    for i, arg in enumerate(args):
+        value = args[i + 1] if i + 1 < len(args) else None
+        if arg == "--no-monitoring":
+            body["monitoring"] = False
+        elif arg == "--no-disable":
+            body["disable"] = False
+        elif arg == "--preset":
+            body["preset"] = value
+        elif arg == "--safe-native":
+            body["safe_native"] = [value]
+        elif arg == "--time-limit":
+            body["time_limit_ms"] = int(value)
+    return body
+
+
+def post_run(url, body):
+    req = urllib.request.Request(url + "/api/run", json.dumps(body).encode(),
+                                 {"Content-Type": "application/json"})
     try:
-        result = json.loads(proc.stdout)
-    except ValueError:
-        return [f"no JSON result (exit {proc.returncode}): {proc.stderr[-500:]}"]
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return json.load(resp)
+    except (urllib.error.URLError, ValueError, OSError) as e:
+        return f"POST /api/run failed: {e}"
+
+
+def check(path, run):
+    args, expect = header(path)
+    result = run(path, args)
+    if isinstance(result, str):
+        return [result]
     problems = []
     trace = result.get("trace", [])
     exc = result.get("exception") or {}
@@ -81,35 +126,138 @@ def leftover_processes(binary, case):
     return [line for line in out.splitlines() if f"{binary} run" in line and str(case) in line]
 
 
+class Server:
+    """`fa-learn serve` on a loopback port with a client that keeps reading wiki pages."""
+
+    def __init__(self, binary, data):
+        self.proc = subprocess.Popen([binary, "serve", "--port", "0", "--data", data, "--quiet"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        self.url = line.split("serving ", 1)[1].strip().rstrip("/")
+        self.supervisor = self.health()["sandbox_pid"]
+        self.pages_read, self.page_failures = 0, []
+        self.stopping = threading.Event()
+        self.reader = threading.Thread(target=self.read_pages)
+        self.reader.start()
+
+    def health(self):
+        with urllib.request.urlopen(self.url + "/healthz", timeout=10) as resp:
+            return json.load(resp)
+
+    def read_pages(self):
+        while not self.stopping.is_set():
+            for page in ("/", "/wiki", "/sandbox"):
+                try:
+                    with urllib.request.urlopen(self.url + page, timeout=10) as resp:
+                        body = resp.read()
+                    if resp.status != 200 or not body.rstrip().endswith(b"</html>"):
+                        self.page_failures.append(f"{page}: status {resp.status}")
+                    self.pages_read += 1
+                except (urllib.error.URLError, OSError) as e:
+                    self.page_failures.append(f"{page}: {e}")
+                time.sleep(0.005)
+
+    def run(self, path, args):
+        return post_run(self.url, request_of(path.read_text(), args))
+
+    def after_case(self):
+        """What must hold once a case is over."""
+        problems = []
+        if self.proc.poll() is not None:
+            return ["the server died"]
+        if self.health().get("sandbox_pid") != self.supervisor:
+            problems.append("the supervisor was replaced (it died)")
+        ordinary = post_run(self.url, {"code": "print(6 * 7)"})
+        if isinstance(ordinary, str) or ordinary.get("stdout") != "42\n":
+            problems.append(f"an ordinary run after it failed: {ordinary}")
+        # Only ready (spare) children may remain under the supervisor once runs are reaped.
+        for _ in range(50):
+            extra = [p for p in children(self.supervisor) if not is_spare(p)]
+            if not extra:
+                break
+            time.sleep(0.1)
+        else:
+            problems.append(f"processes of the run left behind: {extra}")
+        if self.page_failures:
+            problems.append(f"wiki pages failed meanwhile: {self.page_failures[:3]}")
+            self.page_failures.clear()
+        return problems
+
+    def stop(self):
+        self.stopping.set()
+        self.reader.join()
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def children(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if entry.isdigit() and int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
+def is_spare(pid):
+    """A ready child waits for its request in a read of fd 4 and has no children."""
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            waiting = "pipe_read" in f.read()
+        return waiting and not children(pid)
+    except OSError:
+        return True  # already gone
+
+
 def main():
-    binary = sys.argv[1]
-    names = sys.argv[2:]
+    http = "--http" in sys.argv[1:]
+    argv = [a for a in sys.argv[1:] if a != "--http"]
+    binary = argv[0]
+    names = argv[1:]
     cases = sorted(HERE.glob("cases/*.py"))
     if names:
         cases = [c for c in cases if c.stem in names]
     sentinel_dir = tempfile.mkdtemp(prefix="fa-learn-sentinel-")
     sentinel = pathlib.Path(sentinel_dir, "keep.txt")
     sentinel.write_text("unchanged")
+    server = None
+    if http:
+        server = Server(binary, os.path.join(sentinel_dir, "data"))
+        data_sentinel = pathlib.Path(sentinel_dir, "data", "keep.txt")
+        data_sentinel.write_text("unchanged")
     failures = not_run = 0
     for case in cases:
         if os.environ.get("FA_LEARN_ASAN") == "1" and "# needs: address-space-limit" in case.read_text():
             print(f"NOT RUN {case.stem}: an ASan build cannot limit address space")
             not_run += 1
             continue
-        problems = check(case, binary)
+        problems = check(case, server.run if server else cli_runner(binary))
         for path in ESCAPES:
             if os.path.exists(path):
                 problems.append(f"{path} was created outside the scratch folder")
                 os.remove(path)
         if sentinel.read_text() != "unchanged":
             problems.append("a sentinel file outside the scratch folder changed")
-        left = leftover_processes(binary, case)
-        if left:
-            problems.append(f"processes left behind: {left}")
+        if server:
+            problems += server.after_case()
+            if data_sentinel.read_text() != "unchanged" or len(list(data_sentinel.parent.glob("fa-learn-owned*"))):
+                problems.append("the server's data folder changed")
+        else:
+            left = leftover_processes(binary, case)
+            if left:
+                problems.append(f"processes left behind: {left}")
         print(f"{'ok  ' if not problems else 'FAIL'} {case.stem}")
         for p in problems:
             print(f"     {p}")
         failures += bool(problems)
+    if server:
+        server.stop()
+        print(f"{server.pages_read} wiki pages read alongside")
+        if not server.pages_read:
+            failures += 1
     print(f"{len(cases)} cases, {failures} failed, {not_run} not run")
     return 1 if failures or len(cases) == not_run else 0
 

@@ -42,7 +42,7 @@ def main():
         print(f"FAIL the gallery has {len(snippets)} snippets, at least 12 wanted")
         failures += 1
     for snippet in snippets:
-        problems = header_problems(snippet) + run_cases.check(snippet, binary)
+        problems = header_problems(snippet) + run_cases.check(snippet, run_cases.cli_runner(binary))
         for path in run_cases.ESCAPES:
             if os.path.exists(path):
                 problems.append(f"{path} was created outside the scratch folder")
