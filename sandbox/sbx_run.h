@@ -50,10 +50,18 @@ int sbx_py_prepare(const char *scratch);
 int sbx_py_run(const char *code, size_t len, const char *scratch,
                const struct sbx_run_options *options, struct fa_buf *out);
 
-/* fork() with CPython's before/after-fork protocol, for the single-threaded supervisor,
- * which holds an initialised interpreter. The child reseeds `random`; the stdlib's Python
- * at-fork callbacks (thread, event-loop and logging bookkeeping the supervisor never needs)
- * are not run, which saves hundreds of copy-on-write faults per run. Returns -1 on failure. */
+/* Makes every object reachable from the collector's objects immortal (PEP 683): their
+ * reference counts are never written again, so a forked run that uses them copies no page
+ * for it. For the supervisor, once its warm heap is complete; these objects are then never
+ * freed (they live as long as the supervisor anyway). Returns 0, or -1 (nothing changed
+ * for the worse: objects not reached stay as they were). */
+int sbx_py_immortalize(void);
+
+/* fork() for the single-threaded supervisor, which holds an initialised interpreter and
+ * never starts a thread: without CPython's at-fork protocol (locks, thread states, the
+ * stdlib's Python at-fork callbacks), which that case does not need and which costs hundreds
+ * of copy-on-write faults per run. The child gets its native thread id and a reseeded
+ * `random`. Call from C, outside any Python code. Returns -1 on failure. */
 pid_t sbx_py_fork(void);
 
 #endif

@@ -56,7 +56,7 @@ struct child {
 struct run {
     bool used, started, exited;
     uint64_t id;
-    char *request;       /* the request frame as received, for the child */
+    char *request;       /* for the child: struct sbx_run_options, then the code */
     size_t request_len;
     unsigned time_limit_ms;
     pid_t pid;
@@ -416,10 +416,9 @@ static void child_main(const char *scratch)
         .new_netns = false, /* the supervisor's, shared: see shared_netns */
     };
     struct sbx_jail_status status;
-    struct sbx_run_options options = {0};
+    struct sbx_run_options options;
     struct fa_diag diag = {{0}};
     struct fa_buf request, result;
-    json_t *req;
 
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* no run outlives its supervisor */
     fa_buf_init(&request, SBX_MAX_REQUEST);
@@ -430,16 +429,14 @@ static void child_main(const char *scratch)
     }
     status.netns = shared_netns;
     sbx_py_prepare(scratch);
-    /* The CPU limit counts from here on: waiting for the request costs nothing. */
-    if (sbx_frame_read(4, &request, SBX_MAX_REQUEST))
+    /* Waiting costs no CPU time. No request: the supervisor went away, or did not need
+     * this spare. The request is the options (bounded by the supervisor), then the code. */
+    if (sbx_frame_read(4, &request, SBX_MAX_REQUEST) || request.len < sizeof options)
         _exit(0);
- /* the supervisor went away, or this spare was not needed */
     close(4);
-    req = json_loadb(request.ptr, request.len, 0, NULL);
-    parse_options(req, &options);
-    if (sbx_py_run(json_string_value(json_object_get(req, "code")),
-                   json_string_length(json_object_get(req, "code")), scratch, &options,
-                   &result) == 0)
+    memcpy(&options, request.ptr, sizeof options);
+    if (sbx_py_run(request.ptr + sizeof options, request.len - sizeof options, scratch,
+                   &options, &result) == 0)
         write_result(&result, &status);
     /* End of file on every pipe now, not after the address space is torn down: the
      * supervisor answers as soon as it has the whole result (see result_complete). */
@@ -687,10 +684,17 @@ static void take_request(int fd, const char *text, size_t len)
     }
     slot->used = true;
     slot->id = (uint64_t)id;
-    slot->request = malloc(len);
-    if (slot->request)
-        memcpy(slot->request, text, len);
-    slot->request_len = slot->request ? len : 0;
+    /* Parsed here, once: the child gets plain bytes and needs no JSON parser. */
+    {
+        struct sbx_run_options options = {0};
+        parse_options(req, &options);
+        slot->request = malloc(sizeof options + code_len);
+        if (slot->request) {
+            memcpy(slot->request, &options, sizeof options);
+            memcpy(slot->request + sizeof options, code, code_len);
+        }
+        slot->request_len = slot->request ? sizeof options + code_len : 0;
+    }
     slot->time_limit_ms = json_is_integer(limit) && json_integer_value(limit) > 0 &&
                                   json_integer_value(limit) <= cfg->max_time_ms
                               ? (unsigned)json_integer_value(limit)

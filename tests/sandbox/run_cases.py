@@ -183,6 +183,12 @@ class Server:
             self.page_failures.clear()
         return problems
 
+    def check_fresh_randomness(self):
+        """Runs forked from one warm supervisor must not share random's sequence."""
+        code = "import random\nprint(random.getrandbits(64))"
+        seen = {post_run(self.url, {"code": code}).get("stdout") for _ in range(3)}
+        return [] if len(seen) == 3 and None not in seen else [f"runs repeat random: {seen}"]
+
     def stop(self):
         self.stopping.set()
         self.reader.join()
@@ -254,6 +260,9 @@ def main():
             print(f"     {p}")
         failures += bool(problems)
     if server:
+        for problem in server.check_fresh_randomness():
+            print(f"FAIL {problem}")
+            failures += 1
         server.stop()
         print(f"{server.pages_read} wiki pages read alongside")
         if not server.pages_read:
