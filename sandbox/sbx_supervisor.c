@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <signal.h>
@@ -247,6 +248,49 @@ void sbx_supervisor_stop(struct sbx_supervisor *sup)
 
 /* ---- the supervisor's side ---------------------------------------------------------- */
 
+/* Memory for the supervisor's JSON work (requests in, results out), not inherited by the
+ * children (MADV_DONTFORK). Every fork write-protects all of the supervisor's other pages,
+ * so each page it writes afterwards costs a copy-on-write fault (15-20 us on a small VM, on
+ * every run's path); pages of this arena are never shared, so they never fault again.
+ * A bump allocator: JSON values live only while one request or result is handled, and the
+ * arena is emptied at each turn of the loop. What does not fit goes to malloc. */
+#define JSON_ARENA_SIZE ((size_t)8 << 20)
+static char *json_arena;
+static size_t json_arena_used;
+
+static void *json_arena_alloc(size_t size)
+{
+    size_t need = (size + 15) & ~(size_t)15;
+
+    if (json_arena && need >= size && need <= JSON_ARENA_SIZE - json_arena_used) {
+        void *p = json_arena + json_arena_used;
+        json_arena_used += need;
+        return p;
+    }
+    return malloc(size);
+}
+
+static void json_arena_free(void *p)
+{
+    if (!json_arena || (char *)p < json_arena || (char *)p >= json_arena + JSON_ARENA_SIZE)
+        free(p);
+}
+
+static void json_arena_init(void)
+{
+    void *p = mmap(NULL, JSON_ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+
+    if (p == MAP_FAILED)
+        return; /* plain malloc then: slower, the same results */
+    if (madvise(p, JSON_ARENA_SIZE, MADV_DONTFORK) != 0) {
+        munmap(p, JSON_ARENA_SIZE);
+        return;
+    }
+    json_arena = p;
+    json_set_alloc_funcs(json_arena_alloc, json_arena_free);
+}
+
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
     (void)st;
@@ -466,6 +510,7 @@ static int spawn_child(struct child *c)
     if (c->pid < 0)
         goto fail;
     if (c->pid == 0) {
+        json_set_alloc_funcs(malloc, free); /* the arena is not mapped here */
         /* fds 0-4 for the run; everything else is closed. */
         int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
@@ -555,7 +600,7 @@ static void send_json(int fd, json_t *value)
 
     if (text)
         sbx_frame_write(fd, text, strlen(text));
-    free(text);
+    json_arena_free(text); /* jansson's allocator made it */
     json_decref(value);
 }
 
@@ -725,6 +770,7 @@ static void supervisor_main(int fd)
         _exit(1);
     }
     shared_netns = geteuid() == 0 && unshare(CLONE_NEWNET) == 0;
+    json_arena_init();
     fa_buf_init(&frame, SBX_MAX_REQUEST);
     for (;;) {
         struct pollfd fds[1 + 3 * MAX_SLOTS];
@@ -733,6 +779,7 @@ static void supervisor_main(int fd)
         uint64_t now = fa_time_mono_us();
         bool any = false;
 
+        json_arena_used = 0; /* no JSON value outlives a turn of the loop */
         /* Start what waits, while there is room. */
         for (int i = 0; i < MAX_SLOTS; i++)
             running += runs[i].used && runs[i].started;
