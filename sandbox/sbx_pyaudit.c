@@ -12,6 +12,7 @@
 #include "sandbox/sbx_policy.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -1758,6 +1759,27 @@ static int capture_executor_code(void)
     return engine.executor_code ? 0 : -1;
 }
 
+/* A root that is a str naming an existing path, without "~": resolved with realpath(3),
+ * which gives what os.path.realpath gives for an existing path, without running Python code
+ * (a sandbox run makes its context with the scratch folder, and Python code there would
+ * copy the supervisor's pages). NULL without an exception for every other root (the Python
+ * helper handles those); NULL with one when the str cannot be encoded. */
+static PyObject *resolve_existing_root(PyObject *root)
+{
+    PyObject *encoded = NULL, *out = NULL;
+    char *path;
+
+    if (!PyUnicode_Check(root) || !PyUnicode_FSConverter(root, &encoded))
+        return NULL;
+    if (PyBytes_GET_SIZE(encoded) > 0 && PyBytes_AS_STRING(encoded)[0] != '~' &&
+        (path = realpath(PyBytes_AS_STRING(encoded), NULL)) != NULL) {
+        out = PyBytes_FromString(path);
+        free(path);
+    }
+    Py_DECREF(encoded);
+    return out;
+}
+
 static PyObject *mk_audit(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *keywords[] = {"oks", "before_deny", "on_call", "data", "tool_id",
@@ -1829,13 +1851,16 @@ static PyObject *mk_audit(PyObject *module, PyObject *args, PyObject *kwargs)
             Py_DECREF(root);
             continue;
         }
-        in_engine++;
-        resolved = PyObject_CallOneArg(expand, root);
-        in_engine--;
+        bytes = resolve_existing_root(root);
+        if (!bytes && !PyErr_Occurred()) {
+            in_engine++;
+            resolved = PyObject_CallOneArg(expand, root);
+            in_engine--;
+            if (resolved && !PyUnicode_FSConverter(resolved, &bytes))
+                Py_CLEAR(resolved);
+            Py_XDECREF(resolved);
+        }
         Py_DECREF(root);
-        if (resolved && !PyUnicode_FSConverter(resolved, &bytes))
-            Py_CLEAR(resolved);
-        Py_XDECREF(resolved);
         if (!bytes)
             goto fail;
         if (cfg->n_roots >= MAX_ROOTS ||

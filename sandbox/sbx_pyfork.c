@@ -10,8 +10,11 @@
 
 #include "sandbox/sbx_run.h"
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* ---- the warm heap made immortal ---------------------------------------------------- */
@@ -124,6 +127,124 @@ int sbx_py_immortalize(void)
     return w.failed || count == 0 ? -1 : 0;
 }
 
+/* ---- a child's own heap --------------------------------------------------------------- */
+
+/* The child's Python allocations (objects and the interpreter's own buffers) come from a
+ * region it maps itself, the first part populated in one system call, instead of from the
+ * supervisor's pymalloc pools and malloc chunks, where each first write to a page is a
+ * copy-on-write fault. A bump allocator: a block freed out of order is not reused (the last
+ * one is), which a short run does not miss; when the region is full, or for big blocks,
+ * the supervisor's allocators take over as before. Blocks made before the fork always go
+ * back to those. */
+#define FRESH_SIZE ((size_t)16 << 20)     /* address space; only what is used costs memory */
+#define FRESH_POPULATED ((size_t)2 << 20) /* made present at once: about 0.4 ms here */
+#define FRESH_MAX_BLOCK ((size_t)64 << 10)
+#define FRESH_HEADER 16 /* the block's size, keeping Python's 16-byte alignment */
+
+static struct {
+    char *base, *next, *end, *last;
+    PyMemAllocatorEx before[2]; /* PYMEM_DOMAIN_MEM and PYMEM_DOMAIN_OBJ */
+} fresh;
+
+static bool in_fresh(const void *p)
+{
+    return (const char *)p >= fresh.base && (const char *)p < fresh.end;
+}
+
+static size_t fresh_size(const void *p)
+{
+    return *(const size_t *)((const char *)p - FRESH_HEADER);
+}
+
+static void *fresh_malloc(void *ctx, size_t size)
+{
+    size_t need = FRESH_HEADER + ((size + 15) & ~(size_t)15);
+    char *block = fresh.next;
+
+    if (size > FRESH_MAX_BLOCK || need > (size_t)(fresh.end - fresh.next)) {
+        PyMemAllocatorEx *before = ctx;
+        return before->malloc(before->ctx, size);
+    }
+    *(size_t *)block = size ? size : 1;
+    fresh.next += need;
+    fresh.last = block + FRESH_HEADER;
+    return fresh.last;
+}
+
+static void *fresh_calloc(void *ctx, size_t n, size_t size)
+{
+    void *p;
+
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    p = fresh_malloc(ctx, n * size);
+    if (p && in_fresh(p))
+        memset(p, 0, n * size); /* a reused last block may hold old bytes */
+    return p;
+}
+
+static void fresh_free(void *ctx, void *p)
+{
+    PyMemAllocatorEx *before = ctx;
+
+    if (!p)
+        return;
+    if (!in_fresh(p)) {
+        before->free(before->ctx, p);
+    } else if (p == fresh.last) { /* the newest block: give its room back */
+        fresh.next = (char *)p - FRESH_HEADER;
+        fresh.last = NULL;
+    }
+}
+
+static void *fresh_realloc(void *ctx, void *p, size_t size)
+{
+    PyMemAllocatorEx *before = ctx;
+    void *moved;
+
+    if (!p)
+        return fresh_malloc(ctx, size);
+    if (!in_fresh(p))
+        return before->realloc(before->ctx, p, size);
+    if (p == fresh.last && size <= FRESH_MAX_BLOCK &&
+        ((size + 15) & ~(size_t)15) <= (size_t)(fresh.end - (char *)p)) {
+        *(size_t *)((char *)p - FRESH_HEADER) = size ? size : 1; /* grow or shrink in place */
+        fresh.next = (char *)p + ((size + 15) & ~(size_t)15);
+        return p;
+    }
+    moved = fresh_malloc(ctx, size);
+    if (moved)
+        memcpy(moved, p, fresh_size(p) < size ? fresh_size(p) : size);
+    return moved;
+}
+
+/* jansson's allocator in the child (the run's result is built with it). The child never
+ * releases the GIL, which PyMem_Malloc's domain needs. */
+static void *json_malloc(size_t size) { return PyMem_Malloc(size); }
+static void json_free(void *p) { PyMem_Free(p); }
+
+/* In the child, right after the fork: nothing else runs yet, and the GIL is held. */
+static void use_fresh_heap(void)
+{
+    static const PyMemAllocatorDomain domains[2] = {PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ};
+    char *base = mmap(NULL, FRESH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
+
+    json_set_alloc_funcs(malloc, free); /* whatever the supervisor used is not for the child */
+    if (base == MAP_FAILED)
+        return; /* the supervisor's allocators then, as before: slower, the same results */
+    madvise(base, FRESH_POPULATED, MADV_POPULATE_WRITE); /* best effort (Linux >= 5.14) */
+    fresh.base = fresh.next = base;
+    fresh.end = base + FRESH_SIZE;
+    for (int i = 0; i < 2; i++) {
+        PyMemAllocatorEx mine = {&fresh.before[i], fresh_malloc, fresh_calloc, fresh_realloc,
+                                 fresh_free};
+        PyMem_GetAllocator(domains[i], &fresh.before[i]);
+        PyMem_SetAllocator(domains[i], &mine);
+    }
+    json_set_alloc_funcs(json_malloc, json_free);
+}
+
 /* random's reseed in a child, as Random.seed(None) does it but in C: a new state from the
  * OS's randomness. (Random.seed also clears gauss_next; sbx_py_fork clears it once in the
  * supervisor, which never draws from random afterwards.) */
@@ -164,6 +285,7 @@ pid_t sbx_py_fork(void)
     }
     pid = fork();
     if (pid == 0) {
+        use_fresh_heap();
         PyThreadState_Get()->native_thread_id = (unsigned long)gettid();
         if (reseed_random(inst, c_seed) != 0)
             _exit(125);

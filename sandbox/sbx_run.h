@@ -60,8 +60,10 @@ int sbx_py_immortalize(void);
 /* fork() for the single-threaded supervisor, which holds an initialised interpreter and
  * never starts a thread: without CPython's at-fork protocol (locks, thread states, the
  * stdlib's Python at-fork callbacks), which that case does not need and which costs hundreds
- * of copy-on-write faults per run. The child gets its native thread id and a reseeded
- * `random`. Call from C, outside any Python code. Returns -1 on failure. */
+ * of copy-on-write faults per run. The child gets its native thread id, a reseeded
+ * `random`, and a heap of its own for Python's and jansson's allocations (so that building
+ * objects does not copy the supervisor's pages). Call from C, outside any Python code.
+ * Returns -1 on failure. */
 pid_t sbx_py_fork(void);
 
 #endif

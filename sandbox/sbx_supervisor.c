@@ -510,7 +510,7 @@ static int spawn_child(struct child *c)
     if (c->pid < 0)
         goto fail;
     if (c->pid == 0) {
-        json_set_alloc_funcs(malloc, free); /* the arena is not mapped here */
+        /* sbx_py_fork gave jansson the child's own heap: the arena is not mapped here. */
         /* fds 0-4 for the run; everything else is closed. */
         int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);

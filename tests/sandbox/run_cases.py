@@ -121,9 +121,15 @@ def check(path, run):
 def leftover_processes(binary, case):
     """Processes of this case's run still alive: the command line of `fa-learn run` (which
     the supervisor and the jailed child inherit) names the case's file. Other tests may run
-    other snippets at the same time, so only this case's are counted."""
-    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if f"{binary} run" in line and str(case) in line]
+    other snippets at the same time, so only this case's are counted; a run killed at its
+    end gets three seconds to be gone."""
+    for _ in range(30):  # a killed run may take a moment to be gone
+        out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+        left = [line for line in out.splitlines() if f"{binary} run" in line and str(case) in line]
+        if not left:
+            break
+        time.sleep(0.1)
+    return left
 
 
 class Server:
