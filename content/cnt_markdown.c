@@ -71,12 +71,22 @@ struct doc_section {
     char *text;
 };
 
+struct doc_ref {
+    struct cnt_ref pub; /* its strings point at the two below */
+    char *target;
+    char *text;
+};
+
 struct cnt_doc {
     char *html; /* from cmark, allocated through fa_cmark_mem */
     size_t html_len;
     char *title;
     struct doc_section *sections;
     size_t n_sections;
+    struct doc_ref *refs;
+    size_t n_refs;
+    char **ids; /* every heading's id */
+    size_t n_ids;
 };
 
 /* A heading met while walking the tree, before the tree is rewritten. */
@@ -103,7 +113,35 @@ struct walk {
     size_t title_heading; /* SIZE_MAX until the first level-1 heading */
     struct fa_buf text;   /* the current section's plain text */
     struct fa_buf heading_text;
+    struct doc_ref *refs;
+    size_t n_refs, cap_refs;
+    struct fa_buf alt_text; /* of the image being walked */
+    bool in_image;
 };
+
+/* The line of node, or of the nearest block around it (inline nodes may have none). */
+static int line_of_node(cmark_node *node)
+{
+    for (; node; node = cmark_node_parent(node))
+        if (cmark_node_get_start_line(node) > 0)
+            return cmark_node_get_start_line(node);
+    return 1;
+}
+
+static void add_ref(struct walk *w, enum cnt_ref_kind kind, const char *target, const char *text,
+                    cmark_node *node)
+{
+    if (w->n_refs == w->cap_refs) {
+        w->cap_refs = w->cap_refs ? 2 * w->cap_refs : 16;
+        w->refs = fa_xrealloc(w->refs, w->cap_refs * sizeof *w->refs);
+    }
+    {
+        struct doc_ref *r = &w->refs[w->n_refs++];
+        r->target = fa_xstrdup(target ? target : "");
+        r->text = fa_xstrdup(text ? text : "");
+        r->pub = (struct cnt_ref){kind, r->target, r->text, line_of_node(node)};
+    }
+}
 
 static void on_register_extensions(void) { cmark_gfm_core_extensions_ensure_registered(); }
 
@@ -337,6 +375,26 @@ static int walk_tree(cmark_node *root, struct walk *w)
             }
             continue;
         }
+        if (type == CMARK_NODE_LINK && ev == CMARK_EVENT_ENTER)
+            add_ref(w, CNT_REF_LINK, cmark_node_get_url(node), "", node);
+        if (type == CMARK_NODE_IMAGE) {
+            w->in_image = ev == CMARK_EVENT_ENTER;
+            if (ev == CMARK_EVENT_EXIT) {
+                char *alt = trimmed_copy(&w->alt_text);
+                add_ref(w, CNT_REF_IMAGE, cmark_node_get_url(node), alt, node);
+                fa_free(alt);
+                fa_buf_reset(&w->alt_text);
+            }
+        }
+        if (type == CMARK_NODE_CODE_BLOCK) {
+            int fence_len, fence_offset;
+            char fence_char;
+            if (cmark_node_get_fenced(node, &fence_len, &fence_offset, &fence_char))
+                add_ref(w, CNT_REF_CODE, cmark_node_get_fence_info(node), "", node);
+        }
+        if (w->in_image && (type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE) &&
+            fa_buf_puts(&w->alt_text, cmark_node_get_literal(node)))
+            rc = FA_ELIMIT;
         switch (type) {
         case CMARK_NODE_TEXT:
         case CMARK_NODE_CODE: rc = fa_buf_puts(out, cmark_node_get_literal(node)); break;
@@ -473,6 +531,12 @@ static void walk_cleanup(struct walk *w)
     fa_free(w->sections);
     fa_buf_cleanup(&w->text);
     fa_buf_cleanup(&w->heading_text);
+    fa_buf_cleanup(&w->alt_text);
+    for (size_t i = 0; i < w->n_refs; i++) {
+        fa_free(w->refs[i].target);
+        fa_free(w->refs[i].text);
+    }
+    fa_free(w->refs);
 }
 
 /* Moves the walk's results into doc; w keeps only what doc does not need. */
@@ -497,6 +561,13 @@ static void fill_doc(struct cnt_doc *doc, struct walk *w)
         to->pub.anchor = to->anchor;
         to->pub.text = to->text;
     }
+    doc->refs = w->refs;
+    doc->n_refs = w->n_refs;
+    w->refs = NULL;
+    w->n_refs = 0;
+    doc->ids = fa_xcalloc(w->n_headings ? w->n_headings : 1, sizeof *doc->ids);
+    for (size_t i = 0; i < w->n_headings; i++)
+        doc->ids[doc->n_ids++] = fa_xstrdup(w->headings[i].id ? w->headings[i].id : "");
 }
 
 /* Parses, rewrites and renders under cmark_lock; fills doc. */
@@ -510,6 +581,7 @@ static int render_locked(const char *markdown, size_t len, const char *name, str
 
     fa_buf_init(&w.text, TEXT_MAX);
     fa_buf_init(&w.heading_text, TEXT_MAX);
+    fa_buf_init(&w.alt_text, TEXT_MAX);
     for (size_t i = 0; i < sizeof extension_names / sizeof extension_names[0]; i++) {
         cmark_syntax_extension *ext = cmark_find_syntax_extension(extension_names[i]);
 
@@ -603,6 +675,14 @@ void cnt_doc_free(struct cnt_doc *doc)
         fa_free(doc->sections[i].text);
     }
     fa_free(doc->sections);
+    for (size_t i = 0; i < doc->n_refs; i++) {
+        fa_free(doc->refs[i].target);
+        fa_free(doc->refs[i].text);
+    }
+    fa_free(doc->refs);
+    for (size_t i = 0; i < doc->n_ids; i++)
+        fa_free(doc->ids[i]);
+    fa_free(doc->ids);
     fa_free(doc->title);
     fa_free(doc->html);
     fa_free(doc);
@@ -622,4 +702,19 @@ size_t cnt_doc_n_sections(const struct cnt_doc *doc) { return doc->n_sections; }
 const struct cnt_section *cnt_doc_get_section(const struct cnt_doc *doc, size_t i)
 {
     return i < doc->n_sections ? &doc->sections[i].pub : NULL;
+}
+
+size_t cnt_doc_n_refs(const struct cnt_doc *doc) { return doc->n_refs; }
+
+const struct cnt_ref *cnt_doc_get_ref(const struct cnt_doc *doc, size_t i)
+{
+    return i < doc->n_refs ? &doc->refs[i].pub : NULL;
+}
+
+int cnt_doc_has_id(const struct cnt_doc *doc, const char *id)
+{
+    for (size_t i = 0; i < doc->n_ids; i++)
+        if (strcmp(doc->ids[i], id) == 0)
+            return 1;
+    return 0;
 }

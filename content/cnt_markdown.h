@@ -48,6 +48,17 @@ int cnt_doc_render(const char *markdown, size_t len, const char *name, struct cn
                    struct fa_diag *diag);
 void cnt_doc_free(struct cnt_doc *doc);
 
+/* What a document points at or declares, in document order, for the content checks of
+ * `fa-learn check` (cnt_check.h): links, images and fenced code blocks, each with the line it
+ * starts on (for links and images, the line of the paragraph or cell holding them). */
+enum cnt_ref_kind { CNT_REF_LINK, CNT_REF_IMAGE, CNT_REF_CODE };
+struct cnt_ref {
+    enum cnt_ref_kind kind;
+    const char *target; /* the URL as written, or a code block's whole info string */
+    const char *text;   /* an image's alt text (plain); "" for links and code */
+    int line;
+};
+
 /* Borrowed strings, valid until cnt_doc_free. */
 const char *cnt_doc_get_title(const struct cnt_doc *doc);
 /* The rendered body: everything of the document, title heading included. */
@@ -55,5 +66,9 @@ const char *cnt_doc_get_html(const struct cnt_doc *doc, size_t *len);
 size_t cnt_doc_n_sections(const struct cnt_doc *doc);
 /* i < cnt_doc_n_sections(doc); section 0 always exists. */
 const struct cnt_section *cnt_doc_get_section(const struct cnt_doc *doc, size_t i);
+size_t cnt_doc_n_refs(const struct cnt_doc *doc);
+const struct cnt_ref *cnt_doc_get_ref(const struct cnt_doc *doc, size_t i);
+/* Whether some heading of the document (any level) has this id. */
+int cnt_doc_has_id(const struct cnt_doc *doc, const char *id);
 
 #endif

@@ -4,6 +4,7 @@
 #include "common/fa_log.h"
 #include "sandbox/sbx_python.h"
 #include "sandbox/sbx_supervisor.h"
+#include "server/srv_cmd_check.h"
 #include "server/srv_cmd_run.h"
 #include "server/srv_limits.h"
 #include "server/srv_listen.h"
@@ -43,6 +44,7 @@ static const char usage_main[] =
     "  serve     run the course site (wiki, quiz, sandbox) over HTTP\n"
     "  run       run a Python snippet in the sandbox and show the engine's trace\n"
     "  python    run the embedded CPython like python3, with fastaudit importable\n"
+    "  check     check the course content: pages, links, images, code marks\n"
     "  help      show help for a command: fa-learn help serve\n"
     "\n"
     "Options:\n"
@@ -320,6 +322,12 @@ static int cmd_python(int argc, char **argv)
     return sbx_python_main(argc - 1, argv + 1);
 }
 
+static int cmd_check(int argc, char **argv)
+{
+    return srv_cmd_check(argc, argv, env_or("FA_LEARN_CONTENT", FA_SOURCE_DIR "/content"),
+                         env_or("FA_LEARN_STATIC", FA_SOURCE_DIR "/static"));
+}
+
 static const struct command {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -328,6 +336,7 @@ static const struct command {
     {"serve", cmd_serve, usage_serve},
     {"run", srv_cmd_run, srv_cmd_run_usage},
     {"python", cmd_python, usage_python},
+    {"check", cmd_check, srv_cmd_check_usage},
     /* The server's own: a replacement sandbox supervisor (sbx_supervisor_spawn). */
     {"supervise", sbx_supervisor_main_args, "Usage: fa-learn supervise (for the server's own use)\n"},
 };

@@ -477,6 +477,16 @@ static const struct route {
     {NULL, NULL, false, NULL},
 };
 
+size_t srv_routes_get_paths(const char **out, size_t max)
+{
+    size_t n = 0;
+
+    for (const struct route *r = routes; r->method; r++)
+        if (strcmp(r->method, "GET") == 0 && n < max)
+            out[n++] = r->path;
+    return n;
+}
+
 static bool path_matches(const struct route *r, const char *path)
 {
     return r->prefix ? strncmp(path, r->path, strlen(r->path)) == 0 : strcmp(path, r->path) == 0;

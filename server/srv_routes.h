@@ -10,6 +10,10 @@
  * HEAD is served by the GET handler. Thread-safe. */
 int srv_routes_dispatch(struct srv_req *req, struct srv_resp *resp);
 
+/* The paths GET answers (a path ending in '/' stands for everything under it), for the link
+ * checks of `fa-learn check`. Returns how many; at most max are stored in out. */
+size_t srv_routes_get_paths(const char **out, size_t max);
+
 /* Notes the server's start time for /healthz. Call once, before the HTTP threads start. */
 void srv_routes_start(void);
 

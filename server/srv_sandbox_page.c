@@ -20,40 +20,45 @@ static const struct {
 } trace_classes[] = {
     {"allowed", "The event is harmless or read-only (imports, listing a folder, sleeping), so "
                 "FastAudit allows it outright.",
-     "/wiki/fastaudit-rules#allowed-outright"},
+     "/wiki/default-deny-events#allowed-outright"},
     {"read", "Opening a file for reading is allowed anywhere: the jail, not the hook, decides "
              "what can actually be read.",
-     "/wiki/path-rules#reading-is-allowed"},
+     "/wiki/directory-modifying-events#reading-is-allowed"},
     {"path-ok", "A write, rename or folder change whose parent folder lies inside an allowed root "
                 "(the run's scratch folder).",
-     "/wiki/path-rules#writes-need-a-root"},
+     "/wiki/directory-modifying-events#writes-need-a-root"},
     {"path-denied", "A write, rename or folder change whose parent folder lies outside every "
                     "allowed root.",
-     "/wiki/path-rules#writes-need-a-root"},
+     "/wiki/directory-modifying-events#writes-need-a-root"},
     {"default-deny", "Anything not known to be safe (starting programs, loading C libraries, "
                      "threads, protected environment variables, changing the policy) is refused.",
      "/wiki/default-deny-events"},
     {"host-allowed", "The host's before_deny callback looked at a denial and allowed it.",
-     "/wiki/fastaudit-api#before-deny"},
+     "/wiki/host-policy#before-deny"},
     {"import-allowed", "The event happened while a module named in the import allowance was "
                        "being imported, so it was allowed.",
-     "/wiki/fastaudit-api#the-import-allowance"},
+     "/wiki/host-policy#allow-imports"},
     {"native-call", "Native call monitoring saw a call into C code that is neither stdlib nor "
                     "declared safe, reported it as fastaudit.call, and the engine refused it.",
-     "/wiki/native-call-monitoring#native-extensions-can-bypass-audited-paths"},
+     "/wiki/third-party-libraries#native-extensions-can-bypass-audited-paths"},
     {"native-allowed", "A call into native code that was reported but allowed (a declared "
                        "safe-native prefix or the host said yes).",
-     "/wiki/native-call-monitoring#safe-native-prefixes"},
+     "/wiki/sys-monitoring#safe-native-prefixes"},
     {"tampered", "The engine's context variable held something it never stored there, so every "
                  "event is refused.",
-     "/wiki/tampering#the-context-variable"},
+     "/wiki/threat-model#tampering-with-the-context"},
     {"subinterpreter", "The event came from a subinterpreter, which Python-level hooks cannot "
                        "see into, so it is refused.",
-     "/wiki/what-hooks-cannot-see#subinterpreters"},
+     "/wiki/threat-model#subinterpreters"},
     {"os-layer", "The jail (seccomp, Landlock, rlimits) refused something FastAudit allowed or "
                  "never saw: the operating system is the real boundary.",
-     "/wiki/the-jail#what-the-os-layer-stops"},
+     "/wiki/threat-model#what-the-os-layer-stops"},
 };
+
+const char *srv_sandbox_class_wiki(size_t i)
+{
+    return i < sizeof trace_classes / sizeof trace_classes[0] ? trace_classes[i].wiki : NULL;
+}
 
 static int esc(struct fa_buf *out, const char *text)
 {

@@ -39,6 +39,10 @@ int srv_sandbox_gallery_load(const char *content_dir, struct srv_sandbox_gallery
                              struct fa_diag *diag);
 void srv_sandbox_gallery_free(struct srv_sandbox_gallery *gallery);
 
+/* The wiki section that explains trace class i (in the page's order), or NULL past the last:
+ * for the link checks of `fa-learn check`. */
+const char *srv_sandbox_class_wiki(size_t i);
+
 /* Appends the body HTML of /sandbox (no layout) to out. Fails only with FA_ELIMIT. */
 int srv_sandbox_page_render(const struct srv_sandbox_gallery *gallery, struct fa_buf *out);
 

@@ -1,6 +1,6 @@
 # title: Starting a program is denied
 # concept: subprocess.Popen is not in any allow list, so FastAudit's default-deny rule refuses it.
-# wiki: /wiki/default-deny-events#subprocess
+# wiki: /wiki/default-deny-events#subprocesses
 # expect: status=denied deny=subprocess.Popen class=default-deny exception=PermissionError
 import subprocess
 

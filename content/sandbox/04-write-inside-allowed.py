@@ -1,6 +1,6 @@
 # title: Writing inside the scratch folder is allowed
 # concept: the run's scratch folder is its allowed root, so writing there is path-ok and reading anywhere is a plain read.
-# wiki: /wiki/path-rules#the-scratch-folder
+# wiki: /wiki/directory-modifying-events#the-scratch-folder
 # expect: status=ok allow=open class=path-ok stdout=hello
 import os
 

@@ -1,6 +1,6 @@
 # title: Renaming across the boundary
 # concept: os.rename checks both paths: a rename inside the scratch folder is allowed, one that moves a file out is denied.
-# wiki: /wiki/path-rules#both-paths
+# wiki: /wiki/directory-modifying-events#operations-with-two-paths
 # expect: status=denied allow=os.rename deny=os.rename class=path-denied stdout=renamed
 import os
 

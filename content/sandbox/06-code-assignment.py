@@ -1,6 +1,6 @@
 # title: Swapping a function's code is denied
 # concept: assigning f.__code__ raises object.__setattr__, and __code__ is not among the harmless attributes, so it is denied.
-# wiki: /wiki/default-deny-events#attributes
+# wiki: /wiki/default-deny-events#sensitive-attributes
 # expect: status=denied allow=object.__getattr__ deny=object.__setattr__ class=default-deny stdout=greet
 def greet():
     return "hello"

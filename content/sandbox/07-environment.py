@@ -1,6 +1,6 @@
 # title: Environment variables: allowed and protected
 # concept: os.putenv is allowed for ordinary names but denied for protected ones such as PATH and names starting with PYTHON.
-# wiki: /wiki/environment-variables#protected-names
+# wiki: /wiki/default-deny-events#environment-variables
 # expect: status=ok allow=os.putenv deny=os.putenv class=default-deny stdout=GREETING=hi
 import os
 

@@ -1,6 +1,6 @@
 # title: A native module write, monitoring off
 # concept: with monitoring off FastAudit never sees the C-level write; the OS layer (Landlock) still refuses it outside the scratch folder.
-# wiki: /wiki/the-jail#what-the-os-layer-stops
+# wiki: /wiki/threat-model#what-the-os-layer-stops
 # args: --no-monitoring
 # expect: status=denied class=os-layer exception=PermissionError
 import labnative

@@ -1,6 +1,6 @@
 # title: What DISABLE saves: the counters
 # concept: the monitoring callback answers DISABLE for stdlib and Python callables, so a call site is reported once and then runs at full speed.
-# wiki: /wiki/native-call-monitoring#the-disable-trick
+# wiki: /wiki/the-disable-trick#the-counters
 # expect: status=ok stdout=monitor_callbacks
 import fastaudit
 import math

@@ -1,6 +1,6 @@
 # title: ContextVar nesting with tokens
 # concept: ContextVar.set returns a token and reset(token) restores the previous value, the same nesting FastAudit uses for its active config.
-# wiki: /wiki/contexts-and-threads#contextvars
+# wiki: /wiki/context-variables-and-tokens#tokens-and-nesting
 # expect: status=ok stdout=outer
 import contextvars
 

@@ -1,6 +1,6 @@
 # title: asyncio.gather with a context
 # concept: every asyncio task runs in a copy of the context it was created in, so the audit policy follows the snippet into each task.
-# wiki: /wiki/contexts-and-threads#asyncio-tasks
+# wiki: /wiki/context-variables-and-tokens#asyncio-tasks-copy-the-context
 # expect: status=ok stdout=task-2 deny=open
 import asyncio
 import contextvars

@@ -1,6 +1,6 @@
 # title: before_deny, and why policy cannot be replaced from inside
 # concept: a host's before_deny callback can allow one tool, but only the host sets it: mk_audit inside an active policy raises audit_perms.new, which is denied.
-# wiki: /wiki/fastaudit-api#before-deny
+# wiki: /wiki/host-policy#before-deny
 # expect: status=denied deny=audit_perms.new class=default-deny exception=PermissionError stdout=trying
 import fastaudit
 

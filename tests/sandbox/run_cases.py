@@ -85,6 +85,12 @@ def check(path, run):
     result = run(path, args)
     if isinstance(result, str):
         return [result]
+    return judge(result, expect)
+
+
+def judge(result, expect):
+    """What in a run's result (the JSON of `fa-learn run --json`) differs from expect, a dict
+    of the `# expect:` keys; also used for the wiki's runnable examples."""
     problems = []
     trace = result.get("trace", [])
     exc = result.get("exception") or {}

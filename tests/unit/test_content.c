@@ -373,6 +373,46 @@ static void test_sections(void)
 }
 
 /* Many equal headings: ids stay unique (and the renderer stays fast). */
+/* What `fa-learn check` looks at: links, images with their alt text, fenced code with its
+ * whole info string, each with its line; and every heading's id. */
+static void test_refs(void)
+{
+    static const char md[] = "# Refs\n"
+                             "\n"
+                             "A [page](/wiki/x#y) and [out](https://e.org).\n"
+                             "![The *two* layers](/static/img/a.svg)\n"
+                             "\n"
+                             "```pyrun status=ok stdout=hi\n"
+                             "print('hi')\n"
+                             "```\n"
+                             "\n"
+                             "    indented code is not fenced\n"
+                             "\n"
+                             "#### Deep heading\n";
+    struct cnt_doc *doc = NULL;
+    struct fa_diag diag = {{0}};
+
+    INT_EQ(cnt_doc_render(md, sizeof md - 1, "refs.md", &doc, &diag), 0);
+    if (!doc)
+        return;
+    INT_EQ(cnt_doc_n_refs(doc), 4);
+    INT_EQ(cnt_doc_get_ref(doc, 0)->kind, CNT_REF_LINK);
+    STR_EQ(cnt_doc_get_ref(doc, 0)->target, "/wiki/x#y");
+    INT_EQ(cnt_doc_get_ref(doc, 0)->line, 3);
+    STR_EQ(cnt_doc_get_ref(doc, 1)->target, "https://e.org");
+    INT_EQ(cnt_doc_get_ref(doc, 2)->kind, CNT_REF_IMAGE);
+    STR_EQ(cnt_doc_get_ref(doc, 2)->text, "The two layers");
+    INT_EQ(cnt_doc_get_ref(doc, 2)->line, 4);
+    INT_EQ(cnt_doc_get_ref(doc, 3)->kind, CNT_REF_CODE);
+    STR_EQ(cnt_doc_get_ref(doc, 3)->target, "pyrun status=ok stdout=hi");
+    INT_EQ(cnt_doc_get_ref(doc, 3)->line, 6);
+    OK(cnt_doc_get_ref(doc, 4) == NULL);
+    OK(cnt_doc_has_id(doc, "deep-heading"));
+    OK(cnt_doc_has_id(doc, "refs"));
+    OK(!cnt_doc_has_id(doc, "nope"));
+    cnt_doc_free(doc);
+}
+
 static void test_many_duplicates(void)
 {
     struct fa_buf md;
@@ -997,6 +1037,7 @@ int main(int argc, char **argv)
     test_size_limit();
     test_sections();
     test_many_duplicates();
+    test_refs();
     test_site_load();
     test_site_errors();
     test_search();

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# test_check.sh: `fa-learn check` passes on the course's own content, and names each kind of
+# problem, with its file and line, in a content folder made broken on purpose.
+# Usage: test_check.sh FA_LEARN_BINARY SOURCE_DIR
+set -u
+bin=$1
+src=$(cd "$2" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+checks=0
+
+# expect STATUS PATTERN -- COMMAND...: the exit status, and PATTERN (grep -E) in the output.
+expect() {
+    local want=$1 pattern=$2 out status
+    shift 3
+    out=$("$@" 2>&1)
+    status=$?
+    checks=$((checks + 1))
+    if [[ $status -ne $want ]] || ! grep -qE -- "$pattern" <<<"$out"; then
+        failures=$((failures + 1))
+        printf 'FAILED: %s\n  want status %s and /%s/\n  got status %s: %s\n' "$*" "$want" \
+            "$pattern" "$status" "$out"
+    fi
+}
+
+expect 0 'fa-learn check: [0-9]+ pages in order' -- "$bin" check --content "$src/content" --static "$src/static"
+expect 0 'Usage: fa-learn check' -- "$bin" help check
+expect 2 "unknown argument '--bogus'" -- "$bin" check --bogus
+
+# A copy of the course's content with one more page, correct at first. (The trace table's
+# and the gallery's wiki links are checked too, so the real pages must be there.)
+cp -r "$src/content" "$src/static" "$tmp/"
+mkdir -p "$tmp/static/img"
+echo '<svg xmlns="http://www.w3.org/2000/svg"/>' >"$tmp/static/img/check-test.svg"
+cat >"$tmp/content/pages/99-check-test.md" <<'MD'
+# Check test
+
+![Two layers around a run](/static/img/check-test.svg)
+
+## Second part
+
+```pyrun status=ok stdout=hi
+print("hi")
+```
+
+```python illustration
+x = 1
+```
+
+See [above](#second-part), the [sandbox](/sandbox) and [Python](https://docs.python.org/3/).
+Back to [the start](/wiki/big-picture) or [this part](/wiki/check-test#second-part).
+MD
+good=(check --content "$tmp/content" --static "$tmp/static")
+expect 0 'fa-learn check: [0-9]+ pages in order' -- "$bin" "${good[@]}"
+
+# break FILE OLD NEW PATTERN: one defect at a time, then back.
+break_one() {
+    local file=$1 old=$2 new=$3 pattern=$4
+    cp "$file" "$tmp/saved"
+    sed -i "s|$old|$new|" "$file"
+    expect 1 "$pattern" -- "$bin" "${good[@]}"
+    cp "$tmp/saved" "$file"
+}
+page=$tmp/content/pages/99-check-test.md
+break_one "$page" '/wiki/big-picture)' '/wiki/big-pitcure)' "99-check-test.md:16: no page 'big-pitcure'"
+break_one "$page" 'check-test#second-part' 'check-test#third-part' "99-check-test.md:16: no heading with id 'third-part' on /wiki/check-test"
+break_one "$page" '(#second-part)' '(#nowhere)' "99-check-test.md:15: no heading with id 'nowhere' on this page"
+break_one "$page" '(/sandbox)' '(/sandboxes)' "99-check-test.md:15: no page of this site answers '/sandboxes'"
+break_one "$page" '(/sandbox)' '(first)' "99-check-test.md:15: relative link 'first'"
+break_one "$page" 'Two layers around a run' '' '99-check-test.md:3: image without alt text'
+break_one "$page" 'img/check-test.svg' 'img/missing.svg' '99-check-test.md:3: no file static/img/missing.svg'
+break_one "$page" '(/static/img/check-test.svg)' '(https://example.org/a.svg)' '99-check-test.md:3: image from outside /static/'
+break_one "$page" '```python illustration' '```python' '99-check-test.md:11: Python code block without a mark'
+break_one "$page" '```pyrun status=ok stdout=hi' '```pyrun stdout=hi' '99-check-test.md:7: pyrun without status='
+break_one "$page" '```pyrun status=ok' '```pyrun status=fine' '99-check-test.md:7: pyrun: status must be'
+break_one "$page" '```pyrun status=ok' '```pyrun status=ok denied' "99-check-test.md:7: pyrun: 'denied' is not an expectation"
+break_one "$page" '```python illustration' '```' '99-check-test.md:11: code block without a language'
+break_one "$page" '^# Check test' 'No title' '99-check-test.md:1: no title'
+break_one "$tmp/content/sandbox/01-subprocess-denied.py" '^# wiki: .*' '# wiki: /wiki/nowhere' "subprocess-denied.py: # wiki: no page 'nowhere'"
+
+echo "$checks checks, $failures failed"
+[[ $failures -eq 0 ]]
