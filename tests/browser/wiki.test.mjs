@@ -79,6 +79,47 @@ const overflow = await page.evaluate(() => document.documentElement.scrollWidth 
 check(overflow <= 1, `no horizontal scroll on a phone (overflow ${overflow}px)`);
 await page.screenshot({ path: path.join(artifacts, 'wiki-phone.png'), fullPage: true });
 
+// Every wiki page, from the contents: its pictures load and say what they show, every
+// runnable block has a "Try it" link, and one such link opens that very code in the sandbox.
+await page.setViewportSize({ width: 1280, height: 900 });
+await collectCsp();
+await page.goto(`${base}/wiki`);
+const slugs = await page.$$eval('main a[href^="/wiki/"]',
+  (as) => [...new Set(as.map((a) => a.getAttribute('href').split('#')[0]))]);
+check(slugs.length >= 16, `the contents list every page (${slugs.length})`);
+let tryLink = null, tryCode = null, pictures = 0;
+for (const slug of slugs) {
+  await collectCsp();
+  await page.goto(`${base}${slug}`);
+  await page.waitForLoadState('load');
+  const images = await page.$$eval('article img', (imgs) => imgs.map((i) =>
+    ({ src: i.getAttribute('src'), alt: i.alt.trim(), ok: i.complete && i.naturalWidth > 0 })));
+  for (const img of images) {
+    check(img.ok, `${slug}: ${img.src} loads`);
+    check(img.alt.length > 10, `${slug}: ${img.src} has alt text that says something`);
+  }
+  pictures += images.length;
+  const runnable = await page.locator('article code.language-pyrun').count();
+  check(await page.locator('article .try-button').count() === runnable,
+    `${slug}: every runnable block has a Try it link (${runnable})`);
+  if (runnable && !tryLink) {
+    tryLink = await page.locator('article .try-button').first().getAttribute('href');
+    tryCode = await page.locator('article code.language-pyrun').first().textContent();
+  }
+  if (images.length && pictures === images.length) {
+    await page.screenshot({ path: path.join(artifacts, 'wiki-diagram.png'), fullPage: true });
+  }
+}
+check(pictures >= 3, `the wiki has its diagrams (${pictures})`);
+check(tryLink !== null, 'some page has a runnable block');
+if (tryLink) {
+  await collectCsp();
+  await page.goto(`${base}${tryLink}`);
+  await page.waitForSelector('.CodeMirror', { timeout: 5000 }).catch(() => {});
+  const inEditor = await page.evaluate(() => document.querySelector('.CodeMirror').CodeMirror.getValue());
+  check(inEditor.trim() === tryCode.trim(), 'Try it opens the block\'s code in the sandbox');
+}
+
 // The 404 page is in the layout (its own 404 status is expected, not a problem).
 const before = problems.length;
 await collectCsp();
