@@ -325,7 +325,8 @@ static int cmd_python(int argc, char **argv)
 static int cmd_check(int argc, char **argv)
 {
     return srv_cmd_check(argc, argv, env_or("FA_LEARN_CONTENT", FA_SOURCE_DIR "/content"),
-                         env_or("FA_LEARN_STATIC", FA_SOURCE_DIR "/static"));
+                         env_or("FA_LEARN_STATIC", FA_SOURCE_DIR "/static"),
+                         env_or("FA_LEARN_QUIZ", FA_SOURCE_DIR "/quiz"));
 }
 
 static const struct command {

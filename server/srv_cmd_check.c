@@ -3,6 +3,7 @@
 
 #include "content/cnt_check.h"
 #include "content/cnt_site.h"
+#include "quiz/quiz_bank.h"
 #include "server/srv_routes.h"
 #include "server/srv_sandbox_page.h"
 
@@ -10,16 +11,18 @@
 #include <string.h>
 
 const char srv_cmd_check_usage[] =
-    "Usage: fa-learn check [--content DIR] [--static DIR]\n"
+    "Usage: fa-learn check [--content DIR] [--static DIR] [--quiz DIR]\n"
     "\n"
     "Checks the course content as the server would load it, and more: every page renders,\n"
     "every link to a page, a section, a static file or another page of the site leads\n"
     "somewhere, every image has alt text, every Python block is marked runnable (```pyrun\n"
     "status=...) or ```python illustration, and the sandbox gallery's and trace table's wiki\n"
-    "links exist. Prints each problem as \"file:line: what is wrong\".\n"
+    "links exist; then the quiz's question bank, each question's wiki section included.\n"
+    "Prints each problem as \"file:line: what is wrong\".\n"
     "\n"
     "  --content DIR   content folder with home.md and pages/ [FA_LEARN_CONTENT]\n"
     "  --static DIR    folder served under /static/ [FA_LEARN_STATIC]\n"
+    "  --quiz DIR      the question bank's folder (topics.md, questions/) [FA_LEARN_QUIZ]\n"
     "\n"
     "Exit status: 0 all in order, 1 problems found, 2 usage errors.\n";
 
@@ -33,6 +36,35 @@ static void print_problem(void *cls, const char *file, int line, const char *wha
     const struct where *w = cls;
 
     fprintf(stderr, "%s/%s:%d: %s\n", w->content_dir, file, line, what);
+}
+
+static void print_bank_problem(void *cls, const char *file, int line, const char *what)
+{
+    fprintf(stderr, "%s/%s:%d: %s\n", (const char *)cls, file, line, what);
+}
+
+/* The question bank, and the wiki section each question links to. */
+static size_t check_bank(const struct cnt_site *site, const struct cnt_check_env *env,
+                         const char *quiz_dir)
+{
+    struct quiz_bank *bank = NULL;
+    struct fa_diag diag = {{0}};
+    size_t problems = 0;
+    char why[512];
+    char dir[4096];
+
+    snprintf(dir, sizeof dir, "%s", quiz_dir);
+    if (quiz_bank_load(quiz_dir, print_bank_problem, dir, &bank, &diag))
+        return 1;
+    for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
+        const struct quiz_question *q = quiz_bank_get_question(bank, i);
+        if (cnt_check_link(site, env, NULL, q->wiki, why, sizeof why)) {
+            fprintf(stderr, "%s/%s:%d: wiki: %s\n", quiz_dir, q->file, q->wiki_line, why);
+            problems++;
+        }
+    }
+    quiz_bank_free(bank);
+    return problems;
 }
 
 /* The wiki links that live outside the pages: the gallery's "# wiki:" lines and the trace
@@ -72,7 +104,8 @@ static size_t check_sandbox_links(const struct cnt_site *site, const struct cnt_
     return problems;
 }
 
-int srv_cmd_check(int argc, char **argv, const char *content_dir, const char *static_dir)
+int srv_cmd_check(int argc, char **argv, const char *content_dir, const char *static_dir,
+                  const char *quiz_dir)
 {
     const char *paths[32];
     struct cnt_check_env env = {.site_paths = paths};
@@ -85,6 +118,8 @@ int srv_cmd_check(int argc, char **argv, const char *content_dir, const char *st
             content_dir = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--static") == 0) {
             static_dir = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--quiz") == 0) {
+            quiz_dir = argv[++i];
         } else {
             fprintf(stderr, "fa-learn check: unknown argument '%s' (see fa-learn help check)\n",
                     argv[i]);
@@ -102,6 +137,7 @@ int srv_cmd_check(int argc, char **argv, const char *content_dir, const char *st
         problems = cnt_check_site(site, &env, print_problem, &w);
     }
     problems += check_sandbox_links(site, &env, content_dir);
+    problems += check_bank(site, &env, quiz_dir);
     if (problems)
         fprintf(stderr, "fa-learn check: %zu problem%s\n", problems, problems == 1 ? "" : "s");
     else

@@ -1,0 +1,93 @@
+/* quiz_score.c: marking one answer (see quiz_score.h). */
+#include "quiz/quiz_score.h"
+
+#include <ctype.h>
+#include <string.h>
+
+/* The next character of s in its normal form (white space runs become one ' ', ASCII
+ * letters lower-case), advancing *s; 0 at the end (trailing white space included). */
+static int next_normal(const char **s)
+{
+    const char *p = *s;
+
+    if (isspace((unsigned char)*p)) {
+        while (isspace((unsigned char)*p))
+            p++;
+        *s = p;
+        return *p ? ' ' : 0;
+    }
+    if (!*p)
+        return 0;
+    *s = p + 1;
+    return tolower((unsigned char)*p);
+}
+
+bool quiz_short_matches(const char *given, const char *accepted)
+{
+    int a, b;
+
+    while (isspace((unsigned char)*given))
+        given++;
+    while (isspace((unsigned char)*accepted))
+        accepted++;
+    do {
+        a = next_normal(&given);
+        b = next_normal(&accepted);
+        if (a != b)
+            return false;
+    } while (a);
+    return true;
+}
+
+struct quiz_mark quiz_score(const struct quiz_question *q, const struct quiz_answer *a)
+{
+    struct quiz_mark mark = {QUIZ_UNANSWERED, 0};
+    int full = q->points * 1000;
+
+    if (q->type == QUIZ_SHORT) {
+        const char *t = a->text;
+        while (t && isspace((unsigned char)*t))
+            t++;
+        if (!t || !*t)
+            return mark;
+        mark.verdict = QUIZ_INCORRECT;
+        for (size_t i = 0; i < q->n_answers; i++) {
+            if (quiz_short_matches(a->text, q->answers[i])) {
+                mark = (struct quiz_mark){QUIZ_CORRECT, full};
+                break;
+            }
+        }
+        return mark;
+    }
+    if ((a->chosen & ((q->n_options < 32 ? 1u << q->n_options : 0u) - 1u)) == 0)
+        return mark;
+    if (q->type == QUIZ_MULTIPLE) {
+        int right = 0, sum = 0;
+        for (size_t i = 0; i < q->n_options; i++) {
+            bool chosen = a->chosen >> i & 1u;
+            right += q->options[i].correct;
+            if (chosen)
+                sum += q->options[i].correct ? 1 : -1;
+        }
+        mark.earned_milli = sum <= 0 || right == 0 ? 0 : full * sum / right;
+    } else {
+        bool only_right = true;
+        for (size_t i = 0; i < q->n_options; i++)
+            only_right = only_right && (a->chosen >> i & 1u) == (unsigned)q->options[i].correct;
+        mark.earned_milli = only_right ? full : 0;
+    }
+    mark.verdict = mark.earned_milli == full ? QUIZ_CORRECT
+                   : mark.earned_milli > 0   ? QUIZ_PARTIAL
+                                             : QUIZ_INCORRECT;
+    return mark;
+}
+
+const char *quiz_verdict_name(enum quiz_verdict v)
+{
+    switch (v) {
+    case QUIZ_CORRECT: return "correct";
+    case QUIZ_PARTIAL: return "partial";
+    case QUIZ_INCORRECT: return "incorrect";
+    default: return "unanswered";
+    }
+}
