@@ -5,11 +5,15 @@
 #include "common/fa_file.h"
 #include "common/fa_mem.h"
 #include "quiz/quiz_bank.h"
+#include "quiz/quiz_report.h"
 #include "quiz/quiz_score.h"
+#include "quiz/quiz_store.h"
 #include "tests/unit/harness.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void collect(void *cls, const char *file, int line, const char *what)
 {
@@ -171,6 +175,143 @@ static void test_outcomes(void)
     OK(quiz_outcome_words("crashes", buf, sizeof buf) == NULL);
 }
 
+/* Save, load back field by field, survive a reopen; unknown and malformed ids. */
+static void test_store(void)
+{
+    char dir[] = "/tmp/fa-learn-test-store-XXXXXX";
+    struct quiz_stored_answer answers[2] = {
+        {.question_id = "a-single", .chosen = 2, .verdict = QUIZ_CORRECT, .earned_milli = 1000,
+         .max_milli = 1000},
+        {.question_id = "d-short", .text = "it's 'quoted'; DROP TABLE attempts; --",
+         .verdict = QUIZ_INCORRECT, .max_milli = 1000},
+    };
+    struct quiz_attempt a = {.learner = "Zoë <b>", .class_code = "CS-101", .quiz = "all",
+                             .started_ms = 1700000000000, .submitted_ms = 1700000060000,
+                             .seed = 4242, .score_milli = 1000, .max_milli = 2000,
+                             .answers = answers, .n_answers = 2};
+    struct quiz_store *store = NULL;
+    struct quiz_attempt *back = NULL;
+    struct fa_diag diag = {{0}};
+    char first_id[QUIZ_REPORT_ID_LEN + 1];
+    char *cleanup;
+
+    if (!mkdtemp(dir)) {
+        OK(0);
+        return;
+    }
+    INT_EQ(quiz_store_open(dir, &store, &diag), 0);
+    if (!store)
+        return;
+    INT_EQ(quiz_store_count(store), 0);
+    INT_EQ(quiz_store_save(store, &a, &diag), 0);
+    INT_EQ(strlen(a.report_id), QUIZ_REPORT_ID_LEN);
+    snprintf(first_id, sizeof first_id, "%s", a.report_id);
+    INT_EQ(quiz_store_save(store, &a, &diag), 0);
+    OK(strcmp(first_id, a.report_id) != 0); /* every save gets its own id */
+    INT_EQ(quiz_store_count(store), 2);
+    quiz_store_close(store);
+
+    store = NULL;
+    INT_EQ(quiz_store_open(dir, &store, &diag), 0); /* reopened: migrations are not redone */
+    if (!store)
+        return;
+    INT_EQ(quiz_store_count(store), 2);
+    INT_EQ(quiz_store_load(store, first_id, &back, &diag), 0);
+    if (back) {
+        STR_EQ(back->learner, "Zoë <b>");
+        STR_EQ(back->class_code, "CS-101");
+        STR_EQ(back->quiz, "all");
+        INT_EQ(back->started_ms, 1700000000000);
+        INT_EQ(back->submitted_ms, 1700000060000);
+        INT_EQ(back->seed, 4242);
+        INT_EQ(back->score_milli, 1000);
+        INT_EQ(back->max_milli, 2000);
+        INT_EQ(back->n_answers, 2);
+        STR_EQ(back->answers[0].question_id, "a-single");
+        INT_EQ(back->answers[0].chosen, 2);
+        INT_EQ(back->answers[0].verdict, QUIZ_CORRECT);
+        STR_EQ(back->answers[1].text, "it's 'quoted'; DROP TABLE attempts; --");
+        INT_EQ(back->answers[1].earned_milli, 0);
+        quiz_attempt_free(back);
+    }
+    back = NULL;
+    INT_EQ(quiz_store_load(store, "0123456789abcdef0123456789abcdef", &back, &diag),
+           FA_ENOTFOUND);
+    INT_EQ(quiz_store_load(store, "' OR 1=1 --", &back, &diag), FA_ENOTFOUND);
+    INT_EQ(quiz_store_load(store, "0123456789ABCDEF0123456789ABCDEF", &back, &diag),
+           FA_ENOTFOUND);
+    OK(back == NULL);
+    INT_EQ(quiz_store_count(store), 2); /* the hostile text and ids changed nothing */
+    quiz_store_close(store);
+    INT_EQ(quiz_store_open("/proc/no-such-dir", &store, &diag), FA_EDB);
+    OK(strstr(diag.msg, "cannot open") != NULL);
+    cleanup = fa_xasprintf("rm -rf '%s'", dir);
+    OK(system(cleanup) == 0);
+    fa_free(cleanup);
+}
+
+/* Compares got with the file DIR/name, byte for byte. */
+static void golden(const char *dir, const char *name, const char *got)
+{
+    char *path = fa_xasprintf("%s/%s", dir, name), *want = NULL;
+    struct fa_diag diag = {{0}};
+    size_t len;
+
+    INT_EQ(fa_file_read(path, 1 << 16, 0, &want, &len, &diag), 0);
+    if (want)
+        STR_EQ(got, want);
+    fa_free(want);
+    fa_free(path);
+}
+
+/* The report of an attempt on the good bank, against snapshots of both forms. */
+static void test_report(const char *dir)
+{
+    struct quiz_bank *bank = NULL;
+    struct fa_diag diag = {{0}};
+    char *path = fa_xasprintf("%s/good", dir);
+    struct quiz_stored_answer answers[] = {
+        {.question_id = "a-single", .chosen = 2, .verdict = QUIZ_CORRECT, .earned_milli = 1000, .max_milli = 1000},
+        {.question_id = "b-multiple", .chosen = 1, .verdict = QUIZ_PARTIAL, .earned_milli = 1500, .max_milli = 3000},
+        {.question_id = "c-truefalse", .chosen = 1, .verdict = QUIZ_INCORRECT, .max_milli = 1000},
+        {.question_id = "d-short", .text = "Popen", .verdict = QUIZ_CORRECT, .earned_milli = 1000, .max_milli = 1000},
+        {.question_id = "e-predict", .verdict = QUIZ_UNANSWERED, .max_milli = 2000},
+        {.question_id = "gone-now", .verdict = QUIZ_INCORRECT, .max_milli = 1000},
+    };
+    struct quiz_attempt a = {.learner = "Ada | Lovelace", .class_code = "", .quiz = "all",
+                             .started_ms = 1795000000000, .submitted_ms = 1795000754321,
+                             .score_milli = 3500, .max_milli = 9000, .answers = answers,
+                             .n_answers = 6};
+    struct fa_buf text, md;
+    char buf[64];
+
+    INT_EQ(quiz_bank_load(path, NULL, NULL, &bank, &diag), 0);
+    fa_free(path);
+    if (!bank)
+        return;
+    fa_buf_init(&text, 1 << 16);
+    fa_buf_init(&md, 1 << 16);
+    INT_EQ(quiz_report_text(bank, &a, "https://course.example/report/0123", &text), 0);
+    INT_EQ(quiz_report_markdown(bank, &a, "https://course.example/report/0123", &md), 0);
+    golden(dir, "report.txt", text.ptr ? text.ptr : "");
+    golden(dir, "report.md", md.ptr ? md.ptr : "");
+    /* Fixed width: no line of the text report is longer than QUIZ_REPORT_WIDTH. */
+    for (const char *p = text.ptr; p && *p;) {
+        size_t n = strcspn(p, "\n");
+        OK(n <= QUIZ_REPORT_WIDTH);
+        p += n + (p[n] != '\0');
+    }
+    STR_EQ(quiz_report_duration(754321, buf, sizeof buf), "12 min 34 s");
+    STR_EQ(quiz_report_duration(3723000, buf, sizeof buf), "1 h 02 min");
+    STR_EQ(quiz_report_duration(-5, buf, sizeof buf), "0 s");
+    STR_EQ(quiz_report_right_answer(quiz_bank_get_question(bank, 1), buf, sizeof buf),
+           "`subprocess.Popen`; `ctypes.dlopen`");
+    STR_EQ(quiz_report_right_answer(quiz_bank_get_question(bank, 1), buf, 12), "`subproc...");
+    fa_buf_cleanup(&text);
+    fa_buf_cleanup(&md);
+    quiz_bank_free(bank);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "tests/unit/quiz";
@@ -180,5 +321,7 @@ int main(int argc, char **argv)
     test_missing_folder();
     test_score();
     test_outcomes();
+    test_store();
+    test_report(dir);
     return harness_exit();
 }

@@ -1,0 +1,293 @@
+/* quiz_report.c: performance reports (see quiz_report.h). */
+#include "quiz/quiz_report.h"
+
+#include "quiz/quiz_score.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+size_t quiz_report_topics(const struct quiz_bank *bank, const struct quiz_attempt *a,
+                          struct quiz_topic_score *out, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t t = 0; t < quiz_bank_n_topics(bank) && n < max; t++) {
+        struct quiz_topic_score ts = {t, 0, 0, 0};
+        for (size_t i = 0; i < a->n_answers; i++) {
+            long q = quiz_bank_find(bank, a->answers[i].question_id);
+            if (q < 0 || quiz_bank_get_question(bank, (size_t)q)->topic != t)
+                continue;
+            ts.earned_milli += a->answers[i].earned_milli;
+            ts.max_milli += a->answers[i].max_milli;
+            ts.n_questions++;
+        }
+        if (ts.n_questions)
+            out[n++] = ts;
+    }
+    return n;
+}
+
+/* Copies text into buf, cut at len - 1 bytes with "..." (on a UTF-8 boundary). */
+static void cut_copy(char *buf, size_t len, const char *text)
+{
+    size_t n = strlen(text);
+
+    if (n < len) {
+        memcpy(buf, text, n + 1);
+        return;
+    }
+    n = len - 4;
+    while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+        n--;
+    memcpy(buf, text, n);
+    memcpy(buf + n, "...", 4);
+}
+
+const char *quiz_report_right_answer(const struct quiz_question *q, char *buf, size_t len)
+{
+    char joined[512] = "", words[200];
+
+    if (q->type == QUIZ_SHORT) {
+        cut_copy(buf, len, q->n_answers ? q->answers[0] : "");
+        return buf;
+    }
+    for (size_t i = 0; i < q->n_options; i++) {
+        const char *text = q->options[i].text;
+        if (!q->options[i].correct)
+            continue;
+        if (q->type == QUIZ_PREDICT && quiz_outcome_words(text, words, sizeof words))
+            text = words;
+        snprintf(joined + strlen(joined), sizeof joined - strlen(joined), "%s%s",
+                 joined[0] ? "; " : "", text);
+    }
+    cut_copy(buf, len, joined);
+    return buf;
+}
+
+const char *quiz_report_duration(int64_t ms, char *buf, size_t len)
+{
+    long long s = ms < 0 ? 0 : (long long)(ms / 1000);
+
+    if (s >= 3600)
+        snprintf(buf, len, "%lld h %02lld min", s / 3600, s % 3600 / 60);
+    else if (s >= 60)
+        snprintf(buf, len, "%lld min %02lld s", s / 60, s % 60);
+    else
+        snprintf(buf, len, "%lld s", s);
+    return buf;
+}
+
+static void utc_iso(int64_t ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* "38.5", "2", "0.33" for thousandths of a point. */
+static const char *points(int milli, char *buf, size_t len)
+{
+    if (milli % 1000 == 0)
+        snprintf(buf, len, "%d", milli / 1000);
+    else if (milli % 100 == 0)
+        snprintf(buf, len, "%d.%d", milli / 1000, milli % 1000 / 100);
+    else
+        snprintf(buf, len, "%d.%02d", milli / 1000, milli % 1000 / 10);
+    return buf;
+}
+
+static int percent(int earned, int max)
+{
+    return max > 0 ? (int)((earned * 100LL + max / 2) / max) : 0;
+}
+
+static const char *quiz_name(const struct quiz_bank *bank, const struct quiz_attempt *a)
+{
+    long t = quiz_bank_find_topic(bank, a->quiz, strlen(a->quiz));
+    return t >= 0 ? quiz_bank_get_topic(bank, (size_t)t)->title : "Full quiz";
+}
+
+/* Appends text wrapped at QUIZ_REPORT_WIDTH, starting at column col; continuation lines are
+ * indented by indent spaces. Breaks at spaces; a longer word stays whole. */
+static int wrapped(struct fa_buf *out, const char *text, size_t col, size_t indent)
+{
+    int rc = 0;
+
+    for (bool first = true; *text && !rc; first = false) {
+        size_t word = strcspn(text, " \n");
+        if (!first && col + 1 + word > QUIZ_REPORT_WIDTH) {
+            rc = fa_buf_printf(out, "\n%*s", (int)indent, "");
+            col = indent;
+        } else if (!first) {
+            rc = fa_buf_puts(out, " ");
+            col++;
+        }
+        if (!rc)
+            rc = fa_buf_append(out, text, word);
+        col += word;
+        text += word;
+        text += strspn(text, " \n");
+    }
+    return rc ? rc : fa_buf_puts(out, "\n");
+}
+
+/* The stem's first line without Markdown emphasis marks, as a short title. */
+static void stem_title(const struct quiz_question *q, char *buf, size_t len)
+{
+    char line[200];
+    size_t n = strcspn(q->stem, "\n"), k = 0;
+
+    if (n >= sizeof line)
+        n = sizeof line - 1;
+    for (size_t i = 0; i < n; i++)
+        if (q->stem[i] != '*' && q->stem[i] != '_')
+            line[k++] = q->stem[i];
+    line[k] = '\0';
+    cut_copy(buf, len, line);
+}
+
+int quiz_report_text(const struct quiz_bank *bank, const struct quiz_attempt *a,
+                     const char *permalink, struct fa_buf *out)
+{
+    struct quiz_topic_score topics[64];
+    size_t n_topics = quiz_report_topics(bank, a, topics, 64), missed = 0;
+    char when[32], took[32], earned[16], max[16], right[120], title[90];
+    int rc;
+
+    utc_iso(a->submitted_ms, when, sizeof when);
+    rc = fa_buf_printf(out,
+                       "PERFORMANCE REPORT\n"
+                       "Course:     %s\n"
+                       "Learner:    %s\n"
+                       "Class:      %s\n"
+                       "Quiz:       %s (%zu questions)\n"
+                       "Submitted:  %s\n"
+                       "Time taken: %s\n"
+                       "Score:      %s / %s points (%d%%)\n"
+                       "\n"
+                       "BY TOPIC\n",
+                       QUIZ_COURSE, a->learner, a->class_code[0] ? a->class_code : "-",
+                       quiz_name(bank, a), a->n_answers, when,
+                       quiz_report_duration(a->submitted_ms - a->started_ms, took, sizeof took),
+                       points(a->score_milli, earned, sizeof earned),
+                       points(a->max_milli, max, sizeof max),
+                       percent(a->score_milli, a->max_milli));
+    for (size_t i = 0; i < n_topics && !rc; i++) {
+        char e[16], m[16], name[41];
+        cut_copy(name, sizeof name, quiz_bank_get_topic(bank, topics[i].topic)->title);
+        rc = fa_buf_printf(out, "  %-40s %5s/%-3s %4d%%\n", name,
+                           points(topics[i].earned_milli, e, sizeof e),
+                           points(topics[i].max_milli, m, sizeof m),
+                           percent(topics[i].earned_milli, topics[i].max_milli));
+    }
+    for (size_t i = 0; i < a->n_answers && !rc; i++) {
+        const struct quiz_stored_answer *an = &a->answers[i];
+        long q = quiz_bank_find(bank, an->question_id);
+        if (an->verdict == QUIZ_CORRECT)
+            continue;
+        if (missed++ == 0)
+            rc = fa_buf_puts(out, "\nTO REVIEW (the right answer in brief)\n");
+        if (rc)
+            break;
+        if (q < 0) {
+            rc = fa_buf_printf(out, "  %2zu. %s (no longer in the bank)\n", i + 1,
+                               an->question_id);
+            continue;
+        }
+        stem_title(quiz_bank_get_question(bank, (size_t)q), title, sizeof title);
+        rc = fa_buf_printf(out, "  %2zu. ", i + 1);
+        if (!rc)
+            rc = wrapped(out, title, 6, 6);
+        quiz_report_right_answer(quiz_bank_get_question(bank, (size_t)q), right, sizeof right);
+        if (!rc)
+            rc = fa_buf_printf(out, "      %s: ", quiz_verdict_name((enum quiz_verdict)an->verdict));
+        if (!rc)
+            rc = wrapped(out, right, 6 + strlen(quiz_verdict_name((enum quiz_verdict)an->verdict)) + 2,
+                         8);
+    }
+    if (!rc && !missed)
+        rc = fa_buf_puts(out, "\nEvery question answered correctly.\n");
+    if (!rc)
+        rc = fa_buf_printf(out, "\nReport: %s\n", permalink);
+    return rc;
+}
+
+/* Text for a Markdown table cell or list item: '|' and line breaks would break the layout. */
+static int md_text(struct fa_buf *out, const char *text)
+{
+    int rc = 0;
+
+    for (; *text && !rc; text++)
+        rc = *text == '|'    ? fa_buf_puts(out, "\\|")
+             : *text == '\n' ? fa_buf_puts(out, " ")
+                             : fa_buf_append(out, text, 1);
+    return rc;
+}
+
+int quiz_report_markdown(const struct quiz_bank *bank, const struct quiz_attempt *a,
+                         const char *permalink, struct fa_buf *out)
+{
+    struct quiz_topic_score topics[64];
+    size_t n_topics = quiz_report_topics(bank, a, topics, 64), missed = 0;
+    char when[32], took[32], earned[16], max[16], right[120], title[90];
+    int rc;
+
+    utc_iso(a->submitted_ms, when, sizeof when);
+    rc = fa_buf_printf(out, "### Performance report: %s\n\n- **Learner:** ", QUIZ_COURSE);
+    if (!rc)
+        rc = md_text(out, a->learner);
+    if (!rc)
+        rc = fa_buf_puts(out, "\n- **Class:** ");
+    if (!rc)
+        rc = md_text(out, a->class_code[0] ? a->class_code : "-");
+    if (!rc)
+        rc = fa_buf_printf(out,
+                           "\n- **Quiz:** %s (%zu questions)\n- **Submitted:** %s\n"
+                           "- **Time taken:** %s\n- **Score:** %s / %s points (%d%%)\n\n"
+                           "| Topic | Score | %% |\n|---|---:|---:|\n",
+                           quiz_name(bank, a), a->n_answers, when,
+                           quiz_report_duration(a->submitted_ms - a->started_ms, took,
+                                                sizeof took),
+                           points(a->score_milli, earned, sizeof earned),
+                           points(a->max_milli, max, sizeof max),
+                           percent(a->score_milli, a->max_milli));
+    for (size_t i = 0; i < n_topics && !rc; i++) {
+        char e[16], m[16];
+        rc = fa_buf_printf(out, "| %s | %s/%s | %d%% |\n",
+                           quiz_bank_get_topic(bank, topics[i].topic)->title,
+                           points(topics[i].earned_milli, e, sizeof e),
+                           points(topics[i].max_milli, m, sizeof m),
+                           percent(topics[i].earned_milli, topics[i].max_milli));
+    }
+    for (size_t i = 0; i < a->n_answers && !rc; i++) {
+        const struct quiz_stored_answer *an = &a->answers[i];
+        long q = quiz_bank_find(bank, an->question_id);
+        if (an->verdict == QUIZ_CORRECT)
+            continue;
+        if (missed++ == 0)
+            rc = fa_buf_puts(out, "\n**To review:**\n\n");
+        if (!rc && q < 0)
+            rc = fa_buf_printf(out, "%zu. %s (no longer in the bank)\n", i + 1, an->question_id);
+        if (rc || q < 0)
+            continue;
+        stem_title(quiz_bank_get_question(bank, (size_t)q), title, sizeof title);
+        quiz_report_right_answer(quiz_bank_get_question(bank, (size_t)q), right, sizeof right);
+        rc = fa_buf_printf(out, "%zu. ", i + 1);
+        if (!rc)
+            rc = md_text(out, title);
+        if (!rc)
+            rc = fa_buf_printf(out, " (%s) — right answer: ",
+                               quiz_verdict_name((enum quiz_verdict)an->verdict));
+        if (!rc)
+            rc = md_text(out, right);
+        if (!rc)
+            rc = fa_buf_puts(out, "\n");
+    }
+    if (!rc)
+        rc = fa_buf_printf(out, "\n[Full report](%s)\n", permalink);
+    return rc;
+}

@@ -1,0 +1,70 @@
+/* quiz_store.h: the store of quiz attempts, one SQLite database in the data folder
+ * (DATA_DIR/fa-learn.db). The only owner of SQL in the program.
+ *
+ * Durability: WAL with synchronous=NORMAL, the store's default setting. A save returns only
+ * after its transaction committed, and a committed transaction survives the process being
+ * killed (SIGKILL included): it is in the WAL file, which the next open replays. (Power loss
+ * can still lose the last transactions with NORMAL; FULL would fsync every commit.)
+ *
+ * Every save is one transaction: an attempt is stored with all its answers, or not at all.
+ * Values are always bound, never spliced into SQL. The schema's version is PRAGMA
+ * user_version; opening migrates an older database forward and refuses a newer one.
+ *
+ * Thread-safe: one connection behind a mutex; a call holds it for one transaction, so an
+ * HTTP thread never waits longer than the transactions queued before its own. */
+#ifndef FA_QUIZ_QUIZ_STORE_H
+#define FA_QUIZ_QUIZ_STORE_H
+
+#include "common/fa_err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define QUIZ_REPORT_ID_LEN 32 /* hex digits: 128 random bits */
+#define QUIZ_MAX_NAME 80      /* bytes of a learner's name */
+#define QUIZ_MAX_CLASS 32     /* bytes of a class code */
+#define QUIZ_MAX_ANSWER_TEXT 200
+
+struct quiz_store;
+
+/* One answered question of an attempt, as marked. */
+struct quiz_stored_answer {
+    char question_id[65];
+    unsigned chosen;      /* options chosen (bit i: option i of the bank, not the shown order) */
+    char text[QUIZ_MAX_ANSWER_TEXT + 1]; /* a short answer, "" otherwise */
+    int verdict;          /* enum quiz_verdict */
+    int earned_milli, max_milli;
+};
+
+/* An attempt: who, which quiz, when, the marks, and its report. */
+struct quiz_attempt {
+    char report_id[QUIZ_REPORT_ID_LEN + 1]; /* set by quiz_store_save */
+    char learner[QUIZ_MAX_NAME + 1];
+    char class_code[QUIZ_MAX_CLASS + 1]; /* "" when none */
+    char quiz[65];                       /* a topic slug, or "all" */
+    int64_t started_ms, submitted_ms;    /* Unix time, milliseconds */
+    uint32_t seed;                       /* the option order shown (quiz_shuffle) */
+    int score_milli, max_milli;
+    struct quiz_stored_answer *answers;
+    size_t n_answers;
+};
+
+/* Opens (creating when missing) DATA_DIR/fa-learn.db. FA_EDB with SQLite's message in diag
+ * when the database cannot be opened, is damaged, or is newer than this program. */
+int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_diag *diag);
+void quiz_store_close(struct quiz_store *store);
+
+/* Stores a in one transaction and writes its new report id (128 bits from getrandom, as
+ * hex) into a->report_id. Returns 0 once committed; FA_EDB (nothing stored) otherwise. */
+int quiz_store_save(struct quiz_store *store, struct quiz_attempt *a, struct fa_diag *diag);
+
+/* Reads the attempt with this report id into *out (free with quiz_attempt_free).
+ * FA_ENOTFOUND when there is none (or the id is not 32 hex digits), FA_EDB on errors. */
+int quiz_store_load(struct quiz_store *store, const char *report_id, struct quiz_attempt **out,
+                    struct fa_diag *diag);
+void quiz_attempt_free(struct quiz_attempt *a);
+
+/* How many attempts are stored (for tests and /healthz). -1 on errors. */
+long quiz_store_count(struct quiz_store *store);
+
+#endif
