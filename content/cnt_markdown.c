@@ -718,3 +718,47 @@ int cnt_doc_has_id(const struct cnt_doc *doc, const char *id)
             return 1;
     return 0;
 }
+
+int cnt_markdown_fragment(const char *markdown, size_t len, int inline_only, char **out)
+{
+    cmark_parser *parser;
+    cmark_node *root;
+    char *html = NULL;
+    int rc = FA_OK;
+
+    if (len > CNT_DOC_MAX_BYTES)
+        return FA_ELIMIT;
+    if (fa_utf8_bad_offset(markdown, len) < len)
+        return FA_EINVAL;
+    pthread_once(&extensions_once, on_register_extensions);
+    pthread_mutex_lock(&cmark_lock);
+    parser = cmark_parser_new_with_mem(RENDER_OPTIONS, &fa_cmark_mem);
+    for (size_t i = 0; i < sizeof extension_names / sizeof extension_names[0]; i++) {
+        cmark_syntax_extension *ext = cmark_find_syntax_extension(extension_names[i]);
+        if (ext)
+            cmark_parser_attach_syntax_extension(parser, ext);
+    }
+    cmark_parser_feed(parser, markdown, len);
+    root = cmark_parser_finish(parser);
+    rc = convert_callouts(root);
+    if (!rc)
+        html = cmark_render_html_with_mem(root, RENDER_OPTIONS,
+                                          cmark_parser_get_syntax_extensions(parser),
+                                          &fa_cmark_mem);
+    cmark_node_free(root);
+    cmark_parser_free(parser);
+    pthread_mutex_unlock(&cmark_lock);
+    if (rc)
+        return rc;
+    if (inline_only) {
+        size_t n = strlen(html);
+        /* One paragraph and nothing else: "<p>...</p>\n" with no other "<p>" inside. */
+        if (n >= 8 && strncmp(html, "<p>", 3) == 0 && strcmp(html + n - 5, "</p>\n") == 0 &&
+            !strstr(html + 3, "<p>")) {
+            memmove(html, html + 3, n - 8);
+            html[n - 8] = '\0';
+        }
+    }
+    *out = html;
+    return FA_OK;
+}

@@ -48,6 +48,13 @@ int cnt_doc_render(const char *markdown, size_t len, const char *name, struct cn
                    struct fa_diag *diag);
 void cnt_doc_free(struct cnt_doc *doc);
 
+/* Renders a piece of Markdown that is not a page (a quiz question's stem, option or
+ * explanation): the same dialect, safety and callouts, but no title, heading ids or sections.
+ * With inline set, a lone paragraph comes back without its <p> wrapper (for a label). On
+ * success *out is a new NUL-terminated string (free with fa_free). FA_ELIMIT above
+ * CNT_DOC_MAX_BYTES, FA_EINVAL for bytes that are not UTF-8. Thread-safe. */
+int cnt_markdown_fragment(const char *markdown, size_t len, int inline_only, char **out);
+
 /* What a document points at or declares, in document order, for the content checks of
  * `fa-learn check` (cnt_check.h): links, images and fenced code blocks, each with the line it
  * starts on (for links and images, the line of the paragraph or cell holding them). */

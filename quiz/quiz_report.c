@@ -88,8 +88,7 @@ static void utc_iso(int64_t ms, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* "38.5", "2", "0.33" for thousandths of a point. */
-static const char *points(int milli, char *buf, size_t len)
+const char *quiz_report_points(int milli, char *buf, size_t len)
 {
     if (milli % 1000 == 0)
         snprintf(buf, len, "%d", milli / 1000);
@@ -173,15 +172,15 @@ int quiz_report_text(const struct quiz_bank *bank, const struct quiz_attempt *a,
                        QUIZ_COURSE, a->learner, a->class_code[0] ? a->class_code : "-",
                        quiz_name(bank, a), a->n_answers, when,
                        quiz_report_duration(a->submitted_ms - a->started_ms, took, sizeof took),
-                       points(a->score_milli, earned, sizeof earned),
-                       points(a->max_milli, max, sizeof max),
+                       quiz_report_points(a->score_milli, earned, sizeof earned),
+                       quiz_report_points(a->max_milli, max, sizeof max),
                        percent(a->score_milli, a->max_milli));
     for (size_t i = 0; i < n_topics && !rc; i++) {
         char e[16], m[16], name[41];
         cut_copy(name, sizeof name, quiz_bank_get_topic(bank, topics[i].topic)->title);
         rc = fa_buf_printf(out, "  %-40s %5s/%-3s %4d%%\n", name,
-                           points(topics[i].earned_milli, e, sizeof e),
-                           points(topics[i].max_milli, m, sizeof m),
+                           quiz_report_points(topics[i].earned_milli, e, sizeof e),
+                           quiz_report_points(topics[i].max_milli, m, sizeof m),
                            percent(topics[i].earned_milli, topics[i].max_milli));
     }
     for (size_t i = 0; i < a->n_answers && !rc; i++) {
@@ -252,15 +251,15 @@ int quiz_report_markdown(const struct quiz_bank *bank, const struct quiz_attempt
                            quiz_name(bank, a), a->n_answers, when,
                            quiz_report_duration(a->submitted_ms - a->started_ms, took,
                                                 sizeof took),
-                           points(a->score_milli, earned, sizeof earned),
-                           points(a->max_milli, max, sizeof max),
+                           quiz_report_points(a->score_milli, earned, sizeof earned),
+                           quiz_report_points(a->max_milli, max, sizeof max),
                            percent(a->score_milli, a->max_milli));
     for (size_t i = 0; i < n_topics && !rc; i++) {
         char e[16], m[16];
         rc = fa_buf_printf(out, "| %s | %s/%s | %d%% |\n",
                            quiz_bank_get_topic(bank, topics[i].topic)->title,
-                           points(topics[i].earned_milli, e, sizeof e),
-                           points(topics[i].max_milli, m, sizeof m),
+                           quiz_report_points(topics[i].earned_milli, e, sizeof e),
+                           quiz_report_points(topics[i].max_milli, m, sizeof m),
                            percent(topics[i].earned_milli, topics[i].max_milli));
     }
     for (size_t i = 0; i < a->n_answers && !rc; i++) {

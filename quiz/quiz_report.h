@@ -26,6 +26,9 @@ size_t quiz_report_topics(const struct quiz_bank *bank, const struct quiz_attemp
  * or the first accepted answer; at most len - 1 bytes, cut with "..." when longer. */
 const char *quiz_report_right_answer(const struct quiz_question *q, char *buf, size_t len);
 
+/* "38.5", "2", "0.33" for thousandths of a point. */
+const char *quiz_report_points(int milli, char *buf, size_t len);
+
 /* "12 min 05 s", "45 s", "1 h 02 min" for a duration in milliseconds. */
 const char *quiz_report_duration(int64_t ms, char *buf, size_t len);
 

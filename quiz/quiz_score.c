@@ -91,3 +91,27 @@ const char *quiz_verdict_name(enum quiz_verdict v)
     default: return "unanswered";
     }
 }
+
+void quiz_option_order(const struct quiz_question *q, uint32_t seed,
+                       unsigned char order[QUIZ_MAX_OPTIONS])
+{
+    uint32_t x = seed ^ 2166136261u;
+
+    for (const char *p = q->id; *p; p++)
+        x = (x ^ (unsigned char)*p) * 16777619u; /* FNV-1a over the id */
+    for (size_t i = 0; i < q->n_options; i++)
+        order[i] = (unsigned char)i;
+    if (q->type == QUIZ_TRUEFALSE)
+        return;
+    for (size_t i = q->n_options; i > 1; i--) { /* Fisher-Yates with xorshift32 */
+        unsigned char t;
+        size_t j;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        j = x % i;
+        t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+}

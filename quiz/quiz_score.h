@@ -6,6 +6,7 @@
 #include "quiz/quiz_bank.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum quiz_verdict { QUIZ_UNANSWERED, QUIZ_INCORRECT, QUIZ_PARTIAL, QUIZ_CORRECT };
 
@@ -30,6 +31,12 @@ struct quiz_mark quiz_score(const struct quiz_question *q, const struct quiz_ans
 /* Whether given matches accepted: equal after trimming both ends, collapsing runs of white
  * space to one space and folding ASCII case. */
 bool quiz_short_matches(const char *given, const char *accepted);
+
+/* The order q's options are shown in for an attempt with this seed: order[k] is the index
+ * (in the file) of the option shown k-th. A shuffle drawn from seed and the question's id,
+ * so the review of a stored attempt shows the same order; True/False keep their order. */
+void quiz_option_order(const struct quiz_question *q, uint32_t seed,
+                       unsigned char order[QUIZ_MAX_OPTIONS]);
 
 /* "correct", "partial", "incorrect", "unanswered". */
 const char *quiz_verdict_name(enum quiz_verdict v);

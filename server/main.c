@@ -4,6 +4,7 @@
 #include "common/fa_log.h"
 #include "sandbox/sbx_python.h"
 #include "sandbox/sbx_supervisor.h"
+#include "quiz/quiz_store.h"
 #include "server/srv_cmd_check.h"
 #include "server/srv_cmd_run.h"
 #include "server/srv_limits.h"
@@ -30,6 +31,7 @@ struct serve_options {
     const char *content_dir;
     const char *static_dir;
     const char *vendor_dir;
+    const char *quiz_dir;
     long threads;
     bool quiet; /* no access log */
     bool no_sandbox; /* serve without the sandbox: /api/run answers 503 */
@@ -63,6 +65,7 @@ static const char usage_serve[] =
     "  --content DIR   content folder with home.md and pages/ [FA_LEARN_CONTENT]\n"
     "  --static DIR    folder served under /static/ [FA_LEARN_STATIC]\n"
     "  --vendor DIR    CodeMirror 5 folder, served under /vendor/codemirror/ [FA_LEARN_VENDOR]\n"
+    "  --quiz DIR      the question bank (topics.md, questions/) [FA_LEARN_QUIZ]\n"
     "  --threads N     HTTP worker threads, 1-64 [FA_LEARN_THREADS] (default: the CPU count)\n"
     "  --quiet         no access log [FA_LEARN_QUIET=1]\n"
     "  --no-sandbox    serve without the sandbox; POST /api/run answers 503\n"
@@ -109,13 +112,15 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
     opts->content_dir = env_or("FA_LEARN_CONTENT", FA_SOURCE_DIR "/content");
     opts->static_dir = env_or("FA_LEARN_STATIC", FA_SOURCE_DIR "/static");
     opts->vendor_dir = env_or("FA_LEARN_VENDOR", FA_CODEMIRROR_DIR);
+    opts->quiz_dir = env_or("FA_LEARN_QUIZ", FA_SOURCE_DIR "/quiz");
     opts->quiet = strcmp(env_or("FA_LEARN_QUIET", "0"), "1") == 0;
     opts->no_sandbox = strcmp(env_or("FA_LEARN_NO_SANDBOX", "0"), "1") == 0;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *value = NULL, *eq = strchr(arg, '=');
         size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
-        static const char *const with_value[] = {"--host",   "--port",   "--data",   "--content",
-                                                 "--static", "--vendor", "--threads"};
+        static const char *const with_value[] = {"--host",   "--port",    "--data",
+                                                 "--content", "--static", "--vendor",
+                                                 "--quiz",    "--threads"};
         bool takes_value = false;
 
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -158,6 +163,8 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
             opts->static_dir = value;
         else if (strncmp(arg, "--vendor", name_len) == 0)
             opts->vendor_dir = value;
+        else if (strncmp(arg, "--quiz", name_len) == 0)
+            opts->quiz_dir = value;
         else
             threads_text = value;
     }
@@ -212,6 +219,7 @@ static int cmd_serve(int argc, char **argv)
     struct srv_site *site = NULL;
     struct srv_mhd *mhd = NULL;
     struct srv_sandbox *sandbox = NULL;
+    struct quiz_store *store = NULL;
     struct fa_diag diag = {{0}};
     sigset_t signals;
     int fd = -1, port = 0, sig = 0;
@@ -237,7 +245,8 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    site_config = (struct srv_site_config){opts.content_dir, opts.static_dir, opts.vendor_dir};
+    site_config = (struct srv_site_config){opts.content_dir, opts.static_dir, opts.vendor_dir,
+                                           opts.quiz_dir};
     if (srv_site_build(&site_config, &site, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
         return 1;
@@ -271,9 +280,18 @@ static int cmd_serve(int argc, char **argv)
             return 1;
         }
     }
-    srv_routes_start();
-    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, &mhd, &diag)) {
+    /* After the sandbox's fork: the supervisor and its runs never hold the database. */
+    if (quiz_store_open(opts.data_dir, &store, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+        close(fd);
+        srv_sandbox_free(sandbox);
+        srv_site_release(site);
+        return 1;
+    }
+    srv_routes_start();
+    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, &mhd, &diag)) {
+        fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+        quiz_store_close(store);
         srv_sandbox_free(sandbox);
         srv_site_release(site);
         return 1;
@@ -304,6 +322,7 @@ static int cmd_serve(int argc, char **argv)
     srv_sandbox_stop(sandbox);
     srv_mhd_stop(mhd);
     srv_sandbox_free(sandbox);
+    quiz_store_close(store);
     return 0;
 }
 

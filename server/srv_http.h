@@ -17,6 +17,7 @@ struct srv_site;
 struct srv_asset;
 struct srv_sandbox;
 struct srv_deferred;
+struct quiz_store;
 
 /* One query-string value, percent-decoded by the adapter. Borrowed from the connection. */
 struct srv_kv {
@@ -39,6 +40,7 @@ struct srv_req {
     struct fa_str body;          /* the request body (at most SRV_MAX_BODY_BYTES) */
     struct srv_site *site;       /* the site this request is served from (held by the adapter) */
     struct srv_sandbox *sandbox; /* the sandbox client, NULL when the sandbox is off */
+    struct quiz_store *store;    /* the store of quiz attempts, NULL when there is none */
     struct srv_deferred *deferred; /* for handlers that answer later (see srv_resp.deferred) */
 };
 

@@ -40,6 +40,7 @@ struct srv_mhd {
     unsigned short clients[CLIENT_SLOTS];
     atomic_uint_fast64_t next_request_id;
     struct srv_sandbox *sandbox; /* handed to handlers; NULL when off */
+    struct quiz_store *store;    /* handed to handlers; NULL when there is none */
     pthread_mutex_t defer_lock;  /* orders suspend and completion of deferred requests */
 };
 
@@ -379,6 +380,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         st->req.path = url;
         st->req.site = srv_mhd_get_site(mhd);
         st->req.sandbox = mhd->sandbox;
+        st->req.store = mhd->store;
         st->req.deferred = &st->deferred;
         st->deferred.mhd = mhd;
         st->deferred.conn = conn;
@@ -528,13 +530,15 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
-                  struct srv_sandbox *sandbox, struct srv_mhd **out, struct fa_diag *diag)
+                  struct srv_sandbox *sandbox, struct quiz_store *store, struct srv_mhd **out,
+                  struct fa_diag *diag)
 {
     struct srv_mhd *mhd = fa_xcalloc(1, sizeof *mhd);
 
     pthread_mutex_init(&mhd->lock, NULL);
     pthread_mutex_init(&mhd->defer_lock, NULL);
     mhd->sandbox = sandbox;
+    mhd->store = store;
     srv_site_retain(site);
     mhd->site = site;
     mhd->daemon = MHD_start_daemon(

@@ -17,14 +17,16 @@ struct srv_site;
 struct srv_asset;
 struct srv_mhd;
 struct srv_sandbox;
+struct quiz_store;
 
 /* Starts serving on listen_fd (already bound and listening; the adapter takes ownership) with
- * threads worker threads, from site (the adapter takes a reference). sandbox (borrowed, may
- * be NULL when the sandbox is off) is handed to handlers in srv_req; it must outlive the
+ * threads worker threads, from site (the adapter takes a reference). sandbox and store
+ * (borrowed, either may be NULL) are handed to handlers in srv_req; they must outlive the
  * adapter. Handlers may defer their answer (srv_resp.deferred): the connection is suspended
  * meanwhile, and every deferred request must be completed before srv_mhd_stop. */
 int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
-                  struct srv_sandbox *sandbox, struct srv_mhd **out, struct fa_diag *diag);
+                  struct srv_sandbox *sandbox, struct quiz_store *store, struct srv_mhd **out,
+                  struct fa_diag *diag);
 /* Replaces the site served to new requests; requests in flight finish with the old one.
  * Takes a reference to site. Thread-safe. */
 void srv_mhd_set_site(struct srv_mhd *mhd, struct srv_site *site);

@@ -2,6 +2,8 @@
  * module API, fill a template and return the status (STYLE.md section 7). */
 #include "server/srv_routes.h"
 
+#include "server/srv_quiz.h"
+
 #include "common/fa_err.h"
 #include "common/fa_mem.h"
 #include "common/fa_time.h"
@@ -469,6 +471,12 @@ static const struct route {
     {"GET", "/search", false, handle_search},
     {"GET", "/api/search", false, handle_api_search},
     {"GET", "/quiz", false, handle_asset},
+    {"GET", "/quiz/", true, srv_quiz_handle_page},
+    {"POST", "/quiz/submit", false, srv_quiz_handle_submit},
+    {"GET", "/report/", true, srv_quiz_handle_report},
+    {"GET", "/api/quiz", false, srv_quiz_handle_api_quiz},
+    {"POST", "/api/quiz/submit", false, srv_quiz_handle_api_submit},
+    {"GET", "/api/report/", true, srv_quiz_handle_api_report},
     {"GET", "/sandbox", false, handle_asset},
     {"GET", "/static/", true, handle_asset},
     {"GET", "/vendor/", true, handle_asset},

@@ -41,9 +41,10 @@ static const struct {
     {"native-call", "Native call monitoring saw a call into C code that is neither stdlib nor "
                     "declared safe, reported it as fastaudit.call, and the engine refused it.",
      "/wiki/third-party-libraries#native-extensions-can-bypass-audited-paths"},
-    {"native-allowed", "A call into native code that was reported but allowed (a declared "
-                       "safe-native prefix or the host said yes).",
-     "/wiki/sys-monitoring#safe-native-prefixes"},
+    {"native-allowed", "A call into native code that the host let through: its on_call (or "
+                       "a monitor hook) answered False or DISABLE. Stdlib natives and declared "
+                       "safe-native prefixes are never reported at all.",
+     "/wiki/host-policy#on-call"},
     {"tampered", "The engine's context variable held something it never stored there, so every "
                  "event is refused.",
      "/wiki/threat-model#tampering-with-the-context"},

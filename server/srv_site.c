@@ -5,6 +5,8 @@
 #define _XOPEN_SOURCE 700
 #include "server/srv_site.h"
 
+#include "server/srv_quiz.h"
+
 #include "common/fa_buf.h"
 #include "common/fa_file.h"
 #include "common/fa_mem.h"
@@ -49,6 +51,7 @@ struct srv_site {
     size_t *slots; /* open addressing: index + 1 into assets, 0 = empty */
     size_t n_slots;
     char version_tag[20];
+    struct srv_quiz *quiz;
 };
 
 static uint64_t fnv1a(const void *data, size_t len, uint64_t h)
@@ -435,7 +438,29 @@ static int add_sandbox_page(struct srv_site *site, const char *content_dir,
     return rc;
 }
 
-/* Pages whose feature arrives with a later issue, and the not-found page. */
+/* /quiz: the list of quizzes, from the bank. */
+static int add_quiz_index(struct srv_site *site)
+{
+    struct srv_layout layout = {.title = "Quiz",
+                                .section = SRV_SECTION_QUIZ,
+                                .article_class = "quiz",
+                                .current = -1,
+                                .version_tag = site->version_tag};
+    struct fa_buf body;
+    int rc;
+
+    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
+    rc = srv_quiz_render_index(site->quiz, &body);
+    if (!rc) {
+        layout.body_html = body.ptr;
+        layout.body_len = body.len;
+        rc = add_page(site, "/quiz", 200, &layout);
+    }
+    fa_buf_cleanup(&body);
+    return rc;
+}
+
+/* The not-found page. */
 static int add_fixed_pages(struct srv_site *site)
 {
     static const struct {
@@ -443,11 +468,6 @@ static int add_fixed_pages(struct srv_site *site)
         enum srv_section section;
         int status;
     } fixed[] = {
-        {"/quiz", "Quiz",
-         "<h1>Quiz</h1>\n<p>The quiz is coming: questions on every part of the course, with "
-         "explanations and a performance report you can copy. Until then, read the "
-         "<a href=\"/wiki\">study wiki</a>.</p>\n",
-         SRV_SECTION_QUIZ, 200},
         {"", "Page not found",
          "<h1>Page not found</h1>\n<p>There is no page at this address. Go back to the "
          "<a href=\"/\">home page</a>, the <a href=\"/wiki\">course contents</a>, or search "
@@ -509,6 +529,7 @@ static void site_free(struct srv_site *site)
     fa_free(site->assets);
     fa_free(site->slots);
     cnt_search_free(site->search);
+    srv_quiz_free(site->quiz);
     cnt_site_free(site->content);
     fa_free(site);
 }
@@ -524,6 +545,8 @@ int srv_site_build(const struct srv_site_config *config, struct srv_site **out,
     if (!rc)
         rc = cnt_search_new(site->content, &site->search, diag);
     if (!rc)
+        rc = srv_quiz_build(config->quiz_dir, site->content, &site->quiz, diag);
+    if (!rc)
         rc = add_static(site, config, diag);
     if (rc)
         goto out;
@@ -533,6 +556,8 @@ int srv_site_build(const struct srv_site_config *config, struct srv_site **out,
         rc = add_wiki_index(site);
     if (!rc)
         rc = add_wiki_pages(site);
+    if (!rc)
+        rc = add_quiz_index(site);
     if (!rc)
         rc = add_fixed_pages(site);
     if (rc) {
@@ -573,6 +598,8 @@ const struct srv_asset *srv_site_get_not_found(const struct srv_site *site)
 {
     return srv_site_find(site, "", 0); /* the one asset without a URL path */
 }
+
+struct srv_quiz *srv_site_get_quiz(const struct srv_site *site) { return site->quiz; }
 
 const struct cnt_site *srv_site_get_content(const struct srv_site *site)
 {

@@ -14,6 +14,7 @@
 
 struct cnt_site;
 struct cnt_search;
+struct srv_quiz;
 
 /* One representation kept in memory. */
 struct srv_asset {
@@ -35,6 +36,7 @@ struct srv_site_config {
     const char *content_dir; /* home.md and pages/ */
     const char *static_dir;  /* served under /static/ */
     const char *vendor_dir;  /* CodeMirror 5 (Debian's libjs-codemirror), under /vendor/codemirror/ */
+    const char *quiz_dir;    /* the question bank: topics.md and questions/ */
 };
 
 struct srv_site;
@@ -51,6 +53,10 @@ void srv_site_release(struct srv_site *site);
 const struct srv_asset *srv_site_find(const struct srv_site *site, const char *path, size_t len);
 /* The site's not-found page (status 404). */
 const struct srv_asset *srv_site_get_not_found(const struct srv_site *site);
+/* The quiz built with the site (its bank and rendered questions). Borrowed, valid while the
+ * site is held. */
+struct srv_quiz *srv_site_get_quiz(const struct srv_site *site);
+
 /* The content and its search index. Borrowed, valid while the site is held. */
 const struct cnt_site *srv_site_get_content(const struct srv_site *site);
 struct cnt_search *srv_site_get_search(const struct srv_site *site);

@@ -1,5 +1,5 @@
 # title: Loading a C library with ctypes is denied
-# concept: importing ctypes loads libc through ctypes.dlopen, a default-deny event, so raw memory access never starts.
+# concept: loading a shared library with ctypes.CDLL raises ctypes.dlopen, a default-deny event, so no C function of libc can be called (ctypes itself is importable: the sandbox imported it before the run).
 # wiki: /wiki/default-deny-events#ctypes
 # expect: status=denied deny=ctypes.dlopen class=default-deny exception=PermissionError
 import ctypes

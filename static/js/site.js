@@ -208,8 +208,9 @@
             var button = document.createElement('button');
             button.type = 'button';
             button.className = 'copy-button';
-            button.textContent = 'Copy';
-            button.setAttribute('aria-label', 'Copy code');
+            /* A block may name what it holds (the quiz's report: "Copy report"). */
+            button.textContent = pre.getAttribute('data-copy-label') || 'Copy';
+            button.setAttribute('aria-label', pre.getAttribute('data-copy-label') || 'Copy code');
             button.addEventListener('click', onCopyClick);
 
             /* The button comes first: it sits at the top right, and keyboard users reach

@@ -65,14 +65,15 @@ static int dispatch(struct srv_site *site, const char *method, const char *path,
 
 static void test_routes(const char *source_dir)
 {
-    char content[512], static_dir[512];
-    struct srv_site_config config = {content, static_dir, FA_CODEMIRROR_DIR};
+    char content[512], static_dir[512], quiz_dir[512];
+    struct srv_site_config config = {content, static_dir, FA_CODEMIRROR_DIR, quiz_dir};
     struct srv_site *site = NULL;
     struct fa_diag diag = {{0}};
     struct srv_resp resp = {0};
 
     snprintf(content, sizeof content, "%s/content", source_dir);
     snprintf(static_dir, sizeof static_dir, "%s/static", source_dir);
+    snprintf(quiz_dir, sizeof quiz_dir, "%s/quiz", source_dir);
     INT_EQ(srv_site_build(&config, &site, &diag), FA_OK);
     if (!site) {
         fprintf(stderr, "site: %s\n", diag.msg);

@@ -1,0 +1,1112 @@
+/* srv_quiz.c: the quiz on the web (see srv_quiz.h). */
+#include "server/srv_quiz.h"
+
+#include "common/fa_log.h"
+#include "common/fa_mem.h"
+#include "common/fa_utf8.h"
+#include "content/cnt_check.h"
+#include "content/cnt_markdown.h"
+#include "quiz/quiz_bank.h"
+#include "quiz/quiz_report.h"
+#include "quiz/quiz_score.h"
+#include "quiz/quiz_store.h"
+#include "server/srv_layout.h"
+#include "server/srv_site.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#define MAX_FORM_VALUES 1024
+#define MAX_SUBMIT_BODY (64 * 1024)
+#define MAX_QUIZ_AGE_MS (24LL * 3600 * 1000) /* an older start time is not believed */
+
+/* A question rendered once: HTML for the stem, each option and the explanation. */
+struct rendered {
+    char *stem, *explanation;
+    char *options[QUIZ_MAX_OPTIONS];
+};
+
+struct srv_quiz {
+    struct quiz_bank *bank;
+    struct rendered *questions;
+};
+
+/* ---- building ----------------------------------------------------------------------- */
+
+static char *render(const char *markdown, int inline_only)
+{
+    char *html = NULL;
+
+    if (cnt_markdown_fragment(markdown, strlen(markdown), inline_only, &html))
+        return fa_xstrdup(""); /* the bank checked the text; only a cap could refuse it */
+    return html;
+}
+
+static void note_first(void *cls, const char *file, int line, const char *what)
+{
+    (void)cls;
+    (void)file;
+    (void)line;
+    (void)what; /* quiz_bank_load keeps the first problem in diag */
+}
+
+int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content, struct srv_quiz **out,
+                   struct fa_diag *diag)
+{
+    struct srv_quiz *quiz = fa_xcalloc(1, sizeof *quiz);
+    struct cnt_check_env env = {0};
+    struct fa_diag bank_diag = {{0}};
+    char why[300];
+
+    if (quiz_bank_load(quiz_dir, note_first, NULL, &quiz->bank, &bank_diag)) {
+        fa_free(quiz);
+        return fa_diag_set(diag, FA_EINVAL, "%s/%s (fa-learn check lists every problem)",
+                           quiz_dir, bank_diag.msg);
+    }
+    quiz->questions = fa_xcalloc(quiz_bank_n_questions(quiz->bank) + 1, sizeof *quiz->questions);
+    for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
+        const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
+        struct rendered *r = &quiz->questions[i];
+        char words[200];
+
+        if (cnt_check_link(content, &env, NULL, q->wiki, why, sizeof why)) {
+            srv_quiz_free(quiz);
+            return fa_diag_set(diag, FA_EINVAL, "%s/%s:%d: wiki: %s", quiz_dir, q->file,
+                               q->wiki_line, why);
+        }
+        r->stem = render(q->stem, 0);
+        r->explanation = render(q->explanation, 0);
+        for (size_t k = 0; k < q->n_options; k++) {
+            const char *text = q->options[k].text;
+            if (q->type == QUIZ_PREDICT && quiz_outcome_words(text, words, sizeof words))
+                text = words;
+            r->options[k] = render(text, 1);
+        }
+    }
+    *out = quiz;
+    return FA_OK;
+}
+
+void srv_quiz_free(struct srv_quiz *quiz)
+{
+    if (!quiz)
+        return;
+    for (size_t i = 0; quiz->questions && i < quiz_bank_n_questions(quiz->bank); i++) {
+        fa_free(quiz->questions[i].stem);
+        fa_free(quiz->questions[i].explanation);
+        for (size_t k = 0; k < QUIZ_MAX_OPTIONS; k++)
+            fa_free(quiz->questions[i].options[k]);
+    }
+    fa_free(quiz->questions);
+    quiz_bank_free(quiz->bank);
+    fa_free(quiz);
+}
+
+const struct quiz_bank *srv_quiz_get_bank(const struct srv_quiz *quiz) { return quiz->bank; }
+
+/* ---- small helpers ------------------------------------------------------------------ */
+
+static int esc(struct fa_buf *b, const char *text)
+{
+    return fa_buf_append_html(b, text, strlen(text));
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The questions of a quiz: topic is an index, or -1 for the full quiz. */
+static bool in_quiz(const struct quiz_question *q, long topic)
+{
+    return topic < 0 || q->topic == (size_t)topic;
+}
+
+static size_t quiz_size(const struct quiz_bank *bank, long topic, int *points)
+{
+    size_t n = 0;
+
+    *points = 0;
+    for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
+        const struct quiz_question *q = quiz_bank_get_question(bank, i);
+        if (in_quiz(q, topic)) {
+            n++;
+            *points += q->points;
+        }
+    }
+    return n;
+}
+
+/* "all" or a topic slug (len bytes, untrusted): -1 for all, the topic's index, or -2. */
+static long find_quiz(const struct quiz_bank *bank, const char *name, size_t len)
+{
+    if (len == 3 && memcmp(name, "all", 3) == 0)
+        return -1;
+    {
+        long t = quiz_bank_find_topic(bank, name, len);
+        return t >= 0 ? t : -2;
+    }
+}
+
+static const char *quiz_title(const struct quiz_bank *bank, long topic)
+{
+    return topic >= 0 ? quiz_bank_get_topic(bank, (size_t)topic)->title : "The full quiz";
+}
+
+static const char *const type_words[] = {"one answer", "select all that apply", "true or false",
+                                         "short answer", "predict the outcome"};
+
+static struct srv_quiz *quiz_of(const struct srv_req *req) { return srv_site_get_quiz(req->site); }
+
+/* Renders a layout page around body into resp. */
+static int page(struct srv_req *req, struct srv_resp *resp, const char *title,
+                struct fa_buf *body, int status)
+{
+    static const char *const js[] = {"/static/js/quiz.js", NULL};
+    struct srv_layout layout = {.title = title,
+                                .section = SRV_SECTION_QUIZ,
+                                .body_html = body->ptr ? body->ptr : "",
+                                .body_len = body->len,
+                                .article_class = "quiz",
+                                .current = -1,
+                                .version_tag = srv_site_get_version_tag(req->site),
+                                .extra_js = js};
+    int rc = srv_layout_render(&layout, &resp->body);
+
+    fa_buf_cleanup(body);
+    if (rc)
+        return srv_resp_error(req, resp, 500, "The page could not be built.");
+    return status;
+}
+
+/* ---- /quiz -------------------------------------------------------------------------- */
+
+int srv_quiz_render_index(const struct srv_quiz *quiz, struct fa_buf *out)
+{
+    const struct quiz_bank *bank = quiz->bank;
+    int points, rc;
+    size_t n = quiz_size(bank, -1, &points);
+
+    rc = fa_buf_printf(out,
+                       "<h1>Quiz</h1>\n<p class=\"lead\">Answer the questions, then submit: you "
+                       "get your score, an explanation for every question with a link to the "
+                       "wiki section it tests, and a performance report to copy into a message "
+                       "or your course's learning platform.</p>\n"
+                       "<ul class=\"quiz-list\">\n<li><a href=\"/quiz/all\"><strong>The full "
+                       "quiz</strong></a> <span class=\"quiz-count\">%zu questions, %d "
+                       "points</span></li>\n",
+                       n, points);
+    for (size_t t = 0; t < quiz_bank_n_topics(bank) && !rc; t++) {
+        const struct quiz_topic *topic = quiz_bank_get_topic(bank, t);
+        n = quiz_size(bank, (long)t, &points);
+        rc = fa_buf_puts(out, "<li><a href=\"/quiz/");
+        if (!rc)
+            rc = esc(out, topic->slug);
+        if (!rc)
+            rc = fa_buf_puts(out, "\">");
+        if (!rc)
+            rc = esc(out, topic->title);
+        if (!rc)
+            rc = fa_buf_printf(out, "</a> <span class=\"quiz-count\">%zu questions</span></li>\n",
+                               n);
+    }
+    return rc ? rc : fa_buf_puts(out, "</ul>\n");
+}
+
+/* ---- /quiz/<name>: a quiz to take --------------------------------------------------- */
+
+/* Stem HTML for the quiz page: a runnable block must not get its "Try it" link there (it
+ * would give the answer away), so its class becomes plain Python (still highlighted). */
+static int stem_for_quiz(struct fa_buf *b, const char *html)
+{
+    static const char runnable[] = "language-pyrun";
+    const char *p;
+    int rc = 0;
+
+    while (!rc && (p = strstr(html, runnable)) != NULL) {
+        rc = fa_buf_append(b, html, (size_t)(p - html));
+        if (!rc)
+            rc = fa_buf_puts(b, "language-python");
+        html = p + sizeof runnable - 1;
+    }
+    return rc ? rc : fa_buf_puts(b, html);
+}
+
+static int render_question(struct fa_buf *b, const struct srv_quiz *quiz, size_t index,
+                           size_t number, uint32_t seed)
+{
+    const struct quiz_question *q = quiz_bank_get_question(quiz->bank, index);
+    const struct rendered *r = &quiz->questions[index];
+    unsigned char order[QUIZ_MAX_OPTIONS];
+    int rc;
+
+    rc = fa_buf_puts(b, "<li class=\"quiz-question\" id=\"q-");
+    if (!rc)
+        rc = esc(b, q->id);
+    if (!rc)
+        rc = fa_buf_printf(b, "\">\n<fieldset>\n<legend><span class=\"quiz-number\">Question "
+                              "%zu</span> <span class=\"quiz-meta\">",
+                           number);
+    if (!rc)
+        rc = esc(b, quiz_bank_get_topic(quiz->bank, q->topic)->title);
+    if (!rc)
+        rc = fa_buf_printf(b, " · %d point%s · %s</span></legend>\n<div class=\"quiz-stem\">",
+                           q->points, q->points == 1 ? "" : "s", type_words[q->type]);
+    if (!rc)
+        rc = stem_for_quiz(b, r->stem);
+    if (!rc)
+        rc = fa_buf_puts(b, "</div>\n");
+    if (!rc && q->type == QUIZ_SHORT) {
+        rc = fa_buf_puts(b, "<p class=\"quiz-short\"><label for=\"a-");
+        if (!rc)
+            rc = esc(b, q->id);
+        if (!rc)
+            rc = fa_buf_puts(b, "\">Your answer</label> <input type=\"text\" id=\"a-");
+        if (!rc)
+            rc = esc(b, q->id);
+        if (!rc)
+            rc = fa_buf_puts(b, "\" name=\"a.");
+        if (!rc)
+            rc = esc(b, q->id);
+        if (!rc)
+            rc = fa_buf_printf(b, "\" maxlength=\"%d\" autocomplete=\"off\" "
+                                  "spellcheck=\"false\"></p>\n",
+                               QUIZ_MAX_ANSWER_TEXT);
+    } else if (!rc) {
+        quiz_option_order(q, seed, order);
+        rc = fa_buf_puts(b, "<ul class=\"quiz-options\">\n");
+        for (size_t k = 0; k < q->n_options && !rc; k++) {
+            unsigned o = order[k];
+            rc = fa_buf_printf(b, "<li><input type=\"%s\" name=\"a.",
+                               q->type == QUIZ_MULTIPLE ? "checkbox" : "radio");
+            if (!rc)
+                rc = esc(b, q->id);
+            if (!rc)
+                rc = fa_buf_printf(b, "\" id=\"a-");
+            if (!rc)
+                rc = esc(b, q->id);
+            if (!rc)
+                rc = fa_buf_printf(b, "-%u\" value=\"%u\"> <label for=\"a-", o, o);
+            if (!rc)
+                rc = esc(b, q->id);
+            if (!rc)
+                rc = fa_buf_printf(b, "-%u\">%s</label></li>\n", o, r->options[o]);
+        }
+        if (!rc)
+            rc = fa_buf_puts(b, "</ul>\n");
+    }
+    return rc ? rc : fa_buf_puts(b, "</fieldset>\n</li>\n");
+}
+
+int srv_quiz_handle_page(struct srv_req *req, struct srv_resp *resp)
+{
+    const struct srv_quiz *quiz = quiz_of(req);
+    const char *name = req->path + strlen("/quiz/");
+    long topic = find_quiz(quiz->bank, name, strlen(name));
+    struct fa_buf body;
+    uint32_t seed = 0;
+    size_t number = 0;
+    int points, rc;
+    size_t n;
+
+    if (topic == -2) {
+        resp->asset = srv_site_get_not_found(req->site);
+        return 404;
+    }
+    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+        seed = (uint32_t)now_ms();
+    n = quiz_size(quiz->bank, topic, &points);
+    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
+    rc = fa_buf_puts(&body, "<h1>");
+    if (!rc)
+        rc = esc(&body, quiz_title(quiz->bank, topic));
+    if (!rc)
+        rc = fa_buf_printf(&body,
+                           "</h1>\n<p class=\"lead\">%zu questions, %d points. Answer what you "
+                           "can, then submit: every question comes back with its explanation. "
+                           "Your answers are kept in this browser until you submit.</p>\n"
+                           "<form class=\"quiz-form\" id=\"quiz-form\" method=\"post\" "
+                           "action=\"/quiz/submit\" data-quiz=\"%s\" data-total=\"%zu\">\n"
+                           "<input type=\"hidden\" name=\"quiz\" value=\"%s\">\n"
+                           "<input type=\"hidden\" name=\"seed\" value=\"%u\">\n"
+                           "<input type=\"hidden\" name=\"started\" value=\"%lld\">\n"
+                           "<div class=\"quiz-learner\">\n"
+                           "<p><label for=\"quiz-name\">Your name</label> <input type=\"text\" "
+                           "id=\"quiz-name\" name=\"name\" required maxlength=\"%d\" "
+                           "autocomplete=\"name\"></p>\n"
+                           "<p><label for=\"quiz-class\">Class code <span class=\"optional\">"
+                           "(optional)</span></label> <input type=\"text\" id=\"quiz-class\" "
+                           "name=\"class\" maxlength=\"%d\" pattern=\"[A-Za-z0-9_.\\-]*\" "
+                           "autocomplete=\"off\" aria-describedby=\"quiz-class-help\"> <span "
+                           "id=\"quiz-class-help\" class=\"quiz-help\">letters, digits, "
+                           "'-', '_' and '.', as your instructor gave it</span></p>\n</div>\n"
+                           "<p class=\"quiz-progress\" id=\"quiz-progress\" role=\"status\" "
+                           "aria-live=\"polite\">%zu questions to answer</p>\n"
+                           "<ol class=\"quiz-questions\">\n",
+                           n, points, topic >= 0 ? quiz_bank_get_topic(quiz->bank, (size_t)topic)->slug : "all",
+                           n, topic >= 0 ? quiz_bank_get_topic(quiz->bank, (size_t)topic)->slug : "all",
+                           seed, (long long)now_ms(), QUIZ_MAX_NAME, QUIZ_MAX_CLASS, n);
+    for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank) && !rc; i++)
+        if (in_quiz(quiz_bank_get_question(quiz->bank, i), topic))
+            rc = render_question(&body, quiz, i, ++number, seed);
+    if (!rc)
+        rc = fa_buf_puts(&body, "</ol>\n<p class=\"quiz-submit\"><button type=\"submit\" "
+                                "class=\"button-primary\">Submit answers</button></p>\n"
+                                "</form>\n");
+    if (rc) {
+        fa_buf_cleanup(&body);
+        return srv_resp_error(req, resp, 500, "The quiz page could not be built.");
+    }
+    return page(req, resp, quiz_title(quiz->bank, topic), &body, 200);
+}
+
+/* ---- submissions -------------------------------------------------------------------- */
+
+/* What a learner sent, from the form or from JSON, before marking. */
+struct submission {
+    char name[QUIZ_MAX_NAME + 1], class_code[QUIZ_MAX_CLASS + 1];
+    long topic;
+    uint32_t seed;
+    int64_t started_ms;
+    /* One per question of the bank (only the quiz's count): what was chosen or typed. */
+    unsigned *chosen;
+    char **text;
+    bool *seen;
+};
+
+static void submission_free(struct submission *s, size_t n)
+{
+    for (size_t i = 0; s->text && i < n; i++)
+        fa_free(s->text[i]);
+    fa_free(s->text);
+    fa_free(s->chosen);
+    fa_free(s->seen);
+}
+
+/* A learner's name: 1-80 bytes of UTF-8 without control characters, trimmed. */
+static const char *take_name(const char *in, char *out, size_t cap)
+{
+    size_t len;
+
+    while (isspace((unsigned char)*in))
+        in++;
+    len = strlen(in);
+    while (len && isspace((unsigned char)in[len - 1]))
+        len--;
+    if (len == 0)
+        return "Please give your name: it goes on your report.";
+    if (len >= cap)
+        return "Your name is too long (at most 80 bytes).";
+    if (fa_utf8_bad_offset(in, len) < len)
+        return "Your name is not valid UTF-8 text.";
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)in[i] < 0x20 || in[i] == 0x7f)
+            return "Your name contains a control character.";
+    memcpy(out, in, len);
+    out[len] = '\0';
+    return NULL;
+}
+
+/* A class code: empty, or 1-32 of A-Z a-z 0-9 - _ . */
+static const char *take_class(const char *in, char *out, size_t cap)
+{
+    size_t len = strlen(in);
+
+    if (len >= cap)
+        return "The class code is too long (at most 32 characters).";
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)in[i]) && in[i] != '-' && in[i] != '_' && in[i] != '.')
+            return "A class code has only letters, digits, '-', '_' and '.'.";
+    memcpy(out, in, len + 1);
+    return NULL;
+}
+
+/* Records the answer value for question id: an option index (choice types, repeated for
+ * multiple) or a text (short). NULL, or what is wrong. */
+static const char *take_answer(const struct quiz_bank *bank, struct submission *s, const char *id,
+                               const char *value, bool is_text)
+{
+    long i = quiz_bank_find(bank, id);
+    const struct quiz_question *q;
+    char *end;
+    long option;
+
+    if (i < 0 || !in_quiz(quiz_bank_get_question(bank, (size_t)i), s->topic))
+        return "an answer names a question that is not in this quiz";
+    q = quiz_bank_get_question(bank, (size_t)i);
+    if (q->type == QUIZ_SHORT) {
+        if (!is_text && value)
+            return "a short-answer question takes text";
+        if (s->seen[i])
+            return "a question is answered twice";
+        if (value && strlen(value) > QUIZ_MAX_ANSWER_TEXT)
+            return "an answer is longer than 200 bytes";
+        if (value && fa_utf8_bad_offset(value, strlen(value)) < strlen(value))
+            return "an answer is not valid UTF-8 text";
+        s->text[i] = fa_xstrdup(value ? value : "");
+        s->seen[i] = true;
+        return NULL;
+    }
+    if (is_text)
+        return "a multiple-choice question takes option numbers";
+    option = strtol(value, &end, 10);
+    if (!value[0] || *end || option < 0 || (size_t)option >= q->n_options)
+        return "an answer names an option that does not exist";
+    if (s->seen[i] && q->type != QUIZ_MULTIPLE)
+        return "a one-answer question has more than one answer";
+    s->chosen[i] |= 1u << option;
+    s->seen[i] = true;
+    return NULL;
+}
+
+/* Marks s and stores it; fills a (its answers array is owned by the caller). */
+static int grade_and_store(struct srv_req *req, const struct quiz_bank *bank,
+                           const struct submission *s, struct quiz_attempt *a)
+{
+    struct fa_diag diag = {{0}};
+    size_t n = 0;
+
+    memset(a, 0, sizeof *a);
+    snprintf(a->learner, sizeof a->learner, "%s", s->name);
+    snprintf(a->class_code, sizeof a->class_code, "%s", s->class_code);
+    snprintf(a->quiz, sizeof a->quiz, "%s",
+             s->topic >= 0 ? quiz_bank_get_topic(bank, (size_t)s->topic)->slug : "all");
+    a->submitted_ms = now_ms();
+    a->started_ms = s->started_ms > 0 && s->started_ms <= a->submitted_ms &&
+                            a->submitted_ms - s->started_ms < MAX_QUIZ_AGE_MS
+                        ? s->started_ms
+                        : a->submitted_ms;
+    a->seed = s->seed;
+    a->answers = fa_xcalloc(quiz_bank_n_questions(bank) + 1, sizeof *a->answers);
+    for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
+        const struct quiz_question *q = quiz_bank_get_question(bank, i);
+        struct quiz_answer answer = {s->chosen[i], s->text[i]};
+        struct quiz_mark mark;
+        struct quiz_stored_answer *an;
+
+        if (!in_quiz(q, s->topic))
+            continue;
+        mark = quiz_score(q, &answer);
+        an = &a->answers[n++];
+        snprintf(an->question_id, sizeof an->question_id, "%s", q->id);
+        an->chosen = s->chosen[i];
+        snprintf(an->text, sizeof an->text, "%s", s->text[i] ? s->text[i] : "");
+        an->verdict = (int)mark.verdict;
+        an->earned_milli = mark.earned_milli;
+        an->max_milli = q->points * 1000;
+        a->score_milli += mark.earned_milli;
+        a->max_milli += an->max_milli;
+    }
+    a->n_answers = n;
+    if (!req->store)
+        return FA_EIO;
+    if (quiz_store_save(req->store, a, &diag)) {
+        fa_log_error("req=%llu event=quiz_save error=\"%s\"", (unsigned long long)req->id,
+                     diag.msg);
+        return FA_EDB;
+    }
+    fa_log_info("req=%llu event=quiz_saved quiz=%s score_milli=%d max_milli=%d",
+                (unsigned long long)req->id, a->quiz, a->score_milli, a->max_milli);
+    return FA_OK;
+}
+
+static void submission_init(struct submission *s, const struct quiz_bank *bank)
+{
+    size_t n = quiz_bank_n_questions(bank) + 1;
+
+    memset(s, 0, sizeof *s);
+    s->topic = -2;
+    s->chosen = fa_xcalloc(n, sizeof *s->chosen);
+    s->text = fa_xcalloc(n, sizeof *s->text);
+    s->seen = fa_xcalloc(n, sizeof *s->seen);
+}
+
+/* Decodes application/x-www-form-urlencoded in place: '+' is a space, %XX a byte. */
+static bool form_unescape(char *s)
+{
+    char *out = s;
+
+    for (; *s; s++) {
+        if (*s == '+') {
+            *out++ = ' ';
+        } else if (*s == '%') {
+            int hi, lo;
+            if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]))
+                return false;
+            hi = isdigit((unsigned char)s[1]) ? s[1] - '0' : (tolower((unsigned char)s[1]) - 'a' + 10);
+            lo = isdigit((unsigned char)s[2]) ? s[2] - '0' : (tolower((unsigned char)s[2]) - 'a' + 10);
+            if (hi == 0 && lo == 0)
+                return false; /* a NUL would cut the value short */
+            *out++ = (char)(hi << 4 | lo);
+            s += 2;
+        } else {
+            *out++ = *s;
+        }
+    }
+    *out = '\0';
+    return true;
+}
+
+static bool is_form_type(const char *content_type)
+{
+    static const char form[] = "application/x-www-form-urlencoded";
+
+    return content_type && strncasecmp(content_type, form, sizeof form - 1) == 0;
+}
+
+static int redirect_to_report(struct srv_resp *resp, const char *report_id)
+{
+    snprintf(resp->location, sizeof resp->location, "/report/%s", report_id);
+    fa_buf_reset(&resp->body);
+    return 303;
+}
+
+int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
+{
+    const struct srv_quiz *quiz = quiz_of(req);
+    const struct quiz_bank *bank = quiz->bank;
+    struct submission s;
+    struct quiz_attempt a = {0};
+    const char *problem = NULL;
+    char *copy;
+    size_t n_values = 0;
+    int rc, status;
+
+    if (!is_form_type(req->content_type))
+        return srv_resp_error(req, resp, 415, "Send the quiz as a form "
+                                              "(application/x-www-form-urlencoded).");
+    if (req->body.len > MAX_SUBMIT_BODY)
+        return srv_resp_error(req, resp, 413, "The answers are too large to be a quiz.");
+    submission_init(&s, bank);
+    copy = fa_xstrndup(req->body.ptr ? req->body.ptr : "", req->body.len);
+    for (char *pair = copy, *next; pair && *pair && !problem; pair = next) {
+        char *eq;
+        next = strchr(pair, '&');
+        if (next)
+            *next++ = '\0';
+        eq = strchr(pair, '=');
+        if (++n_values > MAX_FORM_VALUES) {
+            problem = "The form has too many values.";
+            break;
+        }
+        if (!eq || !form_unescape(eq + 1)) {
+            problem = "The form is garbled (a value is not encoded correctly).";
+            break;
+        }
+        *eq = '\0';
+        if (!form_unescape(pair)) {
+            problem = "The form is garbled (a name is not encoded correctly).";
+        } else if (strcmp(pair, "name") == 0) {
+            problem = take_name(eq + 1, s.name, sizeof s.name);
+        } else if (strcmp(pair, "class") == 0) {
+            problem = take_class(eq + 1, s.class_code, sizeof s.class_code);
+        } else if (strcmp(pair, "quiz") == 0) {
+            s.topic = find_quiz(bank, eq + 1, strlen(eq + 1));
+            if (s.topic == -2)
+                problem = "The form names a quiz that does not exist.";
+        } else if (strcmp(pair, "seed") == 0) {
+            s.seed = (uint32_t)strtoul(eq + 1, NULL, 10);
+        } else if (strcmp(pair, "started") == 0) {
+            s.started_ms = strtoll(eq + 1, NULL, 10);
+        } else if (strncmp(pair, "a.", 2) == 0) {
+            long i;
+            if (s.topic == -2) {
+                problem = "The form lists answers before naming its quiz.";
+                break;
+            }
+            i = quiz_bank_find(bank, pair + 2);
+            problem = take_answer(bank, &s, pair + 2, eq + 1,
+                                  i >= 0 && quiz_bank_get_question(bank, (size_t)i)->type ==
+                                                QUIZ_SHORT);
+        }
+    }
+    fa_free(copy);
+    if (!problem && s.topic == -2)
+        problem = "The form does not say which quiz it answers.";
+    if (!problem && !s.name[0])
+        problem = "Please give your name: it goes on your report.";
+    if (problem) {
+        submission_free(&s, quiz_bank_n_questions(bank) + 1);
+        return srv_resp_error(req, resp, 400, problem);
+    }
+    rc = grade_and_store(req, bank, &s, &a);
+    submission_free(&s, quiz_bank_n_questions(bank) + 1);
+    if (rc == FA_EIO)
+        status = srv_resp_error(req, resp, 503, "Answers cannot be stored right now.");
+    else if (rc)
+        status = srv_resp_error(req, resp, 500, "Your answers could not be stored; please "
+                                                "submit again.");
+    else
+        status = redirect_to_report(resp, a.report_id);
+    fa_free(a.answers);
+    return status;
+}
+
+/* ---- the result and report ---------------------------------------------------------- */
+
+/* The report's full URL: from the Host header when it looks like one, else the path only. */
+static void permalink(const struct srv_req *req, const char *report_id, char *out, size_t len)
+{
+    const char *host = req->host;
+    bool ok = host && host[0] && strlen(host) < 200;
+
+    for (const char *p = host; ok && *p; p++)
+        ok = isalnum((unsigned char)*p) || strchr(".-:[]", *p);
+    if (ok)
+        snprintf(out, len, "http://%s/report/%s", host, report_id);
+    else
+        snprintf(out, len, "/report/%s", report_id);
+}
+
+/* A bar per topic, drawn by the server: no chart library, no script. */
+static int render_chart(struct fa_buf *b, const struct quiz_bank *bank,
+                        const struct quiz_topic_score *ts, size_t n)
+{
+    const int row = 28, label = 250, bar = 300;
+    int rc = fa_buf_printf(b,
+                           "<svg class=\"quiz-chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
+                           "aria-labelledby=\"quiz-chart-title\">\n<title id=\"quiz-chart-title"
+                           "\">Score by topic, in percent of its points</title>\n",
+                           label + bar + 60, (int)n * row + 8);
+
+    for (size_t i = 0; i < n && !rc; i++) {
+        int pct = ts[i].max_milli ? (int)(ts[i].earned_milli * 100LL / ts[i].max_milli) : 0;
+        int y = (int)i * row + 4;
+        rc = fa_buf_printf(b, "<text x=\"0\" y=\"%d\" class=\"chart-label\">", y + 17);
+        if (!rc)
+            rc = esc(b, quiz_bank_get_topic(bank, ts[i].topic)->title);
+        if (!rc)
+            rc = fa_buf_printf(b,
+                               "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"20\" "
+                               "class=\"chart-track\"/>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" "
+                               "height=\"20\" class=\"chart-bar%s\"/>\n<text x=\"%d\" y=\"%d\" "
+                               "class=\"chart-value\">%d%%</text>\n",
+                               label, y, bar, label, y, bar * pct / 100,
+                               pct >= 80 ? " is-good" : pct >= 50 ? " is-fair" : " is-weak",
+                               label + bar + 8, y + 16, pct);
+    }
+    return rc ? rc : fa_buf_puts(b, "</svg>\n");
+}
+
+static const char *const verdict_words[] = {"Not answered", "Incorrect", "Partly right",
+                                            "Correct"};
+
+static int render_review(struct fa_buf *b, const struct srv_quiz *quiz,
+                         const struct quiz_attempt *a)
+{
+    int rc = fa_buf_puts(b, "<h2 id=\"questions\">Question by question</h2>\n"
+                            "<ol class=\"quiz-review\">\n");
+
+    for (size_t i = 0; i < a->n_answers && !rc; i++) {
+        const struct quiz_stored_answer *an = &a->answers[i];
+        long qi = quiz_bank_find(quiz->bank, an->question_id);
+        const struct quiz_question *q;
+        const struct rendered *r;
+        unsigned char order[QUIZ_MAX_OPTIONS];
+        char earned[16], max[16];
+
+        if (qi < 0) {
+            rc = fa_buf_puts(b, "<li class=\"quiz-question\"><p>This question has left the "
+                                "bank since.</p></li>\n");
+            continue;
+        }
+        q = quiz_bank_get_question(quiz->bank, (size_t)qi);
+        r = &quiz->questions[qi];
+        rc = fa_buf_printf(b, "<li class=\"quiz-question is-%s\">\n<p class=\"quiz-verdict\">"
+                              "<span class=\"verdict\">%s</span> <span class=\"quiz-meta\">%s "
+                              "of %s point%s</span></p>\n<div class=\"quiz-stem\">%s</div>\n",
+                           quiz_verdict_name((enum quiz_verdict)an->verdict),
+                           verdict_words[an->verdict],
+                           quiz_report_points(an->earned_milli, earned, sizeof earned),
+                           quiz_report_points(an->max_milli, max, sizeof max),
+                           an->max_milli == 1000 ? "" : "s", r->stem);
+        if (!rc && q->type == QUIZ_SHORT) {
+            char right[120];
+            rc = fa_buf_puts(b, "<p class=\"quiz-given\">Your answer: <code>");
+            if (!rc)
+                rc = esc(b, an->text[0] ? an->text : "(none)");
+            if (!rc)
+                rc = fa_buf_puts(b, "</code>. Accepted: <code>");
+            if (!rc)
+                rc = esc(b, quiz_report_right_answer(q, right, sizeof right));
+            if (!rc)
+                rc = fa_buf_puts(b, "</code></p>\n");
+        } else if (!rc) {
+            quiz_option_order(q, a->seed, order);
+            rc = fa_buf_puts(b, "<ul class=\"quiz-options is-review\">\n");
+            for (size_t k = 0; k < q->n_options && !rc; k++) {
+                unsigned o = order[k];
+                bool chosen = an->chosen >> o & 1u, right = q->options[o].correct;
+                rc = fa_buf_printf(b, "<li class=\"%s%s\">%s%s %s</li>\n",
+                                   right ? "is-right" : "is-wrong", chosen ? " is-chosen" : "",
+                                   chosen ? "<span class=\"mark\">your answer</span> " : "",
+                                   right ? "<span class=\"mark\">right</span>" : "",
+                                   r->options[o]);
+            }
+            if (!rc)
+                rc = fa_buf_puts(b, "</ul>\n");
+        }
+        if (!rc)
+            rc = fa_buf_printf(b, "<div class=\"quiz-explanation\">%s</div>\n<p class=\""
+                                  "quiz-wiki\"><a href=\"",
+                               r->explanation);
+        if (!rc)
+            rc = esc(b, q->wiki);
+        if (!rc)
+            rc = fa_buf_printf(b, "\">%s</a></p>\n</li>\n",
+                               an->verdict == 3 ? "Read more in the wiki"
+                                                : "Reread this section of the wiki");
+    }
+    return rc ? rc : fa_buf_puts(b, "</ol>\n");
+}
+
+static int render_result(struct srv_req *req, const struct srv_quiz *quiz,
+                         const struct quiz_attempt *a, struct fa_buf *b)
+{
+    struct quiz_topic_score ts[64];
+    size_t n_topics = quiz_report_topics(quiz->bank, a, ts, 64);
+    struct fa_buf text, md;
+    char link[300], took[32];
+    int rc;
+    long topic = find_quiz(quiz->bank, a->quiz, strlen(a->quiz));
+
+    permalink(req, a->report_id, link, sizeof link);
+    fa_buf_init(&text, 1 << 20);
+    fa_buf_init(&md, 1 << 20);
+    rc = quiz_report_text(quiz->bank, a, link, &text);
+    if (!rc)
+        rc = quiz_report_markdown(quiz->bank, a, link, &md);
+    if (!rc)
+        rc = fa_buf_puts(b, "<h1>Result: ");
+    if (!rc)
+        rc = esc(b, a->learner);
+    if (!rc) {
+        char earned[16], max[16];
+        rc = fa_buf_printf(b, "</h1>\n<p class=\"quiz-score\"><strong>%s / %s</strong> "
+                              "points, <strong>%d%%</strong>. ",
+                           quiz_report_points(a->score_milli, earned, sizeof earned),
+                           quiz_report_points(a->max_milli, max, sizeof max),
+                           a->max_milli ? (int)(a->score_milli * 100LL / a->max_milli) : 0);
+    }
+    if (!rc)
+        rc = esc(b, topic >= -1 ? quiz_title(quiz->bank, topic) : a->quiz);
+    if (!rc)
+        rc = fa_buf_printf(b, ", %zu questions, time taken %s.</p>\n"
+                              "<h2 id=\"by-topic\">By topic</h2>\n",
+                           a->n_answers,
+                           quiz_report_duration(a->submitted_ms - a->started_ms, took,
+                                                sizeof took));
+    if (!rc)
+        rc = render_chart(b, quiz->bank, ts, n_topics);
+    if (!rc)
+        rc = fa_buf_puts(b, "<h2 id=\"report\">Performance report</h2>\n<p>Copy it into a "
+                            "message or your course's learning platform: it reads the same "
+                            "in any text box.</p>\n<pre id=\"report-text\" class=\"report-text\" "
+                            "data-copy-label=\"Copy report\" tabindex=\"0\">");
+    if (!rc)
+        rc = fa_buf_append_html(b, text.ptr, text.len);
+    if (!rc)
+        rc = fa_buf_puts(b, "</pre>\n<details class=\"report-markdown\">\n<summary>The "
+                            "same report in Markdown</summary>\n<pre id=\"report-md\" "
+                            "class=\"report-text\" data-copy-label=\"Copy Markdown\" "
+                            "tabindex=\"0\">");
+    if (!rc)
+        rc = fa_buf_append_html(b, md.ptr, md.len);
+    if (!rc)
+        rc = fa_buf_printf(b, "</pre>\n</details>\n<p class=\"report-permalink\">"
+                              "Permalink: <a href=\"/report/%s\">/report/%s</a></p>\n",
+                           a->report_id, a->report_id);
+    if (!rc)
+        rc = render_review(b, quiz, a);
+    fa_buf_cleanup(&text);
+    fa_buf_cleanup(&md);
+    return rc;
+}
+
+/* The attempt named by the path after prefix, or an error response. */
+static int load_attempt(struct srv_req *req, struct srv_resp *resp, const char *prefix,
+                        struct quiz_attempt **out, bool json)
+{
+    struct fa_diag diag = {{0}};
+    int rc;
+
+    if (!req->store)
+        return json ? 503 : srv_resp_error(req, resp, 503, "Reports cannot be read right now.");
+    rc = quiz_store_load(req->store, req->path + strlen(prefix), out, &diag);
+    if (rc == FA_ENOTFOUND) {
+        if (json)
+            return 404;
+        resp->asset = srv_site_get_not_found(req->site);
+        return 404;
+    }
+    if (rc) {
+        fa_log_error("req=%llu event=quiz_load error=\"%s\"", (unsigned long long)req->id,
+                     diag.msg);
+        return json ? 500 : srv_resp_error(req, resp, 500, "The report could not be read.");
+    }
+    return 200;
+}
+
+int srv_quiz_handle_report(struct srv_req *req, struct srv_resp *resp)
+{
+    struct quiz_attempt *a = NULL;
+    struct fa_buf body;
+    int status = load_attempt(req, resp, "/report/", &a, false), rc;
+
+    if (status != 200)
+        return status;
+    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
+    rc = render_result(req, quiz_of(req), a, &body);
+    quiz_attempt_free(a);
+    if (rc) {
+        fa_buf_cleanup(&body);
+        return srv_resp_error(req, resp, 500, "The report page could not be built.");
+    }
+    resp->cache_control = "private, no-store";
+    return page(req, resp, "Quiz result", &body, 200);
+}
+
+/* ---- the JSON API ------------------------------------------------------------------- */
+
+static int on_chunk(const char *chunk, size_t len, void *data)
+{
+    return fa_buf_append(data, chunk, len) ? -1 : 0;
+}
+
+static int json_reply(struct srv_req *req, struct srv_resp *resp, json_t *value, int status)
+{
+    int rc = value && json_dump_callback(value, on_chunk, &resp->body, JSON_COMPACT) == 0
+                 ? 0
+                 : -1;
+
+    json_decref(value);
+    if (rc)
+        return srv_resp_error(req, resp, 500, "The answer could not be built.");
+    resp->content_type = "application/json";
+    return status;
+}
+
+static int json_error(struct srv_req *req, struct srv_resp *resp, int status, const char *msg)
+{
+    fa_buf_reset(&resp->body);
+    return json_reply(req, resp, json_pack("{s:s}", "error", msg), status);
+}
+
+int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
+{
+    const struct srv_quiz *quiz = quiz_of(req);
+    const char *name = srv_req_query(req, "topic");
+    long topic = name ? find_quiz(quiz->bank, name, strlen(name)) : -1;
+    json_t *questions = json_array();
+    uint32_t seed = 0;
+
+    if (topic == -2 || req->query_too_long) {
+        json_decref(questions);
+        return json_error(req, resp, 404, "no such topic (see GET /api/quiz for all of them)");
+    }
+    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+        seed = (uint32_t)now_ms();
+    for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
+        const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
+        unsigned char order[QUIZ_MAX_OPTIONS];
+        json_t *options = json_array();
+
+        if (!in_quiz(q, topic))
+            continue;
+        quiz_option_order(q, seed, order);
+        for (size_t k = 0; k < q->n_options; k++)
+            json_array_append_new(options, json_pack("{s:i, s:s}", "value", order[k], "html",
+                                                     quiz->questions[i].options[order[k]]));
+        json_array_append_new(questions,
+                              json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "id", q->id,
+                                        "topic", quiz_bank_get_topic(quiz->bank, q->topic)->slug,
+                                        "type", (const char *[]){"single", "multiple",
+                                                                 "truefalse", "short",
+                                                                 "predict"}[q->type],
+                                        "points", q->points, "stem_markdown", q->stem,
+                                        "wiki", q->wiki, "options", options));
+    }
+    {
+        json_t *topics = json_array();
+        for (size_t t = 0; t < quiz_bank_n_topics(quiz->bank); t++)
+            json_array_append_new(topics, json_pack("{s:s, s:s}", "slug",
+                                                    quiz_bank_get_topic(quiz->bank, t)->slug,
+                                                    "title",
+                                                    quiz_bank_get_topic(quiz->bank, t)->title));
+        return json_reply(req, resp,
+                          json_pack("{s:s, s:I, s:I, s:o, s:o}", "quiz",
+                                    topic >= 0 ? quiz_bank_get_topic(quiz->bank, (size_t)topic)->slug
+                                               : "all",
+                                    "seed", (json_int_t)seed, "started_ms",
+                                    (json_int_t)now_ms(), "topics", topics, "questions",
+                                    questions),
+                          200);
+    }
+}
+
+/* The result of an attempt as JSON (the answer of submit and of GET /api/report/<id>). */
+static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
+                            const struct quiz_attempt *a)
+{
+    json_t *results = json_array();
+    struct fa_buf text, md;
+    char link[300], right[120];
+    json_t *out;
+
+    permalink(req, a->report_id, link, sizeof link);
+    for (size_t i = 0; i < a->n_answers; i++) {
+        const struct quiz_stored_answer *an = &a->answers[i];
+        long qi = quiz_bank_find(quiz->bank, an->question_id);
+        const struct quiz_question *q = qi >= 0 ? quiz_bank_get_question(quiz->bank, (size_t)qi)
+                                                : NULL;
+        json_array_append_new(results,
+                              json_pack("{s:s, s:s, s:f, s:i, s:s?, s:s?}", "id",
+                                        an->question_id, "verdict",
+                                        quiz_verdict_name((enum quiz_verdict)an->verdict),
+                                        "earned", an->earned_milli / 1000.0, "max",
+                                        an->max_milli / 1000, "right_answer",
+                                        q ? quiz_report_right_answer(q, right, sizeof right)
+                                          : NULL,
+                                        "wiki", q ? q->wiki : NULL));
+    }
+    fa_buf_init(&text, 1 << 20);
+    fa_buf_init(&md, 1 << 20);
+    quiz_report_text(quiz->bank, a, link, &text);
+    quiz_report_markdown(quiz->bank, a, link, &md);
+    out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:I, s:I, s:o, s:s, s:s}",
+                    "report_id", a->report_id, "report_url", link, "learner", a->learner,
+                    "class", a->class_code, "quiz", a->quiz, "score", a->score_milli / 1000.0,
+                    "max", a->max_milli / 1000,
+                    "percent", a->max_milli ? (int)(a->score_milli * 100LL / a->max_milli) : 0,
+                    "started_ms", (json_int_t)a->started_ms, "submitted_ms",
+                    (json_int_t)a->submitted_ms, "results", results, "report_text",
+                    text.ptr ? text.ptr : "", "report_markdown", md.ptr ? md.ptr : "");
+    fa_buf_cleanup(&text);
+    fa_buf_cleanup(&md);
+    return out;
+}
+
+int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
+{
+    const struct srv_quiz *quiz = quiz_of(req);
+    const struct quiz_bank *bank = quiz->bank;
+    const char *problem = NULL, *key;
+    json_t *root, *answers, *value;
+    json_error_t error;
+    struct submission s;
+    struct quiz_attempt a = {0};
+    int rc, status;
+
+    if (!req->content_type || strncasecmp(req->content_type, "application/json", 16) != 0)
+        return json_error(req, resp, 415, "send JSON (Content-Type: application/json)");
+    if (req->body.len > MAX_SUBMIT_BODY)
+        return json_error(req, resp, 413, "the answers are too large to be a quiz");
+    root = json_loadb(req->body.ptr ? req->body.ptr : "", req->body.len,
+                      JSON_REJECT_DUPLICATES, &error);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return json_error(req, resp, 400, root ? "the body must be a JSON object"
+                                               : "the body is not valid JSON");
+    }
+    submission_init(&s, bank);
+    json_object_foreach(root, key, value) {
+        if (strcmp(key, "name") && strcmp(key, "class") && strcmp(key, "quiz") &&
+            strcmp(key, "seed") && strcmp(key, "started_ms") && strcmp(key, "answers")) {
+            problem = "unknown field (name, class, quiz, seed, started_ms, answers)";
+            break;
+        }
+    }
+    if (!problem) {
+        const char *quiz_name = json_string_value(json_object_get(root, "quiz"));
+        s.topic = quiz_name ? find_quiz(bank, quiz_name, strlen(quiz_name)) : -1;
+        if (s.topic == -2)
+            problem = "quiz names no topic (a topic slug, or \"all\")";
+    }
+    if (!problem) {
+        json_t *name = json_object_get(root, "name"), *cls = json_object_get(root, "class");
+        if (!json_is_string(name))
+            problem = "name is required, as a string";
+        else
+            problem = take_name(json_string_value(name), s.name, sizeof s.name);
+        if (!problem && cls && !json_is_string(cls))
+            problem = "class must be a string";
+        else if (!problem && cls)
+            problem = take_class(json_string_value(cls), s.class_code, sizeof s.class_code);
+    }
+    if (!problem) {
+        json_t *seed = json_object_get(root, "seed"), *started = json_object_get(root, "started_ms");
+        if ((seed && !json_is_integer(seed)) || (started && !json_is_integer(started)))
+            problem = "seed and started_ms are integers";
+        s.seed = (uint32_t)json_integer_value(seed);
+        s.started_ms = json_integer_value(started);
+    }
+    answers = json_object_get(root, "answers");
+    if (!problem && !json_is_object(answers))
+        problem = "answers is required: an object of question id to option numbers or text";
+    if (!problem) {
+        json_object_foreach(answers, key, value) {
+            if (json_is_string(value)) {
+                problem = take_answer(bank, &s, key, json_string_value(value), true);
+            } else if (json_is_integer(value) || json_is_array(value)) {
+                size_t i;
+                json_t *item;
+                json_t *list = json_is_array(value) ? json_incref(value) : json_pack("[O]", value);
+                if (json_array_size(list) > QUIZ_MAX_OPTIONS)
+                    problem = "an answer lists too many options";
+                json_array_foreach(list, i, item) {
+                    char number[24];
+                    if (problem)
+                        break;
+                    if (!json_is_integer(item)) {
+                        problem = "option numbers are integers";
+                        break;
+                    }
+                    snprintf(number, sizeof number, "%lld", (long long)json_integer_value(item));
+                    problem = take_answer(bank, &s, key, number, false);
+                }
+                json_decref(list);
+            } else {
+                problem = "an answer is a string (short answer) or option numbers";
+            }
+            if (problem)
+                break;
+        }
+    }
+    json_decref(root);
+    if (problem) {
+        submission_free(&s, quiz_bank_n_questions(bank) + 1);
+        return json_error(req, resp, 400, problem);
+    }
+    rc = grade_and_store(req, bank, &s, &a);
+    submission_free(&s, quiz_bank_n_questions(bank) + 1);
+    if (rc == FA_EIO)
+        status = json_error(req, resp, 503, "answers cannot be stored right now");
+    else if (rc)
+        status = json_error(req, resp, 500, "the answers could not be stored; send them again");
+    else
+        status = json_reply(req, resp, attempt_json(req, quiz, &a), 201);
+    fa_free(a.answers);
+    return status;
+}
+
+int srv_quiz_handle_api_report(struct srv_req *req, struct srv_resp *resp)
+{
+    struct quiz_attempt *a = NULL;
+    int status = load_attempt(req, resp, "/api/report/", &a, true);
+
+    if (status == 404)
+        return json_error(req, resp, 404, "no report with this id");
+    if (status != 200)
+        return json_error(req, resp, status, "the report cannot be read right now");
+    status = json_reply(req, resp, attempt_json(req, quiz_of(req), a), 200);
+    quiz_attempt_free(a);
+    return status;
+}

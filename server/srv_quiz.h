@@ -1,0 +1,46 @@
+/* srv_quiz.h: the quiz on the web: the bank rendered once with the site, the quiz pages, the
+ * form and JSON submissions, the result and report page, and the JSON API.
+ *
+ *   GET  /quiz                 the quizzes: the full one and one per topic (an asset)
+ *   GET  /quiz/<topic>|all     a quiz to take: options shuffled with a fresh seed
+ *   POST /quiz/submit          the form (works without JavaScript) -> 303 to /report/<id>
+ *   GET  /report/<id>          the result and the performance report (permalink)
+ *   GET  /api/quiz[?topic=]    the questions without their answers, as JSON
+ *   POST /api/quiz/submit      answers as JSON -> score, results, report text, report id
+ *   GET  /api/report/<id>      a stored attempt's result as JSON
+ *
+ * Every text from the bank or from a learner is HTML-escaped (Markdown goes through cmark's
+ * safe mode). Handlers are thread-safe; a submission is one store transaction on the HTTP
+ * thread that received it. */
+#ifndef FA_SERVER_SRV_QUIZ_H
+#define FA_SERVER_SRV_QUIZ_H
+
+#include "common/fa_err.h"
+#include "server/srv_http.h"
+
+struct cnt_site;
+struct quiz_bank;
+struct srv_quiz;
+
+/* Loads the bank from quiz_dir, checks each question's wiki section against content and
+ * renders every stem, option and explanation. Fails with the bank's first problem (or a
+ * broken wiki link) as "quiz/questions/x.md:5: ..." in diag. *out owns the result. */
+int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content, struct srv_quiz **out,
+                   struct fa_diag *diag);
+void srv_quiz_free(struct srv_quiz *quiz);
+
+const struct quiz_bank *srv_quiz_get_bank(const struct srv_quiz *quiz);
+
+/* The body of /quiz (the list of quizzes), appended to out. FA_ELIMIT only. */
+int srv_quiz_render_index(const struct srv_quiz *quiz, struct fa_buf *out);
+
+/* The handlers (see the table above). They find the quiz in req->site and the store in
+ * req->store; without a store, submissions answer 503. */
+int srv_quiz_handle_page(struct srv_req *req, struct srv_resp *resp);
+int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp);
+int srv_quiz_handle_report(struct srv_req *req, struct srv_resp *resp);
+int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp);
+int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp);
+int srv_quiz_handle_api_report(struct srv_req *req, struct srv_resp *resp);
+
+#endif
