@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,13 @@ static bool ensure_data_dir(const char *dir)
     return true;
 }
 
+/* Every problem of an invalid question bank, not only the first (cls: the quiz folder). */
+static void print_bank_problem(void *cls, const char *file, int line, const char *what)
+{
+    fa_log_error("event=quiz_bank problem=\"%s/%s:%d: %s\"", (const char *)cls, file, line,
+                 what);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     struct serve_options opts = {0};
@@ -246,7 +254,8 @@ static int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     site_config = (struct srv_site_config){opts.content_dir, opts.static_dir, opts.vendor_dir,
-                                           opts.quiz_dir};
+                                           opts.quiz_dir, print_bank_problem,
+                                           (void *)(uintptr_t)opts.quiz_dir};
     if (srv_site_build(&site_config, &site, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
         return 1;

@@ -47,15 +47,8 @@ static char *render(const char *markdown, int inline_only)
     return html;
 }
 
-static void note_first(void *cls, const char *file, int line, const char *what)
-{
-    (void)cls;
-    (void)file;
-    (void)line;
-    (void)what; /* quiz_bank_load keeps the first problem in diag */
-}
-
-int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content, struct srv_quiz **out,
+int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
+                   quiz_bank_report_fn *report, void *cls, struct srv_quiz **out,
                    struct fa_diag *diag)
 {
     struct srv_quiz *quiz = fa_xcalloc(1, sizeof *quiz);
@@ -63,10 +56,9 @@ int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content, struct 
     struct fa_diag bank_diag = {{0}};
     char why[300];
 
-    if (quiz_bank_load(quiz_dir, note_first, NULL, &quiz->bank, &bank_diag)) {
+    if (quiz_bank_load(quiz_dir, report, cls, &quiz->bank, &bank_diag)) {
         fa_free(quiz);
-        return fa_diag_set(diag, FA_EINVAL, "%s/%s (fa-learn check lists every problem)",
-                           quiz_dir, bank_diag.msg);
+        return fa_diag_set(diag, FA_EINVAL, "%s/%s", quiz_dir, bank_diag.msg);
     }
     quiz->questions = fa_xcalloc(quiz_bank_n_questions(quiz->bank) + 1, sizeof *quiz->questions);
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
@@ -75,6 +67,11 @@ int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content, struct 
         char words[200];
 
         if (cnt_check_link(content, &env, NULL, q->wiki, why, sizeof why)) {
+            if (report) {
+                char what[400];
+                snprintf(what, sizeof what, "wiki: %s", why);
+                report(cls, q->file, q->wiki_line, what);
+            }
             srv_quiz_free(quiz);
             return fa_diag_set(diag, FA_EINVAL, "%s/%s:%d: wiki: %s", quiz_dir, q->file,
                                q->wiki_line, why);

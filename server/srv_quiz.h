@@ -16,6 +16,7 @@
 #define FA_SERVER_SRV_QUIZ_H
 
 #include "common/fa_err.h"
+#include "quiz/quiz_bank.h"
 #include "server/srv_http.h"
 
 struct cnt_site;
@@ -23,9 +24,11 @@ struct quiz_bank;
 struct srv_quiz;
 
 /* Loads the bank from quiz_dir, checks each question's wiki section against content and
- * renders every stem, option and explanation. Fails with the bank's first problem (or a
- * broken wiki link) as "quiz/questions/x.md:5: ..." in diag. *out owns the result. */
-int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content, struct srv_quiz **out,
+ * renders every stem, option and explanation. Every problem goes to report (may be NULL);
+ * the first (or a broken wiki link) also to diag, as "quiz/questions/x.md:5: ...". *out
+ * owns the result. */
+int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
+                   quiz_bank_report_fn *report, void *cls, struct srv_quiz **out,
                    struct fa_diag *diag);
 void srv_quiz_free(struct srv_quiz *quiz);
 

@@ -4,6 +4,8 @@
 
 #include "server/srv_quiz.h"
 
+#include "quiz/quiz_store.h"
+
 #include "common/fa_err.h"
 #include "common/fa_mem.h"
 #include "common/fa_time.h"
@@ -210,16 +212,19 @@ static int handle_api_search(struct srv_req *req, struct srv_resp *resp)
     return send_json(req, resp, root, 200);
 }
 
-/* sandbox_pid: the supervisor's process id, null when the sandbox is off or down. */
+/* sandbox_pid: the supervisor's process id, null when the sandbox is off or down; attempts:
+ * the quiz attempts stored, null without a store. */
 static int handle_healthz(struct srv_req *req, struct srv_resp *resp)
 {
     pid_t pid = req->sandbox ? srv_sandbox_pid(req->sandbox) : 0;
-    json_t *root = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "status", "ok", "version",
+    long attempts = req->store ? quiz_store_count(req->store) : -1;
+    json_t *root = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:o}", "status", "ok", "version",
                              FA_VERSION, "python", sbx_python_version(), "uptime_s",
                              (json_int_t)((fa_time_mono_us() - started_us) / 1000000u),
                              "pages",
                              (json_int_t)cnt_site_n_pages(srv_site_get_content(req->site)),
-                             "sandbox_pid", pid ? json_integer(pid) : json_null());
+                             "sandbox_pid", pid ? json_integer(pid) : json_null(), "attempts",
+                             attempts >= 0 ? json_integer(attempts) : json_null());
     return send_json(req, resp, root, 200);
 }
 

@@ -545,7 +545,8 @@ int srv_site_build(const struct srv_site_config *config, struct srv_site **out,
     if (!rc)
         rc = cnt_search_new(site->content, &site->search, diag);
     if (!rc)
-        rc = srv_quiz_build(config->quiz_dir, site->content, &site->quiz, diag);
+        rc = srv_quiz_build(config->quiz_dir, site->content, config->report_bank,
+                            config->report_cls, &site->quiz, diag);
     if (!rc)
         rc = add_static(site, config, diag);
     if (rc)

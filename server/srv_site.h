@@ -37,6 +37,10 @@ struct srv_site_config {
     const char *static_dir;  /* served under /static/ */
     const char *vendor_dir;  /* CodeMirror 5 (Debian's libjs-codemirror), under /vendor/codemirror/ */
     const char *quiz_dir;    /* the question bank: topics.md and questions/ */
+    /* Receives every problem of the question bank (file relative to quiz_dir), not only the
+     * first, which diag gets; may be NULL. */
+    void (*report_bank)(void *cls, const char *file, int line, const char *what);
+    void *report_cls;
 };
 
 struct srv_site;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: the browser test. Installs playwright-core (npm, from the lock file) into the build
 # folder once, starts the real fa-learn serve on a free loopback port, and runs wiki.test.mjs
-# then sandbox.test.mjs (which needs POST /api/run)
+# then sandbox.test.mjs (which needs POST /api/run) and quiz.test.mjs
 # in Debian's Chromium. Usage: run.sh FA_LEARN_BINARY SOURCE_DIR ARTIFACT_DIR
 set -euo pipefail
 mkdir -p "$3"
@@ -42,3 +42,5 @@ NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$art
     PROFILE_DIR=$tmp/profile node "$here/wiki.test.mjs"
 NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
     PROFILE_DIR=$tmp/profile-sandbox node "$here/sandbox.test.mjs"
+NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
+    PROFILE_DIR=$tmp/profile-quiz node "$here/quiz.test.mjs"
