@@ -89,6 +89,7 @@ struct record_store {
  * interpreter. Guarded by the GIL. */
 static struct {
     bool hook_installed;
+    bool hook_probe, hook_seen; /* checking that PySys_AddAuditHook really added the hook */
     PyObject *var;           /* the ContextVar */
     long n_active;           /* entries entered and not yet exited */
     long n_live;             /* entry objects alive (a leaked context copy keeps one) */
@@ -998,6 +999,10 @@ static int audit_hook(const char *event, PyObject *args, void *user_data)
     int rc;
 
     (void)user_data;
+    if (engine.hook_probe && strcmp(event, "fastaudit.hook_check") == 0) {
+        engine.hook_seen = true;
+        return 0;
+    }
     if (engine.n_live == 0 || in_engine) /* no policy anywhere: the common fast path */
         return 0;
     if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
@@ -1818,8 +1823,23 @@ static PyObject *mk_audit(PyObject *module, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     if (!engine.hook_installed) {
-        if (PySys_AddAuditHook(audit_hook, NULL) < 0)
+        /* PySys_AddAuditHook adds nothing, and still returns 0, when a hook already installed
+         * refuses sys.addaudithook with a RuntimeError: an event sent right after tells. */
+        int rc;
+        engine.hook_probe = true;
+        engine.hook_seen = false;
+        rc = PySys_AddAuditHook(audit_hook, NULL);
+        if (rc == 0)
+            rc = PySys_Audit("fastaudit.hook_check", NULL);
+        engine.hook_probe = false;
+        if (rc < 0)
             return NULL;
+        if (!engine.hook_seen) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "FastAudit's audit hook could not be installed: a hook already "
+                            "installed refused sys.addaudithook, so no policy could be enforced");
+            return NULL;
+        }
         engine.hook_installed = true;
     }
     if (load_entry_points() < 0 || capture_executor_code() < 0)

@@ -9,7 +9,7 @@ import threading
 import unittest
 
 import fastaudit
-from helpers import EngineTestCase, attempt
+from helpers import EngineTestCase, attempt, proc_report, run_fresh
 
 
 def original():
@@ -267,3 +267,25 @@ class TestThreads(EngineTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestHookRefused(unittest.TestCase):
+    """PySys_AddAuditHook silently adds nothing when an earlier hook refuses
+    sys.addaudithook with RuntimeError; mk_audit must say so instead of enforcing nothing."""
+
+    def test_mk_audit_fails_when_its_hook_is_refused(self):
+        p = run_fresh("""
+            import sys, fastaudit
+            def gate(event, args):
+                if event == "sys.addaudithook":
+                    raise RuntimeError("no more hooks")
+            sys.addaudithook(gate)
+            try:
+                fastaudit.mk_audit(["."])
+            except RuntimeError as e:
+                print("refused:", e)
+            else:
+                print("mk_audit succeeded")
+            """)
+        self.assertIn("refused: FastAudit's audit hook could not be installed", p.stdout,
+                      proc_report(p))
