@@ -64,6 +64,11 @@ int sbx_audit_lock(void);
 
 /* Counters since the last clear. */
 struct sbx_audit_counters sbx_audit_get_counters(void);
+/* Whether exc is the PermissionError by which the engine refused something last (the same
+ * object, however far it travelled: re-raised, or out of an asyncio task), as opposed to an
+ * exception of the code's own. */
+bool sbx_audit_is_denial(PyObject *exc);
+
 /* Zeroes the counters, so that a run counts only its own work (a sandbox child has
  * already taken the run's path once, while waiting for its request). */
 void sbx_audit_reset_counters(void);

@@ -90,6 +90,7 @@ struct record_store {
 static struct {
     bool hook_installed;
     bool hook_probe, hook_seen; /* checking that PySys_AddAuditHook really added the hook */
+    PyObject *last_denial;      /* the PermissionError the engine raised last */
     PyObject *var;           /* the ContextVar */
     long n_active;           /* entries entered and not yet exited */
     long n_live;             /* entry objects alive (a leaked context copy keeps one) */
@@ -357,6 +358,8 @@ static void note(const char *event, PyObject *args, const struct verdict *v)
 }
 
 struct sbx_audit_counters sbx_audit_get_counters(void) { return engine.counters; }
+
+bool sbx_audit_is_denial(PyObject *exc) { return exc && exc == engine.last_denial; }
 
 void sbx_audit_reset_counters(void) { memset(&engine.counters, 0, sizeof engine.counters); }
 
@@ -941,6 +944,16 @@ static int ask(PyObject *callback, const char *event, PyObject *args, PyObject *
     return truthy;
 }
 
+/* Keeps the PermissionError just raised, so that a runner can tell the engine's denials
+ * from the snippet's own exceptions (sbx_audit_is_denial). */
+static void remember_denial(void)
+{
+    PyObject *exc = PyErr_GetRaisedException();
+
+    Py_XSETREF(engine.last_denial, Py_XNewRef(exc));
+    PyErr_SetRaisedException(exc);
+}
+
 /* Gives the host a say, then raises. Returns 0 when allowed after all, -1 with the
  * PermissionError (or the callback's exception) set. */
 static int deny(struct entry *e, const char *event, PyObject *args, struct verdict *v)
@@ -982,6 +995,7 @@ static int deny(struct entry *e, const char *event, PyObject *args, struct verdi
     v->denied = true;
     note(event, args, v);
     PyErr_SetObject(PyExc_PermissionError, msg);
+    remember_denial();
 out:
     Py_XDECREF(calls);
     Py_XDECREF(msg);
@@ -1011,7 +1025,7 @@ static int audit_hook(const char *event, PyObject *args, void *user_data)
         PyErr_Format(PyExc_PermissionError,
                      "Audit: %s blocked: events from a subinterpreter are denied while a "
                      "policy is active", event);
-        return -1;
+        return -1; /* not remembered: the object belongs to the other interpreter */
     }
     if (is_finalizing()) {
         /* No Python code may run now (the module dict may be gone): decide from the C
@@ -1032,6 +1046,7 @@ static int audit_hook(const char *event, PyObject *args, void *user_data)
         PyErr_Format(PyExc_PermissionError,
                      "Audit: %s blocked: the audit context was tampered with (its context "
                      "variable was changed from outside the engine)", event);
+        remember_denial();
         return -1;
     }
     if (!e)

@@ -218,21 +218,24 @@ static json_t *trace_json(void)
 }
 
 /* When the snippet ended with a refusal the engine did not make (EPERM, EACCES: seccomp,
- * Landlock, file permissions), the trace says that the OS layer stopped it. */
-static json_t *with_os_layer(json_t *trace, PyObject *exc)
+ * Landlock, file permissions), the trace says that the OS layer stopped it; *os_layer tells
+ * whether it did. */
+static json_t *with_os_layer(json_t *trace, PyObject *exc, bool *os_layer)
 {
     size_t n = sbx_audit_trace_len();
     const struct sbx_audit_record *last = n ? sbx_audit_trace_get(n - 1) : NULL;
     PyObject *err = NULL, *msg = NULL;
     long code;
 
+    *os_layer = false;
     if (!exc || !PyObject_TypeCheck(exc, (PyTypeObject *)PyExc_OSError) ||
-        (last && last->denied))
+        (last && last->denied) || sbx_audit_is_denial(exc))
         return trace;
     err = PyObject_GetAttrString(exc, "errno");
     code = err && PyLong_Check(err) ? PyLong_AsLong(err) : 0;
     msg = PyObject_GetAttrString(exc, "strerror");
-    if ((code == EPERM || code == EACCES) && trace)
+    *os_layer = (code == EPERM || code == EACCES) && trace;
+    if (*os_layer)
         json_array_append_new(trace, json_pack(
             "{s:s, s:s, s:s, s:s, s:s}", "event", "(operating system)", "args",
             msg && PyUnicode_Check(msg) ? PyUnicode_AsUTF8(msg) : "", "class", "os-layer",
@@ -327,8 +330,17 @@ int sbx_py_run(const char *code, size_t len, const char *scratch,
     /* The policy stays on to the end: the child _exits after this, nothing is exited. */
     flush(warm.stdout_obj);
     flush(warm.stderr_obj);
-    report = json_pack("{s:o, s:o, s:o}", "exception", exception, "trace",
-                       with_os_layer(trace_json(), exc), "counters", counters_json());
+    {
+        /* Who refused what ended the run: the engine (its own PermissionError, however far
+         * it travelled), the OS layer, or nobody. */
+        bool os_layer = false;
+        json_t *trace = with_os_layer(trace_json(), exc, &os_layer);
+        const char *denied_by = sbx_audit_is_denial(exc) ? "fastaudit"
+                                : os_layer               ? "os-layer"
+                                                         : NULL;
+        report = json_pack("{s:o, s:o, s:o, s:s?}", "exception", exception, "trace", trace,
+                           "counters", counters_json(), "denied_by", denied_by);
+    }
     exception = NULL;
     if (report && json_dump_callback(report, on_json_chunk, out, JSON_COMPACT) == 0)
         rc = FA_OK;

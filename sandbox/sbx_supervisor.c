@@ -639,12 +639,8 @@ static void finish_run(int fd, struct run *r)
         const char *type = json_string_value(json_object_get(exc, "type"));
         if (type && strcmp(type, "MemoryError") == 0 && !limit)
             limit = "memory";
-        size_t n = json_array_size(json_object_get(inner, "trace"));
-        json_t *last = n ? json_array_get(json_object_get(inner, "trace"), n - 1) : NULL;
-        const char *decision = json_string_value(json_object_get(last, "decision"));
-        /* Denied: the run ended on a refusal that the trace records (engine or OS layer). */
-        if (type && decision && strcmp(decision, "deny") == 0 &&
-            (strcmp(type, "PermissionError") == 0 || strcmp(type, "OSError") == 0))
+        /* Denied: the engine's own refusal, or one of the OS layer, ended the run. */
+        if (json_string_value(json_object_get(inner, "denied_by")))
             status = "denied";
         else if (type && strcmp(type, "SystemExit") != 0)
             status = "error";

@@ -29,9 +29,11 @@ def outcome(result):
     if status == "ok":
         return "runs"
     if status == "denied":
-        denials = [e for e in result.get("trace", []) if e["decision"] == "deny"]
-        last = denials[-1] if denials else {}
-        return "os-layer" if last.get("class") == "os-layer" else f"denied {last.get('event')}"
+        if result.get("denied_by") == "os-layer":
+            return "os-layer"
+        denials = [e for e in result.get("trace", []) if e["decision"] == "deny"
+                   and e["class"] != "os-layer"]
+        return f"denied {denials[-1]['event'] if denials else None}"
     if status == "error":
         return f"error {(result.get('exception') or {}).get('type')}"
     return status  # limit or crash: never a keyed answer
