@@ -110,42 +110,27 @@ static const char *quiz_name(const struct quiz_bank *bank, const struct quiz_att
     return t >= 0 ? quiz_bank_get_topic(bank, (size_t)t)->title : "Full quiz";
 }
 
-/* Appends text wrapped at QUIZ_REPORT_WIDTH, starting at column col; continuation lines are
- * indented by indent spaces. Breaks at spaces; a longer word stays whole. */
-static int wrapped(struct fa_buf *out, const char *text, size_t col, size_t indent)
-{
-    int rc = 0;
-
-    for (bool first = true; *text && !rc; first = false) {
-        size_t word = strcspn(text, " \n");
-        if (!first && col + 1 + word > QUIZ_REPORT_WIDTH) {
-            rc = fa_buf_printf(out, "\n%*s", (int)indent, "");
-            col = indent;
-        } else if (!first) {
-            rc = fa_buf_puts(out, " ");
-            col++;
-        }
-        if (!rc)
-            rc = fa_buf_append(out, text, word);
-        col += word;
-        text += word;
-        text += strspn(text, " \n");
-    }
-    return rc ? rc : fa_buf_puts(out, "\n");
-}
-
-/* The stem's first line without Markdown emphasis marks, as a short title. */
+/* The stem's first paragraph on one line, without Markdown emphasis marks, cut to fit len
+ * (at a space, with "..."): a short title for the question. */
 static void stem_title(const struct quiz_question *q, char *buf, size_t len)
 {
-    char line[200];
-    size_t n = strcspn(q->stem, "\n"), k = 0;
+    char line[400];
+    size_t k = 0;
 
-    if (n >= sizeof line)
-        n = sizeof line - 1;
-    for (size_t i = 0; i < n; i++)
-        if (q->stem[i] != '*' && q->stem[i] != '_')
-            line[k++] = q->stem[i];
+    for (const char *p = q->stem; *p && k + 1 < sizeof line; p++) {
+        if (p[0] == '\n' && p[1] == '\n')
+            break; /* the end of the first paragraph */
+        if (*p == '*' || *p == '_')
+            continue;
+        line[k++] = *p == '\n' ? ' ' : *p;
+    }
     line[k] = '\0';
+    if (k >= len) {
+        size_t cut = len - 4;
+        while (cut > len / 2 && line[cut] != ' ')
+            cut--;
+        memcpy(line + cut, "...", 4);
+    }
     cut_copy(buf, len, line);
 }
 
@@ -197,16 +182,16 @@ int quiz_report_text(const struct quiz_bank *bank, const struct quiz_attempt *a,
                                an->question_id);
             continue;
         }
-        stem_title(quiz_bank_get_question(bank, (size_t)q), title, sizeof title);
-        rc = fa_buf_printf(out, "  %2zu. ", i + 1);
-        if (!rc)
-            rc = wrapped(out, title, 6, 6);
-        quiz_report_right_answer(quiz_bank_get_question(bank, (size_t)q), right, sizeof right);
-        if (!rc)
-            rc = fa_buf_printf(out, "      %s: ", quiz_verdict_name((enum quiz_verdict)an->verdict));
-        if (!rc)
-            rc = wrapped(out, right, 6 + strlen(quiz_verdict_name((enum quiz_verdict)an->verdict)) + 2,
-                         8);
+        {
+            const char *verdict = quiz_verdict_name((enum quiz_verdict)an->verdict);
+            /* One line each, so that a long quiz stays short: "  12. " is 6 columns, the
+             * answer's line is indented to match. */
+            stem_title(quiz_bank_get_question(bank, (size_t)q), title,
+                       QUIZ_REPORT_WIDTH - 6 + 1);
+            quiz_report_right_answer(quiz_bank_get_question(bank, (size_t)q), right,
+                                     QUIZ_REPORT_WIDTH - 6 - strlen(verdict) - 2 + 1);
+            rc = fa_buf_printf(out, "  %2zu. %s\n      %s: %s\n", i + 1, title, verdict, right);
+        }
     }
     if (!rc && !missed)
         rc = fa_buf_puts(out, "\nEvery question answered correctly.\n");

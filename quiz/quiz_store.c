@@ -35,6 +35,9 @@ static const char *const migrations[] = {
     "  max_milli INTEGER NOT NULL,"
     "  PRIMARY KEY (attempt_id, position)) WITHOUT ROWID;"
     "CREATE INDEX attempts_by_class ON attempts(class_code, submitted_ms);",
+    /* 2: the report as shown, so that a permalink never changes */
+    "ALTER TABLE attempts ADD COLUMN report_text TEXT;"
+    "ALTER TABLE attempts ADD COLUMN report_markdown TEXT;",
 };
 
 struct quiz_store {
@@ -119,7 +122,8 @@ int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_dia
     if (!rc)
         rc = prepare(s, &s->insert_attempt,
                      "INSERT INTO attempts (report_id, learner, class_code, quiz, started_ms, "
-                     "submitted_ms, seed, score_milli, max_milli) VALUES (?,?,?,?,?,?,?,?,?)",
+                     "submitted_ms, seed, score_milli, max_milli, report_text, report_markdown) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                      diag);
     if (!rc)
         rc = prepare(s, &s->insert_answer,
@@ -129,7 +133,8 @@ int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_dia
     if (!rc)
         rc = prepare(s, &s->select_attempt,
                      "SELECT id, learner, class_code, quiz, started_ms, submitted_ms, seed, "
-                     "score_milli, max_milli FROM attempts WHERE report_id = ?",
+                     "score_milli, max_milli, report_text, report_markdown FROM attempts "
+                     "WHERE report_id = ?",
                      diag);
     if (!rc)
         rc = prepare(s, &s->select_answers,
@@ -170,7 +175,7 @@ static int run(sqlite3_stmt *st)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int new_report_id(char out[QUIZ_REPORT_ID_LEN + 1])
+int quiz_store_new_report_id(char out[QUIZ_REPORT_ID_LEN + 1])
 {
     unsigned char bytes[QUIZ_REPORT_ID_LEN / 2];
 
@@ -186,7 +191,7 @@ static int save_locked(struct quiz_store *s, struct quiz_attempt *a, struct fa_d
     sqlite3_stmt *st = s->insert_attempt;
     sqlite3_int64 attempt_id;
 
-    if (new_report_id(a->report_id))
+    if (!a->report_id[0] && quiz_store_new_report_id(a->report_id))
         return fa_diag_set(diag, FA_EDB, "store: no random bytes for a report id");
     if (run(s->begin) != SQLITE_OK)
         return db_error(s, diag, "starting a transaction");
@@ -199,6 +204,14 @@ static int save_locked(struct quiz_store *s, struct quiz_attempt *a, struct fa_d
     sqlite3_bind_int64(st, 7, a->seed);
     sqlite3_bind_int(st, 8, a->score_milli);
     sqlite3_bind_int(st, 9, a->max_milli);
+    if (a->report_text)
+        sqlite3_bind_text(st, 10, a->report_text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 10);
+    if (a->report_markdown)
+        sqlite3_bind_text(st, 11, a->report_markdown, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 11);
     if (run(st) != SQLITE_OK)
         goto fail;
     sqlite3_clear_bindings(st);
@@ -280,6 +293,10 @@ static int load_locked(struct quiz_store *s, const char *report_id, struct quiz_
     a->seed = (uint32_t)sqlite3_column_int64(st, 6);
     a->score_milli = sqlite3_column_int(st, 7);
     a->max_milli = sqlite3_column_int(st, 8);
+    if (sqlite3_column_type(st, 9) == SQLITE_TEXT)
+        a->report_text = fa_xstrdup((const char *)sqlite3_column_text(st, 9));
+    if (sqlite3_column_type(st, 10) == SQLITE_TEXT)
+        a->report_markdown = fa_xstrdup((const char *)sqlite3_column_text(st, 10));
     sqlite3_reset(st);
     st = s->select_answers;
     sqlite3_bind_int64(st, 1, attempt_id);
@@ -328,6 +345,8 @@ void quiz_attempt_free(struct quiz_attempt *a)
     if (!a)
         return;
     fa_free(a->answers);
+    fa_free(a->report_text);
+    fa_free(a->report_markdown);
     fa_free(a);
 }
 

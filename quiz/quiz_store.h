@@ -47,6 +47,10 @@ struct quiz_attempt {
     int score_milli, max_milli;
     struct quiz_stored_answer *answers;
     size_t n_answers;
+    /* The performance report as the learner was shown it (plain text and Markdown), kept so
+     * that the permalink shows the same report even after the bank changes; NULL for
+     * attempts stored before schema version 2. Owned by the attempt after a load. */
+    char *report_text, *report_markdown;
 };
 
 /* Opens (creating when missing) DATA_DIR/fa-learn.db. FA_EDB with SQLite's message in diag
@@ -54,11 +58,17 @@ struct quiz_attempt {
 int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_diag *diag);
 void quiz_store_close(struct quiz_store *store);
 
-/* Stores a in one transaction and writes its new report id (128 bits from getrandom, as
- * hex) into a->report_id. Returns 0 once committed; FA_EDB (nothing stored) otherwise. */
+/* Writes a new report id into out: 128 bits from getrandom, as 32 hex digits. FA_EIO when the
+ * system has no random bytes to give. */
+int quiz_store_new_report_id(char out[QUIZ_REPORT_ID_LEN + 1]);
+
+/* Stores a in one transaction, with a->report_id when set (else a new one is written there:
+ * quiz_store_new_report_id). Returns 0 once committed; FA_EDB (nothing stored) otherwise,
+ * also when the id exists already. */
 int quiz_store_save(struct quiz_store *store, struct quiz_attempt *a, struct fa_diag *diag);
 
-/* Reads the attempt with this report id into *out (free with quiz_attempt_free).
+/* Reads the attempt with this report id into *out (free with quiz_attempt_free; it owns its
+ * report strings, not the caller's).
  * FA_ENOTFOUND when there is none (or the id is not 32 hex digits), FA_EDB on errors. */
 int quiz_store_load(struct quiz_store *store, const char *report_id, struct quiz_attempt **out,
                     struct fa_diag *diag);

@@ -464,7 +464,21 @@ static const char *take_answer(const struct quiz_bank *bank, struct submission *
     return NULL;
 }
 
-/* Marks s and stores it; fills a (its answers array is owned by the caller). */
+/* The report's full URL: from the Host header when it looks like one, else the path only. */
+static void permalink(const struct srv_req *req, const char *report_id, char *out, size_t len)
+{
+    const char *host = req->host;
+    bool ok = host && host[0] && strlen(host) < 200;
+
+    for (const char *p = host; ok && *p; p++)
+        ok = isalnum((unsigned char)*p) || strchr(".-:[]", *p);
+    if (ok)
+        snprintf(out, len, "http://%s/report/%s", host, report_id);
+    else
+        snprintf(out, len, "/report/%s", report_id);
+}
+
+/* Marks s, makes its report and stores both; fills a (release with attempt_cleanup). */
 static int grade_and_store(struct srv_req *req, const struct quiz_bank *bank,
                            const struct submission *s, struct quiz_attempt *a)
 {
@@ -505,6 +519,26 @@ static int grade_and_store(struct srv_req *req, const struct quiz_bank *bank,
     a->n_answers = n;
     if (!req->store)
         return FA_EIO;
+    /* The report is made now, with its permalink, and stored with the attempt: the
+     * permalink shows it unchanged whatever later happens to the bank. */
+    if (quiz_store_new_report_id(a->report_id))
+        return FA_EDB;
+    {
+        struct fa_buf text, md;
+        char link[300];
+        permalink(req, a->report_id, link, sizeof link);
+        fa_buf_init(&text, 1 << 20);
+        fa_buf_init(&md, 1 << 20);
+        if (quiz_report_text(bank, a, link, &text) || quiz_report_markdown(bank, a, link, &md)) {
+            fa_buf_cleanup(&text);
+            fa_buf_cleanup(&md);
+            return FA_EDB;
+        }
+        a->report_text = fa_xstrdup(text.ptr ? text.ptr : "");
+        a->report_markdown = fa_xstrdup(md.ptr ? md.ptr : "");
+        fa_buf_cleanup(&text);
+        fa_buf_cleanup(&md);
+    }
     if (quiz_store_save(req->store, a, &diag)) {
         fa_log_error("req=%llu event=quiz_save error=\"%s\"", (unsigned long long)req->id,
                      diag.msg);
@@ -513,6 +547,13 @@ static int grade_and_store(struct srv_req *req, const struct quiz_bank *bank,
     fa_log_info("req=%llu event=quiz_saved quiz=%s score_milli=%d max_milli=%d",
                 (unsigned long long)req->id, a->quiz, a->score_milli, a->max_milli);
     return FA_OK;
+}
+
+static void attempt_cleanup(struct quiz_attempt *a)
+{
+    fa_free(a->answers);
+    fa_free(a->report_text);
+    fa_free(a->report_markdown);
 }
 
 static void submission_init(struct submission *s, const struct quiz_bank *bank)
@@ -643,25 +684,11 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
                                                 "submit again.");
     else
         status = redirect_to_report(resp, a.report_id);
-    fa_free(a.answers);
+    attempt_cleanup(&a);
     return status;
 }
 
 /* ---- the result and report ---------------------------------------------------------- */
-
-/* The report's full URL: from the Host header when it looks like one, else the path only. */
-static void permalink(const struct srv_req *req, const char *report_id, char *out, size_t len)
-{
-    const char *host = req->host;
-    bool ok = host && host[0] && strlen(host) < 200;
-
-    for (const char *p = host; ok && *p; p++)
-        ok = isalnum((unsigned char)*p) || strchr(".-:[]", *p);
-    if (ok)
-        snprintf(out, len, "http://%s/report/%s", host, report_id);
-    else
-        snprintf(out, len, "/report/%s", report_id);
-}
 
 /* A bar per topic, drawn by the server: no chart library, no script. */
 static int render_chart(struct fa_buf *b, const struct quiz_bank *bank,
@@ -765,22 +792,36 @@ static int render_review(struct fa_buf *b, const struct srv_quiz *quiz,
     return rc ? rc : fa_buf_puts(b, "</ol>\n");
 }
 
+/* The attempt's two reports: as stored with it, or (attempts from before schema version 2)
+ * made again from the bank. text and md are initialised here; the caller cleans them up. */
+static int stored_reports(const struct srv_req *req, const struct srv_quiz *quiz,
+                          const struct quiz_attempt *a, struct fa_buf *text, struct fa_buf *md)
+{
+    char link[300];
+    int rc;
+
+    fa_buf_init(text, 1 << 20);
+    fa_buf_init(md, 1 << 20);
+    if (a->report_text && a->report_markdown) {
+        rc = fa_buf_puts(text, a->report_text);
+        return rc ? rc : fa_buf_puts(md, a->report_markdown);
+    }
+    permalink(req, a->report_id, link, sizeof link);
+    rc = quiz_report_text(quiz->bank, a, link, text);
+    return rc ? rc : quiz_report_markdown(quiz->bank, a, link, md);
+}
+
 static int render_result(struct srv_req *req, const struct srv_quiz *quiz,
                          const struct quiz_attempt *a, struct fa_buf *b)
 {
     struct quiz_topic_score ts[64];
     size_t n_topics = quiz_report_topics(quiz->bank, a, ts, 64);
     struct fa_buf text, md;
-    char link[300], took[32];
+    char took[32];
     int rc;
     long topic = find_quiz(quiz->bank, a->quiz, strlen(a->quiz));
 
-    permalink(req, a->report_id, link, sizeof link);
-    fa_buf_init(&text, 1 << 20);
-    fa_buf_init(&md, 1 << 20);
-    rc = quiz_report_text(quiz->bank, a, link, &text);
-    if (!rc)
-        rc = quiz_report_markdown(quiz->bank, a, link, &md);
+    rc = stored_reports(req, quiz, a, &text, &md);
     if (!rc)
         rc = fa_buf_puts(b, "<h1>Result: ");
     if (!rc)
@@ -974,10 +1015,7 @@ static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
                                           : NULL,
                                         "wiki", q ? q->wiki : NULL));
     }
-    fa_buf_init(&text, 1 << 20);
-    fa_buf_init(&md, 1 << 20);
-    quiz_report_text(quiz->bank, a, link, &text);
-    quiz_report_markdown(quiz->bank, a, link, &md);
+    stored_reports(req, quiz, a, &text, &md);
     out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:I, s:I, s:o, s:s, s:s}",
                     "report_id", a->report_id, "report_url", link, "learner", a->learner,
                     "class", a->class_code, "quiz", a->quiz, "score", a->score_milli / 1000.0,
@@ -1090,7 +1128,7 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
         status = json_error(req, resp, 500, "the answers could not be stored; send them again");
     else
         status = json_reply(req, resp, attempt_json(req, quiz, &a), 201);
-    fa_free(a.answers);
+    attempt_cleanup(&a);
     return status;
 }
 

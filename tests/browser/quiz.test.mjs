@@ -86,6 +86,10 @@ check(clipboard.includes('Learner:    Keyboard Learner') && clipboard.includes('
   'the report names the learner and the class');
 check(clipboard.includes(page.url()), 'the report holds its permalink');
 await page.screenshot({ path: path.join(artifacts, 'quiz-result-desktop.png'), fullPage: true });
+// On paper the report takes one sheet (print.css leaves the review on screen).
+const pdf = await page.pdf({ format: 'A4', path: path.join(artifacts, 'quiz-report.pdf') });
+const sheets = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+check(sheets === 1, `the report prints on one sheet (${sheets})`);
 await page.setViewportSize({ width: 375, height: 800 });
 await page.screenshot({ path: path.join(artifacts, 'quiz-result-phone.png'), fullPage: true });
 

@@ -10,6 +10,7 @@
 #include "quiz/quiz_store.h"
 #include "tests/unit/harness.h"
 
+#include <sqlite3.h> /* only to write databases of older and newer schema versions */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,7 @@ static void test_store(void)
     INT_EQ(quiz_store_save(store, &a, &diag), 0);
     INT_EQ(strlen(a.report_id), QUIZ_REPORT_ID_LEN);
     snprintf(first_id, sizeof first_id, "%s", a.report_id);
+    a.report_id[0] = '\0'; /* a new attempt: the store picks a new id */
     INT_EQ(quiz_store_save(store, &a, &diag), 0);
     OK(strcmp(first_id, a.report_id) != 0); /* every save gets its own id */
     INT_EQ(quiz_store_count(store), 2);
@@ -312,6 +314,73 @@ static void test_report(const char *dir)
     quiz_bank_free(bank);
 }
 
+/* A database written by schema version 1 (no stored reports) opens, migrates to the current
+ * version and keeps its attempts; one from a newer program is refused. */
+static void test_migration(void)
+{
+    char dir[] = "/tmp/fa-learn-test-migrate-XXXXXX";
+    static const char v1[] =
+        "CREATE TABLE attempts (id INTEGER PRIMARY KEY, report_id TEXT NOT NULL UNIQUE, learner "
+        "TEXT NOT NULL, class_code TEXT NOT NULL, quiz TEXT NOT NULL, started_ms INTEGER NOT "
+        "NULL, submitted_ms INTEGER NOT NULL, seed INTEGER NOT NULL, score_milli INTEGER NOT "
+        "NULL, max_milli INTEGER NOT NULL);"
+        "CREATE TABLE answers (attempt_id INTEGER NOT NULL REFERENCES attempts(id), position "
+        "INTEGER NOT NULL, question_id TEXT NOT NULL, chosen INTEGER NOT NULL, text TEXT NOT "
+        "NULL, verdict INTEGER NOT NULL, earned_milli INTEGER NOT NULL, max_milli INTEGER NOT "
+        "NULL, PRIMARY KEY (attempt_id, position)) WITHOUT ROWID;"
+        "INSERT INTO attempts VALUES (1, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'Old', '', 'all', 1, "
+        "2, 3, 1000, 2000);"
+        "INSERT INTO answers VALUES (1, 0, 'a-single', 2, '', 3, 1000, 1000);"
+        "PRAGMA user_version = 1;";
+    struct quiz_store *store = NULL;
+    struct quiz_attempt *back = NULL, a = {.learner = "New", .quiz = "all"};
+    struct fa_diag diag = {{0}};
+    sqlite3 *db = NULL;
+    char *path, *cleanup;
+
+    if (!mkdtemp(dir)) {
+        OK(0);
+        return;
+    }
+    path = fa_xasprintf("%s/fa-learn.db", dir);
+    INT_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    INT_EQ(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    INT_EQ(quiz_store_open(dir, &store, &diag), 0);
+    if (store) {
+        INT_EQ(quiz_store_load(store, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &back, &diag), 0);
+        if (back) {
+            STR_EQ(back->learner, "Old");
+            INT_EQ(back->n_answers, 1);
+            OK(back->report_text == NULL); /* made again from the bank when shown */
+            quiz_attempt_free(back);
+            back = NULL;
+        }
+        a.report_text = "the report";
+        a.report_markdown = "the *report*";
+        INT_EQ(quiz_store_save(store, &a, &diag), 0);
+        INT_EQ(quiz_store_load(store, a.report_id, &back, &diag), 0);
+        if (back) {
+            STR_EQ(back->report_text, "the report");
+            STR_EQ(back->report_markdown, "the *report*");
+            quiz_attempt_free(back);
+        }
+        INT_EQ(quiz_store_save(store, &a, &diag), FA_EDB); /* the same id twice */
+        INT_EQ(quiz_store_count(store), 2);
+        quiz_store_close(store);
+    }
+    store = NULL;
+    INT_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    INT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    INT_EQ(quiz_store_open(dir, &store, &diag), FA_EDB);
+    OK(strstr(diag.msg, "newer than this program") != NULL);
+    cleanup = fa_xasprintf("rm -rf '%s'", dir);
+    OK(system(cleanup) == 0);
+    fa_free(cleanup);
+    fa_free(path);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "tests/unit/quiz";
@@ -323,5 +392,6 @@ int main(int argc, char **argv)
     test_outcomes();
     test_store();
     test_report(dir);
+    test_migration();
     return harness_exit();
 }
