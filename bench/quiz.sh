@@ -24,7 +24,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-"$bin" serve --port 0 --data "$tmp/data" --no-sandbox --quiet >"$tmp/out" 2>"$tmp/err" &
+"$bin" serve --port 0 --data "$tmp/data" --no-sandbox --quiet ${SERVE_FLAGS:-} >"$tmp/out" 2>"$tmp/err" &
 server_pid=$!
 for _ in $(seq 100); do [[ -s $tmp/out ]] && break; sleep 0.1; done
 url=$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/out")
@@ -52,6 +52,7 @@ end
 LUA
 questions=$("$bin" python -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["answers"]))' "$tmp/body.json")
 echo "Quiz submissions, $(nproc) cores, fa-learn $("$bin" --version | cut -d' ' -f2), $questions answers each"
+[[ -n ${PROFILE_CMD:-} ]] && (sleep 1; $PROFILE_CMD) &
 wrk -t"$threads" -c"$connections" -d"$duration" -s "$tmp/submit.lua" "$url/api/quiz/submit" \
     >"$tmp/wrk-submit" 2>"$tmp/wrk-submit.err"
 wrk -t"$threads" -c32 -d"$duration" "$url/wiki/big-picture" >"$tmp/wrk-wiki"

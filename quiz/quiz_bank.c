@@ -34,7 +34,18 @@ struct quiz_bank {
     size_t n_topics;
     struct question *questions;
     size_t n_questions;
+    size_t *index; /* open addressing by id: question index + 1, 0 = empty */
+    size_t index_mask;
 };
+
+static size_t hash_id(const char *id)
+{
+    size_t h = 14695981039346656037u; /* FNV-1a */
+
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 1099511628211u;
+    return h;
+}
 
 /* One load: where problems go, and how many there were. */
 struct load {
@@ -609,6 +620,17 @@ int quiz_bank_load(const char *quiz_dir, quiz_bank_report_fn *report, void *cls,
         quiz_bank_free(bank);
         return FA_EINVAL;
     }
+    /* The index: every lookup of a submitted or stored answer goes through it. */
+    bank->index_mask = 15;
+    while (bank->index_mask + 1 < 2 * bank->n_questions)
+        bank->index_mask = bank->index_mask * 2 + 1;
+    bank->index = fa_xcalloc(bank->index_mask + 1, sizeof *bank->index);
+    for (size_t i = 0; i < bank->n_questions; i++) {
+        size_t slot = hash_id(bank->questions[i].id) & bank->index_mask;
+        while (bank->index[slot])
+            slot = (slot + 1) & bank->index_mask;
+        bank->index[slot] = i + 1;
+    }
     *out = bank;
     return FA_OK;
 }
@@ -624,6 +646,7 @@ void quiz_bank_free(struct quiz_bank *bank)
     for (size_t i = 0; i < bank->n_questions; i++)
         question_free(&bank->questions[i]);
     fa_free(bank->questions);
+    fa_free(bank->index);
     fa_free(bank);
 }
 
@@ -643,9 +666,18 @@ const struct quiz_question *quiz_bank_get_question(const struct quiz_bank *bank,
 
 long quiz_bank_find(const struct quiz_bank *bank, const char *id)
 {
-    for (size_t i = 0; i < bank->n_questions; i++)
-        if (bank->questions[i].id && strcmp(bank->questions[i].id, id) == 0)
+    if (!bank->index) { /* while loading: a linear search over what is there so far */
+        for (size_t i = 0; i < bank->n_questions; i++)
+            if (bank->questions[i].id && strcmp(bank->questions[i].id, id) == 0)
+                return (long)i;
+        return -1;
+    }
+    for (size_t slot = hash_id(id) & bank->index_mask; bank->index[slot];
+         slot = (slot + 1) & bank->index_mask) {
+        size_t i = bank->index[slot] - 1;
+        if (strcmp(bank->questions[i].id, id) == 0)
             return (long)i;
+    }
     return -1;
 }
 

@@ -4,6 +4,7 @@
 #include "quiz/quiz_score.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,19 +14,23 @@ size_t quiz_report_topics(const struct quiz_bank *bank, const struct quiz_attemp
 {
     size_t n = 0;
 
-    for (size_t t = 0; t < quiz_bank_n_topics(bank) && n < max; t++) {
-        struct quiz_topic_score ts = {t, 0, 0, 0};
-        for (size_t i = 0; i < a->n_answers; i++) {
-            long q = quiz_bank_find(bank, a->answers[i].question_id);
-            if (q < 0 || quiz_bank_get_question(bank, (size_t)q)->topic != t)
-                continue;
-            ts.earned_milli += a->answers[i].earned_milli;
-            ts.max_milli += a->answers[i].max_milli;
-            ts.n_questions++;
-        }
-        if (ts.n_questions)
-            out[n++] = ts;
+    struct quiz_topic_score all[64] = {{0}};
+    size_t n_topics = quiz_bank_n_topics(bank) < 64 ? quiz_bank_n_topics(bank) : 64;
+
+    for (size_t i = 0; i < a->n_answers; i++) {
+        long q = quiz_bank_find(bank, a->answers[i].question_id);
+        size_t t = q < 0 ? SIZE_MAX : quiz_bank_get_question(bank, (size_t)q)->topic;
+        if (t >= n_topics)
+            continue;
+        all[t].earned_milli += a->answers[i].earned_milli;
+        all[t].max_milli += a->answers[i].max_milli;
+        all[t].n_questions++;
     }
+    for (size_t t = 0; t < n_topics && n < max; t++)
+        if (all[t].n_questions) {
+            all[t].topic = t;
+            out[n++] = all[t];
+        }
     return n;
 }
 
@@ -205,10 +210,13 @@ static int md_text(struct fa_buf *out, const char *text)
 {
     int rc = 0;
 
-    for (; *text && !rc; text++)
-        rc = *text == '|'    ? fa_buf_puts(out, "\\|")
-             : *text == '\n' ? fa_buf_puts(out, " ")
-                             : fa_buf_append(out, text, 1);
+    while (*text && !rc) {
+        size_t run = strcspn(text, "|\n");
+        rc = fa_buf_append(out, text, run);
+        text += run;
+        if (!rc && *text)
+            rc = fa_buf_puts(out, *text++ == '|' ? "\\|" : " ");
+    }
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /* quiz_store.c: attempts in SQLite (see quiz_store.h). */
 #include "quiz/quiz_store.h"
 
+#include "common/fa_buf.h"
 #include "common/fa_mem.h"
 
 #include <pthread.h>
@@ -12,7 +13,8 @@
 
 /* Schema versions, applied in order to reach user_version = n_migrations. */
 static const char *const migrations[] = {
-    /* 1: attempts and their answers */
+    /* 1: attempts, each with its answers in one column (see encode_answers): one row per
+     * submission keeps a submission one small write. */
     "CREATE TABLE attempts ("
     "  id INTEGER PRIMARY KEY,"
     "  report_id TEXT NOT NULL UNIQUE,"
@@ -23,17 +25,8 @@ static const char *const migrations[] = {
     "  submitted_ms INTEGER NOT NULL,"
     "  seed INTEGER NOT NULL,"
     "  score_milli INTEGER NOT NULL,"
-    "  max_milli INTEGER NOT NULL);"
-    "CREATE TABLE answers ("
-    "  attempt_id INTEGER NOT NULL REFERENCES attempts(id),"
-    "  position INTEGER NOT NULL,"
-    "  question_id TEXT NOT NULL,"
-    "  chosen INTEGER NOT NULL,"
-    "  text TEXT NOT NULL,"
-    "  verdict INTEGER NOT NULL,"
-    "  earned_milli INTEGER NOT NULL,"
     "  max_milli INTEGER NOT NULL,"
-    "  PRIMARY KEY (attempt_id, position)) WITHOUT ROWID;"
+    "  answers TEXT NOT NULL);"
     "CREATE INDEX attempts_by_class ON attempts(class_code, submitted_ms);",
     /* 2: the report as shown, so that a permalink never changes */
     "ALTER TABLE attempts ADD COLUMN report_text TEXT;"
@@ -43,8 +36,7 @@ static const char *const migrations[] = {
 struct quiz_store {
     sqlite3 *db;
     pthread_mutex_t lock;
-    sqlite3_stmt *begin, *commit, *rollback, *insert_attempt, *insert_answer, *select_attempt,
-        *select_answers, *count;
+    sqlite3_stmt *insert_attempt, *select_attempt, *count;
 };
 
 static int db_error(struct quiz_store *s, struct fa_diag *diag, const char *what)
@@ -114,32 +106,16 @@ int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_dia
     }
     rc = migrate(s, diag);
     if (!rc)
-        rc = prepare(s, &s->begin, "BEGIN IMMEDIATE", diag);
-    if (!rc)
-        rc = prepare(s, &s->commit, "COMMIT", diag);
-    if (!rc)
-        rc = prepare(s, &s->rollback, "ROLLBACK", diag);
-    if (!rc)
         rc = prepare(s, &s->insert_attempt,
                      "INSERT INTO attempts (report_id, learner, class_code, quiz, started_ms, "
-                     "submitted_ms, seed, score_milli, max_milli, report_text, report_markdown) "
-                     "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                     diag);
-    if (!rc)
-        rc = prepare(s, &s->insert_answer,
-                     "INSERT INTO answers (attempt_id, position, question_id, chosen, text, "
-                     "verdict, earned_milli, max_milli) VALUES (?,?,?,?,?,?,?,?)",
+                     "submitted_ms, seed, score_milli, max_milli, answers, report_text, "
+                     "report_markdown) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                      diag);
     if (!rc)
         rc = prepare(s, &s->select_attempt,
-                     "SELECT id, learner, class_code, quiz, started_ms, submitted_ms, seed, "
-                     "score_milli, max_milli, report_text, report_markdown FROM attempts "
-                     "WHERE report_id = ?",
-                     diag);
-    if (!rc)
-        rc = prepare(s, &s->select_answers,
-                     "SELECT question_id, chosen, text, verdict, earned_milli, max_milli "
-                     "FROM answers WHERE attempt_id = ? ORDER BY position",
+                     "SELECT learner, class_code, quiz, started_ms, submitted_ms, seed, "
+                     "score_milli, max_milli, answers, report_text, report_markdown FROM "
+                     "attempts WHERE report_id = ?",
                      diag);
     if (!rc)
         rc = prepare(s, &s->count, "SELECT count(*) FROM attempts", diag);
@@ -157,22 +133,12 @@ void quiz_store_close(struct quiz_store *s)
 {
     if (!s)
         return;
-    sqlite3_stmt *all[] = {s->begin,         s->commit,         s->rollback,
-                           s->insert_attempt, s->insert_answer,  s->select_attempt,
-                           s->select_answers, s->count};
+    sqlite3_stmt *all[] = {s->insert_attempt, s->select_attempt, s->count};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sqlite3_finalize(all[i]);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->lock);
     fa_free(s);
-}
-
-/* Runs a statement that returns no rows, and resets it. */
-static int run(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 int quiz_store_new_report_id(char out[QUIZ_REPORT_ID_LEN + 1])
@@ -186,15 +152,80 @@ int quiz_store_new_report_id(char out[QUIZ_REPORT_ID_LEN + 1])
     return FA_OK;
 }
 
-static int save_locked(struct quiz_store *s, struct quiz_attempt *a, struct fa_diag *diag)
+/* The answers column: one line per answer, "question_id TAB chosen TAB verdict TAB
+ * earned_milli TAB max_milli TAB text", the text with '%', TAB and newlines as %25, %09,
+ * %0A, %0D. A fixed, documented form that SQLite's string functions can still take apart. */
+static int encode_answers(const struct quiz_attempt *a, struct fa_buf *out)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < a->n_answers && !rc; i++) {
+        const struct quiz_stored_answer *an = &a->answers[i];
+        rc = fa_buf_printf(out, "%s\t%u\t%d\t%d\t%d\t", an->question_id, an->chosen,
+                           an->verdict, an->earned_milli, an->max_milli);
+        for (const char *p = an->text; *p && !rc; p++) {
+            size_t run = strcspn(p, "%\t\n\r");
+            rc = fa_buf_append(out, p, run);
+            p += run;
+            if (!rc && *p)
+                rc = fa_buf_printf(out, "%%%02X", (unsigned char)*p);
+            else if (!*p)
+                break;
+        }
+        if (!rc)
+            rc = fa_buf_puts(out, "\n");
+    }
+    return rc;
+}
+
+static int hex(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The reverse of encode_answers; false for a column it did not write. */
+static bool decode_answers(const char *text, struct quiz_attempt *a)
+{
+    size_t cap = 0;
+
+    while (*text) {
+        const char *nl = strchr(text, '\n');
+        struct quiz_stored_answer *an;
+        int used = 0;
+        size_t k = 0;
+
+        if (!nl)
+            return false;
+        if (a->n_answers == cap)
+            a->answers = fa_xrealloc(a->answers, (cap = cap ? 2 * cap : 64) * sizeof *an);
+        an = &a->answers[a->n_answers++];
+        memset(an, 0, sizeof *an);
+        if (sscanf(text, "%64[^\t]\t%u\t%d\t%d\t%d\t%n", an->question_id, &an->chosen,
+                   &an->verdict, &an->earned_milli, &an->max_milli, &used) != 5 || !used)
+            return false;
+        for (const char *p = text + used; p < nl && k < sizeof an->text - 1; p++) {
+            if (*p == '%' && nl - p > 2 && hex(p[1]) >= 0 && hex(p[2]) >= 0) {
+                an->text[k++] = (char)(hex(p[1]) << 4 | hex(p[2]));
+                p += 2;
+            } else {
+                an->text[k++] = *p;
+            }
+        }
+        an->text[k] = '\0';
+        text = nl + 1;
+    }
+    return true;
+}
+
+static int save_locked(struct quiz_store *s, struct quiz_attempt *a, const char *answers,
+                       struct fa_diag *diag)
 {
     sqlite3_stmt *st = s->insert_attempt;
-    sqlite3_int64 attempt_id;
+    int rc;
 
     if (!a->report_id[0] && quiz_store_new_report_id(a->report_id))
         return fa_diag_set(diag, FA_EDB, "store: no random bytes for a report id");
-    if (run(s->begin) != SQLITE_OK)
-        return db_error(s, diag, "starting a transaction");
+    /* One statement: SQLite makes it one transaction, committed when the step returns. */
     sqlite3_bind_text(st, 1, a->report_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, a->learner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, a->class_code, -1, SQLITE_STATIC);
@@ -204,51 +235,35 @@ static int save_locked(struct quiz_store *s, struct quiz_attempt *a, struct fa_d
     sqlite3_bind_int64(st, 7, a->seed);
     sqlite3_bind_int(st, 8, a->score_milli);
     sqlite3_bind_int(st, 9, a->max_milli);
+    sqlite3_bind_text(st, 10, answers, -1, SQLITE_STATIC);
     if (a->report_text)
-        sqlite3_bind_text(st, 10, a->report_text, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 10);
-    if (a->report_markdown)
-        sqlite3_bind_text(st, 11, a->report_markdown, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 11, a->report_text, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 11);
-    if (run(st) != SQLITE_OK)
-        goto fail;
+    if (a->report_markdown)
+        sqlite3_bind_text(st, 12, a->report_markdown, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 12);
+    rc = sqlite3_step(st) == SQLITE_DONE ? FA_OK : db_error(s, diag, "saving an attempt");
+    sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    attempt_id = sqlite3_last_insert_rowid(s->db);
-    st = s->insert_answer;
-    for (size_t i = 0; i < a->n_answers; i++) {
-        const struct quiz_stored_answer *an = &a->answers[i];
-        sqlite3_bind_int64(st, 1, attempt_id);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-        sqlite3_bind_text(st, 3, an->question_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, an->chosen);
-        sqlite3_bind_text(st, 5, an->text, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 6, an->verdict);
-        sqlite3_bind_int(st, 7, an->earned_milli);
-        sqlite3_bind_int(st, 8, an->max_milli);
-        if (run(st) != SQLITE_OK)
-            goto fail;
-    }
-    sqlite3_clear_bindings(st);
-    if (run(s->commit) == SQLITE_OK)
-        return FA_OK;
-fail:
-    {
-        int rc = db_error(s, diag, "saving an attempt");
-        sqlite3_clear_bindings(st);
-        run(s->rollback);
-        return rc;
-    }
+    return rc;
 }
 
 int quiz_store_save(struct quiz_store *s, struct quiz_attempt *a, struct fa_diag *diag)
 {
+    struct fa_buf answers;
     int rc;
 
+    fa_buf_init(&answers, 1 << 20);
+    if (encode_answers(a, &answers) || fa_buf_puts(&answers, "")) { /* "": NUL-terminated */
+        fa_buf_cleanup(&answers);
+        return fa_diag_set(diag, FA_EDB, "store: an attempt's answers are too large");
+    }
     pthread_mutex_lock(&s->lock);
-    rc = save_locked(s, a, diag);
+    rc = save_locked(s, a, answers.ptr ? answers.ptr : "", diag);
     pthread_mutex_unlock(&s->lock);
+    fa_buf_cleanup(&answers);
     return rc;
 }
 
@@ -272,8 +287,6 @@ static int load_locked(struct quiz_store *s, const char *report_id, struct quiz_
 {
     sqlite3_stmt *st = s->select_attempt;
     struct quiz_attempt *a = NULL;
-    sqlite3_int64 attempt_id;
-    size_t cap = 0;
     int step, rc = FA_OK;
 
     sqlite3_bind_text(st, 1, report_id, -1, SQLITE_STATIC);
@@ -283,42 +296,24 @@ static int load_locked(struct quiz_store *s, const char *report_id, struct quiz_
         goto out;
     }
     a = fa_xcalloc(1, sizeof *a);
-    attempt_id = sqlite3_column_int64(st, 0);
     snprintf(a->report_id, sizeof a->report_id, "%s", report_id);
-    copy_text(a->learner, sizeof a->learner, sqlite3_column_text(st, 1));
-    copy_text(a->class_code, sizeof a->class_code, sqlite3_column_text(st, 2));
-    copy_text(a->quiz, sizeof a->quiz, sqlite3_column_text(st, 3));
-    a->started_ms = sqlite3_column_int64(st, 4);
-    a->submitted_ms = sqlite3_column_int64(st, 5);
-    a->seed = (uint32_t)sqlite3_column_int64(st, 6);
-    a->score_milli = sqlite3_column_int(st, 7);
-    a->max_milli = sqlite3_column_int(st, 8);
+    copy_text(a->learner, sizeof a->learner, sqlite3_column_text(st, 0));
+    copy_text(a->class_code, sizeof a->class_code, sqlite3_column_text(st, 1));
+    copy_text(a->quiz, sizeof a->quiz, sqlite3_column_text(st, 2));
+    a->started_ms = sqlite3_column_int64(st, 3);
+    a->submitted_ms = sqlite3_column_int64(st, 4);
+    a->seed = (uint32_t)sqlite3_column_int64(st, 5);
+    a->score_milli = sqlite3_column_int(st, 6);
+    a->max_milli = sqlite3_column_int(st, 7);
+    if (!decode_answers((const char *)sqlite3_column_text(st, 8), a))
+        rc = fa_diag_set(diag, FA_EDB, "store: the answers of attempt %s are damaged", report_id);
     if (sqlite3_column_type(st, 9) == SQLITE_TEXT)
         a->report_text = fa_xstrdup((const char *)sqlite3_column_text(st, 9));
     if (sqlite3_column_type(st, 10) == SQLITE_TEXT)
         a->report_markdown = fa_xstrdup((const char *)sqlite3_column_text(st, 10));
-    sqlite3_reset(st);
-    st = s->select_answers;
-    sqlite3_bind_int64(st, 1, attempt_id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct quiz_stored_answer *an;
-        if (a->n_answers == cap)
-            a->answers = fa_xrealloc(a->answers, (cap = cap ? 2 * cap : 64) * sizeof *an);
-        an = &a->answers[a->n_answers++];
-        copy_text(an->question_id, sizeof an->question_id, sqlite3_column_text(st, 0));
-        an->chosen = (unsigned)sqlite3_column_int64(st, 1);
-        copy_text(an->text, sizeof an->text, sqlite3_column_text(st, 2));
-        an->verdict = sqlite3_column_int(st, 3);
-        an->earned_milli = sqlite3_column_int(st, 4);
-        an->max_milli = sqlite3_column_int(st, 5);
-    }
-    if (step != SQLITE_DONE)
-        rc = db_error(s, diag, "reading answers");
 out:
     sqlite3_reset(st);
-    sqlite3_clear_bindings(s->select_attempt);
-    sqlite3_clear_bindings(s->select_answers);
-    sqlite3_reset(s->select_attempt);
+    sqlite3_clear_bindings(st);
     if (rc) {
         quiz_attempt_free(a);
         return rc;

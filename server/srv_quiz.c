@@ -914,17 +914,24 @@ int srv_quiz_handle_report(struct srv_req *req, struct srv_resp *resp)
 
 /* ---- the JSON API ------------------------------------------------------------------- */
 
-static int on_chunk(const char *chunk, size_t len, void *data)
-{
-    return fa_buf_append(data, chunk, len) ? -1 : 0;
-}
-
 static int json_reply(struct srv_req *req, struct srv_resp *resp, json_t *value, int status)
 {
-    int rc = value && json_dump_callback(value, on_chunk, &resp->body, JSON_COMPACT) == 0
-                 ? 0
-                 : -1;
+    /* Dumped into one buffer, appended once: jansson's callback form hands over every token
+     * separately, which costs more than the dump itself for a report of a few KiB. */
+    size_t cap = 64 * 1024, len = 0;
+    char *text = fa_xmalloc(cap);
+    int rc = -1;
 
+    if (value) {
+        len = json_dumpb(value, text, cap, JSON_COMPACT | JSON_REAL_PRECISION(6));
+        if (len > cap) { /* too big for the first guess: once more, the right size */
+            fa_free(text);
+            text = fa_xmalloc(cap = len);
+            len = json_dumpb(value, text, cap, JSON_COMPACT | JSON_REAL_PRECISION(6));
+        }
+        rc = len > 0 && len <= cap ? fa_buf_append(&resp->body, text, len) : -1;
+    }
+    fa_free(text);
     json_decref(value);
     if (rc)
         return srv_resp_error(req, resp, 500, "The answer could not be built.");
@@ -990,9 +997,10 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
     }
 }
 
-/* The result of an attempt as JSON (the answer of submit and of GET /api/report/<id>). */
+/* The result of an attempt as JSON: the answer of submit, and with the Markdown report too
+ * (with_markdown) of GET /api/report/<id>. */
 static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
-                            const struct quiz_attempt *a)
+                            const struct quiz_attempt *a, bool with_markdown)
 {
     json_t *results = json_array();
     struct fa_buf text, md;
@@ -1016,14 +1024,15 @@ static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
                                         "wiki", q ? q->wiki : NULL));
     }
     stored_reports(req, quiz, a, &text, &md);
-    out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:I, s:I, s:o, s:s, s:s}",
+    out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:I, s:I, s:o, s:s, s:s?}",
                     "report_id", a->report_id, "report_url", link, "learner", a->learner,
                     "class", a->class_code, "quiz", a->quiz, "score", a->score_milli / 1000.0,
                     "max", a->max_milli / 1000,
                     "percent", a->max_milli ? (int)(a->score_milli * 100LL / a->max_milli) : 0,
                     "started_ms", (json_int_t)a->started_ms, "submitted_ms",
                     (json_int_t)a->submitted_ms, "results", results, "report_text",
-                    text.ptr ? text.ptr : "", "report_markdown", md.ptr ? md.ptr : "");
+                    text.ptr ? text.ptr : "", "report_markdown",
+                    with_markdown ? md.ptr ? md.ptr : "" : NULL);
     fa_buf_cleanup(&text);
     fa_buf_cleanup(&md);
     return out;
@@ -1127,7 +1136,7 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
     else if (rc)
         status = json_error(req, resp, 500, "the answers could not be stored; send them again");
     else
-        status = json_reply(req, resp, attempt_json(req, quiz, &a), 201);
+        status = json_reply(req, resp, attempt_json(req, quiz, &a, false), 201);
     attempt_cleanup(&a);
     return status;
 }
@@ -1141,7 +1150,7 @@ int srv_quiz_handle_api_report(struct srv_req *req, struct srv_resp *resp)
         return json_error(req, resp, 404, "no report with this id");
     if (status != 200)
         return json_error(req, resp, status, "the report cannot be read right now");
-    status = json_reply(req, resp, attempt_json(req, quiz_of(req), a), 200);
+    status = json_reply(req, resp, attempt_json(req, quiz_of(req), a, true), 200);
     quiz_attempt_free(a);
     return status;
 }

@@ -183,7 +183,7 @@ static void test_store(void)
     struct quiz_stored_answer answers[2] = {
         {.question_id = "a-single", .chosen = 2, .verdict = QUIZ_CORRECT, .earned_milli = 1000,
          .max_milli = 1000},
-        {.question_id = "d-short", .text = "it's 'quoted'; DROP TABLE attempts; --",
+        {.question_id = "d-short", .text = "it's 'quoted'; DROP TABLE attempts; --\t100%\n",
          .verdict = QUIZ_INCORRECT, .max_milli = 1000},
     };
     struct quiz_attempt a = {.learner = "Zoë <b>", .class_code = "CS-101", .quiz = "all",
@@ -232,7 +232,7 @@ static void test_store(void)
         STR_EQ(back->answers[0].question_id, "a-single");
         INT_EQ(back->answers[0].chosen, 2);
         INT_EQ(back->answers[0].verdict, QUIZ_CORRECT);
-        STR_EQ(back->answers[1].text, "it's 'quoted'; DROP TABLE attempts; --");
+        STR_EQ(back->answers[1].text, "it's 'quoted'; DROP TABLE attempts; --\t100%\n");
         INT_EQ(back->answers[1].earned_milli, 0);
         quiz_attempt_free(back);
     }
@@ -323,14 +323,9 @@ static void test_migration(void)
         "CREATE TABLE attempts (id INTEGER PRIMARY KEY, report_id TEXT NOT NULL UNIQUE, learner "
         "TEXT NOT NULL, class_code TEXT NOT NULL, quiz TEXT NOT NULL, started_ms INTEGER NOT "
         "NULL, submitted_ms INTEGER NOT NULL, seed INTEGER NOT NULL, score_milli INTEGER NOT "
-        "NULL, max_milli INTEGER NOT NULL);"
-        "CREATE TABLE answers (attempt_id INTEGER NOT NULL REFERENCES attempts(id), position "
-        "INTEGER NOT NULL, question_id TEXT NOT NULL, chosen INTEGER NOT NULL, text TEXT NOT "
-        "NULL, verdict INTEGER NOT NULL, earned_milli INTEGER NOT NULL, max_milli INTEGER NOT "
-        "NULL, PRIMARY KEY (attempt_id, position)) WITHOUT ROWID;"
+        "NULL, max_milli INTEGER NOT NULL, answers TEXT NOT NULL);"
         "INSERT INTO attempts VALUES (1, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'Old', '', 'all', 1, "
-        "2, 3, 1000, 2000);"
-        "INSERT INTO answers VALUES (1, 0, 'a-single', 2, '', 3, 1000, 1000);"
+        "2, 3, 1000, 2000, 'a-single\t2\t3\t1000\t1000\t\n');"
         "PRAGMA user_version = 1;";
     struct quiz_store *store = NULL;
     struct quiz_attempt *back = NULL, a = {.learner = "New", .quiz = "all"};
