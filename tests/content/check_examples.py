@@ -11,6 +11,7 @@ Usage: fa-learn python check_examples.py FA_LEARN_BINARY CONTENT_DIR [PAGE.md...
 """
 import concurrent.futures
 import json
+import os
 import pathlib
 import re
 import subprocess
@@ -95,7 +96,12 @@ def main():
         for line, info, code, output in blocks(page.read_text()):
             where = f"{page.name}:{line}"
             lang = info.split()[0] if info else ""
-            if lang == "pyrun":
+            if lang == "pyrun" and os.environ.get("FA_LEARN_ASAN") == "1" and \
+                    "MemoryError" in info:
+                # AddressSanitizer reserves terabytes of address space, so an ASan build runs
+                # snippets without RLIMIT_AS (sbx_supervisor.c): a memory limit cannot show.
+                print(f"NOT RUN {where}: an ASan build cannot limit address space")
+            elif lang == "pyrun":
                 jobs.append((where, lambda i=info, c=code, o=output:
                              check_pyrun(binary, i, c, o)))
             elif lang in ("python", "py", "python3") and info.split()[1:] == ["illustration"]:
