@@ -11,10 +11,12 @@
 #include "sandbox/sbx_fastaudit.h"
 #include "sandbox/sbx_policy.h"
 
+#include <fcntl.h>
 #include <limits.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_ROOTS 64
@@ -548,6 +550,40 @@ static bool base_dir(PyObject *args, int dir_fd_index, char *out, size_t cap)
     return getcwd(out, cap) != NULL;
 }
 
+/* Whether a write-open names a folder rather than a file: O_TMPFILE, or tempfile's way of
+ * opening a file made by its opener, where the event names the folder it is made in. Such a
+ * write creates inside that folder, so the folder itself is what must lie in a root. */
+static bool open_names_folder(PyObject *args, long flags)
+{
+    PyObject *arg = PyTuple_GET_SIZE(args) ? PyTuple_GET_ITEM(args, 0) : Py_None;
+    const char *path = NULL;
+    PyObject *holder;
+    char full[PATH_MAX];
+    struct stat st;
+    bool folder = false;
+
+#ifdef O_TMPFILE
+    if ((flags & O_TMPFILE) == O_TMPFILE)
+        return true;
+#else
+    (void)flags;
+#endif
+    holder = path_chars(arg, &path);
+    if (!holder) {
+        PyErr_Clear();
+        return false;
+    }
+    if (path[0] == '/')
+        folder = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    else if (base_dir(args, -1, full, sizeof full)) {
+        size_t len = strlen(full);
+        if ((size_t)snprintf(full + len, sizeof full - len, "/%s", path) < sizeof full - len)
+            folder = stat(full, &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    Py_DECREF(holder);
+    return folder;
+}
+
 /* Checks one path argument: its parent (or, for chdir, itself) must be inside a root. */
 static bool check_path(const struct config *cfg, const char *event, PyObject *args, int index,
                        bool itself, struct verdict *v)
@@ -727,14 +763,17 @@ static bool decide(const struct config *cfg, const char *event, PyObject *args,
             ok = check_path(cfg, event, args, 0, true, v);
             break;
         }
-        if (!sbx_policy_open_writes(mode, f) || PyLong_Check(path)) {
-            v->cls = "read";
-            SAY(v, "%s",
-                     PyLong_Check(path) ? "open of an existing file descriptor"
-                                        : "reading is allowed anywhere");
+        if (PyLong_Check(path)) {
+            v->cls = sbx_policy_open_writes(mode, f) ? "allowed" : "read";
+            SAY(v, "open of a file descriptor that is already open: no new path is reached");
             return true;
         }
-        ok = check_path(cfg, event, args, 0, false, v);
+        if (!sbx_policy_open_writes(mode, f)) {
+            v->cls = "read";
+            SAY(v, "reading is allowed anywhere");
+            return true;
+        }
+        ok = check_path(cfg, event, args, 0, open_names_folder(args, f), v);
         break;
     }
     case SBX_EVENT_PATH_FIRST:

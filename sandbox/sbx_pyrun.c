@@ -240,7 +240,8 @@ static json_t *with_os_layer(json_t *trace, PyObject *exc, bool *os_layer)
             "{s:s, s:s, s:s, s:s, s:s}", "event", "(operating system)", "args",
             msg && PyUnicode_Check(msg) ? PyUnicode_AsUTF8(msg) : "", "class", "os-layer",
             "decision", "deny", "reason",
-            code == EPERM ? "the jail refused the system call (seccomp): FastAudit allowed it"
+            code == EPERM ? "the jail refused the system call (seccomp, or the run's unprivileged "
+                            "ids): FastAudit allowed it"
                           : "the jail refused the file access (Landlock or file permissions): "
                             "FastAudit allowed it or never saw it"));
     Py_XDECREF(msg);

@@ -88,6 +88,26 @@ class TestOpen(EngineTestCase):
         self.allow_in(self.ap, lambda: pathlib.Path(self.outside).read_text())
         self.allow_in(self.ap, read, "/etc/passwd")
 
+    def test_temporary_files_judged_by_their_folder(self):
+        # TemporaryFile opens the folder with O_TMPFILE, NamedTemporaryFile opens the folder
+        # through an opener: the event names the folder, which must itself lie in a root.
+        def make(factory, folder):
+            with factory(dir=folder) as f:
+                f.write(b"x")
+            return "made"
+        for factory in (tempfile.TemporaryFile, tempfile.NamedTemporaryFile):
+            with self.subTest(factory=factory.__name__):
+                self.assertEqual(self.allow_in(self.ap, make, factory, self.root), "made")
+                self.deny_in(self.ap, "open", make, factory, self.out, path=True)
+        self.assertEqual(os.listdir(self.out), ["f.txt"], "a denied temporary file was made")
+
+    def test_write_to_a_descriptor_is_not_a_path(self):
+        fd = os.open(self.outside, os.O_WRONLY)
+        try:
+            self.allow_in(self.ap, lambda: open(fd, "w", closefd=False).close())
+        finally:
+            os.close(fd)
+
     def test_os_open_flags(self):
         # mode None (os.open): any of these flags is a write.
         for name in ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND"):
