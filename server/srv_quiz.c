@@ -792,8 +792,9 @@ static int render_review(struct fa_buf *b, const struct srv_quiz *quiz,
     return rc ? rc : fa_buf_puts(b, "</ol>\n");
 }
 
-/* The attempt's two reports: as stored with it, or (attempts from before schema version 2)
- * made again from the bank. text and md are initialised here; the caller cleans them up. */
+/* The attempt's reports: as stored with it, or (attempts from before schema version 2) made
+ * again from the bank; md may be NULL when only the text is wanted. text and md are
+ * initialised here; the caller cleans them up. */
 static int stored_reports(const struct srv_req *req, const struct srv_quiz *quiz,
                           const struct quiz_attempt *a, struct fa_buf *text, struct fa_buf *md)
 {
@@ -801,14 +802,15 @@ static int stored_reports(const struct srv_req *req, const struct srv_quiz *quiz
     int rc;
 
     fa_buf_init(text, 1 << 20);
-    fa_buf_init(md, 1 << 20);
+    if (md)
+        fa_buf_init(md, 1 << 20);
     if (a->report_text && a->report_markdown) {
         rc = fa_buf_puts(text, a->report_text);
-        return rc ? rc : fa_buf_puts(md, a->report_markdown);
+        return rc || !md ? rc : fa_buf_puts(md, a->report_markdown);
     }
     permalink(req, a->report_id, link, sizeof link);
     rc = quiz_report_text(quiz->bank, a, link, text);
-    return rc ? rc : quiz_report_markdown(quiz->bank, a, link, md);
+    return rc || !md ? rc : quiz_report_markdown(quiz->bank, a, link, md);
 }
 
 static int render_result(struct srv_req *req, const struct srv_quiz *quiz,
@@ -1023,7 +1025,7 @@ static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
                                           : NULL,
                                         "wiki", q ? q->wiki : NULL));
     }
-    stored_reports(req, quiz, a, &text, &md);
+    stored_reports(req, quiz, a, &text, with_markdown ? &md : NULL);
     out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:I, s:I, s:o, s:s, s:s?}",
                     "report_id", a->report_id, "report_url", link, "learner", a->learner,
                     "class", a->class_code, "quiz", a->quiz, "score", a->score_milli / 1000.0,
@@ -1034,7 +1036,8 @@ static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
                     text.ptr ? text.ptr : "", "report_markdown",
                     with_markdown ? md.ptr ? md.ptr : "" : NULL);
     fa_buf_cleanup(&text);
-    fa_buf_cleanup(&md);
+    if (with_markdown)
+        fa_buf_cleanup(&md);
     return out;
 }
 
