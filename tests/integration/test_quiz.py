@@ -182,6 +182,30 @@ def test_form_and_api(base):
     check(result["report_url"] in result["report_text"], "the report text holds the permalink")
 
 
+def test_shuffled_order_kept(base):
+    """The review shows every question's options in the order the quiz page showed them."""
+    status, _, page = request(base, "/quiz/all")
+    seed = re.search(r'name="seed" value="(\d+)"', page).group(1)
+    shown = {}
+    for qid, body in re.findall(r'<li class="quiz-question" id="q-([^"]+)">(.*?)</li>\n</ul>',
+                                page, re.S):
+        shown[qid] = re.findall(r'type="(?:radio|checkbox)" name="a\.[^"]+" id="[^"]+" '
+                                r'value="(\d+)"', body)
+    form = [("quiz", "all"), ("seed", seed), ("name", "Order")]
+    status, headers, _ = request(base, "/quiz/submit", urllib.parse.urlencode(form).encode(),
+                                 "application/x-www-form-urlencoded", follow=False)
+    status, _, review = request(base, headers["Location"])
+    labels = re.findall(r'<li class="is-(?:right|wrong)[^"]*">(?:<span[^>]*>[^<]*</span> )?'
+                        r'(?:<span class="mark">right</span>)? (.*?)</li>', review)
+    orders = [o for o in shown.values() if len(o) > 2]
+    shuffled = sum(1 for o in orders if o != sorted(o))
+    check(len(orders) > 10 and shuffled > 0,
+          f"the quiz page shuffles options ({shuffled} of {len(orders)} questions)")
+    # The review lists the same option texts in the same order as the quiz page's labels.
+    page_labels = re.findall(r'<label for="a-[^"]+-\d+">(.*?)</label>', page)
+    check(labels == page_labels, "the review keeps the order the quiz page showed")
+
+
 def test_bad_input(base):
     cases = [
         ({"name": "x", "quiz": "all", "answers": {"no-such-question": [0]}}, 400, "not in this quiz"),
@@ -264,6 +288,7 @@ def main():
         try:
             test_pages(server.base)
             test_form_and_api(server.base)
+            test_shuffled_order_kept(server.base)
             test_bad_input(server.base)
         finally:
             server.stop()
