@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 /* Schema versions, applied in order to reach user_version = n_migrations. */
 static const char *const migrations[] = {
@@ -36,6 +37,13 @@ static const char *const migrations[] = {
 struct quiz_store {
     sqlite3 *db;
     pthread_mutex_t lock;
+    /* Checkpoints (copying the WAL back into the database) run on a thread of the store's
+     * own with its own connection, not in whichever HTTP thread commits the 1000th page. */
+    sqlite3 *checkpoint_db;
+    pthread_t checkpointer;
+    bool checkpointing, stopping;
+    pthread_mutex_t stop_lock;
+    pthread_cond_t stop_cond;
     sqlite3_stmt *insert_attempt, *select_attempt, *count;
 };
 
@@ -82,6 +90,51 @@ static int prepare(struct quiz_store *s, sqlite3_stmt **st, const char *sql,
     return FA_OK;
 }
 
+#define CHECKPOINT_EVERY_MS 500
+
+static void *on_checkpoint_thread(void *arg)
+{
+    struct quiz_store *s = arg;
+
+    pthread_mutex_lock(&s->stop_lock);
+    while (!s->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&s->stop_cond, &s->stop_lock, &until);
+        if (s->stopping)
+            break;
+        pthread_mutex_unlock(&s->stop_lock);
+        /* PASSIVE: copies what no reader still needs, never waits for writers. */
+        sqlite3_wal_checkpoint_v2(s->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&s->stop_lock);
+    }
+    pthread_mutex_unlock(&s->stop_lock);
+    return NULL;
+}
+
+/* The checkpointer's connection and thread; without them SQLite's own automatic checkpoints
+ * stay on (slower, not less safe). */
+static void start_checkpointer(struct quiz_store *s, const char *path)
+{
+    if (sqlite3_open_v2(path, &s->checkpoint_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(s->checkpoint_db);
+        s->checkpoint_db = NULL;
+        return;
+    }
+    sqlite3_busy_timeout(s->checkpoint_db, 5000);
+    if (pthread_create(&s->checkpointer, NULL, on_checkpoint_thread, s) != 0) {
+        sqlite3_close(s->checkpoint_db);
+        s->checkpoint_db = NULL;
+        return;
+    }
+    s->checkpointing = true;
+    sqlite3_wal_autocheckpoint(s->db, 0);
+}
+
 int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_diag *diag)
 {
     struct quiz_store *s = fa_xcalloc(1, sizeof *s);
@@ -89,6 +142,8 @@ int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_dia
     int rc;
 
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->stop_lock, NULL);
+    pthread_cond_init(&s->stop_cond, NULL);
     if (sqlite3_open_v2(path, &s->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
                             SQLITE_OPEN_NOFOLLOW,
@@ -119,6 +174,8 @@ int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_dia
                      diag);
     if (!rc)
         rc = prepare(s, &s->count, "SELECT count(*) FROM attempts", diag);
+    if (!rc)
+        start_checkpointer(s, path);
 out:
     fa_free(path);
     if (rc) {
@@ -133,10 +190,20 @@ void quiz_store_close(struct quiz_store *s)
 {
     if (!s)
         return;
+    if (s->checkpointing) {
+        pthread_mutex_lock(&s->stop_lock);
+        s->stopping = true;
+        pthread_cond_signal(&s->stop_cond);
+        pthread_mutex_unlock(&s->stop_lock);
+        pthread_join(s->checkpointer, NULL);
+    }
+    sqlite3_close(s->checkpoint_db);
     sqlite3_stmt *all[] = {s->insert_attempt, s->select_attempt, s->count};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sqlite3_finalize(all[i]);
     sqlite3_close(s->db);
+    pthread_cond_destroy(&s->stop_cond);
+    pthread_mutex_destroy(&s->stop_lock);
     pthread_mutex_destroy(&s->lock);
     fa_free(s);
 }

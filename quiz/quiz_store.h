@@ -11,7 +11,9 @@
  * user_version; opening migrates an older database forward and refuses a newer one.
  *
  * Thread-safe: one connection behind a mutex; a call holds it for one transaction, so an
- * HTTP thread never waits longer than the transactions queued before its own. */
+ * HTTP thread never waits longer than the transactions queued before its own. Checkpoints
+ * (the WAL copied back into the database) run every half second on a thread of the store's
+ * own, with a second connection, not on the thread that happens to commit. */
 #ifndef FA_QUIZ_QUIZ_STORE_H
 #define FA_QUIZ_QUIZ_STORE_H
 
