@@ -79,5 +79,17 @@ break_one "$page" '```python illustration' '```' '99-check-test.md:11: code bloc
 break_one "$page" '^# Check test' 'No title' '99-check-test.md:1: no title'
 break_one "$tmp/content/sandbox/01-subprocess-denied.py" '^# wiki: .*' '# wiki: /wiki/nowhere' "subprocess-denied.py: # wiki: no page 'nowhere'"
 
+# The question bank: check and the server name the same problem, and the server refuses
+# to start (it does not serve a quiz it cannot trust).
+cp -r "$src/quiz" "$tmp/quiz"
+good=(check --content "$tmp/content" --static "$tmp/static" --quiz "$tmp/quiz")
+expect 0 'fa-learn check: [0-9]+ pages in order' -- "$bin" "${good[@]}"
+first=$(ls "$tmp/quiz/questions" | head -n 1)
+break_one "$tmp/quiz/questions/$first" '^- \[x\]' '- [ ]' "questions/$first:[0-9]+: options without a correct one"
+break_one "$tmp/quiz/questions/$first" '^wiki: .*' 'wiki: /wiki/big-picture#no-such-section' "questions/$first:[0-9]+: wiki: no heading with id 'no-such-section'"
+sed -i 's|^- \[x\]|- [ ]|' "$tmp/quiz/questions/$first"
+expect 1 "questions/$first:[0-9]+: options without a correct one" -- "$bin" serve --port 0 \
+    --content "$tmp/content" --static "$tmp/static" --quiz "$tmp/quiz" --data "$tmp/data" --no-sandbox
+
 echo "$checks checks, $failures failed"
 [[ $failures -eq 0 ]]
