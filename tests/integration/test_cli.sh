@@ -10,20 +10,7 @@ trap 'kill $server_pid 2>/dev/null; rm -rf "$tmp"' EXIT
 failures=0
 checks=0
 
-# expect STATUS PATTERN -- COMMAND...: runs COMMAND, checks its exit status and that its
-# combined output matches PATTERN (grep -E).
-expect() {
-    local want=$1 pattern=$2 out status
-    shift 3
-    out=$("$@" 2>&1)
-    status=$?
-    checks=$((checks + 1))
-    if [[ $status -ne $want ]] || ! grep -qE -- "$pattern" <<<"$out"; then
-        failures=$((failures + 1))
-        printf 'FAILED: %s\n  want status %s and /%s/\n  got status %s: %s\n' "$*" "$want" \
-            "$pattern" "$status" "$out"
-    fi
-}
+. "$(dirname "$0")/../expect.sh"
 
 common=(--content "$src/content" --static "$src/static" --data "$tmp/data")
 
