@@ -15,6 +15,8 @@ const char *fa_strerror(int rc)
     case FA_ELIMIT: return "limit reached";
     case FA_EDB: return "database error";
     case FA_EPOLICY: return "denied by policy";
+    case FA_EBUSY: return "busy";
+    case FA_ETIMEDOUT: return "timed out";
     default: return "unknown error";
     }
 }

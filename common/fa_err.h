@@ -17,6 +17,8 @@ enum fa_err {
     FA_ELIMIT = -5,    /* a size, count or time limit was reached */
     FA_EDB = -6,       /* the store failed */
     FA_EPOLICY = -7,   /* the sandbox policy refused */
+    FA_EBUSY = -8,     /* a share of a shared resource is used up: try again later */
+    FA_ETIMEDOUT = -9, /* no answer came by the deadline */
 };
 
 /* Returns a short static English text for rc (any int; unknown codes get a generic text). */

@@ -62,6 +62,15 @@ int sbx_audit_add_safe_native(const char *prefix);
  * it does to contextvars). -1 when no entry is active. */
 int sbx_audit_lock(void);
 
+/* Where the engine counts and records, for a sandbox run whose report must survive its
+ * death (sbx_report.h): from now on the counters live at *counters (zeroed here), and each
+ * trace record is also given to on_record(record, data) as it is made (the record is
+ * borrowed for the call). Called from the engine's hook, under the GIL: on_record must not
+ * call Python code. */
+typedef void sbx_audit_record_fn(const struct sbx_audit_record *record, void *data);
+void sbx_audit_set_sink(struct sbx_audit_counters *counters, sbx_audit_record_fn *on_record,
+                        void *data);
+
 /* Counters since the last clear. */
 struct sbx_audit_counters sbx_audit_get_counters(void);
 /* Whether exc is the PermissionError by which the engine refused something last (the same

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 static int write_all(int fd, const unsigned char *p, size_t len)
@@ -57,7 +58,7 @@ int sbx_frame_read(int fd, struct fa_buf *out, size_t max)
 {
     unsigned char head[4], chunk[16384];
     size_t got, len, left;
-    int rc;
+    int rc, result = FA_OK;
 
     fa_buf_reset(out);
     rc = read_all(fd, head, 4, &got);
@@ -65,16 +66,34 @@ int sbx_frame_read(int fd, struct fa_buf *out, size_t max)
         return got == 0 ? FA_ENOTFOUND : FA_EIO;
     len = (size_t)head[0] << 24 | (size_t)head[1] << 16 | (size_t)head[2] << 8 | head[3];
     if (len > max)
-        return FA_ELIMIT;
+        result = FA_ELIMIT; /* read to its end all the same: the stream stays in step */
     for (left = len; left;) {
         size_t want = left < sizeof chunk ? left : sizeof chunk;
         rc = read_all(fd, chunk, want, &got);
         if (rc)
             return FA_EIO;
-        rc = fa_buf_append(out, chunk, want);
-        if (rc)
-            return rc;
+        if (out->len < SBX_FRAME_KEPT || result == FA_OK) {
+            size_t keep = result == FA_OK ? want
+                          : want < SBX_FRAME_KEPT - out->len ? want
+                                                             : SBX_FRAME_KEPT - out->len;
+            rc = fa_buf_append(out, chunk, keep);
+            if (rc)
+                return rc;
+        }
         left -= want;
     }
-    return FA_OK;
+    return result;
+}
+
+unsigned long long sbx_frame_id(const char *frame, size_t len)
+{
+    static const char prefix[] = "{\"id\":";
+    unsigned long long id = 0;
+    size_t i = sizeof prefix - 1;
+
+    if (len < i || memcmp(frame, prefix, i) != 0)
+        return 0;
+    for (; i < len && frame[i] >= '0' && frame[i] <= '9' && id < UINT64_MAX / 10; i++)
+        id = id * 10 + (unsigned long long)(frame[i] - '0');
+    return id;
 }

@@ -122,12 +122,15 @@ static struct {
     PyObject *ep_monitor_hooks; /* list of callables (fastaudit_monitor_hook) */
     bool entry_points_loaded;
     PyObject *helpers;       /* namespace of the Python helpers (track_call...) */
-    struct sbx_audit_counters counters;
+    struct sbx_audit_counters own_counters;
+    struct sbx_audit_counters *counters; /* own_counters, or a sandbox run's report */
+    sbx_audit_record_fn *on_record;      /* a sandbox run's report, or NULL */
+    void *on_record_data;
     bool tracing;
     size_t trace_limit;
     struct record_store *trace;
     size_t n_trace;
-} engine;
+} engine = {.counters = &engine.own_counters};
 
 /* Depth of the engine's own calls into Python on this thread: events they raise (imports,
  * reading entry points, host callbacks) are not judged again. */
@@ -332,11 +335,11 @@ static void note(const char *event, PyObject *args, const struct verdict *v)
     char summary[REPR_MAX + 16];
     struct record_store *r;
 
-    engine.counters.events++;
+    engine.counters->events++;
     if (v->denied)
-        engine.counters.denied++;
+        engine.counters->denied++;
     else
-        engine.counters.allowed++;
+        engine.counters->allowed++;
     if (!engine.tracing || engine.n_trace >= engine.trace_limit)
         return;
     if (!engine.trace) {
@@ -357,13 +360,24 @@ static void note(const char *event, PyObject *args, const struct verdict *v)
     }
     r->pub = (struct sbx_audit_record){r->event, r->args, v->cls, v->denied, r->reason};
     engine.n_trace++;
+    if (engine.on_record)
+        engine.on_record(&r->pub, engine.on_record_data);
 }
 
-struct sbx_audit_counters sbx_audit_get_counters(void) { return engine.counters; }
+struct sbx_audit_counters sbx_audit_get_counters(void) { return *engine.counters; }
+
+void sbx_audit_set_sink(struct sbx_audit_counters *counters, sbx_audit_record_fn *on_record,
+                        void *data)
+{
+    engine.counters = counters ? counters : &engine.own_counters;
+    memset(engine.counters, 0, sizeof *engine.counters);
+    engine.on_record = on_record;
+    engine.on_record_data = data;
+}
 
 bool sbx_audit_is_denial(PyObject *exc) { return exc && exc == engine.last_denial; }
 
-void sbx_audit_reset_counters(void) { memset(&engine.counters, 0, sizeof engine.counters); }
+void sbx_audit_reset_counters(void) { memset(engine.counters, 0, sizeof *engine.counters); }
 
 void sbx_audit_sandbox_options(bool no_disable, const char *strict_reads)
 {
@@ -1227,7 +1241,7 @@ static PyObject *disable_site(void)
     if (engine.no_disable)
         Py_RETURN_NONE; /* the site stays on: every call pays the callback */
     if (engine.n_active)
-        engine.counters.sites_disabled++;
+        engine.counters->sites_disabled++;
     return Py_NewRef(engine.disable);
 }
 
@@ -1268,7 +1282,7 @@ static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t
     code = args[0];
     callable = args[2];
     if (engine.n_active)
-        engine.counters.monitor_callbacks++;
+        engine.counters->monitor_callbacks++;
     if (!PyCode_Check(code) || is_engine_code((PyCodeObject *)code))
         return disable_site();
     target = unwrap_callable(callable);
@@ -1292,7 +1306,7 @@ static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t
         result = Py_NewRef(Py_None);
         goto out;
     }
-    engine.counters.native_calls++;
+    engine.counters->native_calls++;
     frame = first_outside_frame();
     if (!frame || !frame_name(frame, where, sizeof where))
         snprintf(where, sizeof where, "?");
@@ -2036,7 +2050,7 @@ static PyObject *trace_clear(PyObject *module, PyObject *unused)
     if (PySys_Audit("audit_perms.trace", "s", "clear") < 0)
         return NULL;
     trace_free_records();
-    memset(&engine.counters, 0, sizeof engine.counters);
+    memset(engine.counters, 0, sizeof *engine.counters);
     Py_RETURN_NONE;
 }
 
@@ -2062,7 +2076,7 @@ static PyObject *trace_list(PyObject *module, PyObject *unused)
 
 static PyObject *counters(PyObject *module, PyObject *unused)
 {
-    const struct sbx_audit_counters *c = &engine.counters;
+    const struct sbx_audit_counters *c = engine.counters;
 
     (void)module;
     (void)unused;

@@ -7,6 +7,8 @@
 #include "sandbox/sbx_labnative.h"
 #include "sandbox/sbx_run.h"
 
+#include "common/fa_utf8.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>
@@ -78,6 +80,9 @@ int sbx_py_init(struct fa_diag *diag)
                                status.err_msg ? status.err_msg : "unknown error");
     }
     PyConfig_InitIsolatedConfig(&config);
+    /* Unbuffered stdout and stderr: what a run printed is in the supervisor's pipes at once,
+     * so a run killed at its time limit or crashing still shows its output. */
+    config.buffered_stdio = 0;
     status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
     if (PyStatus_Exception(status))
@@ -133,6 +138,18 @@ int sbx_py_init(struct fa_diag *diag)
     return FA_OK;
 }
 
+/* Caps on the text of an exception, so that the report stays small whatever the snippet
+ * named its functions or put in its messages. Each cut falls on a character boundary. */
+#define MAX_MESSAGE 4000
+#define MAX_NAME 200
+#define MAX_LINE_TEXT 400
+
+/* A JSON string of at most max bytes of text (UTF-8), cut on a character boundary. */
+static json_t *bounded_string(const char *text, size_t max)
+{
+    return json_stringn(text, fa_utf8_cut(text, strlen(text), max));
+}
+
 /* Line number `line` (1-based) of the snippet's source, without its newline. */
 static json_t *source_line(const char *code, size_t len, long line)
 {
@@ -147,7 +164,7 @@ static json_t *source_line(const char *code, size_t len, long line)
     {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = (size_t)((nl ? nl : end) - p);
-        return json_stringn(p, n < 400 ? n : 400);
+        return json_stringn(p, fa_utf8_cut(p, n, MAX_LINE_TEXT));
     }
 }
 
@@ -172,8 +189,8 @@ static json_t *learner_traceback(PyObject *exc, const char *code, size_t len)
             Py_XDECREF(lineno);
             PyErr_Clear();
             json_array_append_new(frames,
-                                  json_pack("{s:i, s:s, s:o}", "line", (int)line, "function",
-                                            name ? name : "?",
+                                  json_pack("{s:i, s:o, s:o}", "line", (int)line, "function",
+                                            bounded_string(name ? name : "?", MAX_NAME),
                                             "text", source_line(code, len, line)));
         }
         Py_DECREF(co);
@@ -185,7 +202,7 @@ static json_t *learner_traceback(PyObject *exc, const char *code, size_t len)
 
 /* {"type", "message", "traceback"} of the exception the snippet ended with. The message
  * comes from str(exc), which may run the snippet's code: it is called while the policy is
- * still on. */
+ * still on. Text that cannot be encoded (lone surrogates) is shown as such. */
 static json_t *describe_exception(PyObject *exc, const char *code, size_t len)
 {
     PyObject *text = PyObject_Str(exc);
@@ -194,70 +211,33 @@ static json_t *describe_exception(PyObject *exc, const char *code, size_t len)
 
     if (!message)
         PyErr_Clear();
-    out = json_pack("{s:s, s:s%, s:o}", "type", Py_TYPE(exc)->tp_name, "message",
-                    message ? message : "<the exception cannot be shown>",
-                    message ? strlen(message) < 4000 ? strlen(message) : 4000 : 30, "traceback",
-                    learner_traceback(exc, code, len));
+    out = json_pack("{s:o, s:o, s:o}", "type", bounded_string(Py_TYPE(exc)->tp_name, MAX_NAME),
+                    "message",
+                    bounded_string(message ? message : "<the exception cannot be shown>",
+                                   MAX_MESSAGE),
+                    "traceback", learner_traceback(exc, code, len));
     Py_XDECREF(text);
     return out;
 }
 
-static json_t *trace_json(void)
-{
-    json_t *list = json_array();
-    size_t n = sbx_audit_trace_len();
-
-    for (size_t i = 0; i < n; i++) {
-        const struct sbx_audit_record *r = sbx_audit_trace_get(i);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "event", r->event,
-                                              "args", r->args, "class", r->cls, "decision",
-                                              r->denied ? "deny" : "allow", "reason",
-                                              r->reason));
-    }
-    return list;
-}
-
 /* When the snippet ended with a refusal the engine did not make (EPERM, EACCES: seccomp,
- * Landlock, file permissions), the trace says that the OS layer stopped it; *os_layer tells
- * whether it did. */
-static json_t *with_os_layer(json_t *trace, PyObject *exc, bool *os_layer)
+ * Landlock, file permissions; ENOSPC, EDQUOT: the run's disk quota), the OS layer stopped
+ * it: returns that errno, or 0. */
+static int os_layer_errno(PyObject *exc)
 {
     size_t n = sbx_audit_trace_len();
     const struct sbx_audit_record *last = n ? sbx_audit_trace_get(n - 1) : NULL;
-    PyObject *err = NULL, *msg = NULL;
+    PyObject *err = NULL;
     long code;
 
-    *os_layer = false;
     if (!exc || !PyObject_TypeCheck(exc, (PyTypeObject *)PyExc_OSError) ||
         (last && last->denied) || sbx_audit_is_denial(exc))
-        return trace;
+        return 0;
     err = PyObject_GetAttrString(exc, "errno");
     code = err && PyLong_Check(err) ? PyLong_AsLong(err) : 0;
-    msg = PyObject_GetAttrString(exc, "strerror");
-    *os_layer = (code == EPERM || code == EACCES) && trace;
-    if (*os_layer)
-        json_array_append_new(trace, json_pack(
-            "{s:s, s:s, s:s, s:s, s:s}", "event", "(operating system)", "args",
-            msg && PyUnicode_Check(msg) ? PyUnicode_AsUTF8(msg) : "", "class", "os-layer",
-            "decision", "deny", "reason",
-            code == EPERM ? "the jail refused the system call (seccomp, or the run's unprivileged "
-                            "ids): FastAudit allowed it"
-                          : "the jail refused the file access (Landlock or file permissions): "
-                            "FastAudit allowed it or never saw it"));
-    Py_XDECREF(msg);
     Py_XDECREF(err);
     PyErr_Clear();
-    return trace;
-}
-
-static json_t *counters_json(void)
-{
-    struct sbx_audit_counters c = sbx_audit_get_counters();
-
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "events", (json_int_t)c.events,
-                     "allowed", (json_int_t)c.allowed, "denied", (json_int_t)c.denied,
-                     "monitor_callbacks", (json_int_t)c.monitor_callbacks, "sites_disabled",
-                     (json_int_t)c.sites_disabled, "native_calls", (json_int_t)c.native_calls);
+    return code == EPERM || code == EACCES || code == ENOSPC || code == EDQUOT ? (int)code : 0;
 }
 
 static void flush(PyObject *stream)
@@ -272,6 +252,21 @@ static void flush(PyObject *stream)
 static int on_json_chunk(const char *chunk, size_t len, void *data)
 {
     return fa_buf_append(data, chunk, len) ? -1 : 0;
+}
+
+/* os.environ["HOME"] = the run's scratch folder: the only per-run variable of the fixed
+ * environment the supervisor gives its runs (sbx_supervisor.c). */
+static void set_home(const char *scratch)
+{
+    PyObject *os = PyImport_ImportModule("os");
+    PyObject *environ = os ? PyObject_GetAttrString(os, "environ") : NULL;
+    PyObject *home = PyUnicode_DecodeFSDefault(scratch);
+
+    if (!environ || !home || PyMapping_SetItemString(environ, "HOME", home) != 0)
+        PyErr_Clear();
+    Py_XDECREF(home);
+    Py_XDECREF(environ);
+    Py_XDECREF(os);
 }
 
 int sbx_py_prepare(const char *scratch)
@@ -300,6 +295,7 @@ int sbx_py_run(const char *code, size_t len, const char *scratch,
     bool monitoring = strict || (options->monitoring && strcmp(options->preset, "hook-only") != 0);
 
     sbx_audit_reset_counters();
+    set_home(scratch);
     sbx_audit_sandbox_options(strict || !options->disable, strict ? FA_PYTHON_PREFIX : NULL);
     for (size_t i = 0; i < options->n_safe_native; i++)
         sbx_audit_add_safe_native(options->safe_native[i]);
@@ -327,6 +323,9 @@ int sbx_py_run(const char *code, size_t len, const char *scratch,
         if (exc)
             exception = describe_exception(exc, code, len);
         PyErr_Clear();
+        if (!exception) /* not even a bounded description could be made */
+            exception = json_pack("{s:s, s:s, s:[]}", "type", "Exception", "message",
+                                  "<the exception cannot be shown>", "traceback");
     }
     /* The policy stays on to the end: the child _exits after this, nothing is exited. */
     flush(warm.stdout_obj);
@@ -334,13 +333,12 @@ int sbx_py_run(const char *code, size_t len, const char *scratch,
     {
         /* Who refused what ended the run: the engine (its own PermissionError, however far
          * it travelled), the OS layer, or nobody. */
-        bool os_layer = false;
-        json_t *trace = with_os_layer(trace_json(), exc, &os_layer);
+        int os_errno = os_layer_errno(exc);
         const char *denied_by = sbx_audit_is_denial(exc) ? "fastaudit"
-                                : os_layer               ? "os-layer"
+                                : os_errno               ? "os-layer"
                                                          : NULL;
-        report = json_pack("{s:o, s:o, s:o, s:s?}", "exception", exception, "trace", trace,
-                           "counters", counters_json(), "denied_by", denied_by);
+        report = json_pack("{s:o, s:s?, s:i}", "exception", exception, "denied_by", denied_by,
+                           "os_errno", os_errno);
     }
     exception = NULL;
     if (report && json_dump_callback(report, on_json_chunk, out, JSON_COMPACT) == 0)

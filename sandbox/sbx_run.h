@@ -41,12 +41,15 @@ int sbx_py_init(struct fa_diag *diag);
 int sbx_py_prepare(const char *scratch);
 
 /* In the forked, jailed child: runs len bytes of code as __main__ under
- * fastaudit.mk_audit([scratch]) with the trace on, and appends the result as a JSON object
- * to out: {"exception": null | {"type", "message", "traceback": [{"line", "function",
- * "text"}]}, "trace": [{"event", "args", "class", "decision", "reason"}], "trace_dropped",
- * "counters": {...}}. The snippet's stdout and stderr are the process's fds 1 and 2 (the
- * supervisor captures them). The result is built in C from C memory, after the snippet, so
- * the snippet cannot forge it through Python objects. */
+ * fastaudit.mk_audit([scratch]) with the trace on (the records and counters go wherever
+ * sbx_audit_set_sink points them), with HOME set to scratch, and appends the run's final
+ * part as a JSON object to out: {"exception": null | {"type", "message", "traceback":
+ * [{"line", "function", "text"}]}, "denied_by": "fastaudit" | "os-layer" (absent when
+ * nobody refused), "os_errno": the errno of an OS-layer refusal or 0}. Texts are cut on
+ * character boundaries (messages 4000 bytes, names 200, source lines 400). The snippet's
+ * stdout and stderr are the process's fds 1 and 2, unbuffered (the supervisor captures
+ * them). Built in C from C memory after the snippet, so the snippet cannot forge it through
+ * Python objects. */
 int sbx_py_run(const char *code, size_t len, const char *scratch,
                const struct sbx_run_options *options, struct fa_buf *out);
 

@@ -7,7 +7,9 @@
 #include "common/fa_buf.h"
 #include "common/fa_log.h"
 #include "common/fa_time.h"
+#include "common/fa_utf8.h"
 #include "sandbox/sbx_frame.h"
+#include "sandbox/sbx_report.h"
 #include "sandbox/sbx_run.h"
 
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <dirent.h>
 #include <sys/prctl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,8 +33,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define MAX_SLOTS 64
 
 extern char **environ;
 
@@ -46,9 +47,11 @@ struct sbx_supervisor {
 struct child {
     pid_t pid;
     int pidfd;
-    int request_fd;                /* write end of the child's fd 4 */
-    int out_fd, err_fd, result_fd; /* read ends of its fds 1, 2, 3 */
-    char scratch[256];
+    int request_fd;            /* write end of the child's fd 4 */
+    int out_fd, err_fd;        /* read ends of its fds 1 and 2 */
+    struct sbx_report *report; /* shared with it: its trace, counters and final part */
+    bool quota;                /* a size-limited tmpfs is mounted on scratch */
+    char scratch[PATH_MAX];
 };
 
 #define SPARES 2
@@ -61,18 +64,19 @@ struct run {
     size_t request_len;
     unsigned time_limit_ms;
     pid_t pid;
-    int pidfd;                     /* readable when the child has exited (pidfd_open) */
-    int out_fd, err_fd, result_fd; /* read ends, -1 once at end of file */
-    struct fa_buf out, err, result;
+    int pidfd;           /* readable when the child has exited (pidfd_open) */
+    int out_fd, err_fd;  /* read ends, -1 once at end of file */
+    struct fa_buf out, err;
     bool out_truncated, err_truncated;
-    uint64_t started_us, deadline_us;
+    uint64_t queued_us, started_us, deadline_us;
     const char *limit; /* set by the supervisor: "time", "output" */
     int wait_status;
-    char scratch[256];
+    struct child child; /* the process, its report and its scratch folder */
 };
 
 static const struct sbx_supervisor_config *cfg;
-static struct run runs[MAX_SLOTS];
+static struct run *runs; /* max_running + max_queued slots */
+static size_t n_slots;
 static struct child spares[SPARES];
 static int n_spares;
 /* The supervisor's own network namespace (root only), made once and shared by its runs:
@@ -80,6 +84,11 @@ static int n_spares;
  * and more in the kernel when it was torn down. Runs still cannot reach each other through
  * it: only AF_UNIX sockets exist for them (seccomp) and Landlock scopes abstract ones. */
 static bool shared_netns;
+/* The supervisor's own mount namespace (root only), where each run's quota tmpfs lives. */
+static bool mount_ns;
+
+/* The exit status of a child whose jail could not be set up. */
+#define JAIL_FAILED 125
 
 /* ---- the parent's side -------------------------------------------------------------- */
 
@@ -106,6 +115,8 @@ void sbx_supervisor_default_config(struct sbx_supervisor_config *config, unsigne
         .max_queued = 1,
         .output_cap = 64 * 1024,
         .max_time_ms = max_time_ms,
+        .max_wait_ms = SBX_DEFAULT_MAX_WAIT_MS,
+        .disk_quota_mb = SBX_DEFAULT_DISK_QUOTA_MB,
     };
 }
 
@@ -176,8 +187,9 @@ int sbx_supervisor_spawn(const struct sbx_supervisor_config *config, const char 
     snprintf(limits, sizeof limits, "%u:%zu:%zu:%u:%u", config->limits.cpu_seconds,
              config->limits.address_space, config->limits.file_size, config->limits.open_files,
              config->limits.processes);
-    snprintf(slots, sizeof slots, "%u:%u:%zu:%u", config->max_running, config->max_queued,
-             config->output_cap, config->max_time_ms);
+    snprintf(slots, sizeof slots, "%u:%u:%zu:%u:%u:%u", config->max_running,
+             config->max_queued, config->output_cap, config->max_time_ms, config->max_wait_ms,
+             config->disk_quota_mb);
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
         return fa_diag_set(diag, FA_EIO, "socketpair: %s", strerror(errno));
     posix_spawn_file_actions_init(&actions);
@@ -186,6 +198,8 @@ int sbx_supervisor_spawn(const struct sbx_supervisor_config *config, const char 
     sigemptyset(&none);
     posix_spawnattr_setsigmask(&attr, &none); /* not the server's blocked signals */
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    /* The server's environment goes along (sanitizer options and the like are read at the
+     * program's start); the supervisor replaces it with the runs' fixed one itself. */
     rc = posix_spawn(&pid, exe, &actions, &attr, argv, environ);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
@@ -217,8 +231,9 @@ int sbx_supervisor_main_args(int argc, char **argv)
                              &config.limits.address_space, &config.limits.file_size,
                              &config.limits.open_files, &config.limits.processes) == 5;
         else if (strcmp(flag, "--slots") == 0)
-            parsed += sscanf(value, "%u:%u:%zu:%u", &config.max_running, &config.max_queued,
-                             &config.output_cap, &config.max_time_ms) == 4;
+            parsed += sscanf(value, "%u:%u:%zu:%u:%u:%u", &config.max_running,
+                             &config.max_queued, &config.output_cap, &config.max_time_ms,
+                             &config.max_wait_ms, &config.disk_quota_mb) == 6;
     }
     if (parsed != 5 || fd < 0) {
         fprintf(stderr, "fa-learn supervise: for the server's own use (bad arguments)\n");
@@ -228,6 +243,9 @@ int sbx_supervisor_main_args(int argc, char **argv)
     config.switch_ids = switch_ids;
     config.uid = uid;
     config.gid = gid;
+    /* Started by a server thread: a parent-death signal would follow that thread, not the
+     * server, so this supervisor ends when the server's end of the socket closes instead. */
+    config.spawned = true;
     fcntl(fd, F_SETFD, FD_CLOEXEC);
     cfg = &config;
     supervisor_main(fd);
@@ -308,6 +326,29 @@ static void remove_tree(const char *path)
         nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Removes a run's scratch folder, with its quota tmpfs (whose files go with it). */
+static void remove_scratch(const struct child *c)
+{
+    if (c->quota)
+        umount2(c->scratch, MNT_DETACH);
+    remove_tree(c->scratch);
+}
+
+void sbx_supervisor_clear_scratch(const char *scratch_base)
+{
+    DIR *dir = opendir(scratch_base);
+    char path[PATH_MAX];
+
+    if (!dir)
+        return;
+    for (struct dirent *e = readdir(dir); e; e = readdir(dir)) {
+        int n = snprintf(path, sizeof path, "%s/%s", scratch_base, e->d_name);
+        if (strncmp(e->d_name, "run-", 4) == 0 && n > 0 && (size_t)n < sizeof path)
+            remove_tree(path);
+    }
+    closedir(dir);
+}
+
 static const char *signal_name(int sig)
 {
     switch (sig) {
@@ -324,12 +365,11 @@ static const char *signal_name(int sig)
     default: return "a signal";
     }
 }
-
 /* Makes the interpreter's prefix reachable for the run's unprivileged uid when it lies under
- * a folder only root may enter (the default cache is root's ~/.cache): in a private mount
- * namespace, a small tmpfs covers that folder and the prefix is bind-mounted back in place,
- * read-only, and so is the scratch base (read-write) when it lies there too. The supervisor
- * does this once; its runs then see those two folders and nothing else of the covered one.
+ * a folder only root may enter (the default cache is root's ~/.cache): in the supervisor's
+ * private mount namespace, a small tmpfs covers that folder and the prefix is bind-mounted
+ * back in place, read-only, and so is the scratch base (read-write) when it lies there too.
+ * The supervisor does this once; its runs then see those two folders and nothing else of the covered one.
  * Root only; a prefix everyone can reach is left alone. */
 static int expose_prefix(const char *prefix, const char *scratch_base, struct fa_diag *diag)
 {
@@ -351,10 +391,8 @@ static int expose_prefix(const char *prefix, const char *scratch_base, struct fa
     if (!cover[0])
         return FA_OK;
     cover_len = strlen(cover);
-    /* Opened inside the new namespace (a bind source must belong to it) and before the
+    /* Opened inside the namespace (a bind source must belong to it) and before the
      * tmpfs hides them. */
-    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        return fa_diag_set(diag, FA_EIO, "cannot make a mount namespace: %s", strerror(errno));
     for (int k = 0; k < 2; k++)
         if (k == 0 || (strncmp(exposed[k], cover, cover_len) == 0 && exposed[k][cover_len] == '/'))
             fds[k] = open(exposed[k], O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -387,7 +425,6 @@ out:
             close(fds[k]);
     return rc;
 }
-
 /* Presets are chosen by name; an unknown name gets the default. */
 static const char *preset_name(const char *name)
 {
@@ -413,44 +450,16 @@ static void parse_options(json_t *req, struct sbx_run_options *o)
     }
 }
 
-/* Writes the run's result on fd 3 with what the jail applied, so the learner sees both
- * layers: sbx_py_run's JSON object gets a "jail" member spliced in before its closing brace
- * (made from booleans and a number only, so no escaping is involved). */
-static void write_result(struct fa_buf *result, const struct sbx_jail_status *st)
-{
-    char jail[320];
-    int n = snprintf(jail, sizeof jail,
-                     ",\"jail\":{\"own_group\":%s,\"ids_switched\":%s,\"no_new_privs\":%s,"
-                     "\"rlimits\":%s,\"netns\":%s,\"seccomp\":%s,\"landlock_abi\":%d,"
-                     "\"landlock_net\":%s,\"landlock_scoped\":%s}}",
-                     st->own_group ? "true" : "false", st->ids_switched ? "true" : "false",
-                     st->no_new_privs ? "true" : "false", st->rlimits ? "true" : "false",
-                     st->netns ? "true" : "false", st->seccomp ? "true" : "false",
-                     st->landlock_abi, st->landlock_net ? "true" : "false",
-                     st->landlock_scoped ? "true" : "false");
-
-    if (result->len > 1 && result->ptr[result->len - 1] == '}' && n > 0 &&
-        (size_t)n < sizeof jail) {
-        result->len--;
-        if (fa_buf_append(result, jail, (size_t)n) == 0) {
-            sbx_frame_write(3, result->ptr, result->len);
-            return;
-        }
-        result->len++; /* no room: the result without the jail's part */
-    }
-    sbx_frame_write(3, result->ptr, result->len);
-}
-
-/* The child: jail, wait for the request on fd 4, run, write the result on fd 3, _exit. */
-static void child_main(const char *scratch) __attribute__((noreturn));
-static void child_main(const char *scratch)
+/* The child: jail, wait for the request on fd 4, run, leave the report in c->report, _exit. */
+static void child_main(const struct child *c) __attribute__((noreturn));
+static void child_main(const struct child *c)
 {
     static const char *const read_paths[] = {
         FA_PYTHON_PREFIX "/lib", "/usr/lib", "/usr/share/zoneinfo",
         "/etc/localtime", "/etc/ld.so.cache", "/dev/null", "/dev/zero",
     };
     struct sbx_jail_config jail = {
-        .scratch = scratch,
+        .scratch = c->scratch,
         .read_paths = read_paths,
         .n_read_paths = sizeof read_paths / sizeof read_paths[0],
         .switch_ids = cfg->switch_ids,
@@ -462,91 +471,108 @@ static void child_main(const char *scratch)
     struct sbx_jail_status status;
     struct sbx_run_options options;
     struct fa_diag diag = {{0}};
-    struct fa_buf request, result;
+    struct fa_buf request, final;
 
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* no run outlives its supervisor */
     fa_buf_init(&request, SBX_MAX_REQUEST);
-    fa_buf_init(&result, SBX_MAX_RESULT - 65536);
+    fa_buf_init(&final, SBX_REPORT_MAX_FINAL);
     if (sbx_jail_enter(&jail, &status, &diag)) {
         dprintf(2, "fa-learn sandbox: the jail could not be set up: %s\n", diag.msg);
-        _exit(125);
+        _exit(JAIL_FAILED);
     }
-    status.netns = shared_netns;
-    sbx_py_prepare(scratch);
+    sbx_report_set_jail(c->report, &status);
+    sbx_py_prepare(c->scratch);
     /* Waiting costs no CPU time. No request: the supervisor went away, or did not need
      * this spare. The request is the options (bounded by the supervisor), then the code. */
     if (sbx_frame_read(4, &request, SBX_MAX_REQUEST) || request.len < sizeof options)
         _exit(0);
     close(4);
     memcpy(&options, request.ptr, sizeof options);
-    if (sbx_py_run(request.ptr + sizeof options, request.len - sizeof options, scratch,
-                   &options, &result) == 0)
-        write_result(&result, &status);
-    /* End of file on every pipe now, not after the address space is torn down: the
-     * supervisor answers as soon as it has the whole result (see result_complete). */
+    sbx_report_attach(c->report);
+    if (sbx_py_run(request.ptr + sizeof options, request.len - sizeof options, c->scratch,
+                   &options, &final) == 0)
+        sbx_report_finish(c->report, final.ptr, final.len);
+    /* End of file on both pipes now, not after the address space is torn down: the
+     * supervisor answers as soon as the report is finished and the output drained. */
     close(1);
     close(2);
-    close(3);
     _exit(0);
 }
 
 /* Forks a child that jails itself in a fresh scratch folder and waits for its request. */
 static int spawn_child(struct child *c)
 {
-    int out[2] = {-1, -1}, err[2] = {-1, -1}, res[2] = {-1, -1}, req[2] = {-1, -1};
-    char path[256];
+    int out[2] = {-1, -1}, err[2] = {-1, -1}, req[2] = {-1, -1};
+    int n = snprintf(c->scratch, sizeof c->scratch, "%s/run-XXXXXX", cfg->scratch_base);
+    uid_t uid = cfg->switch_ids ? cfg->uid : geteuid();
+    gid_t gid = cfg->switch_ids ? cfg->gid : getegid();
 
-    snprintf(path, sizeof path, "%s/run-XXXXXX", cfg->scratch_base);
-    if (!mkdtemp(path))
+    c->pid = 0;
+    c->pidfd = c->request_fd = c->out_fd = c->err_fd = -1;
+    c->quota = false;
+    c->report = NULL;
+    if (n < 0 || (size_t)n >= sizeof c->scratch || !mkdtemp(c->scratch)) {
+        c->scratch[0] = '\0';
         return FA_EIO;
-    snprintf(c->scratch, sizeof c->scratch, "%s", path);
-    if (cfg->switch_ids && geteuid() == 0 && chown(path, cfg->uid, cfg->gid) != 0)
+    }
+    if (mount_ns && cfg->disk_quota_mb) {
+        /* The quota: a tmpfs of its own, in the supervisor's mount namespace only. */
+        char options[96];
+        snprintf(options, sizeof options, "size=%um,mode=0700,uid=%u,gid=%u",
+                 cfg->disk_quota_mb, (unsigned)uid, (unsigned)gid);
+        c->quota = mount("tmpfs", c->scratch, "tmpfs", MS_NOSUID | MS_NODEV, options) == 0;
+        if (!c->quota)
+            goto fail;
+    } else if (cfg->switch_ids && geteuid() == 0 && chown(c->scratch, uid, gid) != 0) {
         goto fail;
-    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(res, O_CLOEXEC) ||
-        pipe2(req, O_CLOEXEC))
+    }
+    c->report = sbx_report_map();
+    if (!c->report || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(req, O_CLOEXEC))
         goto fail;
     fflush(NULL);
     c->pid = sbx_py_fork();
     if (c->pid < 0)
         goto fail;
     if (c->pid == 0) {
-        /* sbx_py_fork gave jansson the child's own heap: the arena is not mapped here. */
-        /* fds 0-4 for the run; everything else is closed. */
+        /* sbx_py_fork gave jansson the child's own heap: the arena is not mapped here.
+         * fds 0, 1, 2 and 4 for the run; everything else is closed, so no descriptor of the
+         * supervisor's is left for the snippet to write on. */
         int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
-        dup2(res[1], 3);
         dup2(req[0], 4);
+        close(3);
         close_range(5, ~0U, 0);
-        child_main(c->scratch);
+        child_main(c);
     }
     close(out[1]);
     close(err[1]);
-    close(res[1]);
     close(req[0]);
     /* Polled with the pipes, so an exit wakes the loop at once (no SIGCHLD handler). */
     c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
     c->out_fd = out[0];
     c->err_fd = err[0];
-    c->result_fd = res[0];
     c->request_fd = req[1];
     return FA_OK;
 fail:
     for (int i = 0; i < 2; i++) {
-        int fds[] = {out[i], err[i], res[i], req[i]};
-        for (size_t k = 0; k < 4; k++)
+        int fds[] = {out[i], err[i], req[i]};
+        for (size_t k = 0; k < 3; k++)
             if (fds[k] >= 0)
                 close(fds[k]);
     }
-    remove_tree(c->scratch);
+    c->pid = 0;
+    sbx_report_unmap(c->report);
+    c->report = NULL;
+    remove_scratch(c);
     return FA_EIO;
 }
 
-/* Kills (if still alive) and forgets a spare child: its fds and scratch folder. */
+/* Kills (if still alive) and forgets a spare child: its fds, report and scratch folder. */
 static void discard_spare(struct child *c)
 {
-    int fds[] = {c->pidfd, c->request_fd, c->out_fd, c->err_fd, c->result_fd};
+    int fds[] = {c->pidfd, c->request_fd, c->out_fd, c->err_fd};
 
     if (c->pid > 0) {
         kill(c->pid, SIGKILL);
@@ -555,30 +581,28 @@ static void discard_spare(struct child *c)
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
         if (fds[i] >= 0)
             close(fds[i]);
-    remove_tree(c->scratch);
+    sbx_report_unmap(c->report);
+    remove_scratch(c);
 }
 
 /* Gives the request to a spare child (or a new one) and starts the clock. */
 static int start_run(struct run *r)
 {
-    struct child c;
-
     if (n_spares > 0)
-        c = spares[--n_spares];
-    else if (spawn_child(&c) != 0)
+        r->child = spares[--n_spares];
+    else if (spawn_child(&r->child) != 0)
         return FA_EIO;
-    r->pid = c.pid;
-    r->pidfd = c.pidfd;
-    r->out_fd = c.out_fd;
-    r->err_fd = c.err_fd;
-    r->result_fd = c.result_fd;
-    snprintf(r->scratch, sizeof r->scratch, "%s", c.scratch);
+    r->pid = r->child.pid;
+    r->pidfd = r->child.pidfd;
+    r->out_fd = r->child.out_fd;
+    r->err_fd = r->child.err_fd;
     r->started = true;
     r->started_us = fa_time_mono_us();
     r->deadline_us = r->started_us + (uint64_t)r->time_limit_ms * 1000u;
     /* A child that died while waiting fails this write; its result says so (a crash). */
-    sbx_frame_write(c.request_fd, r->request, r->request_len);
-    close(c.request_fd);
+    sbx_frame_write(r->child.request_fd, r->request, r->request_len);
+    close(r->child.request_fd);
+    r->child.request_fd = -1;
     return FA_OK;
 }
 
@@ -586,46 +610,108 @@ static void free_run(struct run *r)
 {
     if (r->pidfd > 0)
         close(r->pidfd);
-    remove_tree(r->scratch);
+    if (r->started) {
+        sbx_report_unmap(r->child.report);
+        remove_scratch(&r->child);
+    }
     fa_buf_cleanup(&r->out);
     fa_buf_cleanup(&r->err);
-    fa_buf_cleanup(&r->result);
     free(r->request);
     memset(r, 0, sizeof *r);
 }
 
-static void send_json(int fd, json_t *value)
+/* Sends value (taking it) as one frame. Returns the bytes sent, 0 when it could not be
+ * encoded. */
+static size_t send_json(int fd, json_t *value)
 {
     char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+    size_t len = text ? strlen(text) : 0;
 
     if (text)
-        sbx_frame_write(fd, text, strlen(text));
+        sbx_frame_write(fd, text, len);
     json_arena_free(text); /* jansson's allocator made it */
     json_decref(value);
+    return len;
 }
 
-/* Whether the child wrote one whole result frame: it then only has to exit, and the run can
- * be answered without waiting for that (the group is killed, the child reaped later). */
-static bool result_complete(const struct run *r)
+/* A captured stream as JSON text: well-formed UTF-8 (U+FFFD for what is not: *invalid),
+ * at most the output cap, cut on a character boundary (*cut when it was cut). */
+static json_t *stream_json(const struct fa_buf *buf, bool *cut, bool *invalid)
 {
-    const unsigned char *p = (const unsigned char *)r->result.ptr;
+    struct fa_buf text;
+    size_t len = buf->len;
+    json_t *s;
 
-    return r->result.len > 4 &&
-           ((size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]) ==
-               r->result.len - 4;
+    if (len > cfg->output_cap) {
+        /* drain keeps a few bytes past the cap, so that a character across it is seen whole
+         * or left out whole, rather than taken for a broken one. */
+        len = fa_utf8_cut(buf->ptr, len, cfg->output_cap);
+        *cut = true;
+    }
+    fa_buf_init(&text, cfg->output_cap);
+    if (fa_utf8_repair(&text, buf->ptr, len, cfg->output_cap, invalid) == FA_ELIMIT)
+        *cut = true;
+    s = json_stringn(text.ptr ? text.ptr : "", text.len);
+    fa_buf_cleanup(&text);
+    return s;
 }
 
-/* Builds and sends the result of a finished run. */
+/* The trace's entry for a refusal of the OS layer that ended the run. */
+static json_t *os_layer_entry(int code)
+{
+    const char *reason =
+        code == EPERM ? "the jail refused the system call (seccomp, or the run's unprivileged "
+                        "ids): FastAudit allowed it"
+        : code == EACCES ? "the jail refused the file access (Landlock or file permissions): "
+                           "FastAudit allowed it or never saw it"
+                         : "the run's scratch folder is full (its disk quota): FastAudit "
+                           "allowed the write";
+
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "event", "(operating system)", "args",
+                     strerror(code), "class", "os-layer", "decision", "deny", "reason", reason);
+}
+
+/* One sentence on what ended a run that did not end by itself, or "" for one that did. */
+static void explain_end(const struct run *r, const char *limit, const char *signal,
+                        json_int_t decisions, char *note, size_t cap)
+{
+    const char *after = "; its output and trace up to then are shown";
+
+    note[0] = '\0';
+    if (limit && strcmp(limit, "time") == 0)
+        snprintf(note, cap, "killed at its %u ms time limit after %lld decisions%s",
+                 r->time_limit_ms, (long long)decisions, after);
+    else if (limit && strcmp(limit, "output") == 0)
+        snprintf(note, cap, "stopped when its output passed %zu bytes%s", cfg->output_cap,
+                 after);
+    else if (limit && strcmp(limit, "disk quota") == 0)
+        snprintf(note, cap, "stopped: its scratch folder's %u MiB disk quota is full",
+                 cfg->disk_quota_mb);
+    else if (limit)
+        snprintf(note, cap, "stopped at its %s limit after %lld decisions%s", limit,
+                 (long long)decisions, after);
+    else if (signal)
+        snprintf(note, cap, "crashed (%s) after %lld decisions%s", signal,
+                 (long long)decisions, after);
+}
+
+/* Builds and sends the result of a finished run: every field is the supervisor's, made from
+ * what it measured and from the child's report, validated (sbx_report_read). */
 static void finish_run(int fd, struct run *r)
 {
-    json_t *report = NULL, *inner = NULL;
-    const char *status = "ok", *limit = r->limit, *signal = NULL;
+    struct sbx_report_view view;
+    const char *status = "ok", *limit = r->limit, *signal = NULL, *type;
     double ms = (double)(fa_time_mono_us() - r->started_us) / 1000.0;
+    bool out_cut = r->out_truncated, err_cut = r->err_truncated;
+    bool out_invalid = false, err_invalid = false;
+    json_int_t decisions;
+    json_t *result = NULL, *trace, *stdout_text, *stderr_text;
+    char note[256];
+    size_t sent = 0;
 
-    /* The child wrote one frame; a cut or garbled one counts as no result (a crash). */
-    if (result_complete(r))
-        inner = json_loadb(r->result.ptr + 4, r->result.len - 4, 0, NULL);
-    if (WIFSIGNALED(r->wait_status)) {
+    if (sbx_report_read(r->started ? r->child.report : NULL, &view) != 0)
+        goto out;
+    if (WIFSIGNALED(r->wait_status) && r->exited) {
         int sig = WTERMSIG(r->wait_status);
         if (!limit && sig == SIGXCPU)
             limit = "cpu";
@@ -634,42 +720,91 @@ static void finish_run(int fd, struct run *r)
         else if (!limit)
             signal = signal_name(sig);
     }
-    if (inner) {
-        json_t *exc = json_object_get(inner, "exception");
-        const char *type = json_string_value(json_object_get(exc, "type"));
-        if (type && strcmp(type, "MemoryError") == 0 && !limit)
+    type = json_string_value(json_object_get(view.exception, "type"));
+    if (view.finished) {
+        if (!limit && type && strcmp(type, "MemoryError") == 0)
             limit = "memory";
+        if (!limit && (view.os_errno == ENOSPC || view.os_errno == EDQUOT))
+            limit = "disk quota";
         /* Denied: the engine's own refusal, or one of the OS layer, ended the run. */
-        if (json_string_value(json_object_get(inner, "denied_by")))
+        if (view.denied_by)
             status = "denied";
         else if (type && strcmp(type, "SystemExit") != 0)
             status = "error";
     }
-    if (limit)
+    if (view.os_errno)
+        json_array_append_new(view.trace, os_layer_entry(view.os_errno));
+    decisions = json_integer_value(json_object_get(view.counters, "events"));
+    explain_end(r, limit, signal, decisions, note, sizeof note);
+    if (limit) {
         status = "limit";
-    else if (signal || !inner)
+    } else if (signal) {
         status = "crash";
-    report = json_pack("{s:I, s:s, s:s%, s:s%, s:b, s:b, s:f, s:s?, s:s?}", "id",
-                       (json_int_t)r->id, "status", status, "stdout", r->out.ptr ? r->out.ptr : "",
-                       r->out.len, "stderr", r->err.ptr ? r->err.ptr : "", r->err.len,
-                       "stdout_truncated", r->out_truncated, "stderr_truncated",
-                       r->err_truncated, "duration_ms", ms, "limit", limit, "signal", signal);
-    if (report && inner)
-        json_object_update(report, inner);
-    if (report && !inner) {
-        json_object_set_new(report, "exception", json_null());
-        json_object_set_new(report, "trace", json_array());
+    } else if (!view.finished) {
+        /* Ended without its report: by itself (os._exit), or the jail or the start failed. */
+        int code = r->exited && WIFEXITED(r->wait_status) ? WEXITSTATUS(r->wait_status) : -1;
+        bool by_itself = code >= 0 && code != JAIL_FAILED;
+        status = !by_itself ? "crash" : code == 0 ? "ok" : "error";
+        if (by_itself)
+            snprintf(note, sizeof note, "the run ended itself (exit status %d) before the "
+                     "engine could report; its output and trace up to then are shown", code);
+        else
+            snprintf(note, sizeof note, "the run could not start or report (see stderr)");
     }
-    json_decref(inner);
-    send_json(fd, report);
+    if (json_is_object(view.jail)) {
+        json_object_set_new(view.jail, "netns", json_boolean(shared_netns));
+        json_object_set_new(view.jail, "disk_quota_mb",
+                            json_integer(r->child.quota ? cfg->disk_quota_mb : 0));
+    }
+    trace = view.trace;
+    stdout_text = stream_json(&r->out, &out_cut, &out_invalid);
+    stderr_text = stream_json(&r->err, &err_cut, &err_invalid);
+    /* "id" first: a reader that cannot parse a frame can still tell whose it is. */
+    result = json_pack("{s:I, s:s, s:o, s:o, s:b, s:b, s:b, s:b, s:f, s:s?, s:s?, s:O, s:O, "
+                       "s:I, s:b, s:O, s:s?, s:O, s:s?}",
+                       "id", (json_int_t)r->id, "status", status, "stdout", stdout_text,
+                       "stderr", stderr_text, "stdout_truncated",
+                       out_cut, "stderr_truncated", err_cut, "stdout_invalid_utf8",
+                       out_invalid, "stderr_invalid_utf8", err_invalid, "duration_ms", ms,
+                       "limit", limit, "signal", signal, "exception", view.exception, "trace",
+                       trace, "trace_dropped", (json_int_t)view.trace_dropped,
+                       "trace_truncated", false, "counters", view.counters, "denied_by",
+                       view.denied_by, "jail", view.jail, "note", note[0] ? note : NULL);
+    /* The frame must stay under the server's limit: the trace gives way, and says so. */
+    while (result) {
+        char *text = json_dumps(result, JSON_COMPACT);
+        size_t len = text ? strlen(text) : 0;
+        size_t n = json_array_size(trace);
+
+        json_arena_free(text);
+        if (text && len <= SBX_MAX_RESULT - 4096)
+            break;
+        if (!text || n == 0) {
+            json_decref(result);
+            result = NULL;
+            break;
+        }
+        while (json_array_size(trace) > n / 2)
+            json_array_remove(trace, json_array_size(trace) - 1);
+        json_object_set_new(result, "trace_truncated", json_true());
+    }
+    sent = send_json(fd, result);
+out:
+    sbx_report_view_clear(&view);
+    if (!sent) /* never silence: the run gets an answer even when its result cannot be made */
+        send_json(fd, json_pack("{s:I, s:s, s:s, s:s, s:n, s:[], s:s}", "id", (json_int_t)r->id,
+                                "status", "error", "stdout", "", "stderr", "", "exception",
+                                "trace", "note", "the run's result could not be encoded"));
     free_run(r);
 }
 
-/* Reads what a pipe has; returns false at end of file. */
+/* Reads what a pipe has; returns false at end of file. Keeps a few bytes past the cap (see
+ * stream_json); past the cap the run is stopped. */
 static bool drain(int *fd, struct fa_buf *buf, size_t cap, bool *truncated, struct run *r)
 {
     char chunk[16384];
     ssize_t n = read(*fd, chunk, sizeof chunk);
+    size_t keep = cap + 4;
 
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return true;
@@ -678,20 +813,17 @@ static bool drain(int *fd, struct fa_buf *buf, size_t cap, bool *truncated, stru
         *fd = -1;
         return false;
     }
-    if (buf->len + (size_t)n > cap) {
-        size_t room = cap > buf->len ? cap - buf->len : 0;
-        fa_buf_append(buf, chunk, room);
-        if (truncated) {
-            *truncated = true;
-            if (!r->limit) {
-                r->limit = "output";
-                kill(-r->pid, SIGKILL);
-                kill(r->pid, SIGKILL);
-            }
+    fa_buf_append(buf, chunk, buf->len + (size_t)n <= keep ? (size_t)n
+                              : keep > buf->len           ? keep - buf->len
+                                                          : 0);
+    if (buf->len > cap && !*truncated) {
+        *truncated = true;
+        if (!r->limit) {
+            r->limit = "output";
+            kill(-r->pid, SIGKILL);
+            kill(r->pid, SIGKILL);
         }
-        return true;
     }
-    fa_buf_append(buf, chunk, (size_t)n);
     return true;
 }
 
@@ -706,7 +838,7 @@ static void take_request(int fd, const char *text, size_t len)
     unsigned queued = 0;
     struct run *slot = NULL;
 
-    for (int i = 0; i < MAX_SLOTS; i++) {
+    for (size_t i = 0; i < n_slots; i++) {
         if (runs[i].used && !runs[i].started)
             queued++;
         if (!runs[i].used && !slot)
@@ -725,6 +857,7 @@ static void take_request(int fd, const char *text, size_t len)
     }
     slot->used = true;
     slot->id = (uint64_t)id;
+    slot->queued_us = fa_time_mono_us();
     /* Parsed here, once: the child gets plain bytes and needs no JSON parser. */
     {
         struct sbx_run_options options = {0};
@@ -740,11 +873,37 @@ static void take_request(int fd, const char *text, size_t len)
                                   json_integer_value(limit) <= cfg->max_time_ms
                               ? (unsigned)json_integer_value(limit)
                               : cfg->max_time_ms;
-    slot->out_fd = slot->err_fd = slot->result_fd = -1;
-    fa_buf_init(&slot->out, cfg->output_cap + 16384);
-    fa_buf_init(&slot->err, cfg->output_cap + 16384);
-    fa_buf_init(&slot->result, SBX_MAX_RESULT);
+    slot->pidfd = slot->out_fd = slot->err_fd = -1;
+    fa_buf_init(&slot->out, cfg->output_cap + 4);
+    fa_buf_init(&slot->err, cfg->output_cap + 4);
     json_decref(req);
+}
+
+/* Makes the supervisor's mount namespace (root only): each run's quota tmpfs is mounted in
+ * it, and the interpreter's prefix exposed, without touching the host's mounts. */
+static int prepare_mounts(struct fa_diag *diag)
+{
+    mount_ns = geteuid() == 0 && unshare(CLONE_NEWNS) == 0 &&
+               mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
+    if (!cfg->switch_ids || geteuid() != 0)
+        return FA_OK;
+    if (!mount_ns)
+        return fa_diag_set(diag, FA_EIO, "cannot make a mount namespace: %s", strerror(errno));
+    return expose_prefix(FA_PYTHON_PREFIX, cfg->scratch_base, diag);
+}
+
+/* Answers and forgets requests that waited longer than cfg->max_wait_ms for a slot, so that
+ * the server can promise every request an answer by a deadline. */
+static void expire_waiting(int fd, uint64_t now)
+{
+    for (size_t i = 0; i < n_slots; i++) {
+        struct run *r = &runs[i];
+        if (r->used && !r->started && now - r->queued_us > (uint64_t)cfg->max_wait_ms * 1000u) {
+            send_json(fd, json_pack("{s:I, s:s}", "id", (json_int_t)r->id, "error",
+                                    "waited too long"));
+            free_run(r);
+        }
+    }
 }
 
 static void supervisor_main(int fd)
@@ -752,16 +911,31 @@ static void supervisor_main(int fd)
     struct fa_diag diag = {{0}};
     struct fa_buf frame;
     bool open_socket = true;
+    struct pollfd *fds;
+    struct run **owners;
 
     /* A fresh process group: the server's terminal signals are the server's business. If
-     * the server dies, so does the supervisor (and, below, each run with it). */
+     * the server dies, so does the supervisor (and, below, each run with it): by the
+     * parent-death signal when forked, by the end of the socket when spawned. */
     setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (!cfg->spawned)
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
     signal(SIGPIPE, SIG_IGN);
+    /* The runs' environment is fixed, nothing of the operator's (HOME is set per run to the
+     * run's scratch folder): set before CPython reads it into os.environ. */
+    clearenv();
+    setenv("PATH", "/usr/bin:/bin", 1);
+    setenv("LANG", "C.UTF-8", 1);
+    n_slots = (size_t)cfg->max_running + cfg->max_queued;
+    runs = calloc(n_slots, sizeof *runs);
+    fds = calloc(1 + 3 * n_slots, sizeof *fds);
+    owners = calloc(1 + 3 * n_slots, sizeof *owners);
+    if (!runs || !fds || !owners) {
+        fa_log_error("event=supervisor_init error=\"out of memory\"");
+        _exit(1);
+    }
     /* Once for all runs: the interpreter, the seccomp filter, and the namespaces. */
-    if (sbx_py_init(&diag) || sbx_jail_prepare(&diag) ||
-        (cfg->switch_ids && geteuid() == 0 &&
-         expose_prefix(FA_PYTHON_PREFIX, cfg->scratch_base, &diag))) {
+    if (prepare_mounts(&diag) || sbx_py_init(&diag) || sbx_jail_prepare(&diag)) {
         fa_log_error("event=supervisor_init error=\"%s\"", diag.msg);
         _exit(1);
     }
@@ -769,17 +943,16 @@ static void supervisor_main(int fd)
     json_arena_init();
     fa_buf_init(&frame, SBX_MAX_REQUEST);
     for (;;) {
-        struct pollfd fds[1 + 3 * MAX_SLOTS];
-        struct run *owners[1 + 3 * MAX_SLOTS];
         int n = 0, running = 0, timeout = 100;
         uint64_t now = fa_time_mono_us();
         bool any = false;
 
         json_arena_used = 0; /* no JSON value outlives a turn of the loop */
+        expire_waiting(fd, now);
         /* Start what waits, while there is room. */
-        for (int i = 0; i < MAX_SLOTS; i++)
+        for (size_t i = 0; i < n_slots; i++)
             running += runs[i].used && runs[i].started;
-        for (int i = 0; i < MAX_SLOTS && running < (int)cfg->max_running; i++) {
+        for (size_t i = 0; i < n_slots && running < (int)cfg->max_running; i++) {
             if (runs[i].used && !runs[i].started) {
                 if (start_run(&runs[i]) == 0) {
                     running++;
@@ -800,7 +973,7 @@ static void supervisor_main(int fd)
             fds[n] = (struct pollfd){.fd = fd, .events = POLLIN};
             owners[n++] = NULL;
         }
-        for (int i = 0; i < MAX_SLOTS; i++) {
+        for (size_t i = 0; i < n_slots; i++) {
             struct run *r = &runs[i];
             if (!r->used || !r->started)
                 continue;
@@ -816,8 +989,6 @@ static void supervisor_main(int fd)
                 fds[n] = (struct pollfd){.fd = r->out_fd, .events = POLLIN}, owners[n++] = r;
             if (r->err_fd >= 0)
                 fds[n] = (struct pollfd){.fd = r->err_fd, .events = POLLIN}, owners[n++] = r;
-            if (r->result_fd >= 0)
-                fds[n] = (struct pollfd){.fd = r->result_fd, .events = POLLIN}, owners[n++] = r;
             if (!r->exited && r->pidfd > 0)
                 fds[n] = (struct pollfd){.fd = r->pidfd, .events = POLLIN}, owners[n++] = r;
         }
@@ -837,14 +1008,16 @@ static void supervisor_main(int fd)
                 int rc = sbx_frame_read(fd, &frame, SBX_MAX_REQUEST);
                 if (rc == 0)
                     take_request(fd, frame.ptr, frame.len);
+                else if (rc == FA_ELIMIT)
+                    send_json(fd, json_pack("{s:I, s:s}", "id",
+                                            (json_int_t)sbx_frame_id(frame.ptr, frame.len),
+                                            "error", "bad request: too large"));
                 else
                     open_socket = false; /* the server is gone or out of step */
             } else if (fds[k].fd == r->out_fd) {
                 drain(&r->out_fd, &r->out, cfg->output_cap, &r->out_truncated, r);
             } else if (fds[k].fd == r->err_fd) {
                 drain(&r->err_fd, &r->err, cfg->output_cap, &r->err_truncated, r);
-            } else if (fds[k].fd == r->result_fd) {
-                drain(&r->result_fd, &r->result, SBX_MAX_RESULT, NULL, r);
             }
         }
         /* Reap, and finish runs whose process is gone and whose pipes are drained. */
@@ -862,7 +1035,7 @@ static void supervisor_main(int fd)
                     break;
                 }
             }
-            for (int i = 0; i < MAX_SLOTS; i++) {
+            for (size_t i = 0; i < n_slots; i++) {
                 if (runs[i].used && runs[i].started && runs[i].pid == pid) {
                     runs[i].exited = true;
                     runs[i].wait_status = status;
@@ -870,16 +1043,20 @@ static void supervisor_main(int fd)
                 }
             }
         }
-        for (int i = 0; i < MAX_SLOTS; i++) {
+        for (size_t i = 0; i < n_slots; i++) {
             struct run *r = &runs[i];
-            if (r->used && r->started && r->out_fd < 0 && r->err_fd < 0 && r->result_fd < 0 &&
-                (r->exited || result_complete(r))) {
-                kill(-r->pid, SIGKILL); /* a child that closed its pipes early is done too */
+            if (r->used && r->started && r->out_fd < 0 && r->err_fd < 0 &&
+                (r->exited || sbx_report_finished(r->child.report))) {
+                /* A child that finished its report and closed its pipes is done too; killed
+                 * before its report is read, so that it cannot change it any more. */
+                if (!r->exited)
+                    kill(r->pid, SIGKILL);
+                kill(-r->pid, SIGKILL);
                 finish_run(fd, r);
             }
         }
         if (!open_socket) {
-            for (int i = 0; i < MAX_SLOTS; i++)
+            for (size_t i = 0; i < n_slots; i++)
                 if (runs[i].used && runs[i].started && !runs[i].exited)
                     kill(-runs[i].pid, SIGKILL);
         }

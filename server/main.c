@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,24 @@ struct serve_options {
     long threads;
     bool quiet; /* no access log */
     bool no_sandbox; /* serve without the sandbox: /api/run answers 503 */
+    /* The sandbox's capacity (0 workers: the CPU count) and each run's disk quota. */
+    long sandbox_workers, sandbox_queue, sandbox_per_client, sandbox_disk_mb;
+};
+
+/* The sandbox's numeric options: flag, environment mirror, range, and where it goes. */
+static const struct sandbox_option {
+    const char *flag, *env;
+    long min, max, fallback;
+    size_t offset; /* of the long in struct serve_options */
+} sandbox_options[] = {
+    {"--sandbox-workers", "FA_LEARN_SANDBOX_WORKERS", 1, 64, 0,
+     offsetof(struct serve_options, sandbox_workers)},
+    {"--sandbox-queue", "FA_LEARN_SANDBOX_QUEUE", 0, 1024, SRV_RUN_MAX_QUEUED,
+     offsetof(struct serve_options, sandbox_queue)},
+    {"--sandbox-per-client", "FA_LEARN_SANDBOX_PER_CLIENT", 1, 64, SRV_RUN_PER_CLIENT,
+     offsetof(struct serve_options, sandbox_per_client)},
+    {"--sandbox-disk", "FA_LEARN_SANDBOX_DISK", 1, 4096, SRV_RUN_DISK_MB,
+     offsetof(struct serve_options, sandbox_disk_mb)},
 };
 
 static const char usage_main[] =
@@ -71,9 +90,18 @@ static const char usage_serve[] =
     "  --quiet         no access log [FA_LEARN_QUIET=1]\n"
     "  --no-sandbox    serve without the sandbox; POST /api/run answers 503\n"
     "                  [FA_LEARN_NO_SANDBOX=1]\n"
+    "  --sandbox-workers N     runs at once, 1-64 [FA_LEARN_SANDBOX_WORKERS]\n"
+    "                          (default: the CPU count)\n"
+    "  --sandbox-queue N       runs waiting for a worker, 0-1024; past it 429\n"
+    "                          [FA_LEARN_SANDBOX_QUEUE] (default 64)\n"
+    "  --sandbox-per-client N  runs going or waiting per client address, 1-64; past\n"
+    "                          it 429 [FA_LEARN_SANDBOX_PER_CLIENT] (default 2)\n"
+    "  --sandbox-disk MIB      each run's scratch folder quota, 1-4096 MiB (when run as\n"
+    "                          root) [FA_LEARN_SANDBOX_DISK] (default 64)\n"
     "\n"
-    "The sandbox runs snippets for POST /api/run in a supervisor process (forked at start),\n"
-    "at most one per CPU at once and 16 waiting; their scratch folders live in DATA/runs.\n"
+    "The sandbox runs snippets for POST /api/run in a supervisor process (forked at start);\n"
+    "their scratch folders live in DATA/runs. Every run is answered by its deadline: the\n"
+    "longest wait for a worker (60 s), plus its time limit, plus 5 s.\n"
     "\n"
     "It prints the URL it listens on as its first line of output.\n";
 
@@ -100,6 +128,24 @@ static const char *env_or(const char *name, const char *fallback)
     return value && *value ? value : fallback;
 }
 
+/* Sets one of the sandbox's numeric options from text (a flag's value or its variable). */
+static bool set_sandbox_option(struct serve_options *opts, const struct sandbox_option *o,
+                               const char *text)
+{
+    long *out = (long *)(void *)((char *)opts + o->offset);
+
+    if (!text) {
+        fprintf(stderr, "fa-learn serve: option '%s' needs a value\n", o->flag);
+        return false;
+    }
+    if (!parse_long(text, o->min, o->max, out)) {
+        fprintf(stderr, "fa-learn serve: %s '%s' is not a number from %ld to %ld\n", o->flag,
+                text, o->min, o->max);
+        return false;
+    }
+    return true;
+}
+
 /* Fills opts from the environment, then from argv; prints one line and returns false on bad
  * input. */
 static bool parse_serve(int argc, char **argv, struct serve_options *opts)
@@ -116,6 +162,13 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
     opts->quiz_dir = env_or("FA_LEARN_QUIZ", FA_SOURCE_DIR "/quiz");
     opts->quiet = strcmp(env_or("FA_LEARN_QUIET", "0"), "1") == 0;
     opts->no_sandbox = strcmp(env_or("FA_LEARN_NO_SANDBOX", "0"), "1") == 0;
+    for (size_t k = 0; k < sizeof sandbox_options / sizeof sandbox_options[0]; k++) {
+        const struct sandbox_option *o = &sandbox_options[k];
+        const char *env = getenv(o->env);
+        *(long *)(void *)((char *)opts + o->offset) = o->fallback;
+        if (env && *env && !set_sandbox_option(opts, o, env))
+            return false;
+    }
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *value = NULL, *eq = strchr(arg, '=');
         size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -123,6 +176,7 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
                                                  "--content", "--static", "--vendor",
                                                  "--quiz",    "--threads"};
         bool takes_value = false;
+        const struct sandbox_option *sandbox_option = NULL;
 
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage_serve, stdout);
@@ -134,6 +188,16 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
         }
         if (strcmp(arg, "--no-sandbox") == 0) {
             opts->no_sandbox = true;
+            continue;
+        }
+        for (size_t k = 0; k < sizeof sandbox_options / sizeof sandbox_options[0]; k++)
+            if (strlen(sandbox_options[k].flag) == name_len &&
+                strncmp(arg, sandbox_options[k].flag, name_len) == 0)
+                sandbox_option = &sandbox_options[k];
+        if (sandbox_option) {
+            value = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+            if (!set_sandbox_option(opts, sandbox_option, value))
+                return false;
             continue;
         }
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -266,10 +330,13 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     if (!opts.no_sandbox) {
-        struct srv_sandbox_config sandbox_config = {.scratch_base = runs_dir,
-                                                    .max_running = 0, /* the CPU count */
-                                                    .max_queued = SRV_RUN_MAX_QUEUED,
-                                                    .max_time_ms = SRV_RUN_MAX_TIME_MS};
+        struct srv_sandbox_config sandbox_config = {
+            .scratch_base = runs_dir,
+            .max_running = (unsigned)opts.sandbox_workers, /* 0: the CPU count */
+            .max_queued = (unsigned)opts.sandbox_queue,
+            .per_client = (unsigned)opts.sandbox_per_client,
+            .max_time_ms = SRV_RUN_MAX_TIME_MS,
+            .disk_quota_mb = (unsigned)opts.sandbox_disk_mb};
 
         /* Before srv_mhd_start: the supervisor must be forked while no thread exists. */
         snprintf(runs_dir, sizeof runs_dir, "%s/runs", opts.data_dir);
@@ -341,7 +408,11 @@ static const char usage_python[] =
     "Runs fa-learn's embedded CPython exactly as `python3 ARGS...` would (a script, -c CODE,\n"
     "-m MODULE, or standard input; sys.argv and the exit status as usual), with the FastAudit\n"
     "engine (`import fastaudit`) and the demo native module (`import labnative`) built in.\n"
-    "Everything after `python` goes to Python, so `fa-learn python --help` is Python's help.\n";
+    "Everything after `python` goes to Python, so `fa-learn python --help` is Python's help.\n"
+    "\n"
+    "The same interpreter with no subcommand: the fa-learn-python3 link next to fa-learn\n"
+    "(and python3 in the build folder). sys.executable names that link, so subprocess,\n"
+    "multiprocessing and venv start fa-learn's interpreter again.\n";
 
 /* argv[0] is the program, argv[1] "python": Python gets the program name and the rest. */
 static int cmd_python(int argc, char **argv)
@@ -382,6 +453,10 @@ int main(int argc, char **argv)
 {
     const struct command *cmd;
 
+    /* Started as fa-learn-python3 (or a python3 link, a venv's python): the interpreter
+     * itself, no subcommand, so that sys.executable works as python3's does (issue #17). */
+    if (sbx_python_started_as_python(argv[0]))
+        return sbx_python_main(argc, argv);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage_main, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -229,7 +229,7 @@ int srv_cmd_run(int argc, char **argv)
         fprintf(stderr, "fa-learn run: the sandbox supervisor did not answer\n");
         goto out;
     }
-    result = json_loadb(frame.ptr, frame.len, 0, NULL);
+    result = json_loadb(frame.ptr, frame.len, JSON_ALLOW_NUL, NULL);
     if (!result || json_object_get(result, "error")) {
         fprintf(stderr, "fa-learn run: the sandbox refused the run: %s\n",
                 result ? json_string_value(json_object_get(result, "error")) : "bad answer");

@@ -36,6 +36,7 @@ struct srv_req {
     const char *content_type;    /* Content-Type header value or NULL */
     const char *origin;          /* Origin header value or NULL */
     const char *host;            /* Host header value or NULL */
+    const char *client;          /* the peer's address as text ("127.0.0.1"); never NULL */
     bool accepts_gzip;           /* Accept-Encoding allows gzip */
     struct fa_str body;          /* the request body (at most SRV_MAX_BODY_BYTES) */
     struct srv_site *site;       /* the site this request is served from (held by the adapter) */

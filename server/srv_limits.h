@@ -15,8 +15,15 @@
 #define SRV_RUN_MIN_TIME_MS 100
 #define SRV_RUN_MAX_TIME_MS 10000
 #define SRV_RUN_DEFAULT_TIME_MS 5000
-/* Sandbox runs at once are the CPU count; requests waiting behind them past this get 429. */
-#define SRV_RUN_MAX_QUEUED 16
+/* Sandbox capacity (each can be set at start, see `fa-learn help serve`): runs at once are the
+ * CPU count; requests waiting behind them past SRV_RUN_MAX_QUEUED get 429, and so does a
+ * client that already has SRV_RUN_PER_CLIENT runs going or waiting; each run's scratch
+ * folder holds at most SRV_RUN_DISK_MB. */
+#define SRV_RUN_MAX_QUEUED 64
+#define SRV_RUN_PER_CLIENT 2
+#define SRV_RUN_DISK_MB 64
+/* A client address as text, with its NUL (an IPv6 address takes 46). */
+#define SRV_CLIENT_TEXT_MAX 64
 /* One /api/run answer: the supervisor's result frame (at most 4 MiB) re-serialised. */
 #define SRV_MAX_RUN_RESULT (5 * 1024 * 1024)
 /* A request body, whatever the route (the routes that take bodies have lower caps): the

@@ -15,6 +15,7 @@
 #include <assert.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -66,6 +67,7 @@ struct prepared {
 struct conn_state {
     unsigned slot;
     bool over_limit;
+    char client[SRV_CLIENT_TEXT_MAX]; /* the peer's address as text */
 };
 
 struct request_state {
@@ -381,6 +383,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         st->req.site = srv_mhd_get_site(mhd);
         st->req.sandbox = mhd->sandbox;
         st->req.store = mhd->store;
+        st->req.client = cs ? cs->client : "";
         st->req.deferred = &st->deferred;
         st->deferred.mhd = mhd;
         st->deferred.conn = conn;
@@ -450,6 +453,18 @@ static unsigned client_slot(const struct sockaddr *sa)
     return (unsigned)(h % CLIENT_SLOTS);
 }
 
+static void client_text(const struct sockaddr *sa, char *out, size_t cap)
+{
+    const void *addr = NULL;
+
+    if (sa && sa->sa_family == AF_INET)
+        addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    else if (sa && sa->sa_family == AF_INET6)
+        addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    if (!addr || !inet_ntop(sa->sa_family, addr, out, (socklen_t)cap))
+        snprintf(out, cap, "unknown");
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
@@ -462,6 +477,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
         cs = fa_xcalloc(1, sizeof *cs);
         cs->slot = client_slot(ci ? ci->client_addr : NULL);
+        client_text(ci ? ci->client_addr : NULL, cs->client, sizeof cs->client);
         pthread_mutex_lock(&mhd->lock);
         mhd->n_connections++;
         mhd->clients[cs->slot]++;

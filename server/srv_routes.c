@@ -385,12 +385,22 @@ static void on_run_done(void *cls, int rc, const char *result, size_t len)
     const char *refusal;
 
     fa_buf_init(&resp.body, SRV_MAX_RUN_RESULT);
+    if (rc == FA_ETIMEDOUT) {
+        resp.status = api_error(req, &resp, 504, "the sandbox gave no result in time; the run "
+                                                 "was given up (try again)");
+        goto out;
+    }
+    if (rc == FA_ELIMIT) {
+        resp.status = api_error(req, &resp, 502, "the run's result was too large to send");
+        goto out;
+    }
     if (rc) {
         resp.status = api_error(req, &resp, 503, "the sandbox is down; try again in a moment");
         resp.retry_after = 2;
         goto out;
     }
-    root = json_loadb(result, len, 0, NULL);
+    /* Output may hold NUL characters, which JSON carries as \u0000. */
+    root = json_loadb(result, len, JSON_ALLOW_NUL, NULL);
     refusal = json_string_value(json_object_get(root, "error"));
     if (!json_is_object(root)) {
         fa_log_error("req=%llu event=run error=\"the supervisor's answer is not JSON\"",
@@ -400,6 +410,10 @@ static void on_run_done(void *cls, int rc, const char *result, size_t len)
         resp.status = api_error(req, &resp, 429, "the sandbox is busy (every run slot and "
                                                  "queue place is taken); try again in a second");
         resp.retry_after = 1;
+    } else if (refusal && strcmp(refusal, "waited too long") == 0) {
+        resp.status = api_error(req, &resp, 429, "the sandbox is busy: the run waited too long "
+                                                 "for a free slot; try again in a moment");
+        resp.retry_after = 5;
     } else if (refusal) {
         fa_log_error("req=%llu event=run refusal=\"%.200s\"", (unsigned long long)req->id,
                      refusal);
@@ -446,7 +460,8 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
     rc = json_dump_callback(request, on_json_chunk, &text, JSON_COMPACT) ? FA_ELIMIT : FA_OK;
     json_decref(request);
     if (!rc)
-        rc = srv_sandbox_submit(req->sandbox, text.ptr, text.len, on_run_done, req);
+        rc = srv_sandbox_submit(req->sandbox, req->client, text.ptr, text.len, on_run_done,
+                                req);
     fa_buf_cleanup(&text);
     if (rc == FA_OK) {
         resp->deferred = true;
@@ -455,6 +470,12 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
     if (rc == FA_EIO) {
         status = api_error(req, resp, 503, "the sandbox is down; try again in a moment");
         resp->retry_after = 2;
+        return status;
+    }
+    if (rc == FA_EBUSY) {
+        status = api_error(req, resp, 429, "you already have runs going or waiting; wait for "
+                                           "them to finish");
+        resp->retry_after = 1;
         return status;
     }
     if (rc == FA_ELIMIT)

@@ -6,13 +6,20 @@
  * submit and return, and the callback answers later (DESIGN.md "Processes").
  *
  * When the supervisor dies (end of stream on its socket), every waiting request gets
- * FA_EIO and later submits fail at once with FA_EIO ("down"). The supervisor is not
- * restarted: forking from a process that has threads is not safe for the supervisor, which
- * initialises CPython in the child. */
+ * FA_EIO and submits fail at once with FA_EIO ("down") until the sandbox thread has started
+ * a replacement (`fa-learn supervise`, with posix_spawn: forking a process that has threads
+ * is not safe for a supervisor that initialises CPython), about a second later. Run folders
+ * left by a dead supervisor are removed before its replacement starts, and at start.
+ *
+ * Every submitted request is answered by a deadline, whatever the run or the supervisor
+ * does: the supervisor's longest wait for a slot, plus the run's time limit, plus a margin.
+ * A watchdog on the sandbox thread answers FA_ETIMEDOUT past it. A result frame too large
+ * or too broken to read is that run's error (FA_ELIMIT), not the sandbox's. */
 #ifndef FA_SERVER_SRV_SANDBOX_H
 #define FA_SERVER_SRV_SANDBOX_H
 
 #include "common/fa_err.h"
+#include "server/srv_limits.h"
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -23,13 +30,19 @@ struct srv_sandbox_config {
     const char *scratch_base; /* folder for per-run scratch folders (created 0711) */
     unsigned max_running;     /* runs at once; 0 means the CPU count */
     unsigned max_queued;      /* requests waiting behind them; past it the answer is "busy" */
+    unsigned per_client;      /* runs going or waiting per client address; 0: no cap */
     unsigned max_time_ms;     /* the longest wall-clock limit a request may ask for */
+    unsigned disk_quota_mb;   /* each run's scratch quota (see sbx_supervisor.h); 0: none */
 };
+
+#define SRV_SANDBOX_CLIENT_MAX SRV_CLIENT_TEXT_MAX
 
 /* Called once per successful submit, on the sandbox thread. rc is FA_OK with the
  * supervisor's answer in (result, len) (a result or a refusal such as {"error": "busy"},
- * still with its "id"; borrowed for the call only), or FA_EIO with result NULL when the
- * supervisor died or the sandbox was stopped before it answered. */
+ * still with its "id"; borrowed for the call only; JSON that may hold \u0000). Otherwise
+ * result is NULL and rc says why: FA_EIO, the supervisor died or the sandbox was stopped
+ * before it answered; FA_ETIMEDOUT, no answer came by the request's deadline; FA_ELIMIT,
+ * the answer was larger than SBX_MAX_RESULT. */
 typedef void srv_sandbox_done_fn(void *cls, int rc, const char *result, size_t len);
 
 /* Forks the supervisor with config (copied) and starts the reader thread. Call before any
@@ -37,13 +50,15 @@ typedef void srv_sandbox_done_fn(void *cls, int rc, const char *result, size_t l
 int srv_sandbox_start(const struct srv_sandbox_config *config, struct srv_sandbox **out,
                       struct fa_diag *diag);
 
-/* Sends one run request. request_json is a JSON object without "id" (the sandbox adds a fresh
- * one). On FA_OK, done is called exactly once, later or already before this returns, on the
- * sandbox thread. Returns FA_EIO at once when the supervisor is down (done is then never
- * called), FA_EINVAL when request_json is not a JSON object, FA_ELIMIT when the frame would
- * pass SBX_MAX_REQUEST. Thread-safe. */
-int srv_sandbox_submit(struct srv_sandbox *sb, const char *request_json, size_t len,
-                       srv_sandbox_done_fn *done, void *cls);
+/* Sends one run request for client (its address as text, at most SRV_SANDBOX_CLIENT_MAX - 1
+ * bytes; the per-client share counts by it). request_json is a JSON object without "id" (the
+ * sandbox adds a fresh one) with the run's "time_limit_ms". On FA_OK, done is called exactly
+ * once, later or already before this returns, on the sandbox thread. Returns FA_EIO at once
+ * when the supervisor is down (done is then never called), FA_EBUSY when client already has
+ * its share of runs going or waiting, FA_EINVAL when request_json is not a JSON object,
+ * FA_ELIMIT when the frame would pass SBX_MAX_REQUEST. Thread-safe. */
+int srv_sandbox_submit(struct srv_sandbox *sb, const char *client, const char *request_json,
+                       size_t len, srv_sandbox_done_fn *done, void *cls);
 
 /* The supervisor's process id, or 0 once it is down. Thread-safe. */
 pid_t srv_sandbox_pid(struct srv_sandbox *sb);

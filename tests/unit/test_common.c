@@ -6,6 +6,9 @@
 #include "common/fa_mem.h"
 #include "common/fa_path.h"
 #include "common/fa_time.h"
+#include "common/fa_utf8.h"
+
+#include <string.h>
 
 static void test_buf_limits(void)
 {
@@ -120,8 +123,47 @@ static void test_misc(void)
     OK(fa_time_mono_us() > 0);
 }
 
+/* Issue 10: caps cut on character boundaries; bytes that are not UTF-8 become U+FFFD. */
+static void test_utf8_repair(void)
+{
+    static const struct {
+        const char *in;
+        size_t len, max;
+        const char *out;
+        size_t out_len;
+        int rc;
+        bool replaced;
+    } cases[] = {
+        {"abc", 3, 10, "abc", 3, FA_OK, false},
+        {"a\0b", 3, 10, "a\0b", 3, FA_OK, false}, /* NUL is carried */
+        {"ok\xff\xfe!", 5, 20, "ok\xEF\xBF\xBD\xEF\xBF\xBD!", 9, FA_OK, true},
+        {"\xe2\x82", 2, 20, "\xEF\xBF\xBD", 3, FA_OK, true}, /* a cut character */
+        {"\xe2\x82\xac\xe2\x82\xac", 6, 5, "\xe2\x82\xac", 3, FA_ELIMIT, false}, /* cap */
+        {"x\xff", 2, 3, "x", 1, FA_ELIMIT, true}, /* no room for the replacement */
+        {"\xed\xa0\x80", 3, 20, "\xEF\xBF\xBD", 3, FA_OK, true}, /* a surrogate */
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fa_buf b;
+        bool replaced = false;
+
+        fa_buf_init(&b, 64);
+        INT_EQ(fa_utf8_repair(&b, cases[i].in, cases[i].len, cases[i].max, &replaced),
+               cases[i].rc);
+        INT_EQ(b.len, cases[i].out_len);
+        OK(memcmp(b.ptr, cases[i].out, b.len) == 0);
+        INT_EQ(replaced, cases[i].replaced);
+        INT_EQ(fa_utf8_bad_offset(b.ptr, b.len), b.len);
+        fa_buf_cleanup(&b);
+    }
+    INT_EQ(fa_utf8_cut("a\xe2\x82\xac", 4, 3), 1);
+    INT_EQ(fa_utf8_cut("a\xe2\x82\xac", 4, 4), 4);
+    INT_EQ(fa_utf8_cut("abc", 3, 2), 2);
+}
+
 int main(void)
 {
+    test_utf8_repair();
     test_buf_limits();
     test_escaping();
     test_plain_paths();
