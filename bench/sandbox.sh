@@ -17,7 +17,10 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-"$bin" serve --port 0 --data "$tmp/data" --quiet >"$tmp/out" 2>"$tmp/err" &
+# One client drives every concurrency level here, so the per-client share must not limit it
+# (builds from before that share ignore the variable).
+FA_LEARN_SANDBOX_PER_CLIENT=64 "$bin" serve --port 0 --data "$tmp/data" --quiet >"$tmp/out" \
+    2>"$tmp/err" &
 server_pid=$!
 for _ in $(seq 100); do [[ -s $tmp/out ]] && break; sleep 0.1; done
 url=$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/out")

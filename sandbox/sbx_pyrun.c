@@ -285,6 +285,7 @@ int sbx_py_run(const char *code, size_t len, const char *scratch,
     json_t *report = NULL, *exception = json_null();
     int rc = FA_EIO;
 
+    set_home(scratch); /* first: it clears any error it meets, so none may be pending */
     /* Compile first: a syntax error is the learner's, reported like any exception. */
     source = PyUnicode_DecodeUTF8(code, (Py_ssize_t)len, "replace");
     compiled = source ? Py_CompileStringObject(PyUnicode_AsUTF8(source),
@@ -295,7 +296,6 @@ int sbx_py_run(const char *code, size_t len, const char *scratch,
     bool monitoring = strict || (options->monitoring && strcmp(options->preset, "hook-only") != 0);
 
     sbx_audit_reset_counters();
-    set_home(scratch);
     sbx_audit_sandbox_options(strict || !options->disable, strict ? FA_PYTHON_PREFIX : NULL);
     for (size_t i = 0; i < options->n_safe_native; i++)
         sbx_audit_add_safe_native(options->safe_native[i]);

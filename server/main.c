@@ -38,7 +38,7 @@ struct serve_options {
     bool quiet; /* no access log */
     bool no_sandbox; /* serve without the sandbox: /api/run answers 503 */
     /* The sandbox's capacity (0 workers: the CPU count) and each run's disk quota. */
-    long sandbox_workers, sandbox_queue, sandbox_per_client, sandbox_disk_mb;
+    long sandbox_workers, sandbox_queue, sandbox_per_client, sandbox_disk_mb, sandbox_wait_s;
 };
 
 /* The sandbox's numeric options: flag, environment mirror, range, and where it goes. */
@@ -55,6 +55,8 @@ static const struct sandbox_option {
      offsetof(struct serve_options, sandbox_per_client)},
     {"--sandbox-disk", "FA_LEARN_SANDBOX_DISK", 1, 4096, SRV_RUN_DISK_MB,
      offsetof(struct serve_options, sandbox_disk_mb)},
+    {"--sandbox-wait", "FA_LEARN_SANDBOX_WAIT", 1, 600, SRV_RUN_MAX_WAIT_S,
+     offsetof(struct serve_options, sandbox_wait_s)},
 };
 
 static const char usage_main[] =
@@ -98,10 +100,12 @@ static const char usage_serve[] =
     "                          it 429 [FA_LEARN_SANDBOX_PER_CLIENT] (default 2)\n"
     "  --sandbox-disk MIB      each run's scratch folder quota, 1-4096 MiB (when run as\n"
     "                          root) [FA_LEARN_SANDBOX_DISK] (default 64)\n"
+    "  --sandbox-wait S        longest wait for a worker, 1-600 s; past it 429\n"
+    "                          [FA_LEARN_SANDBOX_WAIT] (default 60)\n"
     "\n"
     "The sandbox runs snippets for POST /api/run in a supervisor process (forked at start);\n"
     "their scratch folders live in DATA/runs. Every run is answered by its deadline: the\n"
-    "longest wait for a worker (60 s), plus its time limit, plus 5 s.\n"
+    "longest wait for a worker, plus its time limit, plus 5 s (504 past it).\n"
     "\n"
     "It prints the URL it listens on as its first line of output.\n";
 
@@ -336,7 +340,8 @@ static int cmd_serve(int argc, char **argv)
             .max_queued = (unsigned)opts.sandbox_queue,
             .per_client = (unsigned)opts.sandbox_per_client,
             .max_time_ms = SRV_RUN_MAX_TIME_MS,
-            .disk_quota_mb = (unsigned)opts.sandbox_disk_mb};
+            .disk_quota_mb = (unsigned)opts.sandbox_disk_mb,
+            .max_wait_ms = (unsigned)opts.sandbox_wait_s * 1000u};
 
         /* Before srv_mhd_start: the supervisor must be forked while no thread exists. */
         snprintf(runs_dir, sizeof runs_dir, "%s/runs", opts.data_dir);

@@ -22,6 +22,8 @@
 #define SRV_RUN_MAX_QUEUED 64
 #define SRV_RUN_PER_CLIENT 2
 #define SRV_RUN_DISK_MB 64
+/* Seconds a run may wait for a worker before it is refused (429). */
+#define SRV_RUN_MAX_WAIT_S 60
 /* A client address as text, with its NUL (an IPv6 address takes 46). */
 #define SRV_CLIENT_TEXT_MAX 64
 /* One /api/run answer: the supervisor's result frame (at most 4 MiB) re-serialised. */

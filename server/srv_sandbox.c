@@ -278,6 +278,8 @@ int srv_sandbox_start(const struct srv_sandbox_config *config, struct srv_sandbo
                                                  : (cpus > 0 ? (unsigned)cpus : 1);
     sb->config.max_queued = config->max_queued;
     sb->config.disk_quota_mb = config->disk_quota_mb;
+    if (config->max_wait_ms)
+        sb->config.max_wait_ms = config->max_wait_ms;
     sb->per_client = config->per_client;
     pthread_mutex_init(&sb->lock, NULL);
     {

@@ -33,6 +33,7 @@ struct srv_sandbox_config {
     unsigned per_client;      /* runs going or waiting per client address; 0: no cap */
     unsigned max_time_ms;     /* the longest wall-clock limit a request may ask for */
     unsigned disk_quota_mb;   /* each run's scratch quota (see sbx_supervisor.h); 0: none */
+    unsigned max_wait_ms;     /* longest wait for a worker; 0: the supervisor's default */
 };
 
 #define SRV_SANDBOX_CLIENT_MAX SRV_CLIENT_TEXT_MAX

@@ -5,7 +5,7 @@ client's run is in flight and must get its own, correct result, and the supervis
 the same process afterwards.
 
 Usage: fa-learn python test_robust.py FA_LEARN_BINARY TEST
-TEST: forge | output | bigframe | survive | env | share | disk | lifecycle"""
+TEST: forge | output | bigframe | survive | env | share | disk | lifecycle | deadline"""
 import http.client
 import json
 import os
@@ -321,24 +321,24 @@ def test_share(binary, tmp):
     try:
         flood = []
         loop = "while True:\n    pass\n"
-        threads = []
-        for _ in range(2):
-            t = threading.Thread(target=lambda: flood.append(
-                server.run(loop, source="127.0.0.2", time_limit_ms=10000)), daemon=True)
+        threads = [threading.Thread(target=lambda: flood.append(
+            server.run(loop, source="127.0.0.2", time_limit_ms=10000)), daemon=True)
+            for _ in range(3)]
+        for t in threads:
             t.start()
-            threads.append(t)
-        # Both loops are running or queued once a third one is refused.
-        refused = until(lambda: (lambda a: a if a[0] == 429 else None)(
-            server.run(loop, source="127.0.0.2", time_limit_ms=10000)), "the flooder's 429")
+        # Two loops go (or wait), the third is refused at once: its answer is the event.
+        refused = until(lambda: next((a for a in list(flood) if a[0] == 429), None),
+                        "the flooder's 429")
         if refused:
             check("Retry-After" in refused[1], "429 without Retry-After")
         status, _, r = server.run("print('my turn')", source="127.0.0.3")
         check(status == 200 and r.get("stdout") == "my turn\n",
               f"another learner was not served while one client floods: {status} {str(r)[:200]}")
-        check(len(flood) == 0, "the other learner was served only after the flood ended")
+        check(len(flood) == 1, "the other learner was served only after the flood ended")
         for t in threads:
             t.join(60)
-        check(all(a[0] == 200 and a[2].get("limit") == "time" for a in flood),
+        check(sorted(a[0] for a in flood) == [200, 200, 429] and
+              all(a[2].get("limit") == "time" for a in flood if a[0] == 200),
               f"the flooder's own runs: {[str(a)[:120] for a in flood]}")
     finally:
         server.stop()
@@ -385,6 +385,46 @@ def test_disk(binary, tmp):
         server.stop()
 
 
+def test_deadline(binary, tmp):
+    """Item 2's backstop: whatever the cause, a parked run request is answered by its deadline
+    (the longest wait for a worker, plus its time limit, plus a margin), here with the
+    supervisor frozen (SIGSTOP) so that it answers nothing; and a run that waits longer than
+    the longest wait for a worker is refused with 429, not left hanging."""
+    server = Server(binary, tmp, "--sandbox-wait", "1", "--sandbox-workers", "1",
+                    "--sandbox-per-client", "4")
+    try:
+        # One worker, busy with a loop: the next run waits past its 1 s and is refused.
+        loop = threading.Thread(target=lambda: server.run(
+            "open('started', 'w').close()\nwhile True: pass\n", time_limit_ms=4000), daemon=True)
+        loop.start()
+        until(lambda: started_runs(server), "the loop to run")
+        status, headers, r = server.run("print('late')", time_limit_ms=500)
+        check(status == 429 and "Retry-After" in headers and "waited too long" in str(r),
+              f"a run that waited past the longest wait: {status} {r}")
+        loop.join(60)
+        pid = server.supervisor_pid()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            status, _, r = server.run("print('frozen')", time_limit_ms=500)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        check(status == 504 and isinstance(r, dict) and "in time" in r.get("error", ""),
+              f"a run the supervisor never answered: {status} {r}")
+        status, _, r = server.run("print('after')")
+        check(status == 200 and r.get("stdout") == "after\n",
+              f"after the watchdog, runs work again: {status} {str(r)[:200]}")
+    finally:
+        server.stop()
+
+
+def started_runs(server):
+    """Run folders holding a file 'started' (the run's own signal that it is going). They are
+    quota mounts in the supervisor's mount namespace: seen through it."""
+    runs = pathlib.Path(f"/proc/{server.supervisor_pid()}/root{os.path.abspath(server.data)}",
+                        "runs")
+    return list(runs.glob("*/started"))
+
+
 def run_folders(data):
     runs = pathlib.Path(data, "runs")
     return sorted(p.name for p in runs.iterdir()) if runs.is_dir() else []
@@ -413,9 +453,7 @@ def test_lifecycle(binary, tmp):
             "open('started', 'w').close()\nwhile True: pass\n", time_limit_ms=10000)),
             daemon=True)
         t.start()
-        # Run folders are quota mounts in the supervisor's mount namespace: seen through it.
-        seen_by_supervisor = pathlib.Path(f"/proc/{new}/root{os.path.abspath(data)}", "runs")
-        until(lambda: list(seen_by_supervisor.glob("*/started")), "the run in flight")
+        until(lambda: started_runs(server), "the run in flight")
     finally:
         server.stop()
     t.join(30)
