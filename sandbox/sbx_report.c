@@ -60,6 +60,11 @@ struct sbx_report *sbx_report_map(void)
     return report;
 }
 
+int sbx_report_keep_from_later_forks(struct sbx_report *report)
+{
+    return madvise(report, sizeof *report, MADV_DONTFORK) == 0 ? FA_OK : FA_EIO;
+}
+
 void sbx_report_unmap(struct sbx_report *report)
 {
     if (report)

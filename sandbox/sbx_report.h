@@ -27,6 +27,9 @@ struct sbx_report;
 /* Maps a new, empty report (shared, so a child forked afterwards writes into the same
  * pages). NULL when the memory cannot be mapped. Pages cost only once written. */
 struct sbx_report *sbx_report_map(void);
+/* Keeps report out of every child forked from now on: call right after forking the child it
+ * belongs to, so that no later run (a neighbour) inherits it. Returns 0, or FA_EIO. */
+int sbx_report_keep_from_later_forks(struct sbx_report *report);
 /* Unmaps it. NULL is a no-op. */
 void sbx_report_unmap(struct sbx_report *report);
 

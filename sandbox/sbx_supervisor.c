@@ -549,6 +549,12 @@ static int spawn_child(struct child *c)
     close(out[1]);
     close(err[1]);
     close(req[0]);
+    out[1] = err[1] = req[0] = -1;
+    if (sbx_report_keep_from_later_forks(c->report) != 0) { /* this run's, no neighbour's */
+        kill(c->pid, SIGKILL);
+        waitpid(c->pid, NULL, 0);
+        goto fail;
+    }
     /* Polled with the pipes, so an exit wakes the loop at once (no SIGCHLD handler). */
     c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
     c->out_fd = out[0];
