@@ -8,7 +8,8 @@ so `fastaudit` and `labnative` are importable. Rules the helpers follow:
   assertions run outside (a failing assertion builds a traceback, which must not be judged by
   the policy under test);
 - anything that needs a fresh interpreter (entry points, finalisation, crashes) runs
-  `[FA_LEARN_BIN, "python", "-c", code]`, spawned outside any context.
+  `[sys.executable, "-c", code]` (fa-learn's own interpreter: sys.executable is its
+  fa-learn-python3 link), spawned outside any context.
 """
 import contextlib
 import os
@@ -21,7 +22,6 @@ import unittest
 
 import fastaudit
 
-FA_BIN = os.environ.get("FA_LEARN_BIN") or sys.executable
 CALL = sys.monitoring.events.CALL
 
 
@@ -84,7 +84,7 @@ def run_fresh(code, *, cwd=None, env_extra=None, pythonpath=None, timeout=120, s
         env["PYTHONPATH"] = os.pathsep.join([pythonpath] + ([old] if old else []))
     if env_extra:
         env.update(env_extra)
-    return subprocess.run([FA_BIN, "python", "-c", textwrap.dedent(code)], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout, input=stdin)
 
 
