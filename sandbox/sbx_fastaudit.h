@@ -38,6 +38,7 @@ struct sbx_audit_counters {
     uint64_t monitor_callbacks; /* CALL callbacks run */
     uint64_t sites_disabled;    /* times a call site was answered with DISABLE */
     uint64_t native_calls;      /* native calls reported (on_call or fastaudit.call) */
+    uint64_t divergences;       /* decisions the other rule set would have taken otherwise */
 };
 
 struct sbx_audit_record {
@@ -46,6 +47,8 @@ struct sbx_audit_record {
     const char *cls;    /* "allowed", "read", "path-ok", "path-denied", "default-deny", ... */
     bool denied;
     const char *reason; /* one sentence */
+    const char *note;   /* where the other rule set (FastAudit's or the hardened one) would
+                         * have decided differently, one sentence; NULL when it agrees */
 };
 
 /* Sandbox options, set in a run's child before the snippet. no_disable: the CALL callback

@@ -26,6 +26,7 @@
 #define REPR_MAX 200         /* bytes of an argument summary in the trace */
 #define MSG_REPR_MAX 1000    /* bytes of the args repr in a denial message */
 #define TRACE_LIMIT_MAX 100000
+#define MAX_ENGINE_CODES 256
 #define ENGINE_FILE "<fastaudit>" /* co_filename of the engine's few Python helpers */
 
 /* ------------------------------------------------------------------------------------- */
@@ -66,7 +67,8 @@ struct context {
     PyObject *ctx;          /* the contextvars.Context entered in (strong, identity only) */
 };
 
-static PyTypeObject config_type, entry_type, context_type;
+static PyTypeObject config_type, entry_type, context_type, fa_state_type;
+static PyObject *fa_sandbox_cfg; /* sandbox: the run's FastAudit config, for divergence notes */
 
 /* Reasons are for the trace only: formatting them costs nothing when it is off. */
 #define SAY(v, ...)                                                                            \
@@ -80,11 +82,12 @@ struct verdict {
     const char *cls;
     bool denied;
     char reason[320];
+    char note[720]; /* the other rule set's different answer (trace only), or "" */
 };
 
 struct record_store {
     struct sbx_audit_record pub;
-    char *event, *args, *reason;
+    char *event, *args, *reason, *note;
 };
 
 /* The engine. One per process: the hook is process-wide and the embedding has one main
@@ -121,7 +124,15 @@ static struct {
     PyObject *ep_audit_hooks;   /* list of callables (fastaudit_audit_hook) */
     PyObject *ep_monitor_hooks; /* list of callables (fastaudit_monitor_hook) */
     bool entry_points_loaded;
-    PyObject *helpers;       /* namespace of the Python helpers (track_call...) */
+    PyObject *helpers;       /* namespace of the Python helpers (entry points, roots) */
+    PyObject *module;        /* the fastaudit module (its C functions are the engine's own) */
+    PyObject *active_calls;  /* fastaudit.core.active_calls */
+    PyObject *str_unknown, *str_fa_prefix, *str_asyncio_, *str_dict, *str_wrapped, *str_module;
+    PyObject *engine_codes[MAX_ENGINE_CODES]; /* code objects of the engine's Python parts */
+    size_t n_engine_codes;
+    PyObject *mon_originals[5];  /* sys.monitoring functions the guard wraps (hardened) */
+    bool guard_installed;
+    bool last_made_hardened; /* the latest mk_audit was hardened: audit_state() shows it */
     struct sbx_audit_counters own_counters;
     struct sbx_audit_counters *counters; /* own_counters, or a sandbox run's report */
     sbx_audit_record_fn *on_record;      /* a sandbox run's report, or NULL */
@@ -172,14 +183,26 @@ static int optional_attr(PyObject *obj, const char *name, PyObject **out)
     return -1;
 }
 
+/* The engine's own Python code, known by identity: code compiled elsewhere with the same
+ * filename (a guest's compile(..., '<fastaudit>', ...)) is not the engine's. */
 static bool is_engine_code(PyCodeObject *code)
 {
-    const char *name = PyUnicode_Check(code->co_filename) ? PyUnicode_AsUTF8(code->co_filename)
-                                                           : NULL;
+    for (size_t i = 0; i < engine.n_engine_codes; i++)
+        if ((PyObject *)code == engine.engine_codes[i])
+            return true;
+    return false;
+}
 
-    if (!name)
-        PyErr_Clear();
-    return name && strcmp(name, ENGINE_FILE) == 0;
+/* Remembers code and the code objects nested in its constants. */
+static void collect_engine_codes(PyObject *code)
+{
+    PyObject *consts = PyCode_Check(code) ? ((PyCodeObject *)code)->co_consts : NULL;
+
+    if (!PyCode_Check(code) || engine.n_engine_codes >= MAX_ENGINE_CODES)
+        return;
+    engine.engine_codes[engine.n_engine_codes++] = Py_NewRef(code);
+    for (Py_ssize_t i = 0; consts && i < PyTuple_GET_SIZE(consts); i++)
+        collect_engine_codes(PyTuple_GET_ITEM(consts, i));
 }
 
 /* Appends "module.qualname" of frame to out; false (and no text) when unknown. */
@@ -324,6 +347,7 @@ static void trace_free_records(void)
         PyMem_RawFree(engine.trace[i].event);
         PyMem_RawFree(engine.trace[i].args);
         PyMem_RawFree(engine.trace[i].reason);
+        PyMem_RawFree(engine.trace[i].note);
     }
     engine.n_trace = 0;
 }
@@ -336,6 +360,8 @@ static void note(const char *event, PyObject *args, const struct verdict *v)
     struct record_store *r;
 
     engine.counters->events++;
+    if (v->note[0])
+        engine.counters->divergences++;
     if (v->denied)
         engine.counters->denied++;
     else
@@ -352,13 +378,15 @@ static void note(const char *event, PyObject *args, const struct verdict *v)
     r->event = dup_str(event);
     r->args = dup_str(summary);
     r->reason = dup_str(v->reason);
-    if (!r->event || !r->args || !r->reason) {
+    r->note = v->note[0] ? dup_str(v->note) : NULL;
+    if (!r->event || !r->args || !r->reason || (v->note[0] && !r->note)) {
         PyMem_RawFree(r->event);
         PyMem_RawFree(r->args);
         PyMem_RawFree(r->reason);
+        PyMem_RawFree(r->note);
         return;
     }
-    r->pub = (struct sbx_audit_record){r->event, r->args, v->cls, v->denied, r->reason};
+    r->pub = (struct sbx_audit_record){r->event, r->args, v->cls, v->denied, r->reason, r->note};
     engine.n_trace++;
     if (engine.on_record)
         engine.on_record(&r->pub, engine.on_record_data);
@@ -486,13 +514,19 @@ static struct entry *active_entry(bool *tampered)
     return fallback;
 }
 
+static PyObject *fa_active_cfg(void);
+
 int sbx_audit_lock(void)
 {
     bool tampered;
     struct entry *e = active_entry(&tampered);
 
-    if (!e)
-        return -1;
+    if (!e) {
+        /* FastAudit's rules: nothing is locked (its weaknesses are what the preset shows);
+         * the config is kept to say what the hardened engine would have done. */
+        Py_XSETREF(fa_sandbox_cfg, fa_active_cfg());
+        return fa_sandbox_cfg ? 0 : -1;
+    }
     Py_XSETREF(engine.locked, e); /* keeps the reference */
     return 0;
 }
@@ -860,6 +894,38 @@ static bool prefix_matches(const char *name, char *const *prefixes, size_t n)
     return false;
 }
 
+/* The engine's own C functions and methods (by identity of what they are bound to), which
+ * the CALL callbacks never report: module functions, and methods of the engine's types. */
+static bool is_our_native(PyObject *c)
+{
+    PyObject *self;
+
+    if (Py_IS_TYPE(c, &config_type) || Py_IS_TYPE(c, &context_type))
+        return true;
+    if (Py_IS_TYPE(c, &PyMethodDescr_Type)) { /* ctx.__enter__() calls the descriptor */
+        PyTypeObject *owner = ((PyDescrObject *)c)->d_type;
+        return owner == &config_type || owner == &context_type;
+    }
+    if (!PyCFunction_Check(c))
+        return false;
+    self = PyCFunction_GET_SELF(c);
+    return self && (self == engine.module || Py_IS_TYPE(self, &config_type) ||
+                    Py_IS_TYPE(self, &context_type) || Py_IS_TYPE(self, &fa_state_type));
+}
+
+/* prefix_matches on a str module name against the engine's safe-native prefixes (from the
+ * sandbox and the hardened mode's entry points); false for names that cannot be encoded. */
+static bool prefix_matches_obj(PyObject *module)
+{
+    const char *text = PyUnicode_Check(module) ? PyUnicode_AsUTF8(module) : NULL;
+
+    if (!text) {
+        PyErr_Clear();
+        return false;
+    }
+    return prefix_matches(text, engine.safe_native, engine.n_safe_native);
+}
+
 /* True while a module whose name matches an allowed import prefix is initialising on this
  * stack (its __spec__._initializing is true). Writes the module name into v->reason. */
 static bool import_allowed(const struct config *cfg, struct verdict *v)
@@ -900,9 +966,7 @@ static bool import_allowed(const struct config *cfg, struct verdict *v)
 
 static PyObject *active_calls_list(void)
 {
-    PyObject *fn = engine.helpers ? PyDict_GetItemString(engine.helpers, "active_calls") : NULL;
-
-    return fn ? PyObject_CallNoArgs(fn) : PyList_New(0);
+    return engine.active_calls ? PyObject_CallNoArgs(engine.active_calls) : PyTuple_New(0);
 }
 
 /* The running asyncio task's identity, or 0 (no Python code runs when asyncio is absent). */
@@ -1129,6 +1193,11 @@ static PyObject *unwrap_callable(PyObject *c)
 
         if (PyMethod_Check(target)) {
             inner = Py_NewRef(PyMethod_GET_FUNCTION(target));
+        } else if (PyObject_TypeCheck(target, &PyStaticMethod_Type) ||
+                   PyObject_TypeCheck(target, &PyClassMethod_Type)) {
+            /* hardened: what a staticmethod or classmethod holds is what gets called */
+            if (optional_attr(target, "__func__", &inner) < 0)
+                PyErr_Clear();
         } else if (engine.partial_type &&
                    PyObject_TypeCheck(target, (PyTypeObject *)engine.partial_type)) {
             if (optional_attr(target, "func", &inner) < 0)
@@ -1194,8 +1263,22 @@ static PyObject *callable_module(PyObject *c)
     } else if (optional_attr(c, "__objclass__", &owner) < 0) {
         PyErr_Clear();
     }
-    if (!owner && !PyCFunction_Check(c) && !PyType_Check(c))
-        owner = Py_NewRef((PyObject *)Py_TYPE(c)); /* an instance with a native __call__ */
+    if (!owner && !PyCFunction_Check(c) && !PyType_Check(c)) {
+        /* An instance with a native __call__: the class that defines __call__, not type(c),
+         * whose __module__ a Python subclass may set to anything ('json'). */
+        PyObject *mro = Py_TYPE(c)->tp_mro;
+        for (Py_ssize_t i = 0; mro && i < PyTuple_GET_SIZE(mro) && !owner; i++) {
+            PyTypeObject *t = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+            PyObject *d = PyType_GetDict(t);
+            if (d && PyDict_GetItemWithError(d, engine.str_call) &&
+                t->tp_dealloc != engine.python_class_dealloc)
+                owner = Py_NewRef((PyObject *)t);
+            Py_XDECREF(d);
+        }
+        PyErr_Clear();
+        if (!owner)
+            owner = Py_NewRef((PyObject *)Py_TYPE(c));
+    }
     if (optional_attr(owner ? owner : c, "__module__", &module) < 0)
         PyErr_Clear();
     Py_XDECREF(owner);
@@ -1229,7 +1312,7 @@ static PyObject *callable_name(PyObject *c, PyObject *module)
         Py_XDECREF(qual);
         qual = PyUnicode_FromString(Py_TYPE(c)->tp_name);
     }
-    name = qual ? PyUnicode_FromFormat("%s.%U", module ? PyUnicode_AsUTF8(module) : "?", qual)
+    name = qual ? PyUnicode_FromFormat("%S.%U", module ? module : engine.str_unknown, qual)
                 : NULL;
     Py_XDECREF(qual);
     return name;
@@ -1291,10 +1374,8 @@ static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t
         return disable_site();
     }
     module = callable_module(target);
-    if (module && (PyUnicode_CompareWithASCIIString(module, "fastaudit") == 0 || /* our own */
-                   is_stdlib_module(module) ||
-                   prefix_matches(PyUnicode_AsUTF8(module), engine.safe_native,
-                                  engine.n_safe_native))) {
+    if (module && (is_our_native(target) || is_stdlib_module(module) ||
+                   prefix_matches_obj(module))) {
         Py_DECREF(module);
         Py_DECREF(target);
         return disable_site();
@@ -1332,8 +1413,12 @@ static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t
     if (answer == Py_False || answer == engine.disable) {
         struct verdict v = {.cls = "native-allowed", .denied = false};
         PyObject *summary = PyTuple_Pack(2, caller, callee);
-        SAY(&v, "the host's on_call let %s through%s",
-                 PyUnicode_AsUTF8(callee), answer == Py_False ? "" : " and disabled the site");
+            {
+            const char *text = PyUnicode_AsUTF8(callee);
+            PyErr_Clear();
+            SAY(&v, "the host's on_call let %s through%s", text ? text : "a native callable",
+                answer == Py_False ? "" : " and disabled the site");
+        }
         if (summary)
             note("fastaudit.call", summary, &v);
         Py_XDECREF(summary);
@@ -1359,18 +1444,87 @@ out:
 static PyMethodDef call_callback_def = {"_on_call", (PyCFunction)(void (*)(void))on_call_event,
                                         METH_FASTCALL, "FastAudit's sys.monitoring CALL callback."};
 
-/* Calls sys.monitoring.<name>(*args); returns a new reference or NULL. */
+/* ------------------------------------------------------------------------------------- */
+/* Hardened: the engine's sys.monitoring tool cannot be switched off from Python           */
+/*
+ * No audit event exists for sys.monitoring.set_events & co., so once the hardened engine
+ * claims a tool id, these five functions in the sys.monitoring namespace are replaced by
+ * wrappers that refuse that id; the engine itself keeps calling the originals. */
+static const char *const guarded_names[] = {"set_events", "set_local_events", "free_tool_id",
+                                            "register_callback", "use_tool_id"};
+
+static PyObject *guard_call(PyObject *self, PyObject *const *args, size_t nargsf,
+                            PyObject *kwnames)
+{
+    long which = PyLong_AsLong(self);
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+
+    if (which < 0 || which >= 5)
+        return NULL;
+    if (nargs > 0 && PyLong_Check(args[0])) {
+        long id = PyLong_AsLong(args[0]);
+        if (id == -1 && PyErr_Occurred())
+            PyErr_Clear();
+        else if (id >= 0 && id < 6 && engine.tool_registered[id]) {
+            PyErr_Format(PyExc_PermissionError,
+                         "sys.monitoring.%s(%ld, ...): tool id %ld belongs to fa-learn's "
+                         "hardened engine", guarded_names[which], id, id);
+            return NULL;
+        }
+    }
+    return PyObject_Vectorcall(engine.mon_originals[which], args, nargsf, kwnames);
+}
+
+static PyMethodDef guard_defs[] = {
+    {"set_events", (PyCFunction)(void (*)(void))guard_call, METH_FASTCALL | METH_KEYWORDS, NULL},
+    {"set_local_events", (PyCFunction)(void (*)(void))guard_call, METH_FASTCALL | METH_KEYWORDS,
+     NULL},
+    {"free_tool_id", (PyCFunction)(void (*)(void))guard_call, METH_FASTCALL | METH_KEYWORDS,
+     NULL},
+    {"register_callback", (PyCFunction)(void (*)(void))guard_call, METH_FASTCALL | METH_KEYWORDS,
+     NULL},
+    {"use_tool_id", (PyCFunction)(void (*)(void))guard_call, METH_FASTCALL | METH_KEYWORDS,
+     NULL},
+};
+
+static int install_monitoring_guard(void)
+{
+    PyObject *mon = PySys_GetObject("monitoring"); /* borrowed */
+
+    if (engine.guard_installed || !mon)
+        return 0;
+    for (long i = 0; i < 5; i++) {
+        PyObject *index = PyLong_FromLong(i), *wrapper;
+        engine.mon_originals[i] = PyObject_GetAttrString(mon, guarded_names[i]);
+        wrapper = index && engine.mon_originals[i] ? PyCFunction_New(&guard_defs[i], index) : NULL;
+        Py_XDECREF(index);
+        if (!wrapper || PyObject_SetAttrString(mon, guarded_names[i], wrapper) < 0) {
+            Py_XDECREF(wrapper);
+            return -1;
+        }
+        Py_DECREF(wrapper);
+    }
+    engine.guard_installed = true;
+    return 0;
+}
+
+/* Calls sys.monitoring.<name>(*args) (the original, under the guard); returns a new
+ * reference or NULL. */
 static PyObject *monitoring_call(const char *name, const char *format, ...)
 {
     PyObject *sys_monitoring = PySys_GetObject("monitoring"); /* borrowed */
-    PyObject *fn, *result;
+    PyObject *fn = NULL, *result;
     va_list ap;
 
     if (!sys_monitoring) {
         PyErr_SetString(PyExc_RuntimeError, "sys.monitoring is missing");
         return NULL;
     }
-    fn = PyObject_GetAttrString(sys_monitoring, name);
+    for (size_t i = 0; engine.guard_installed && i < 5; i++)
+        if (strcmp(name, guarded_names[i]) == 0)
+            fn = Py_NewRef(engine.mon_originals[i]);
+    if (!fn)
+        fn = PyObject_GetAttrString(sys_monitoring, name);
     if (!fn)
         return NULL;
     if (format) {
@@ -1432,7 +1586,7 @@ static int register_tool(int tool_id)
         return -1;
     Py_DECREF(r);
     engine.tool_registered[tool_id] = true;
-    return 0;
+    return install_monitoring_guard();
 }
 
 /* Counts a monitoring entry in or out; CALL events are on while the count is positive. */
@@ -1607,8 +1761,10 @@ static char *current_thread_name(void)
             name = PyObject_GetAttrString(thread, "name");
         in_engine--;
     }
-    if (name && PyUnicode_Check(name))
-        out = dup_str(PyUnicode_AsUTF8(name));
+    if (name && PyUnicode_Check(name)) {
+        const char *text = PyUnicode_AsUTF8(name); /* NULL for lone surrogates */
+        out = text ? dup_str(text) : NULL;
+    }
     PyErr_Clear();
     Py_XDECREF(name);
     Py_XDECREF(thread);
@@ -1752,31 +1908,10 @@ static PyTypeObject context_type = {
 /* ------------------------------------------------------------------------------------- */
 /* Module functions                                                                       */
 
-/* The Python helpers: call tracking (informational, not policy) and entry points. Their
- * code objects carry ENGINE_FILE, so the CALL callback disables their sites and denial
+/* The hardened mode's Python helpers: entry points, the executor's code, roots. Their code
+ * objects are remembered by identity, so the CALL callback disables their sites and denial
  * frames skip them. */
 static const char helpers_source[] =
-    "import contextvars as _cv, functools as _ft, inspect as _inspect\n"
-    "_calls = _cv.ContextVar('fastaudit_calls', default=())\n"
-    "def track_call(fn):\n"
-    "    if not _inspect.iscoroutinefunction(fn):\n"
-    "        return fn\n"
-    "    @_ft.wraps(fn)\n"
-    "    async def tracked(*args, **kwargs):\n"
-    "        module = getattr(fn, '__module__', None)\n"
-    "        qualname = getattr(fn, '__qualname__', getattr(fn, '__name__', '?'))\n"
-    "        record = {'fn': fn, 'args': args, 'kwargs': kwargs, 'module': module,\n"
-    "                  'qualname': qualname, 'name': f'{module}.{qualname}'}\n"
-    "        live = [record, True]\n"
-    "        token = _calls.set(_calls.get() + (live,))\n"
-    "        try:\n"
-    "            return await fn(*args, **kwargs)\n"
-    "        finally:\n"
-    "            live[1] = False\n"
-    "            _calls.reset(token)\n"
-    "    return tracked\n"
-    "def active_calls():\n"
-    "    return [dict(live[0]) for live in _calls.get() if live[1]]\n"
     "def load_entry_points():\n"
     "    from importlib.metadata import entry_points\n"
     "    def group(name):\n"
@@ -1853,7 +1988,1105 @@ static PyObject *resolve_existing_root(PyObject *root)
     return out;
 }
 
-static PyObject *mk_audit(PyObject *module, PyObject *args, PyObject *kwargs)
+/* ------------------------------------------------------------------------------------- */
+/* FastAudit's own rules (the default mode)                                               */
+/*
+ * `mk_audit(...)` without hardened=True is FastAudit 0.2.7 in everything a program can see:
+ * its API lives in Python (fastaudit.core, core_source below: namedtuple configs, a
+ * contextmanager, ContextVars named fastaudit_cfg and fastaudit_origin, without a tamper
+ * check), and only the hook, the CALL callback and the call chain are C. The C hook runs
+ * FastAudit's checks in FastAudit's order; when they refuse, the Python helper `ask` builds
+ * the message and asks the entry-point hooks and before_deny, and the C hook raises. */
+
+/* One FastAudit state (what sys._fastaudit_state holds): its variables and helpers. */
+struct fa_state {
+    PyObject_HEAD
+    PyObject *var;           /* ContextVar fastaudit_cfg */
+    PyObject *ask;           /* ask(cfg, event, args, path, has_path) -> msg or None */
+    PyObject *monitor_hooks; /* tuple of fastaudit_monitor_hook callables */
+    PyObject *safe_native;   /* tuple of str prefixes */
+};
+
+static PyTypeObject fa_state_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "fastaudit._fa_state",
+    .tp_basicsize = sizeof(struct fa_state),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .tp_doc = "The C half of one FastAudit state (opaque; it lives as long as the process).",
+};
+
+#define MAX_FA_STATES 8
+static struct fa_state *fa_states[MAX_FA_STATES];
+static size_t n_fa_states;
+
+/* "module.qualname" the way FastAudit names a frame (str() of the globals' __name__, None
+ * when absent), a new reference. */
+static PyObject *fa_frame_name(PyFrameObject *frame)
+{
+    PyCodeObject *code = PyFrame_GetCode(frame);   /* new reference */
+    PyObject *globals = PyFrame_GetGlobals(frame); /* new reference */
+    PyObject *module = globals ? PyDict_GetItemString(globals, "__name__") : NULL;
+    PyObject *name = PyUnicode_FromFormat("%S.%S", module ? module : Py_None, code->co_qualname);
+
+    Py_XDECREF(globals);
+    Py_DECREF(code);
+    return name;
+}
+
+/* FastAudit's call chain: every frame whose name does not start with "fastaudit.", outermost
+ * first, joined by " -> ", with extra (or NULL) as the last step. A new reference. */
+static PyObject *fa_call_chain(PyObject *extra)
+{
+    PyObject *names = PyList_New(0), *sep = NULL, *chain = NULL;
+    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
+
+    if (!names)
+        return NULL;
+    if (extra && PyList_Append(names, extra) < 0)
+        goto out;
+    Py_XINCREF(frame);
+    while (frame) {
+        PyFrameObject *back = PyFrame_GetBack(frame);
+        PyObject *name = fa_frame_name(frame);
+        int skip = name ? PyUnicode_Tailmatch(name, engine.str_fa_prefix, 0, PY_SSIZE_T_MAX, -1)
+                        : -1;
+        Py_DECREF(frame);
+        frame = back;
+        if (skip < 0 || (!skip && PyList_Append(names, name) < 0)) {
+            Py_XDECREF(name);
+            Py_XDECREF(frame);
+            goto out;
+        }
+        Py_DECREF(name);
+    }
+    if (PyList_Reverse(names) < 0)
+        goto out;
+    sep = PyUnicode_FromString(" -> ");
+    chain = sep ? PyUnicode_Join(sep, names) : NULL;
+out:
+    Py_XDECREF(sep);
+    Py_DECREF(names);
+    return chain;
+}
+
+/* os.path.dirname: everything up to the last '/', trailing slashes dropped unless it is all
+ * slashes. Writes into out (cap bytes); false when it does not fit. */
+static bool fa_dirname(const char *path, char *out, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    size_t len = slash ? (size_t)(slash - path) + 1 : 0, all = 0;
+
+    while (all < len && path[all] == '/')
+        all++;
+    if (all < len)
+        while (len > 0 && path[len - 1] == '/')
+            len--;
+    if (len + 1 > cap)
+        return false;
+    memcpy(out, path, len);
+    out[len] = '\0';
+    return true;
+}
+
+/* FastAudit's ok_path: fsdecode the argument (an int or other type fails), dirname as
+ * written when parent ('' becomes '.'), realpath, then equal to a root or below root + '/'
+ * ('.' is the current folder). No dir_fd, no normalisation before dirname. */
+static bool fa_ok_path(PyObject *oks, PyObject *arg, bool parent, struct verdict *v)
+{
+    const char *path = NULL;
+    PyObject *holder = NULL, *seq = NULL;
+    char part[PATH_MAX], cwd[PATH_MAX], resolved[PATH_MAX], cur[PATH_MAX];
+    bool inside = false;
+
+    if (PyLong_Check(arg) || arg == Py_None || !(holder = path_chars(arg, &path))) {
+        PyErr_Clear();
+        SAY(v, "the path argument cannot be decoded as a path");
+        return false;
+    }
+    if (parent) {
+        if (!fa_dirname(path, part, sizeof part))
+            goto out;
+    } else if (snprintf(part, sizeof part, "%s", path) >= (int)sizeof part) {
+        goto out;
+    }
+    if (!part[0])
+        strcpy(part, ".");
+    if (!getcwd(cwd, sizeof cwd) || sbx_path_resolve(part, cwd, resolved, sizeof resolved) ||
+        sbx_path_resolve(".", cwd, cur, sizeof cur))
+        goto out;
+    seq = PySequence_Fast(oks, "oks");
+    for (Py_ssize_t i = 0; seq && i < PySequence_Fast_GET_SIZE(seq) && !inside; i++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(seq, i), *enc = NULL;
+        const char *root;
+        size_t n;
+        if (!PyUnicode_Check(o))
+            continue;
+        if (PyUnicode_CompareWithASCIIString(o, ".") == 0) {
+            root = cur;
+        } else {
+            enc = PyUnicode_EncodeFSDefault(o);
+            if (!enc) {
+                PyErr_Clear();
+                continue;
+            }
+            root = PyBytes_AS_STRING(enc);
+        }
+        n = strlen(root);
+        /* equal, or below root + '/': a root '/' therefore matches only '/' itself */
+        inside = strcmp(resolved, root) == 0 ||
+                 (strncmp(resolved, root, n) == 0 && resolved[n] == '/');
+        Py_XDECREF(enc);
+    }
+    PyErr_Clear();
+    SAY(v, "%s '%.200s' resolves to '%.200s', %s the roots", parent ? "the folder" : "the path",
+        part, resolved, inside ? "inside" : "outside");
+out:
+    Py_XDECREF(seq);
+    Py_DECREF(holder);
+    return inside;
+}
+
+/* FastAudit's env_denied: fsdecode, str.upper(), then the protected names and prefixes. */
+static bool fa_env_denied(PyObject *key, struct verdict *v)
+{
+    static const char *const exact[] = {"PATH", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH",
+                                        "DYLD_INSERT_LIBRARIES", "VIRTUAL_ENV", "CONDA_PREFIX",
+                                        "HOME", "USER", "LOGNAME", "SHELL", "TMPDIR", "TEMP",
+                                        "TMP"};
+    static const char *const prefixes[] = {"PYTHON", "PIP_", "UV_"};
+    PyObject *name = PyOS_FSPath(key), *upper = NULL;
+    bool denied = true;
+
+    if (name && PyBytes_Check(name))
+        Py_SETREF(name, PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(name),
+                                                         PyBytes_GET_SIZE(name)));
+    upper = name && PyUnicode_Check(name) ? PyObject_CallMethod(name, "upper", NULL) : NULL;
+    if (upper && PyUnicode_Check(upper)) {
+        denied = false;
+        for (size_t i = 0; i < sizeof exact / sizeof exact[0] && !denied; i++)
+            denied = PyUnicode_CompareWithASCIIString(upper, exact[i]) == 0;
+        for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0] && !denied; i++) {
+            PyObject *p = PyUnicode_FromString(prefixes[i]);
+            denied = p && PyUnicode_Tailmatch(upper, p, 0, PY_SSIZE_T_MAX, -1) == 1;
+            Py_XDECREF(p);
+        }
+        SAY(v, "the variable %s protected", denied ? "is" : "is not");
+    } else {
+        SAY(v, "the variable name cannot be decoded");
+    }
+    PyErr_Clear();
+    Py_XDECREF(upper);
+    Py_XDECREF(name);
+    return denied;
+}
+
+/* FastAudit's import allowance: a frame whose module __spec__ has _initializing true in its
+ * own __dict__ and whose __name__ matches a prefix. */
+static bool fa_importing_allowed(PyObject *allowed, struct verdict *v)
+{
+    PyFrameObject *frame;
+    bool found = false;
+
+    if (!allowed || !PyTuple_Check(allowed) || PyTuple_GET_SIZE(allowed) == 0)
+        return false;
+    frame = PyEval_GetFrame();
+    Py_XINCREF(frame);
+    while (frame && !found) {
+        PyFrameObject *back = PyFrame_GetBack(frame);
+        PyObject *globals = PyFrame_GetGlobals(frame);
+        PyObject *spec = globals ? PyDict_GetItemString(globals, "__spec__") : NULL;
+        PyObject *name = globals ? PyDict_GetItemString(globals, "__name__") : NULL;
+        PyObject *d = NULL, *init = NULL;
+
+        if (spec && name && PyUnicode_Check(name) && Py_TYPE(spec)->tp_dictoffset &&
+            (d = PyObject_GenericGetDict(spec, NULL)) != NULL &&
+            (init = PyDict_GetItemString(d, "_initializing")) != NULL &&
+            PyObject_IsTrue(init) == 1) {
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(allowed) && !found; i++) {
+                PyObject *p = PyTuple_GET_ITEM(allowed, i);
+                Py_ssize_t n = PyUnicode_Check(p) ? PyUnicode_GET_LENGTH(p) : -1;
+                if (n < 0)
+                    continue;
+                found = PyUnicode_Compare(name, p) == 0 ||
+                        (PyUnicode_Tailmatch(name, p, 0, PY_SSIZE_T_MAX, -1) == 1 &&
+                         PyUnicode_GET_LENGTH(name) > n && PyUnicode_READ_CHAR(name, n) == '.');
+            }
+            if (found)
+                SAY(v, "during the import of an allowed module");
+        }
+        PyErr_Clear();
+        Py_XDECREF(d);
+        Py_XDECREF(globals);
+        Py_DECREF(frame);
+        frame = back;
+    }
+    Py_XDECREF(frame);
+    return found;
+}
+
+/* FastAudit's asyncio executor exception: args[0].__self__.name starts with "asyncio_" and
+ * a frame named asyncio.base_events.BaseEventLoop.run_in_executor is on the stack (by name:
+ * a look-alike with forged globals passes, as it does in FastAudit). */
+static bool fa_executor_thread(PyObject *args)
+{
+    PyObject *fn = PyTuple_GET_SIZE(args) ? PyTuple_GET_ITEM(args, 0) : Py_None;
+    PyObject *self = NULL, *name = NULL;
+    PyFrameObject *frame;
+    bool named, found = false;
+
+    if (optional_attr(fn, "__self__", &self) <= 0 || optional_attr(self, "name", &name) <= 0) {
+        PyErr_Clear();
+        Py_XDECREF(self);
+        return false;
+    }
+    named = PyUnicode_Check(name) &&
+            PyUnicode_Tailmatch(name, engine.str_asyncio_, 0, PY_SSIZE_T_MAX, -1) == 1;
+    Py_DECREF(name);
+    Py_DECREF(self);
+    PyErr_Clear();
+    frame = named ? PyEval_GetFrame() : NULL;
+    Py_XINCREF(frame);
+    while (frame && !found) {
+        PyFrameObject *back = PyFrame_GetBack(frame);
+        PyObject *fname = fa_frame_name(frame);
+        found = fname && PyUnicode_CompareWithASCIIString(
+                             fname, "asyncio.base_events.BaseEventLoop.run_in_executor") == 0;
+        Py_XDECREF(fname);
+        PyErr_Clear();
+        Py_DECREF(frame);
+        frame = back;
+    }
+    Py_XDECREF(frame);
+    return found;
+}
+
+enum fa_outcome { FA_ALLOW, FA_DENY, FA_DENY_PATHS };
+
+/* FastAudit's checks for one event under cfg, without asking anyone: FA_ALLOW, FA_DENY (the
+ * generic message), or FA_DENY_PATHS with *bad bit i set for each refused path argument i
+ * (0 or 1; bit 0 alone for chdir and the first-path events). Never raises. */
+static enum fa_outcome fa_rules(PyObject *oks, PyObject *import_allow, const char *event,
+                                PyObject *args, struct verdict *v, unsigned *bad)
+{
+    enum sbx_event_class cls = sbx_policy_classify(event);
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    int first = 0, count = 1;
+
+    *bad = 0;
+    /* fa-learn's table adds two singular asyncgen names FastAudit does not list. */
+    if (cls == SBX_EVENT_ALLOW && strncmp(event, "sys.set_asyncgen_hook_", 22) == 0)
+        cls = SBX_EVENT_DENY;
+    if (cls == SBX_EVENT_ALLOW) {
+        v->cls = "allowed";
+        SAY(v, "%s is on FastAudit's allow list", event);
+        return FA_ALLOW;
+    }
+    if (cls == SBX_EVENT_THREAD && fa_executor_thread(args)) {
+        v->cls = "allowed";
+        SAY(v, "a thread named asyncio_N started under run_in_executor");
+        return FA_ALLOW;
+    }
+    v->cls = "default-deny";
+    if (cls == SBX_EVENT_ENGINE) {
+        SAY(v, "the policy cannot be changed inside an active context");
+        return FA_DENY;
+    }
+    if (fa_importing_allowed(import_allow, v)) {
+        v->cls = "import-allowed";
+        return FA_ALLOW;
+    }
+    switch (cls) {
+    case SBX_EVENT_ENV:
+        if (nargs < 1 || fa_env_denied(PyTuple_GET_ITEM(args, 0), v))
+            return FA_DENY;
+        v->cls = "allowed";
+        return FA_ALLOW;
+    case SBX_EVENT_SETATTR: {
+        const char *name = str_arg(args, 1);
+        if (name && sbx_policy_setattr_allowed(name)) {
+            v->cls = "allowed";
+            SAY(v, "setting %.80s is harmless", name);
+            return FA_ALLOW;
+        }
+        SAY(v, "setting this attribute can change what code runs");
+        return FA_DENY;
+    }
+    case SBX_EVENT_OPEN: {
+        PyObject *mode = nargs > 1 ? PyTuple_GET_ITEM(args, 1) : Py_None;
+        PyObject *flags = nargs > 2 ? PyTuple_GET_ITEM(args, 2) : Py_None;
+        const char *m = PyUnicode_Check(mode) ? PyUnicode_AsUTF8(mode) : NULL;
+        long f = PyLong_Check(flags) ? PyLong_AsLong(flags) : 0;
+        PyErr_Clear();
+        if ((m && !strpbrk(m, "wax+")) ||
+            (mode == Py_None && !sbx_policy_open_writes(NULL, f))) {
+            v->cls = "read";
+            SAY(v, "reading is allowed anywhere");
+            return FA_ALLOW;
+        }
+        break;
+    }
+    case SBX_EVENT_CHDIR:
+        v->cls = "path-ok";
+        if (nargs > 0 && fa_ok_path(oks, PyTuple_GET_ITEM(args, 0), false, v))
+            return FA_ALLOW;
+        v->cls = "path-denied";
+        *bad = 1;
+        return FA_DENY_PATHS;
+    case SBX_EVENT_TRUNCATE:
+        if (nargs > 0 && PyLong_Check(PyTuple_GET_ITEM(args, 0))) {
+            v->cls = "allowed";
+            SAY(v, "truncating an open file descriptor");
+            return FA_ALLOW;
+        }
+        break;
+    case SBX_EVENT_PATH_FIRST:
+        break;
+    case SBX_EVENT_PATH_DEST:
+        first = 1;
+        break;
+    case SBX_EVENT_PATH_BOTH:
+        count = 2;
+        break;
+    default:
+        SAY(v, "%s is not on FastAudit's lists: denied unless the host allows it", event);
+        return FA_DENY;
+    }
+    v->cls = "path-ok";
+    for (int i = first; i < first + count; i++)
+        if (i >= nargs || !fa_ok_path(oks, PyTuple_GET_ITEM(args, i), true, v))
+            *bad |= 1u << i;
+    if (!*bad)
+        return FA_ALLOW;
+    v->cls = "path-denied";
+    return FA_DENY_PATHS;
+}
+
+static bool decide(const struct config *cfg, const char *event, PyObject *args,
+                   struct verdict *v);
+static bool import_allowed(const struct config *cfg, struct verdict *v);
+
+/* The hardened rule set's answer for an event seen under a FastAudit config, without
+ * callbacks or side effects: a config made on the stack from the same roots. */
+static bool hardened_would_allow(PyObject *cfg, const char *event, PyObject *args,
+                                 struct verdict *v)
+{
+    struct config view;
+    PyObject *oks = PyTuple_Check(cfg) && PyTuple_GET_SIZE(cfg) >= 6 ? PyTuple_GET_ITEM(cfg, 0)
+                                                                       : NULL;
+    PyObject *encoded[MAX_ROOTS] = {NULL};
+    bool ok;
+
+    memset(&view, 0, sizeof view);
+    for (Py_ssize_t i = 0; oks && PyTuple_Check(oks) && i < PyTuple_GET_SIZE(oks) &&
+                           view.n_roots < MAX_ROOTS; i++) {
+        PyObject *o = PyTuple_GET_ITEM(oks, i);
+        if (PyUnicode_Check(o) && PyUnicode_CompareWithASCIIString(o, ".") == 0) {
+            view.dot_root = true;
+        } else if (PyUnicode_Check(o) && (encoded[view.n_roots] = PyUnicode_EncodeFSDefault(o))) {
+            view.roots[view.n_roots] = PyBytes_AS_STRING(encoded[view.n_roots]);
+            view.n_roots++;
+        }
+        PyErr_Clear();
+    }
+    ok = decide(&view, event, args, v);
+    if (!ok && import_allowed(&view, v))
+        ok = true;
+    for (size_t i = 0; i < view.n_roots; i++)
+        Py_XDECREF(encoded[i]);
+    PyErr_Clear();
+    return ok;
+}
+
+/* Fills v->note when the hardened rules disagree with FastAudit's pre-host answer. */
+static void fa_compare(PyObject *cfg, const char *event, PyObject *args, bool fa_allowed,
+                       struct verdict *v)
+{
+    struct verdict other = {0};
+    bool hardened;
+
+    if (!engine.tracing)
+        return;
+    hardened = hardened_would_allow(cfg, event, args, &other);
+    if (hardened == fa_allowed)
+        return;
+    snprintf(v->note, sizeof v->note, "FastAudit %s this (%s); the hardened engine %s it (%s)",
+             fa_allowed ? "allows" : "denies", v->reason, hardened ? "allows" : "denies",
+             other.reason);
+}
+
+/* Asks the state's Python helper; returns 1 allowed by a host callback, 0 refused with *msg
+ * (new reference) the message, -1 when a callback raised. */
+static int fa_ask(struct fa_state *st, PyObject *cfg, const char *event, PyObject *args,
+                  PyObject *path, PyObject **msg)
+{
+    PyObject *r = PyObject_CallFunction(st->ask, "OsOOO", cfg, event, args,
+                                        path ? path : Py_None, path ? Py_True : Py_False);
+
+    if (!r)
+        return -1;
+    if (r == Py_None) {
+        Py_DECREF(r);
+        return 1;
+    }
+    *msg = r;
+    return 0;
+}
+
+static int fa_hook(const char *event, PyObject *args, void *user_data)
+{
+    struct fa_state *st = user_data;
+    struct verdict v = {0};
+    PyObject *cfg = NULL, *oks = NULL, *imports = NULL, *msg = NULL;
+    enum fa_outcome outcome;
+    unsigned bad = 0;
+    int rc = 0, said;
+
+    /* FastAudit's hook is a Python hook of one interpreter: a subinterpreter runs
+     * unpoliced. At shutdown its ContextVar may be gone with the modules. */
+    if (PyInterpreterState_Get() != PyInterpreterState_Main() || is_finalizing())
+        return 0;
+    if (PyContextVar_Get(st->var, NULL, &cfg) < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (cfg == Py_None || !cfg) {
+        Py_XDECREF(cfg);
+        if (fa_sandbox_cfg && engine.tracing) {
+            /* Only in the sandbox: FastAudit sees no policy here (its variable was set to
+             * None, or the code runs in an empty Context); say what hardened would do. */
+            struct verdict other = {0};
+            if (!hardened_would_allow(fa_sandbox_cfg, event, args, &other)) {
+                v = (struct verdict){.cls = "unpoliced", .denied = false};
+                SAY(&v, "no FastAudit config is active in this context");
+                snprintf(v.note, sizeof v.note,
+                         "FastAudit allows this (its ContextVar holds no config here); the "
+                         "hardened engine denies it (%s)", other.reason);
+                note(event, args, &v);
+            }
+        }
+        return 0;
+    }
+    if (PyTuple_Check(cfg) && PyTuple_GET_SIZE(cfg) >= 6) {
+        oks = Py_NewRef(PyTuple_GET_ITEM(cfg, 0));
+        imports = Py_NewRef(PyTuple_GET_ITEM(cfg, 5));
+    } else if (!(oks = PyObject_GetAttrString(cfg, "oks")) ||
+               !(imports = PyObject_GetAttrString(cfg, "import_allow"))) {
+        rc = -1; /* as in FastAudit: whatever is in the variable must look like a config */
+        goto out;
+    }
+    outcome = fa_rules(oks, imports, event, args, &v, &bad);
+    fa_compare(cfg, event, args, outcome == FA_ALLOW, &v);
+    if (outcome == FA_ALLOW) {
+        note(event, args, &v);
+        goto out;
+    }
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        PyObject *path = NULL;
+        if (outcome == FA_DENY_PATHS) {
+            if (!(bad & (1u << i)))
+                continue;
+            path = i < PyTuple_GET_SIZE(args) ? PyTuple_GET_ITEM(args, i) : Py_None;
+        } else if (i > 0) {
+            break;
+        }
+        said = fa_ask(st, cfg, event, args, path, &msg);
+        if (said < 0) {
+            v.denied = true;
+            note(event, args, &v);
+            rc = -1;
+        } else if (said == 0) {
+            v.denied = true;
+            note(event, args, &v);
+            PyErr_SetObject(PyExc_PermissionError, msg);
+            remember_denial();
+            Py_CLEAR(msg);
+            rc = -1;
+        } else {
+            v.cls = "host-allowed";
+            SAY(&v, "a host callback (before_deny or an entry point) allowed %s", event);
+            if (outcome != FA_DENY_PATHS || i == 1 || !(bad & 2u))
+                note(event, args, &v);
+        }
+    }
+out:
+    Py_XDECREF(imports);
+    Py_XDECREF(oks);
+    Py_DECREF(cfg);
+    return rc;
+}
+
+/* FastAudit's unwrap_call: partials to their func, and __wrapped__ found in the object's own
+ * __dict__ (read with object.__getattribute__, so no __getattr__ runs). New reference. */
+static PyObject *fa_unwrap(PyObject *fn)
+{
+    PyObject *target = Py_NewRef(fn);
+
+    for (int depth = 0; depth < 64; depth++) {
+        PyObject *inner = NULL, *d;
+        if (engine.partial_type && PyObject_TypeCheck(target, (PyTypeObject *)engine.partial_type)) {
+            if (optional_attr(target, "func", &inner) <= 0) {
+                PyErr_Clear();
+                break;
+            }
+        } else {
+            d = PyObject_GenericGetAttr(target, engine.str_dict);
+            inner = d && PyMapping_Check(d) ? PyObject_GetItem(d, engine.str_wrapped) : NULL;
+            Py_XDECREF(d);
+            PyErr_Clear();
+            if (!inner)
+                break;
+        }
+        Py_SETREF(target, inner);
+    }
+    return target;
+}
+
+/* FastAudit's callee_is_python (on an unwrapped callable). */
+static bool fa_is_python(PyObject *fn)
+{
+    PyObject *call = NULL, *code = NULL;
+    bool python;
+
+    if (PyFunction_Check(fn) || PyMethod_Check(fn))
+        return true;
+    if (PyType_Check(fn)) {
+        /* a heap type that defines __module__ counts as Python (FastAudit's rule) */
+        PyObject *d = PyType_GetDict((PyTypeObject *)fn);
+        python = d && PyDict_GetItemWithError(d, engine.str_module) != NULL;
+        Py_XDECREF(d);
+        PyErr_Clear();
+        return python;
+    }
+    python = optional_attr((PyObject *)Py_TYPE(fn), "__call__", &call) > 0 &&
+             optional_attr(call, "__code__", &code) > 0;
+    Py_XDECREF(code);
+    Py_XDECREF(call);
+    PyErr_Clear();
+    return python;
+}
+
+/* getattr(o, name, None) truthiness helper: a new reference to a true value, or NULL. */
+static PyObject *fa_truthy_attr(PyObject *o, const char *name)
+{
+    PyObject *v = NULL;
+
+    if (optional_attr(o, name, &v) <= 0 || PyObject_IsTrue(v) != 1) {
+        PyErr_Clear();
+        Py_XDECREF(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* FastAudit's func_mod (on an unwrapped callable): __module__, else __objclass__'s, else
+ * for a bound method the class in type(self)'s MRO whose __dict__ has the name, else
+ * type(self)'s. New reference or NULL. */
+static PyObject *fa_func_mod(PyObject *fn)
+{
+    PyObject *mod = fa_truthy_attr(fn, "__module__"), *cls = NULL, *self = NULL, *name = NULL;
+
+    if (!mod && optional_attr(fn, "__objclass__", &cls) > 0 && cls != Py_None)
+        mod = fa_truthy_attr(cls, "__module__");
+    PyErr_Clear();
+    if (!mod && optional_attr(fn, "__self__", &self) > 0 && self != Py_None) {
+        PyObject *mro = Py_TYPE(self)->tp_mro;
+        name = fa_truthy_attr(fn, "__name__");
+        for (Py_ssize_t i = 0; name && mro && i < PyTuple_GET_SIZE(mro) && !mod; i++) {
+            PyTypeObject *t = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+            PyObject *d = PyType_GetDict(t);
+            if (d && PySequence_Contains(d, name) == 1) {
+                optional_attr((PyObject *)t, "__module__", &mod);
+                Py_XDECREF(d);
+                break;
+            }
+            Py_XDECREF(d);
+        }
+        if (mod && PyObject_IsTrue(mod) != 1)
+            Py_CLEAR(mod);
+        if (!mod)
+            optional_attr((PyObject *)Py_TYPE(self), "__module__", &mod);
+    }
+    PyErr_Clear();
+    Py_XDECREF(name);
+    Py_XDECREF(self);
+    Py_XDECREF(cls);
+    return mod;
+}
+
+static bool fa_prefix_match(PyObject *mod, PyObject *prefixes)
+{
+    for (Py_ssize_t i = 0; prefixes && i < PyTuple_GET_SIZE(prefixes); i++) {
+        PyObject *p = PyTuple_GET_ITEM(prefixes, i);
+        Py_ssize_t n = PyUnicode_Check(p) ? PyUnicode_GET_LENGTH(p) : -1;
+        if (n >= 0 && (PyUnicode_Compare(mod, p) == 0 ||
+                       (PyUnicode_Tailmatch(mod, p, 0, PY_SSIZE_T_MAX, -1) == 1 &&
+                        PyUnicode_GET_LENGTH(mod) > n && PyUnicode_READ_CHAR(mod, n) == '.')))
+            return true;
+    }
+    PyErr_Clear();
+    return false;
+}
+
+static bool is_engine_code(PyCodeObject *code);
+static bool is_stdlib_module(PyObject *module);
+
+/* The CALL callback of one FastAudit state: (code, offset, callable, arg0). */
+static PyObject *fa_on_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    struct fa_state *st = (struct fa_state *)self;
+    PyObject *fn, *target = NULL, *mod = NULL, *cfg = NULL, *data = NULL, *calls = NULL;
+    PyObject *caller = NULL, *callee = NULL, *nm = NULL, *chain = NULL, *result = NULL;
+    PyObject *on_call = NULL, *mc = NULL;
+    PyFrameObject *frame;
+    bool ours;
+
+    if (nargs < 3 || is_finalizing())
+        Py_RETURN_NONE;
+    fn = args[2];
+    engine.counters->monitor_callbacks++;
+    if (PyCode_Check(args[0]) && is_engine_code((PyCodeObject *)args[0]))
+        return disable_site();
+    target = fa_unwrap(fn);
+    /* fa-learn's own extension functions (trace, counters) are not FastAudit's to judge */
+    ours = is_our_native(target);
+    if (ours || fa_is_python(target)) {
+        Py_DECREF(target);
+        return disable_site();
+    }
+    mod = fa_func_mod(target);
+    if (mod && PyUnicode_Check(mod) &&
+        (is_stdlib_module(mod) || fa_prefix_match(mod, st->safe_native) ||
+         prefix_matches_obj(mod))) {
+        result = disable_site();
+        goto out;
+    }
+    if (PyContextVar_Get(st->var, NULL, &cfg) < 0)
+        goto out;
+    if (!cfg || cfg == Py_None || !(mc = PyObject_GetAttrString(cfg, "monitor_calls")) ||
+        PyObject_IsTrue(mc) != 1) {
+        PyErr_Clear();
+        result = Py_NewRef(Py_None);
+        goto out;
+    }
+    frame = PyEval_GetFrame();
+    caller = frame ? fa_frame_name(frame) : PyUnicode_FromString("None.<module>");
+    if (optional_attr(target, "__qualname__", &nm) == 0)
+        optional_attr(target, "__name__", &nm);
+    PyErr_Clear();
+    if (!mod || PyObject_IsTrue(mod) != 1 || !nm || PyObject_IsTrue(nm) != 1) {
+        PyErr_Clear();
+        result = Py_NewRef(Py_None); /* FastAudit cannot name it: not reported */
+        goto out;
+    }
+    callee = PyUnicode_FromFormat("%S.%S", mod, nm);
+    if (!caller || !callee)
+        goto out;
+    engine.counters->native_calls++;
+    data = PyObject_GetAttrString(cfg, "data");
+    on_call = PyObject_GetAttrString(cfg, "on_call");
+    if (!data || !on_call)
+        goto out;
+    if (PyTuple_GET_SIZE(st->monitor_hooks) || on_call != Py_None) {
+        PyObject *hooks = st->monitor_hooks;
+        calls = PyObject_CallNoArgs(engine.active_calls);
+        if (!calls)
+            goto out;
+        for (Py_ssize_t i = 0; i <= PyTuple_GET_SIZE(hooks); i++) {
+            PyObject *h = i < PyTuple_GET_SIZE(hooks) ? PyTuple_GET_ITEM(hooks, i) : on_call;
+            PyObject *r;
+            if (h == Py_None)
+                break;
+            r = PyObject_CallFunction(h, "OOOOOOO", caller, callee, fn, args[0], args[1], data,
+                                      calls);
+            if (!r)
+                goto out;
+            if (r == engine.disable || r == Py_False) {
+                struct verdict v = {.cls = "native-allowed"};
+                PyObject *pair = PyTuple_Pack(2, caller, callee);
+                SAY(&v, "a monitor hook or on_call let the call through");
+                if (pair)
+                    note("fastaudit.call", pair, &v);
+                Py_XDECREF(pair);
+                PyErr_Clear();
+                result = r == Py_False ? Py_NewRef(Py_None) : disable_site();
+                Py_DECREF(r);
+                goto out;
+            }
+            Py_DECREF(r);
+        }
+    }
+    chain = fa_call_chain(callee);
+    if (!chain || PySys_Audit("fastaudit.call", "OOO", caller, callee, chain) < 0)
+        goto out;
+    result = Py_NewRef(Py_None);
+out:
+    Py_XDECREF(chain);
+    Py_XDECREF(on_call);
+    Py_XDECREF(data);
+    Py_XDECREF(calls);
+    Py_XDECREF(callee);
+    Py_XDECREF(caller);
+    Py_XDECREF(nm);
+    Py_XDECREF(mc);
+    Py_XDECREF(cfg);
+    Py_XDECREF(mod);
+    Py_XDECREF(target);
+    return result;
+}
+
+static PyMethodDef fa_callback_def = {"call_cb", (PyCFunction)(void (*)(void))fa_on_call,
+                                      METH_FASTCALL, "FastAudit's sys.monitoring CALL callback."};
+
+/* _install(var, ask, monitor_hooks, safe_native) -> state: adds the state's audit hook. */
+static PyObject *fa_install(PyObject *module, PyObject *args)
+{
+    struct fa_state *st;
+    PyObject *var, *ask, *hooks, *safe;
+
+    (void)module;
+    if (!PyArg_ParseTuple(args, "OOO!O!:_install", &var, &ask, &PyTuple_Type, &hooks,
+                          &PyTuple_Type, &safe))
+        return NULL;
+    if (n_fa_states >= MAX_FA_STATES) {
+        PyErr_SetString(PyExc_RuntimeError, "too many FastAudit states in one process");
+        return NULL;
+    }
+    st = PyObject_New(struct fa_state, &fa_state_type);
+    if (!st)
+        return NULL;
+    st->var = Py_NewRef(var);
+    st->ask = Py_NewRef(ask);
+    st->monitor_hooks = Py_NewRef(hooks);
+    st->safe_native = Py_NewRef(safe);
+    /* The hook keeps the state for the life of the process (hooks cannot be removed). */
+    if (PySys_AddAuditHook(fa_hook, st) < 0) {
+        Py_DECREF(st);
+        return NULL;
+    }
+    fa_states[n_fa_states++] = (struct fa_state *)Py_NewRef(st);
+    return (PyObject *)st;
+}
+
+static PyObject *fa_make_callback(PyObject *module, PyObject *state)
+{
+    (void)module;
+    if (!PyObject_TypeCheck(state, &fa_state_type)) {
+        PyErr_SetString(PyExc_TypeError, "a FastAudit state is needed");
+        return NULL;
+    }
+    return PyCFunction_New(&fa_callback_def, state);
+}
+
+static PyObject *fa_chain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    return fa_call_chain(nargs > 0 && args[0] != Py_None ? args[0] : NULL);
+}
+
+/* _realroot(root) -> str or None: realpath(3) of an existing str root without '~' (no
+ * Python code runs, which keeps a sandbox child's pages shared); None means "ask
+ * os.path.realpath". */
+static PyObject *fa_realroot(PyObject *module, PyObject *root)
+{
+    PyObject *bytes;
+
+    (void)module;
+    bytes = resolve_existing_root(root);
+    if (!bytes) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    Py_SETREF(bytes, PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(bytes),
+                                                      PyBytes_GET_SIZE(bytes)));
+    return bytes;
+}
+
+/* The FastAudit config active here in any state (new reference), or NULL. */
+static PyObject *fa_active_cfg(void)
+{
+    for (size_t i = 0; i < n_fa_states; i++) {
+        PyObject *cfg = NULL;
+        if (PyContextVar_Get(fa_states[i]->var, NULL, &cfg) < 0) {
+            PyErr_Clear();
+            continue;
+        }
+        if (cfg && cfg != Py_None)
+            return cfg;
+        Py_XDECREF(cfg);
+    }
+    return NULL;
+}
+
+/* The Python half of the default mode, one line per string (ISO C caps one literal). */
+static const char *const core_lines[] = {
+    "\"\"\"FastAudit 0.2.7's public API, as fa-learn's engine provides it by default.\n",
+    "\n",
+    "Written for fa-learn from FastAudit's documented behaviour: the names, events, messages and\n",
+    "record types are FastAudit's; the hook and the CALL callback are C (_install, _callback).\n",
+    "mk_audit(..., hardened=True) is fa-learn's own rule set (sandbox/README.md).\"\"\"\n",
+    "import asyncio, functools, inspect, os, sys, threading, types\n",
+    "from collections import namedtuple\n",
+    "from contextlib import contextmanager\n",
+    "from contextvars import ContextVar\n",
+    "from functools import wraps\n",
+    "from importlib.metadata import entry_points\n",
+    "\n",
+    "_AuditCfg = namedtuple('AuditCfg', 'oks before_deny on_call data monitor_calls import_allow')\n",
+    "TrackedCall = namedtuple('TrackedCall', 'fn args kwargs module qualname name')\n",
+    "_state_attr = '_fastaudit_state'\n",
+    "\n",
+    "\n",
+    "class _ActiveCall:\n",
+    "    def __init__(self, call):\n",
+    "        self.call = call\n",
+    "        self.active = True\n",
+    "\n",
+    "\n",
+    "class CallTracker:\n",
+    "    def __init__(self, name='fastaudit_active_calls'):\n",
+    "        self.ctx = ContextVar(name, default=())\n",
+    "\n",
+    "    def _call(self, fn, args=(), kwargs=None):\n",
+    "        args = () if args is None else args\n",
+    "        kwargs = {} if kwargs is None else kwargs\n",
+    "        module = getattr(fn, '__module__', None)\n",
+    "        qualname = getattr(fn, '__qualname__', getattr(fn, '__name__', None))\n",
+    "        full = f'{module}.{qualname}' if module and qualname else qualname\n",
+    "        return TrackedCall(fn, tuple(args), dict(kwargs), module, qualname, full)\n",
+    "\n",
+    "    @contextmanager\n",
+    "    def track(self, fn, args=(), kwargs=None):\n",
+    "        live = _ActiveCall(self._call(fn, args, kwargs))\n",
+    "        token = self.ctx.set(self.ctx.get() + (live,))\n",
+    "        try:\n",
+    "            yield live.call\n",
+    "        finally:\n",
+    "            live.active = False\n",
+    "            self.ctx.reset(token)\n",
+    "\n",
+    "    def active(self):\n",
+    "        return tuple(live.call for live in self.ctx.get() if live.active)\n",
+    "\n",
+    "    def wrap(self, fn):\n",
+    "        if getattr(fn, '_fastaudit_orig', None) is not None or not inspect.iscoroutinefunction(fn):\n",
+    "            return fn\n",
+    "        @wraps(fn)\n",
+    "        async def _fn(*args, **kwargs):\n",
+    "            with self.track(fn, args, kwargs):\n",
+    "                return await fn(*args, **kwargs)\n",
+    "        _fn._fastaudit_orig = fn\n",
+    "        return _fn\n",
+    "\n",
+    "\n",
+    "_default_call_tracker = CallTracker()\n",
+    "track_call = _default_call_tracker.wrap\n",
+    "active_calls = _default_call_tracker.active\n",
+    "\n",
+    "\n",
+    "def _new_state():\n",
+    "    cfg_var = ContextVar('fastaudit_cfg', default=None)\n",
+    "    origin_var = ContextVar('fastaudit_origin', default=None)\n",
+    "    mon = getattr(sys, 'monitoring', None)\n",
+    "    audit = sys.audit\n",
+    "\n",
+    "    def clean(mods):\n",
+    "        if isinstance(mods, str):\n",
+    "            mods = (mods,)\n",
+    "        return tuple(m.strip() for m in mods if m and m.strip())\n",
+    "\n",
+    "    def merge(old, new):\n",
+    "        return tuple(sorted(set(old) | set(clean(new))))\n",
+    "\n",
+    "    def group(name):\n",
+    "        return entry_points(group=name)\n",
+    "\n",
+    "    safe_native = tuple(sorted(set(clean(ep.value for ep in group('fastaudit_safe_native')))))\n",
+    "    import_allow = tuple(sorted(set(clean(ep.value for ep in group('fastaudit_import_allow')))))\n",
+    "    monitor_hooks = tuple(ep.load() for ep in group('fastaudit_monitor_hook')) if mon else ()\n",
+    "    audit_hooks = tuple(ep.load() for ep in group('fastaudit_audit_hook'))\n",
+    "    calls_now = active_calls\n",
+    "    tool = {'tool_id': None, 'on': 0}\n",
+    "    lock = threading.Lock()\n",
+    "\n",
+    "    def task_id():\n",
+    "        try:\n",
+    "            return id(asyncio.current_task())\n",
+    "        except RuntimeError:\n",
+    "            return None\n",
+    "\n",
+    "    def origin_note():\n",
+    "        origin = origin_var.get()\n",
+    "        if origin is None:\n",
+    "            return ''\n",
+    "        tid, tname, task, chain = origin\n",
+    "        if tid == threading.get_ident() and task == task_id():\n",
+    "            return ''\n",
+    "        return f\"\\nAudit context entered in thread {tname!r} by: {chain}\"\n",
+    "\n",
+    "    def outside_frame():\n",
+    "        f = sys._getframe()\n",
+    "        while f:\n",
+    "            if not f\"{f.f_globals.get('__name__')}.{f.f_code.co_qualname}\".startswith('fastaudit.'):\n",
+    "                return f\n",
+    "            f = f.f_back\n",
+    "\n",
+    "    def ask(cfg, event, args, path, has_path):\n",
+    "        if has_path:\n",
+    "            msg = f\"{event} {path!r} not in {cfg.oks}\"\n",
+    "        else:\n",
+    "            native = event == 'fastaudit.call' and len(args) > 2\n",
+    "            shown = args[:2] if native else args\n",
+    "            chain = args[2] if native else _chain()\n",
+    "            msg = f\"Audit: {event} blocked in sandbox with args: {shown}\\nCall chain: {chain}\"\n",
+    "        msg += origin_note()\n",
+    "        if audit_hooks or cfg.before_deny:\n",
+    "            frame, calls = outside_frame(), calls_now()\n",
+    "            for h in audit_hooks:\n",
+    "                if h(event, args, frame, msg, cfg.data, calls):\n",
+    "                    return None\n",
+    "            if cfg.before_deny and cfg.before_deny(event, args, frame, msg, cfg.data, calls):\n",
+    "                return None\n",
+    "        return msg\n",
+    "\n",
+    "    def install_call_monitor(tool_id):\n",
+    "        if not mon:\n",
+    "            raise RuntimeError('monitor_calls=True requires Python 3.12+ sys.monitoring')\n",
+    "        old = tool['tool_id']\n",
+    "        if old is not None:\n",
+    "            if old != tool_id:\n",
+    "                raise RuntimeError(f'fastaudit already uses sys.monitoring tool id {old}')\n",
+    "            return\n",
+    "        owner = mon.get_tool(tool_id)\n",
+    "        if owner == 'fastaudit':\n",
+    "            mon.set_events(tool_id, 0)\n",
+    "            mon.register_callback(tool_id, mon.events.CALL, None)\n",
+    "            mon.free_tool_id(tool_id)\n",
+    "        elif owner:\n",
+    "            raise RuntimeError(f'sys.monitoring tool id {tool_id} is already used by {owner!r}')\n",
+    "        mon.use_tool_id(tool_id, 'fastaudit')\n",
+    "        mon.register_callback(tool_id, mon.events.CALL, callback)\n",
+    "        tool['tool_id'] = tool_id\n",
+    "\n",
+    "    def monitor_on():\n",
+    "        with lock:\n",
+    "            tool['on'] += 1\n",
+    "            if tool['on'] == 1:\n",
+    "                mon.set_events(tool['tool_id'], mon.events.CALL)\n",
+    "        mon.restart_events()\n",
+    "\n",
+    "    def monitor_off():\n",
+    "        with lock:\n",
+    "            tool['on'] -= 1\n",
+    "            if not tool['on']:\n",
+    "                mon.set_events(tool['tool_id'], 0)\n",
+    "\n",
+    "    def audit_state_():\n",
+    "        cfg = cfg_var.get()\n",
+    "        return dict(safe_native=safe_native, monitoring=mon is not None, tool_id=tool['tool_id'],\n",
+    "                    active=cfg is not None, monitor_on=tool['on'],\n",
+    "                    monitor_calls=None if cfg is None else cfg.monitor_calls,\n",
+    "                    import_allow=import_allow if cfg is None else cfg.import_allow)\n",
+    "\n",
+    "    def root(o):\n",
+    "        if o == '.':\n",
+    "            return '.'\n",
+    "        return _realroot(o) or os.path.realpath(os.path.expanduser(os.fsdecode(o)))\n",
+    "\n",
+    "    def mk_audit_(oks, before_deny=None, on_call=None, data=None, tool_id=3, monitor_calls=True,\n",
+    "                  allow_imports=()):\n",
+    "        audit('audit_perms.set_config', oks)\n",
+    "        if on_call and not monitor_calls:\n",
+    "            raise RuntimeError('on_call requires monitor_calls=True')\n",
+    "        if monitor_calls:\n",
+    "            install_call_monitor(tool_id)\n",
+    "        cfg = _AuditCfg(tuple(root(o) for o in oks), before_deny, on_call, data, monitor_calls,\n",
+    "                        merge(import_allow, allow_imports))\n",
+    "\n",
+    "        @contextmanager\n",
+    "        def cm():\n",
+    "            nonlocal cfg\n",
+    "            if cfg_var.get() is not cfg:\n",
+    "                audit('audit_perms.set_config', cfg)\n",
+    "            token = cfg_var.set(cfg)\n",
+    "            otoken = origin_var.set((threading.get_ident(), threading.current_thread().name,\n",
+    "                                     task_id(), _chain()))\n",
+    "            watching = cfg.monitor_calls\n",
+    "            if watching:\n",
+    "                monitor_on()\n",
+    "            try:\n",
+    "                yield\n",
+    "            finally:\n",
+    "                origin_var.reset(otoken)\n",
+    "                cfg_var.reset(token)\n",
+    "                if watching:\n",
+    "                    monitor_off()\n",
+    "\n",
+    "        def set_data(d):\n",
+    "            nonlocal cfg\n",
+    "            audit('audit_perms.set_data', d)\n",
+    "            cfg = cfg._replace(data=d)\n",
+    "            return cfg.data\n",
+    "\n",
+    "        def add_imports(*mods):\n",
+    "            nonlocal cfg\n",
+    "            audit('audit_perms.add_imports', mods)\n",
+    "            cfg = cfg._replace(import_allow=merge(cfg.import_allow, mods))\n",
+    "            return cfg.import_allow\n",
+    "\n",
+    "        cm.set_data = set_data\n",
+    "        cm.add_imports = add_imports\n",
+    "        return cm\n",
+    "\n",
+    "    mk_audit_.audit_state = audit_state_\n",
+    "    state = _install(cfg_var, ask, monitor_hooks, safe_native)\n",
+    "    callback = _callback(state)\n",
+    "    return mk_audit_\n",
+    "\n",
+    "\n",
+    "def _get_mk_audit():\n",
+    "    made = getattr(sys, _state_attr, None)\n",
+    "    if made is None:\n",
+    "        made = _new_state()\n",
+    "        setattr(sys, _state_attr, made)\n",
+    "    return made\n",
+    "\n",
+    "\n",
+    "def mk_audit(oks, before_deny=None, on_call=None, data=None, tool_id=3, monitor_calls=True,\n",
+    "             allow_imports=(), *, hardened=False):\n",
+    "    if hardened:  # fa-learn's rule set, not FastAudit's\n",
+    "        return _hardened_mk_audit(oks, before_deny, on_call, data, tool_id, monitor_calls,\n",
+    "                                  allow_imports)\n",
+    "    made = _get_mk_audit()(oks, before_deny, on_call, data, tool_id, monitor_calls, allow_imports)\n",
+    "    _made_default()\n",
+    "    return made\n",
+    "\n",
+    "\n",
+    "def audit_state():\n",
+    "    hardened = _hardened_state()\n",
+    "    if hardened is not None:\n",
+    "        return hardened\n",
+    "    return _get_mk_audit().audit_state()\n",
+    "\n",
+    NULL,
+};
+
+static const char *const hooks_lines[] = {
+    "import sys\n",
+    "\n",
+    "_LXML_WRITERS = {'lxml.etree._ElementTree.write', 'lxml.etree._ElementTree.write_c14n',\n",
+    "                 'lxml.etree._XSLTResultTree.write_output', 'lxml.etree.xmlfile',\n",
+    "                 'lxml.etree.xmlfile.__enter__'}\n",
+    "\n",
+    "\n",
+    "def lxml_monitor(caller, callee, fn, code, off, data, calls):\n",
+    "    # lxml's native writers write files without an open audit event; the rest is harmless.\n",
+    "    if callee.startswith('lxml.') and callee not in _LXML_WRITERS:\n",
+    "        return sys.monitoring.DISABLE\n",
+    "\n",
+    NULL,
+};
+
+static PyObject *hardened_mk_audit(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *keywords[] = {"oks", "before_deny", "on_call", "data", "tool_id",
                                "monitor_calls", "allow_imports", NULL};
@@ -1868,6 +3101,7 @@ static PyObject *mk_audit(PyObject *module, PyObject *args, PyObject *kwargs)
                                      &before_deny, &on_call, &data, &tool_id, &monitor_calls,
                                      &allow_imports))
         return NULL;
+    engine.last_made_hardened = true;
     if (PySys_Audit("audit_perms.new", "O", oks) < 0)
         return NULL;
     if (tool_id < 0 || tool_id > 5) {
@@ -1989,7 +3223,10 @@ static PyObject *strings_tuple(char *const *list, size_t n, const struct config 
     return t;
 }
 
-static PyObject *audit_state(PyObject *module, PyObject *unused)
+/* _hardened_state() -> the hardened engine's state dict while one of its entries is active
+ * here (or when only the hardened mode was ever used), else None: fastaudit.audit_state()
+ * then answers with FastAudit's own state. */
+static PyObject *hardened_state(PyObject *module, PyObject *unused)
 {
     bool tampered;
     struct entry *e = active_entry(&tampered);
@@ -1998,6 +3235,8 @@ static PyObject *audit_state(PyObject *module, PyObject *unused)
 
     (void)module;
     (void)unused;
+    if (!e && (!engine.hook_installed || !engine.last_made_hardened))
+        Py_RETURN_NONE;
     for (int i = 0; i < 6; i++)
         monitor_on += engine.monitor_on[i];
     result = Py_BuildValue(
@@ -2086,11 +3325,29 @@ static PyObject *counters(PyObject *module, PyObject *unused)
                          "native_calls", c->native_calls);
 }
 
+static PyObject *made_default(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    engine.last_made_hardened = false;
+    Py_RETURN_NONE;
+}
+
+/* Given to fastaudit.core under private names (its `import *` skips them). */
+static PyMethodDef core_methods[] = {
+    {"_hardened_mk_audit", (PyCFunction)(void (*)(void))hardened_mk_audit,
+     METH_VARARGS | METH_KEYWORDS, "fa-learn's hardened mk_audit (mk_audit(..., hardened=True))"},
+    {"_hardened_state", hardened_state, METH_NOARGS, "the hardened engine's state, or None"},
+    {"_made_default", made_default, METH_NOARGS, "a FastAudit mk_audit was made"},
+    {"_install", fa_install, METH_VARARGS, "the C hook of one FastAudit state"},
+    {"_callback", fa_make_callback, METH_O, "the C CALL callback of one FastAudit state"},
+    {"_chain", (PyCFunction)(void (*)(void))fa_chain, METH_FASTCALL, "FastAudit's call chain"},
+    {"_realroot", fa_realroot, METH_O, "realpath(3) of an existing root, or None"},
+    {NULL, NULL, 0, NULL},
+};
+
+/* fa-learn's extensions (the teaching trace and counters); FastAudit's API is in core. */
 static PyMethodDef module_methods[] = {
-    {"mk_audit", (PyCFunction)(void (*)(void))mk_audit, METH_VARARGS | METH_KEYWORDS,
-     "mk_audit(oks, before_deny=None, on_call=None, data=None, tool_id=3, "
-     "monitor_calls=True, allow_imports=()) -> audit_perms"},
-    {"audit_state", audit_state, METH_NOARGS, "audit_state() -> dict of the engine's state here"},
     {"trace_start", (PyCFunction)(void (*)(void))trace_start, METH_VARARGS | METH_KEYWORDS,
      "trace_start(limit=1000): record each decision (at most limit of them)"},
     {"trace_stop", trace_stop, METH_NOARGS, "trace_stop(): stop recording"},
@@ -2117,6 +3374,83 @@ static int find_python_class_dealloc(void)
     return probe ? 0 : -1;
 }
 
+/* Makes the submodule fastaudit.<name> from source lines (engine code, by identity). */
+static PyObject *make_submodule(PyObject *package, const char *name,
+                                const char *const *lines, bool with_core_methods)
+{
+    PyObject *mod = NULL, *dict, *source = NULL, *code = NULL, *r = NULL, *piece;
+    char full[64], file[80];
+
+    snprintf(full, sizeof full, "fastaudit.%s", name);
+    snprintf(file, sizeof file, "<fastaudit.%s>", name);
+    source = PyUnicode_FromString("");
+    for (size_t i = 0; source && lines[i]; i++) {
+        piece = PyUnicode_FromString(lines[i]);
+        Py_SETREF(source, piece ? PyUnicode_Concat(source, piece) : NULL);
+        Py_XDECREF(piece);
+    }
+    mod = source ? PyModule_New(full) : NULL;
+    dict = mod ? PyModule_GetDict(mod) : NULL; /* borrowed */
+    if (!dict || PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) < 0)
+        goto fail;
+    for (PyMethodDef *m = core_methods; with_core_methods && m->ml_name; m++) {
+        PyObject *fn = PyCFunction_New(m, package); /* self: the package, so "ours" */
+        if (!fn || PyDict_SetItemString(dict, m->ml_name, fn) < 0) {
+            Py_XDECREF(fn);
+            goto fail;
+        }
+        Py_DECREF(fn);
+    }
+    code = Py_CompileStringExFlags(PyUnicode_AsUTF8(source), file, Py_file_input, NULL, -1);
+    if (!code)
+        goto fail;
+    collect_engine_codes(code);
+    r = PyEval_EvalCode(code, dict, dict);
+    if (!r || PyDict_SetItemString(PyImport_GetModuleDict(), full, mod) < 0 ||
+        PyModule_AddObjectRef(package, name, mod) < 0)
+        goto fail;
+    Py_DECREF(r);
+    Py_DECREF(code);
+    Py_DECREF(source);
+    return mod;
+fail:
+    Py_XDECREF(r);
+    Py_XDECREF(code);
+    Py_XDECREF(source);
+    Py_XDECREF(mod);
+    return NULL;
+}
+
+/* fastaudit as a package, like FastAudit's: fastaudit.core (the API, whose public names the
+ * package re-exports as `from .core import *` does), fastaudit.hooks, __version__. */
+static int make_package(PyObject *module)
+{
+    PyObject *core = NULL, *hooks = NULL, *path = PyList_New(0), *key, *value;
+    Py_ssize_t pos = 0;
+    int rc = -1;
+
+    if (!path || PyModule_AddObjectRef(module, "__path__", path) < 0 ||
+        PyModule_AddStringConstant(module, "__version__", "0.2.7") < 0)
+        goto out;
+    core = make_submodule(module, "core", core_lines, true);
+    hooks = core ? make_submodule(module, "hooks", hooks_lines, false) : NULL;
+    if (!hooks)
+        goto out;
+    while (PyDict_Next(PyModule_GetDict(core), &pos, &key, &value)) {
+        if (PyUnicode_Check(key) && PyUnicode_READ_CHAR(key, 0) != '_' &&
+            PyObject_SetAttr(module, key, value) < 0)
+            goto out;
+    }
+    engine.active_calls = PyDict_GetItemString(PyModule_GetDict(core), "active_calls");
+    Py_XINCREF(engine.active_calls);
+    rc = engine.active_calls ? 0 : -1;
+out:
+    Py_XDECREF(hooks);
+    Py_XDECREF(core);
+    Py_XDECREF(path);
+    return rc;
+}
+
 static int module_exec(PyObject *module)
 {
     PyObject *code = NULL, *r = NULL, *functools = NULL;
@@ -2139,16 +3473,12 @@ static int module_exec(PyObject *module)
     code = Py_CompileString(helpers_source, ENGINE_FILE, Py_file_input);
     if (!code)
         return -1;
+    collect_engine_codes(code);
     r = PyEval_EvalCode(code, engine.helpers, engine.helpers);
     Py_DECREF(code);
     if (!r)
         return -1;
     Py_DECREF(r);
-    if (PyModule_AddObjectRef(module, "track_call",
-                              PyDict_GetItemString(engine.helpers, "track_call")) < 0 ||
-        PyModule_AddObjectRef(module, "active_calls",
-                              PyDict_GetItemString(engine.helpers, "active_calls")) < 0)
-        return -1;
     engine.stdlib_names = PySys_GetObject("stdlib_module_names"); /* borrowed */
     Py_XINCREF(engine.stdlib_names);
     functools = PyImport_ImportModule("functools");
@@ -2159,7 +3489,16 @@ static int module_exec(PyObject *module)
     if (!engine.partial_type || find_python_class_dealloc() < 0)
         return -1;
     engine.str_call = PyUnicode_InternFromString("__call__");
-    if (!engine.str_call)
+    engine.str_unknown = PyUnicode_InternFromString("?");
+    engine.str_fa_prefix = PyUnicode_InternFromString("fastaudit.");
+    engine.str_asyncio_ = PyUnicode_InternFromString("asyncio_");
+    engine.str_dict = PyUnicode_InternFromString("__dict__");
+    engine.str_wrapped = PyUnicode_InternFromString("__wrapped__");
+    engine.str_module = PyUnicode_InternFromString("__module__");
+    engine.module = Py_NewRef(module);
+    if (!engine.str_call || !engine.str_unknown || !engine.str_fa_prefix ||
+        !engine.str_asyncio_ || !engine.str_dict || !engine.str_wrapped || !engine.str_module ||
+        PyType_Ready(&fa_state_type) < 0)
         return -1;
     engine.call_callback = PyCFunction_New(&call_callback_def, NULL);
     if (!engine.call_callback)
@@ -2170,7 +3509,7 @@ static int module_exec(PyObject *module)
         if (!engine.disable)
             return -1;
     }
-    return 0;
+    return make_package(module);
 }
 
 static PyModuleDef_Slot module_slots[] = {

@@ -99,7 +99,19 @@ int sbx_py_init(struct fa_diag *diag)
     fastaudit = PyImport_ImportModule("fastaudit");
     sys = PyImport_ImportModule("sys");
     if (fastaudit && sys) {
-        warm.mk_audit = PyObject_GetAttrString(fastaudit, "mk_audit");
+        /* The warm-up and every preset but "fastaudit" use the hardened rule set (issue 12):
+         * mk_audit(..., hardened=True) unless a run's kwargs say otherwise. */
+        PyObject *functools = PyImport_ImportModule("functools");
+        PyObject *plain = PyObject_GetAttrString(fastaudit, "mk_audit");
+        PyObject *partial = functools ? PyObject_GetAttrString(functools, "partial") : NULL;
+        PyObject *kw = Py_BuildValue("{s:O}", "hardened", Py_True);
+        PyObject *pargs = plain ? PyTuple_Pack(1, plain) : NULL;
+        warm.mk_audit = partial && pargs && kw ? PyObject_Call(partial, pargs, kw) : NULL;
+        Py_XDECREF(pargs);
+        Py_XDECREF(kw);
+        Py_XDECREF(partial);
+        Py_XDECREF(plain);
+        Py_XDECREF(functools);
         warm.trace_start = PyObject_GetAttrString(fastaudit, "trace_start");
         warm.stdout_obj = PyObject_GetAttrString(sys, "stdout");
         warm.stderr_obj = PyObject_GetAttrString(sys, "stderr");
@@ -300,7 +312,10 @@ int sbx_py_run(const char *code, size_t len, const char *scratch,
     for (size_t i = 0; i < options->n_safe_native; i++)
         sbx_audit_add_safe_native(options->safe_native[i]);
     args = Py_BuildValue("([s])", scratch);
-    kwargs = Py_BuildValue("{s:O}", "monitor_calls", monitoring ? Py_True : Py_False);
+    /* Issue 12: the preset "fastaudit" runs FastAudit's own rules; every other preset runs
+     * fa-learn's hardened rule set, as the sandbox did before. */
+    kwargs = Py_BuildValue("{s:O, s:O}", "monitor_calls", monitoring ? Py_True : Py_False,
+                           "hardened", strcmp(options->preset, "fastaudit") ? Py_True : Py_False);
     if (!args || !kwargs)
         goto out;
     if (compiled) {

@@ -428,8 +428,10 @@ out:
 /* Presets are chosen by name; an unknown name gets the default. */
 static const char *preset_name(const char *name)
 {
-    return name && (strcmp(name, "hook-only") == 0 || strcmp(name, "strict") == 0) ? name
-                                                                                   : "default";
+    return name && (strcmp(name, "hook-only") == 0 || strcmp(name, "strict") == 0 ||
+                    strcmp(name, "fastaudit") == 0 || strcmp(name, "hardened") == 0)
+               ? name
+               : "default";
 }
 
 /* The learner's options from a request, bounded. */

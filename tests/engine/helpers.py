@@ -12,6 +12,7 @@ so `fastaudit` and `labnative` are importable. Rules the helpers follow:
   fa-learn-python3 link), spawned outside any context.
 """
 import contextlib
+import functools
 import os
 import re
 import subprocess
@@ -23,6 +24,9 @@ import unittest
 import fastaudit
 
 CALL = sys.monitoring.events.CALL
+
+# The suites written before issue 12 test fa-learn's hardened rule set.
+HARDENED_MK = functools.partial(fastaudit.mk_audit, hardened=True)
 
 
 def attempt(fn, *args, **kwargs):

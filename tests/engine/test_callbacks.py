@@ -7,7 +7,7 @@ import unittest
 
 import fastaudit
 import labnative
-from helpers import (EngineTestCase, attempt, proc_report, read, run_fresh, write_dist_info,
+from helpers import (HARDENED_MK, EngineTestCase, attempt, proc_report, read, run_fresh, write_dist_info,
                      first_line)
 
 
@@ -27,7 +27,7 @@ class TestBeforeDeny(EngineTestCase):
             calls.append(event)
             return event == "subprocess.Popen" and list(args[1]) == ["true"]
 
-        ap = fastaudit.mk_audit([self.root], before_deny=before_deny)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=before_deny)
         r = self.allow_in(ap, subprocess.run, ["true"])
         self.assertEqual(r.returncode, 0)
         self.deny_in(ap, "subprocess.Popen", subprocess.run, ["false"])
@@ -43,7 +43,7 @@ class TestBeforeDeny(EngineTestCase):
             got.append((event, args, frame, msg, d, active))
             return False
 
-        ap = fastaudit.mk_audit([self.root], before_deny=before_deny, data=data)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=before_deny, data=data)
         e = self.deny_in(ap, "os.system", do_system)
         self.assertEqual(len(got), 1)
         event, args, frame, msg, d, active = got[0]
@@ -60,7 +60,7 @@ class TestBeforeDeny(EngineTestCase):
 
     def test_path_message_passed(self):
         got = []
-        ap = fastaudit.mk_audit([self.root], before_deny=lambda *a: got.append(a[3]))
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=lambda *a: got.append(a[3]))
         target = os.path.join(self.out, "f")
         self.deny_in(ap, "open", open, target, "w", path=True)
         self.assertEqual(len(got), 1)
@@ -68,7 +68,7 @@ class TestBeforeDeny(EngineTestCase):
 
     def test_not_called_for_allowed_events(self):
         got = []
-        ap = fastaudit.mk_audit([self.root], before_deny=lambda *a: got.append(a[0]))
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=lambda *a: got.append(a[0]))
         existing = self.make_file(self.out, "r")
 
         def allowed_things():
@@ -87,7 +87,7 @@ class TestBeforeDeny(EngineTestCase):
         for value, allowed in ((1, True), ("yes", True), ([0], True), (0, False), ("", False),
                                (None, False), ([], False)):
             with self.subTest(value=value):
-                ap = fastaudit.mk_audit([self.root], before_deny=lambda *a, v=value: v)
+                ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=lambda *a, v=value: v)
                 _, e = self.run_in(ap, sys.audit, "labtest.event", 1)
                 if allowed:
                     self.assertAllowed(e)
@@ -101,7 +101,7 @@ class TestBeforeDeny(EngineTestCase):
         def before_deny(*a):
             raise Boom("from before_deny")
 
-        ap = fastaudit.mk_audit([self.root], before_deny=before_deny)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=before_deny)
         _, e = self.run_in(ap, os.system, "true")
         self.assertIsInstance(e, Boom)
         self.assertEqual(str(e), "from before_deny")
@@ -111,7 +111,7 @@ class TestBeforeDeny(EngineTestCase):
 
     def test_data_and_set_data(self):
         seen = []
-        ap = fastaudit.mk_audit([self.root], before_deny=lambda ev, a, f, m, d, c:
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=lambda ev, a, f, m, d, c:
                                 seen.append(d) or (d == "allow"), data="deny")
         self.deny_in(ap, "labtest.x", sys.audit, "labtest.x")
         self.assertEqual(ap.set_data("allow"), "allow")   # outside: a plain update
@@ -119,16 +119,16 @@ class TestBeforeDeny(EngineTestCase):
         self.assertEqual(seen, ["deny", "allow"])
 
     def test_engine_events_can_be_allowed(self):
-        ap = fastaudit.mk_audit([self.root],
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root],
                                 before_deny=lambda ev, *a: ev == "audit_perms.new")
-        inner = self.allow_in(ap, fastaudit.mk_audit, [self.out])
+        inner = self.allow_in(ap, HARDENED_MK, [self.out])
         self.assertTrue(callable(inner))
         self.deny_in(ap, "audit_perms.set_data", ap.set_data, 1)
 
 
 class TestOnCall(EngineTestCase):
     def test_native_call_denied_without_on_call(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         e = self.deny_in(ap, "fastaudit.call", call_checksum)
         self.assertIn("labnative.checksum", first_line(e))
         self.assertIn(f"{__name__}.call_checksum", first_line(e))
@@ -142,7 +142,7 @@ class TestOnCall(EngineTestCase):
             got.append((caller, callee, fn, code, offset, d, calls))
             return False
 
-        ap = fastaudit.mk_audit([self.root], on_call=on_call, data=data)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], on_call=on_call, data=data)
         r = self.allow_in(ap, call_checksum)
         self.assertEqual(r, labnative.checksum(b"abc"))
         self.assertEqual(len(got), 1)
@@ -157,7 +157,7 @@ class TestOnCall(EngineTestCase):
 
     def test_false_lets_one_call_through_and_site_is_checked_again(self):
         got = []
-        ap = fastaudit.mk_audit([self.root],
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root],
                                 on_call=lambda c, callee, *a: got.append(callee) or False)
 
         def three():
@@ -168,7 +168,7 @@ class TestOnCall(EngineTestCase):
         self.assertEqual(got, ["labnative.checksum"] * 3)
 
     def test_chosen_native_call_allowed_neighbour_denied(self):
-        ap = fastaudit.mk_audit([self.root], on_call=lambda caller, callee, *a:
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], on_call=lambda caller, callee, *a:
                                 False if callee == "labnative.checksum" else None)
         self.allow_in(ap, labnative.checksum, b"q")
         e = self.deny_in(ap, "fastaudit.call", labnative.spin, 1)
@@ -181,7 +181,7 @@ class TestOnCall(EngineTestCase):
             got.append(callee)
             return sys.monitoring.DISABLE
 
-        ap = fastaudit.mk_audit([self.root], on_call=on_call)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], on_call=on_call)
 
         def five():
             return [labnative.checksum(b"x") for _ in range(5)]
@@ -199,7 +199,7 @@ class TestOnCall(EngineTestCase):
             reported.append((event, args, frame.f_code.co_name))
             return event == "fastaudit.call" and args[1] == "labnative.checksum"
 
-        ap = fastaudit.mk_audit([self.root], on_call=lambda *a: None, before_deny=before_deny)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], on_call=lambda *a: None, before_deny=before_deny)
         self.allow_in(ap, call_checksum)
         self.deny_in(ap, "fastaudit.call", labnative.spin, 1)
         event, args, fname = reported[0]
@@ -214,7 +214,7 @@ class TestOnCall(EngineTestCase):
         def on_call(*a):
             raise LookupError("from on_call")
 
-        ap = fastaudit.mk_audit([self.root], on_call=on_call)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], on_call=on_call)
         _, e = self.run_in(ap, call_checksum)
         self.assertIsInstance(e, LookupError)
         self.assertEqual(str(e), "from on_call")
@@ -222,10 +222,10 @@ class TestOnCall(EngineTestCase):
 
     def test_on_call_requires_monitor_calls(self):
         with self.assertRaises(RuntimeError):
-            fastaudit.mk_audit([self.root], on_call=lambda *a: False, monitor_calls=False)
+            fastaudit.mk_audit(hardened=True, oks=[self.root], on_call=lambda *a: False, monitor_calls=False)
 
     def test_monitor_calls_false_does_not_watch_native_calls(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False)
         self.allow_in(ap, call_checksum)
         self.deny_in(ap, "os.system", os.system, "true")   # the audit hook still works
 
@@ -264,7 +264,7 @@ class TestEntryPoints(EngineTestCase):
         body = """
 import fastaudit, labhooks
 from labhooks import LOG
-ap = fastaudit.mk_audit([], before_deny=lambda ev, *a: LOG.append("cfg:" + ev) or
+ap = fastaudit.mk_audit(hardened=True, oks=[], before_deny=lambda ev, *a: LOG.append("cfg:" + ev) or
                         ev == "labtest.cfg_allowed")
 def run(ev):
     del LOG[:]
@@ -291,7 +291,7 @@ print(run("labtest.nobody"))
         body = """
 import fastaudit, labnative, labhooks
 from labhooks import LOG
-ap = fastaudit.mk_audit([], on_call=lambda caller, callee, *a: LOG.append("cfg:" + callee))
+ap = fastaudit.mk_audit(hardened=True, oks=[], on_call=lambda caller, callee, *a: LOG.append("cfg:" + callee))
 def go(fn, *args):
     with ap():
         try:
@@ -318,7 +318,7 @@ sys.audit("labtest.plugin_init")
 """
         body = """
 import fastaudit
-ap = fastaudit.mk_audit([])
+ap = fastaudit.mk_audit(hardened=True, oks=[])
 with ap():
     st = fastaudit.audit_state()
     import labplug_ep

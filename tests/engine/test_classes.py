@@ -68,7 +68,7 @@ def _f(a=1):
 class TestAllowedOutright(EngineTestCase):
     def setUp(self):
         super().setUp()
-        self.ap = fastaudit.mk_audit([self.root])
+        self.ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         self.existing = self.make_file(self.out, "existing.txt")
 
     def test_real_allowed_operations(self):
@@ -137,7 +137,7 @@ class TestAllowedOutright(EngineTestCase):
 class TestDefaultDeny(EngineTestCase):
     def setUp(self):
         super().setUp()
-        self.ap = fastaudit.mk_audit([self.root])
+        self.ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
 
     def test_subprocess_run_denied(self):
         marker = os.path.join(self.root, "ran")

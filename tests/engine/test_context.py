@@ -10,7 +10,7 @@ import unittest
 import uuid
 
 import fastaudit
-from helpers import EngineTestCase, attempt, lines, rec
+from helpers import HARDENED_MK, EngineTestCase, attempt, lines, rec
 
 
 def write(path):
@@ -20,7 +20,7 @@ def write(path):
 
 class TestActivation(EngineTestCase):
     def test_active_only_inside(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         self.assertFalse(fastaudit.audit_state()["active"])
         with ap():
             st = fastaudit.audit_state()
@@ -29,7 +29,7 @@ class TestActivation(EngineTestCase):
         self.assertIsNone(attempt(sys.audit, "labtest.outside")[1])
 
     def test_audit_state_keys(self):
-        ap = fastaudit.mk_audit([self.root], tool_id=3, monitor_calls=True)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], tool_id=3, monitor_calls=True)
         outside = fastaudit.audit_state()
         with ap():
             inside = fastaudit.audit_state()
@@ -51,14 +51,14 @@ class TestActivation(EngineTestCase):
         self.assertEqual(inside["monitor_on"], 1)
 
     def test_monitor_calls_false_state(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False)
         with ap():
             st = fastaudit.audit_state()
         self.assertIs(st["monitor_calls"], False)
         self.assertEqual(st["monitor_on"], 0)
 
     def test_exception_in_block_restores(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         with self.assertRaises(KeyError):
             with ap():
                 raise KeyError("x")
@@ -66,7 +66,7 @@ class TestActivation(EngineTestCase):
         self.assertIsNone(attempt(write, os.path.join(self.out, "f"))[1])
 
     def test_denial_inside_does_not_stick(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         try:
             with ap():
                 os.system("true")
@@ -82,8 +82,8 @@ class TestNesting(EngineTestCase):
         os.mkdir(self.other)
 
     def test_inner_config_then_outer_restored(self):
-        inner = fastaudit.mk_audit([self.other], monitor_calls=False, tool_id=3)
-        outer = fastaudit.mk_audit([self.root],
+        inner = fastaudit.mk_audit(hardened=True, oks=[self.other], monitor_calls=False, tool_id=3)
+        outer = fastaudit.mk_audit(hardened=True, oks=[self.root],
                                    before_deny=lambda ev, *a: ev == "audit_perms.enter")
         a, b = os.path.join(self.root, "f"), os.path.join(self.other, "f")
         with outer():
@@ -104,8 +104,8 @@ class TestNesting(EngineTestCase):
         self.assertFalse(fastaudit.audit_state()["active"])
 
     def test_entering_another_config_inside_is_denied(self):
-        outer = fastaudit.mk_audit([self.root])
-        wide = fastaudit.mk_audit([self.out], monitor_calls=False)
+        outer = fastaudit.mk_audit(hardened=True, oks=[self.root])
+        wide = fastaudit.mk_audit(hardened=True, oks=[self.out], monitor_calls=False)
         with outer():
             r, e = attempt(lambda: wide().__enter__())
             after = attempt(write, os.path.join(self.out, "f"))[1]
@@ -114,7 +114,7 @@ class TestNesting(EngineTestCase):
         self.assertFalse(os.path.exists(os.path.join(self.out, "f")))
 
     def test_same_config_reentry_allowed(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         with ap():
             with ap():
                 st = fastaudit.audit_state()
@@ -126,7 +126,7 @@ class TestNesting(EngineTestCase):
         self.assertDenied(d[1], "open", path=True)
 
     def test_tokens_restore_previous_value_explicit_enter_exit(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False)
         cm1, cm2 = ap(), ap()
         cm1.__enter__()
         try:
@@ -145,7 +145,7 @@ class TestNesting(EngineTestCase):
         self.assertFalse(fastaudit.audit_state()["active"])
 
     def test_context_left_open_in_a_task_does_not_leak_to_parent(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False)
 
         async def child():
             ap().__enter__()       # never exited: only this task's context copy changes
@@ -160,7 +160,7 @@ class TestNesting(EngineTestCase):
 
 class TestAsyncio(EngineTestCase):
     def test_tasks_inherit_at_creation(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
 
         async def probe():
             await asyncio.sleep(0)
@@ -182,7 +182,7 @@ class TestAsyncio(EngineTestCase):
             self.assertDenied(g[1], "labtest.t")
 
     def test_concurrent_tasks_are_isolated(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         out = os.path.join(self.out, "f")
 
         async def policed(ev1, ev2):
@@ -208,7 +208,7 @@ class TestAsyncio(EngineTestCase):
 
 class TestLeakedContexts(EngineTestCase):
     def test_leaked_into_a_thread(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         result = {}
 
         def victim():
@@ -234,7 +234,7 @@ class TestLeakedContexts(EngineTestCase):
         self.assertEqual(len(lines(same)), 2, lines(same))
 
     def test_leaked_into_the_asyncio_executor(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
 
         def victim():
             return threading.current_thread().name, attempt(os.system, "true")[1]
@@ -254,7 +254,7 @@ class TestLeakedContexts(EngineTestCase):
         self.assertIn("entering_coroutine", ls[2])
 
     def test_leaked_into_a_task(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
 
         async def child_task():
             await asyncio.sleep(0)
@@ -278,7 +278,7 @@ class TestLeakedContexts(EngineTestCase):
         self.assertEqual(len(lines(own)), 2, lines(own))
 
     def test_origin_chain_names_the_entering_function(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
 
         def enter_here():
             with ap():
@@ -369,7 +369,7 @@ class TestTrackCall(EngineTestCase):
             return event == "os.system" and any(rec(c, "name").endswith(".trusted_tool")
                                                 for c in calls)
 
-        ap = fastaudit.mk_audit([self.root], before_deny=before_deny)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=before_deny)
 
         @fastaudit.track_call
         async def trusted_tool():
@@ -393,7 +393,7 @@ class TestTrackCall(EngineTestCase):
         # engine frame a traceback through a tracked call shows, and the sandbox's traceback
         # of learner frames leaves it out (sandbox/README.md).
         import traceback
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
 
         @fastaudit.track_call
         async def tool():
@@ -409,7 +409,7 @@ class TestTrackCall(EngineTestCase):
         e = asyncio.run(main())
         self.assertDenied(e, "os.system")
         frames = traceback.extract_tb(e.__traceback__)
-        self.assertEqual([f.name for f in frames if "fastaudit" in f.filename], ["tracked"],
+        self.assertEqual([f.name for f in frames if "fastaudit" in f.filename], ["_fn"],
                          "engine frames other than the track_call wrapper")
         self.assertEqual(frames[-1].name, "tool")
 
@@ -417,7 +417,7 @@ class TestTrackCall(EngineTestCase):
         def before_deny(event, args, frame, msg, data, calls):
             return any(rec(c, "name").endswith(".trusted_tool") for c in calls)
 
-        ap = fastaudit.mk_audit([self.root], before_deny=before_deny)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=before_deny)
         gate = {}
 
         async def sneaky():
@@ -446,7 +446,7 @@ class TestTrackCall(EngineTestCase):
 class TestSetDataAddImports(EngineTestCase):
     def test_set_data_denied_inside_allowed_outside(self):
         got = []
-        ap = fastaudit.mk_audit([self.root], data="v1",
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], data="v1",
                                 before_deny=lambda ev, a, f, m, d, c: got.append(d))
         e = self.deny_in(ap, "audit_perms.set_data", ap.set_data, "v2")
         self.deny_in(ap, "labtest.probe", sys.audit, "labtest.probe")
@@ -457,7 +457,7 @@ class TestSetDataAddImports(EngineTestCase):
         self.assertIn("audit_perms.set_data", str(e))
 
     def test_add_imports_denied_inside_allowed_outside(self):
-        ap = fastaudit.mk_audit([self.root], allow_imports=("labimp_a",))
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], allow_imports=("labimp_a",))
         self.deny_in(ap, "audit_perms.add_imports", ap.add_imports, "labimp_b")
         with ap():
             st = fastaudit.audit_state()
@@ -473,11 +473,11 @@ class TestSetDataAddImports(EngineTestCase):
                          "a config's allowance shows only while it is active")
 
     def test_engine_events_are_no_ops_outside(self):
-        ap = fastaudit.mk_audit([self.root])
-        self.assertIsNone(attempt(fastaudit.mk_audit, [self.out])[1])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
+        self.assertIsNone(attempt(HARDENED_MK, [self.out])[1])
         self.assertIsNone(attempt(ap.set_data, 1)[1])
         self.assertIsNone(attempt(ap.add_imports, "x")[1])
-        self.deny_in(ap, "audit_perms.new", fastaudit.mk_audit, [self.out])
+        self.deny_in(ap, "audit_perms.new", HARDENED_MK, [self.out])
 
 
 class TestImportAllowance(EngineTestCase):
@@ -521,7 +521,7 @@ class TestImportAllowance(EngineTestCase):
 
     def test_allowed_prefix_covers_package_and_submodules(self):
         name = self.package(f"labplug_{self.tag}", self.plugin_source(), self.plugin_source())
-        ap = fastaudit.mk_audit([self.root], allow_imports=(name,))
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], allow_imports=(name,))
         with ap():
             r = attempt(importlib.import_module, name)
             rs = attempt(importlib.import_module, name + ".sub")
@@ -536,7 +536,7 @@ class TestImportAllowance(EngineTestCase):
         name = self.package(f"labplug_{self.tag}", "")
         sibling = self.package(f"labplug_{self.tag}x", self.plugin_source())
         plain = self.package(f"labother_{self.tag}", self.plugin_source())
-        ap = fastaudit.mk_audit([self.root], allow_imports=(name,))
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], allow_imports=(name,))
         with ap():
             r1 = attempt(importlib.import_module, sibling)
             r2 = attempt(importlib.import_module, plain)
@@ -547,7 +547,7 @@ class TestImportAllowance(EngineTestCase):
 
     def test_add_imports_then_allowed(self):
         name = self.package(f"labplug_{self.tag}", self.plugin_source())
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         with ap():
             r1 = attempt(importlib.import_module, name)
         self.assertDenied(r1[1], "labtest.plugin_init")
@@ -560,7 +560,7 @@ class TestImportAllowance(EngineTestCase):
         # Import allowance covers events while the allowed module's body runs; a denied op
         # outside any import in the same context is still denied.
         name = self.package(f"labplug_{self.tag}", "import os\nVALUE = 1\n")
-        ap = fastaudit.mk_audit([self.root], allow_imports=(name,))
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], allow_imports=(name,))
         with ap():
             r = attempt(importlib.import_module, name)
             e = attempt(os.system, "true")[1]

@@ -22,7 +22,7 @@ class TestOnOffCount(EngineTestCase):
         return mon.get_events(tool) & CALL
 
     def test_call_events_follow_the_count(self):
-        a = fastaudit.mk_audit([self.root])
+        a = fastaudit.mk_audit(hardened=True, oks=[self.root])
         self.assertEqual(self.events(), 0, "CALL events on while no context is active")
         with a():
             s1 = self.events(), fastaudit.audit_state()["monitor_on"]
@@ -36,14 +36,14 @@ class TestOnOffCount(EngineTestCase):
         self.assertEqual(s4, (0, 0), "the last exit left monitoring on")
 
     def test_monitor_calls_false_does_not_count(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False)
         with ap():
             s = self.events(), fastaudit.audit_state()["monitor_on"]
         self.assertEqual(s, (0, 0))
 
     def test_count_across_tasks(self):
         import asyncio
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         samples = []
 
         async def worker(ev_in, ev_out):
@@ -74,7 +74,7 @@ class TestOnOffCount(EngineTestCase):
         p = run_fresh("""
             import sys, fastaudit, labnative
             mon = sys.monitoring
-            ap = fastaudit.mk_audit([], tool_id=4)
+            ap = fastaudit.mk_audit(hardened=True, oks=[], tool_id=4)
             with ap():
                 s = mon.get_events(4) & mon.events.CALL, fastaudit.audit_state()["tool_id"]
                 try:
@@ -93,14 +93,14 @@ class TestOnOffCount(EngineTestCase):
             mon = sys.monitoring
             mon.use_tool_id(5, "someone-else")
             try:
-                fastaudit.mk_audit([], tool_id=5)
+                fastaudit.mk_audit(hardened=True, oks=[], tool_id=5)
                 print("accepted")
             except SystemError as e:
                 print("SystemError", e)
             except Exception as e:
                 print("refused")
             print(mon.get_tool(5))
-            ap = fastaudit.mk_audit([], tool_id=3)   # a free id still works
+            ap = fastaudit.mk_audit(hardened=True, oks=[], tool_id=3)   # a free id still works
             with ap():
                 print(mon.get_events(3) & mon.events.CALL == mon.events.CALL)
         """)
@@ -110,7 +110,7 @@ class TestOnOffCount(EngineTestCase):
 
 class TestDisableAndCounters(EngineTestCase):
     def test_stdlib_call_sites_disabled(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
 
         def loop():
             s = 0
@@ -126,7 +126,7 @@ class TestDisableAndCounters(EngineTestCase):
         self.assertEqual(c["native_calls"], 0, c)
 
     def test_false_keeps_the_site_live(self):
-        ap = fastaudit.mk_audit([self.root], on_call=lambda *a: False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], on_call=lambda *a: False)
 
         def loop():
             for _ in range(300):
@@ -139,7 +139,7 @@ class TestDisableAndCounters(EngineTestCase):
 
     def test_disable_from_on_call_seen_in_counters(self):
         seen = []
-        ap = fastaudit.mk_audit([self.root], on_call=lambda *a: seen.append(1) or mon.DISABLE)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], on_call=lambda *a: seen.append(1) or mon.DISABLE)
 
         def loop():
             for _ in range(300):
@@ -153,7 +153,7 @@ class TestDisableAndCounters(EngineTestCase):
         self.assertLess(c["monitor_callbacks"], 100, c)
 
     def test_reported_native_calls_counted(self):
-        ap = fastaudit.mk_audit([self.root], before_deny=lambda ev, *a: ev == "fastaudit.call")
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=lambda ev, *a: ev == "fastaudit.call")
 
         def loop():
             for _ in range(50):
@@ -165,7 +165,7 @@ class TestDisableAndCounters(EngineTestCase):
         self.assertGreaterEqual(c["native_calls"], 50, c)
 
     def test_restart_on_entry_counts_again(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
 
         def site():
             return len("abc")
@@ -185,7 +185,7 @@ class TestClassification(EngineTestCase):
     def setUp(self):
         super().setUp()
         self.seen = []
-        self.ap = fastaudit.mk_audit([self.root], on_call=lambda c, callee, *a:
+        self.ap = fastaudit.mk_audit(hardened=True, oks=[self.root], on_call=lambda c, callee, *a:
                                      self.seen.append(callee) or False)
 
     def test_labnative_caught(self):
@@ -197,7 +197,7 @@ class TestClassification(EngineTestCase):
                 self.assertEqual(self.seen, [f"labnative.{fn.__name__}"])
 
     def test_denied_write_text_never_writes(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         target = os.path.join(self.out, "native.txt")
         e = self.deny_in(ap, "fastaudit.call", labnative.write_text, target, "t")
         self.assertIn("labnative.write_text", first_line(e))
@@ -304,7 +304,7 @@ class TestSafeNative(EngineTestCase):
 
     BODY = """
 import fastaudit, labnative
-ap = fastaudit.mk_audit([])
+ap = fastaudit.mk_audit(hardened=True, oks=[])
 print(list(fastaudit.audit_state()["safe_native"]))
 with ap():
     try:
@@ -339,7 +339,7 @@ with ap():
         write_dist_info(site, "labsafe2", {"fastaudit_safe_native": {"boom": "labboom"}},
                         {"labboom.py": "raise SystemExit('safe-native target was imported')\n"})
         code = (f"import sys\nsys.path.insert(0, {site!r})\nimport fastaudit\n"
-                "ap = fastaudit.mk_audit([])\nwith ap(): pass\n"
+                "ap = fastaudit.mk_audit(hardened=True, oks=[])\nwith ap(): pass\n"
                 "print('labboom' in fastaudit.audit_state()['safe_native'],"
                 " 'labboom' in sys.modules)\n")
         p = run_fresh(code, pythonpath=site, cwd=self.tmp)

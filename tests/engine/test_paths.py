@@ -24,7 +24,7 @@ class TestPathTable(EngineTestCase):
 
     def setUp(self):
         super().setUp()
-        self.ap = fastaudit.mk_audit([self.root])
+        self.ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         self.i = os.path.join(self.root, "a")
         self.o = os.path.join(self.out, "a")
 
@@ -60,7 +60,7 @@ class TestPathTable(EngineTestCase):
 class TestOpen(EngineTestCase):
     def setUp(self):
         super().setUp()
-        self.ap = fastaudit.mk_audit([self.root])
+        self.ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         self.outside = self.make_file(self.out, "f.txt")
         self.inside = self.make_file(self.root, "f.txt")
 
@@ -167,7 +167,7 @@ class TestRootsResolution(EngineTestCase):
         os.mkdir(b)
         link = os.path.join(self.tmp, "link")
         os.symlink(a, link)
-        ap = fastaudit.mk_audit([link])
+        ap = fastaudit.mk_audit(hardened=True, oks=[link])
         os.remove(link)
         os.symlink(b, link)   # now points elsewhere; the root stays A
         e = self.deny_in(ap, "open", open, os.path.join(link, "f"), "w", path=True)
@@ -176,7 +176,7 @@ class TestRootsResolution(EngineTestCase):
 
     def test_relative_root_resolved_once(self):
         os.chdir(self.tmp)
-        ap = fastaudit.mk_audit(["root"])
+        ap = fastaudit.mk_audit(hardened=True, oks=["root"])
         os.chdir(self.out)    # a relative root does not follow the cwd (only '.' does)
         self.allow_in(ap, lambda: open(os.path.join(self.root, "f"), "w").close())
         self.deny_in(ap, "open", open, os.path.join(self.out, "f"), "w", path=True)
@@ -193,7 +193,7 @@ class TestRootsResolution(EngineTestCase):
 
         self.addCleanup(restore)
         os.environ["HOME"] = self.tmp
-        ap = fastaudit.mk_audit(["~/root"])
+        ap = fastaudit.mk_audit(hardened=True, oks=["~/root"])
         restore()   # taken at mk_audit time: changing HOME later changes nothing
         e = self.deny_in(ap, "open", open, os.path.join(self.out, "f"), "w", path=True)
         self.assertIn(repr(self.root), first_line(e))
@@ -202,21 +202,21 @@ class TestRootsResolution(EngineTestCase):
     def test_trailing_separator_and_bytes_and_pathlike_roots(self):
         for root in (self.root + "/", os.fsencode(self.root), pathlib.Path(self.root)):
             with self.subTest(root=root):
-                ap = fastaudit.mk_audit([root])
+                ap = fastaudit.mk_audit(hardened=True, oks=[root])
                 self.allow_in(ap, lambda: open(os.path.join(self.root, "f"), "w").close())
                 self.deny_in(ap, "open", open, os.path.join(self.out, "f"), "w", path=True)
 
     def test_several_roots(self):
         other = os.path.join(self.tmp, "other")
         os.mkdir(other)
-        ap = fastaudit.mk_audit([self.root, other])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root, other])
         self.allow_in(ap, lambda: open(os.path.join(self.root, "f"), "w").close())
         self.allow_in(ap, lambda: open(os.path.join(other, "f"), "w").close())
         e = self.deny_in(ap, "open", open, os.path.join(self.out, "f"), "w", path=True)
         self.assertTrue(first_line(e).endswith(repr([self.root, other])), first_line(e))
 
     def test_no_roots_denies_every_write(self):
-        ap = fastaudit.mk_audit([])
+        ap = fastaudit.mk_audit(hardened=True, oks=[])
         self.deny_in(ap, "open", open, os.path.join(self.root, "f"), "w", path=True)
         existing = self.make_file(self.out, "r")
         self.allow_in(ap, lambda: open(existing).close())
@@ -229,7 +229,7 @@ class TestDotRoot(EngineTestCase):
         super().setUp()
         self.sub = os.path.join(self.root, "sub")
         os.mkdir(self.sub)
-        self.ap = fastaudit.mk_audit(["."])
+        self.ap = fastaudit.mk_audit(hardened=True, oks=["."])
         os.chdir(self.root)   # outside the context: free
 
     def test_dot_follows_allowed_chdir(self):
@@ -265,7 +265,7 @@ class TestDotRoot(EngineTestCase):
 class TestChdir(EngineTestCase):
     def setUp(self):
         super().setUp()
-        self.ap = fastaudit.mk_audit([self.root])
+        self.ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         os.mkdir(os.path.join(self.root, "d"))
 
     def test_chdir_destination_itself_checked(self):
@@ -285,7 +285,7 @@ class TestChdir(EngineTestCase):
 class TestRealPathOperations(EngineTestCase):
     def setUp(self):
         super().setUp()
-        self.ap = fastaudit.mk_audit([self.root])
+        self.ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         self.in_f = self.make_file(self.root, "in.txt")
         self.out_f = self.make_file(self.out, "out.txt")
 

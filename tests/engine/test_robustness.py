@@ -7,7 +7,7 @@ import unittest
 
 import fastaudit
 import labnative
-from helpers import EngineTestCase, attempt, proc_report, run_fresh
+from helpers import HARDENED_MK, EngineTestCase, attempt, proc_report, run_fresh
 
 # Odd audit events raised by hand: (event, args), as source so that a fresh interpreter can
 # build the same table. The engine must answer each with "allowed" or a PermissionError; any
@@ -47,7 +47,7 @@ def raiser(*a):
     raise ZeroDivisionError("from before_deny")
 
 for bd in (None, lambda *a: False, lambda *a: True, raiser):
-    ap = fastaudit.mk_audit([tmp], before_deny=bd)
+    ap = fastaudit.mk_audit(hardened=True, oks=[tmp], before_deny=bd)
     bad = []
     for ev, args in cases:
         with ap():
@@ -77,7 +77,7 @@ class TestOddArgs(EngineTestCase):
 
     def test_odd_events_in_process(self):
         # Same table, in this process, with a config that allows nothing.
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         bad = []
         for ev, args in eval(ODD_EVENTS_SRC):
             with ap():
@@ -91,17 +91,17 @@ class TestOddArgs(EngineTestCase):
 
     def test_wrong_types_to_the_api(self):
         bad_calls = [
-            lambda: fastaudit.mk_audit(None),
-            lambda: fastaudit.mk_audit(5),
-            lambda: fastaudit.mk_audit([5]),
-            lambda: fastaudit.mk_audit([None]),
-            lambda: fastaudit.mk_audit(["a\0b"]),
-            lambda: fastaudit.mk_audit([self.root], tool_id="3"),
-            lambda: fastaudit.mk_audit([self.root], tool_id=99),
-            lambda: fastaudit.mk_audit([self.root], tool_id=-1),
-            lambda: fastaudit.mk_audit([self.root], allow_imports=5),
-            lambda: fastaudit.mk_audit([self.root], allow_imports=[5]),
-            lambda: fastaudit.mk_audit([self.root], nonsense=1),
+            lambda: fastaudit.mk_audit(hardened=True, oks=None),
+            lambda: fastaudit.mk_audit(hardened=True, oks=5),
+            lambda: fastaudit.mk_audit(hardened=True, oks=[5]),
+            lambda: fastaudit.mk_audit(hardened=True, oks=[None]),
+            lambda: fastaudit.mk_audit(hardened=True, oks=["a\0b"]),
+            lambda: fastaudit.mk_audit(hardened=True, oks=[self.root], tool_id="3"),
+            lambda: fastaudit.mk_audit(hardened=True, oks=[self.root], tool_id=99),
+            lambda: fastaudit.mk_audit(hardened=True, oks=[self.root], tool_id=-1),
+            lambda: fastaudit.mk_audit(hardened=True, oks=[self.root], allow_imports=5),
+            lambda: fastaudit.mk_audit(hardened=True, oks=[self.root], allow_imports=[5]),
+            lambda: fastaudit.mk_audit(hardened=True, oks=[self.root], nonsense=1),
             lambda: fastaudit.trace_start(limit=-1),
             lambda: fastaudit.trace_start(limit="x"),
             lambda: fastaudit.trace_start(limit=2**70),
@@ -115,7 +115,7 @@ class TestOddArgs(EngineTestCase):
                 self.assertNotIsInstance(e, SystemError)
         fastaudit.trace_stop()
         fastaudit.trace_clear()
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         for i, call in enumerate([lambda: ap(1), lambda: ap.set_data(), lambda: ap.add_imports(5),
                                   lambda: ap.add_imports(None)]):
             with self.subTest(factory_call=i):
@@ -133,7 +133,7 @@ class TestOddArgs(EngineTestCase):
 
         for bd in (5, "str", lambda: None, lambda *a: WeirdTruth()):
             with self.subTest(before_deny=repr(bd)[:30]):
-                r, e = attempt(fastaudit.mk_audit, [self.root], before_deny=bd)
+                r, e = attempt(HARDENED_MK, [self.root], before_deny=bd)
                 if e is not None:
                     self.assertIsInstance(e, TypeError)
                     continue
@@ -144,7 +144,7 @@ class TestOddArgs(EngineTestCase):
                 self.assertFalse(fastaudit.audit_state()["active"])
 
     def test_huge_and_bytes_real_paths(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         long_name = os.path.join(self.out, "n" * 5000)
         _, e = self.run_in(ap, open, long_name, "w")
         self.assertIsInstance(e, PermissionError)   # the policy speaks before the OS
@@ -163,7 +163,7 @@ class TestOddArgs(EngineTestCase):
         # open() on a file descriptor reports the int as the path. The rule (a write needs
         # the path's parent inside a root) cannot apply; the engine must answer without
         # crashing, either way.
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         fd = os.open(os.path.join(self.root, "f"), os.O_CREAT | os.O_WRONLY)
         r, e = self.run_in(ap, os.fdopen, fd, "w")
         if e is None:
@@ -183,7 +183,7 @@ class TestFailingCallbacks(EngineTestCase):
                 raise KeyError("odd")
             return False
 
-        ap = fastaudit.mk_audit([self.root], on_call=on_call)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], on_call=on_call)
         results = []
         with ap():
             for _ in range(6):
@@ -197,14 +197,14 @@ class TestFailingCallbacks(EngineTestCase):
                 def bd(*a, exc=exc):
                     raise exc("from before_deny")
 
-                ap = fastaudit.mk_audit([self.root], before_deny=bd)
+                ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=bd)
                 with ap():
                     _, e = attempt(os.system, "true")
                 self.assertIsInstance(e, exc)
                 self.assertFalse(fastaudit.audit_state()["active"])
 
     def test_deep_recursion_inside_context(self):
-        ap = fastaudit.mk_audit([self.root])
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
 
         def rec(n):
             if n == 0:
@@ -225,7 +225,7 @@ class TestFailingCallbacks(EngineTestCase):
             os.listdir(os.path.dirname(__file__))
             return event == "labtest.outer"
 
-        ap = fastaudit.mk_audit([self.root], before_deny=before_deny)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=before_deny)
         self.allow_in(ap, sys.audit, "labtest.outer")
         self.deny_in(ap, "labtest.other", sys.audit, "labtest.other")
 
@@ -237,7 +237,7 @@ class TestFailingCallbacks(EngineTestCase):
             def before_deny(event, *a):
                 sys.audit("labtest.from_callback")
                 return True
-            ap = fastaudit.mk_audit([], before_deny=before_deny)
+            ap = fastaudit.mk_audit(hardened=True, oks=[], before_deny=before_deny)
             with ap():
                 try:
                     sys.audit("labtest.outer")
@@ -254,7 +254,7 @@ class TestFinalisation(EngineTestCase):
     def test_context_active_at_exit(self):
         head = f"""
 import fastaudit, os, sys
-ap = fastaudit.mk_audit([{self.root!r}])
+ap = fastaudit.mk_audit(hardened=True, oks=[{self.root!r}])
 cm = ap()
 cm.__enter__()
 """
@@ -268,7 +268,7 @@ cm.__enter__()
     def test_events_during_finalisation(self):
         code = f"""
             import fastaudit, os, sys, atexit, threading, weakref
-            ap = fastaudit.mk_audit([{self.root!r}], before_deny=lambda *a: False)
+            ap = fastaudit.mk_audit(hardened=True, oks=[{self.root!r}], before_deny=lambda *a: False)
             class Late:
                 def __del__(self):
                     try:
@@ -299,7 +299,7 @@ cm.__enter__()
     def test_monitoring_active_at_exit(self):
         p = run_fresh("""
             import fastaudit, labnative
-            ap = fastaudit.mk_audit([], on_call=lambda *a: False)
+            ap = fastaudit.mk_audit(hardened=True, oks=[], on_call=lambda *a: False)
             cm = ap()
             cm.__enter__()
             for _ in range(100):
@@ -350,7 +350,7 @@ class TestLeaks(EngineTestCase):
         root, out = self.root, self.out
 
         def once():
-            ap = fastaudit.mk_audit([root, out + "/x"], before_deny=lambda *a: False,
+            ap = fastaudit.mk_audit(hardened=True, oks=[root, out + "/x"], before_deny=lambda *a: False,
                                     data={"k": [1]}, allow_imports=("labx",))
             with ap():
                 pass
@@ -362,7 +362,7 @@ class TestLeaks(EngineTestCase):
                         f"{self.ROUNDS} mk_audit/enter/exit rounds")
 
     def test_denial_loop(self):
-        ap = fastaudit.mk_audit([self.root], before_deny=lambda *a: False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=lambda *a: False)
         target = os.path.join(self.out, "f")
 
         def once():
@@ -380,7 +380,7 @@ class TestLeaks(EngineTestCase):
         self.assertLess(growth, self.ROUNDS // 4, f"{growth} kept over {self.ROUNDS} denials")
 
     def test_monitoring_and_trace_loop(self):
-        ap = fastaudit.mk_audit([self.root], on_call=lambda *a: False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], on_call=lambda *a: False)
         fastaudit.trace_start(limit=50)
         self.addCleanup(fastaudit.trace_clear)
         self.addCleanup(fastaudit.trace_stop)

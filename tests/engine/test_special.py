@@ -27,7 +27,7 @@ def with_kw(*, k=1):
 class TestSetattr(EngineTestCase):
     def setUp(self):
         super().setUp()
-        self.ap = fastaudit.mk_audit([self.root])
+        self.ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
 
     def test_code_denied(self):
         def f():
@@ -113,7 +113,7 @@ class TestEnvironment(EngineTestCase):
 
     def setUp(self):
         super().setUp()
-        self.ap = fastaudit.mk_audit([self.root])
+        self.ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
         self.snapshot = dict(os.environ)
         self.addCleanup(self.restore_env)
 
@@ -182,7 +182,7 @@ class TestEnvironment(EngineTestCase):
 class TestThreads(EngineTestCase):
     def setUp(self):
         super().setUp()
-        self.ap = fastaudit.mk_audit([self.root])
+        self.ap = fastaudit.mk_audit(hardened=True, oks=[self.root])
 
     def test_thread_start_denied(self):
         ran = []
@@ -245,7 +245,7 @@ class TestThreads(EngineTestCase):
 
     def test_threads_do_not_inherit_the_context(self):
         seen = {}
-        ap = fastaudit.mk_audit([self.root], before_deny=lambda ev, *a: ev.startswith("_thread."))
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], before_deny=lambda ev, *a: ev.startswith("_thread."))
 
         def probe():
             seen["active"] = fastaudit.audit_state()["active"]
@@ -281,7 +281,7 @@ class TestHookRefused(unittest.TestCase):
                     raise RuntimeError("no more hooks")
             sys.addaudithook(gate)
             try:
-                fastaudit.mk_audit(["."])
+                fastaudit.mk_audit(hardened=True, oks=["."])
             except RuntimeError as e:
                 print("refused:", e)
             else:

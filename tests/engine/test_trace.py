@@ -23,7 +23,7 @@ class TestTrace(EngineTestCase):
         self.existing = self.make_file(self.out, "existing")
 
     def test_entry_shape_and_classes(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False,
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False,
                                 before_deny=lambda ev, *a: ev == "labtest.host_ok")
         root, out, existing = self.root, self.out, self.existing
         with tracing():
@@ -60,7 +60,7 @@ class TestTrace(EngineTestCase):
         one("labtest.host_ok", "host-allowed", "allow")
 
     def test_counters_match_the_trace(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False)
         with tracing():
             with ap():
                 for i in range(5):
@@ -78,7 +78,7 @@ class TestTrace(EngineTestCase):
         self.assertGreaterEqual(c["allowed"], 5)
 
     def test_only_events_inside_a_context(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False)
         with tracing():
             open(self.existing).close()
             sys.audit("labtest.outside")
@@ -91,7 +91,7 @@ class TestTrace(EngineTestCase):
         self.assertEqual(fastaudit.counters()["events"], 1)
 
     def test_off_unless_started(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False)
         fastaudit.trace_stop()
         fastaudit.trace_clear()
         with ap():
@@ -99,7 +99,7 @@ class TestTrace(EngineTestCase):
         self.assertEqual(fastaudit.trace(), [])
 
     def test_stop_and_clear(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False)
         with tracing():
             with ap():
                 sys.audit("os.listdir", "a")
@@ -114,7 +114,7 @@ class TestTrace(EngineTestCase):
         self.assertEqual(fastaudit.counters(), dict.fromkeys(COUNTER_KEYS, 0))
 
     def test_limit_caps_entries_but_not_counters(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False)
         with tracing(limit=4):
             with ap():
                 for i in range(50):
@@ -125,7 +125,7 @@ class TestTrace(EngineTestCase):
         self.assertGreaterEqual(fastaudit.counters()["events"], 50)
 
     def test_args_repr_bounded(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False, before_deny=lambda *a: True)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False, before_deny=lambda *a: True)
         huge = "x" * 5_000_000
 
         class Evil:
@@ -157,7 +157,7 @@ class TestTrace(EngineTestCase):
         self.assertIn("xxxx", entries("labtest.huge")[0]["args"])
 
     def test_trace_api_denied_inside_unless_allowed(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False)
         fastaudit.trace_start(limit=10)
         for fn in (fastaudit.trace_start, fastaudit.trace_stop, fastaudit.trace_clear):
             with self.subTest(fn=fn.__name__):
@@ -167,7 +167,7 @@ class TestTrace(EngineTestCase):
             sys.audit("os.listdir", "still-recording")
         self.assertTrue(any("still-recording" in t["args"] for t in entries("os.listdir")),
                         fastaudit.trace())
-        host = fastaudit.mk_audit([self.root], monitor_calls=False,
+        host = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False,
                                   before_deny=lambda ev, *a: ev == "audit_perms.trace")
         self.allow_in(host, fastaudit.trace_clear)
         self.assertLessEqual(len(fastaudit.trace()), 1)   # the clear did happen
@@ -176,7 +176,7 @@ class TestTrace(EngineTestCase):
             self.assertIsNone(attempt(fn)[1])
 
     def test_returned_trace_is_a_copy(self):
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False)
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False)
         with tracing():
             with ap():
                 sys.audit("os.listdir", "x")
@@ -187,8 +187,8 @@ class TestTrace(EngineTestCase):
         self.assertEqual(fastaudit.trace()[0]["decision"], "allow")
 
     def test_native_call_classes(self):
-        allow = fastaudit.mk_audit([self.root], on_call=lambda *a: False)
-        deny = fastaudit.mk_audit([self.root])
+        allow = fastaudit.mk_audit(hardened=True, oks=[self.root], on_call=lambda *a: False)
+        deny = fastaudit.mk_audit(hardened=True, oks=[self.root])
         with tracing():
             self.allow_in(allow, labnative.checksum, b"x")
             self.deny_in(deny, "fastaudit.call", labnative.checksum, b"x")
@@ -215,7 +215,7 @@ class TestTrace(EngineTestCase):
         self.addCleanup(sys.path.remove, site)
         self.addCleanup(sys.modules.pop, name, None)
         importlib.invalidate_caches()
-        ap = fastaudit.mk_audit([self.root], monitor_calls=False, allow_imports=(name,))
+        ap = fastaudit.mk_audit(hardened=True, oks=[self.root], monitor_calls=False, allow_imports=(name,))
         with tracing():
             self.allow_in(ap, importlib.import_module, name)
         found = entries("labtest.from_plugin")
