@@ -8,8 +8,10 @@
 
 /* The expectation keys a runnable block may state (tests/content/check_examples.py reads
  * them), and the statuses a run can end with. */
-static const char *const pyrun_keys[] = {"status", "deny", "allow", "class", "exception",
-                                         "stdout", "limit", "signal"};
+static const char *const pyrun_keys[] = {"status", "deny",  "allow",  "class", "exception",
+                                         "stdout", "limit", "signal", "preset"};
+/* The sandbox's presets (issue 12): a block says which rule set it runs under. */
+static const char *const presets[] = {"fastaudit", "hardened", "hook-only", "strict"};
 static const char *const statuses[] = {"ok", "error", "denied", "limit", "crash"};
 
 static bool in_list(const char *word, size_t len, const char *const *list, size_t n)
@@ -119,7 +121,7 @@ static const char *check_code(const char *info, char *why, size_t len)
             !in_list(rest, (size_t)(eq - rest), pyrun_keys,
                      sizeof pyrun_keys / sizeof pyrun_keys[0]))
             return snprintf(why, len, "pyrun: '%.*s' is not an expectation (status=, deny=, "
-                                      "allow=, class=, exception=, stdout=)", (int)word, rest),
+                                      "allow=, class=, exception=, stdout=, preset=)", (int)word, rest),
                    why;
         if (eq - rest == 6 && memcmp(rest, "status", 6) == 0) {
             if (!in_list(eq + 1, word - 7, statuses, sizeof statuses / sizeof statuses[0]))
@@ -127,6 +129,10 @@ static const char *check_code(const char *info, char *why, size_t len)
                                           "crash"), why;
             has_status = true;
         }
+        if (eq - rest == 6 && memcmp(rest, "preset", 6) == 0 &&
+            !in_list(eq + 1, word - 7, presets, sizeof presets / sizeof presets[0]))
+            return snprintf(why, len, "pyrun: preset must be fastaudit, hardened, hook-only or "
+                                      "strict"), why;
         rest += word;
         rest += strspn(rest, " \t");
     }

@@ -54,10 +54,16 @@ struct sbx_audit_record {
 /* Sandbox options, set in a run's child before the snippet. no_disable: the CALL callback
  * never answers DISABLE (every call site keeps paying, to show what DISABLE saves).
  * strict_reads (a resolved folder, or NULL): reads are path-checked too, the file itself
- * inside a root or inside this folder (the interpreter's own files). Also
- * turns on sandbox mode: importing the subinterpreter modules is denied ("subinterpreter"),
- * since code in a subinterpreter runs without the audit context. */
+ * inside a root or inside this folder (the interpreter's own files). (Importing the
+ * subinterpreter modules is a hardened rule of its own, "subinterpreter", in or out of the
+ * sandbox: code in a subinterpreter runs without the audit context.) */
 void sbx_audit_sandbox_options(bool no_disable, const char *strict_reads);
+/* Gives back every sys.monitoring tool id the hardened engine claimed (none may be on), and
+ * puts the original sys.monitoring functions back in place of its guard: a sandbox child
+ * whose warm-up ran the hardened engine calls this before a run under FastAudit's own rules,
+ * which claim the tool id themselves, unguarded, as FastAudit does. Returns 0, or -1 with a
+ * Python exception set. */
+int sbx_audit_release_monitoring(void);
 /* Adds a safe-native module prefix (like a fastaudit_safe_native entry point). -1 when full. */
 int sbx_audit_add_safe_native(const char *prefix);
 /* Makes the entry active here the policy of every context and thread of the process, for

@@ -114,7 +114,6 @@ static struct {
     PyObject *executor_code; /* code of asyncio.base_events.BaseEventLoop.run_in_executor */
     bool no_disable;         /* sandbox option: never answer DISABLE (to show its worth) */
     char *strict_reads;      /* sandbox preset "strict": reads only inside the roots or this */
-    bool sandbox;            /* sandbox mode: subinterpreter modules cannot be imported */
     struct entry *locked;    /* sandbox mode: the entry every context falls back to */
     destructor python_class_dealloc; /* tp_dealloc of every class made by a class statement */
     char *safe_native[MAX_PREFIXES];
@@ -409,7 +408,6 @@ void sbx_audit_reset_counters(void) { memset(engine.counters, 0, sizeof *engine.
 
 void sbx_audit_sandbox_options(bool no_disable, const char *strict_reads)
 {
-    engine.sandbox = true;
     engine.no_disable = no_disable;
     PyMem_RawFree(engine.strict_reads);
     engine.strict_reads = strict_reads ? dup_str(strict_reads) : NULL;
@@ -779,7 +777,9 @@ static bool decide(const struct config *cfg, const char *event, PyObject *args,
     bool ok = false;
 
     v->cls = "path-ok";
-    if (engine.sandbox && cls == SBX_EVENT_ALLOW && strcmp(event, "import") == 0 &&
+    /* Hardened rule (issue 12): a subinterpreter runs without the audit context, so its
+     * modules cannot be imported under a hardened policy, in the sandbox or not. */
+    if (cls == SBX_EVENT_ALLOW && strcmp(event, "import") == 0 &&
         PyTuple_GET_SIZE(args) > 0 && PyUnicode_Check(PyTuple_GET_ITEM(args, 0))) {
         static const char *const subinterpreters[] = {"_interpreters", "_interpchannels",
                                                        "_interpqueues", "_xxsubinterpreters",
@@ -788,7 +788,8 @@ static bool decide(const struct config *cfg, const char *event, PyObject *args,
         for (size_t i = 0; name && i < sizeof subinterpreters / sizeof subinterpreters[0]; i++) {
             if (strcmp(name, subinterpreters[i]) == 0) {
                 v->cls = "subinterpreter";
-                SAY(v, "subinterpreters run without the audit context: not in the sandbox");
+                SAY(v, "subinterpreters run without the audit context: refused by the "
+                       "hardened rules");
                 return false;
             }
         }
@@ -1589,6 +1590,40 @@ static int register_tool(int tool_id)
     return install_monitoring_guard();
 }
 
+int sbx_audit_release_monitoring(void)
+{
+    long bit = -1;
+
+    for (int id = 0; id < 6; id++) {
+        PyObject *r;
+        if (!engine.tool_registered[id])
+            continue;
+        if (engine.monitor_on[id] > 0) {
+            PyErr_Format(PyExc_RuntimeError, "sys.monitoring tool id %d is in use", id);
+            return -1;
+        }
+        if (bit < 0 && (bit = call_event_bit()) < 0)
+            return -1;
+        r = monitoring_call("register_callback", "(ilO)", id, bit, Py_None);
+        Py_XSETREF(r, r ? monitoring_call("free_tool_id", "(i)", id) : NULL);
+        if (!r)
+            return -1;
+        Py_DECREF(r);
+        engine.tool_registered[id] = false;
+    }
+    if (engine.guard_installed) {
+        PyObject *mon = PySys_GetObject("monitoring"); /* borrowed */
+        for (size_t i = 0; i < 5; i++) {
+            if (!mon || PyObject_SetAttrString(mon, guarded_names[i], engine.mon_originals[i]) < 0)
+                return -1;
+        }
+        for (size_t i = 0; i < 5; i++)
+            Py_CLEAR(engine.mon_originals[i]);
+        engine.guard_installed = false;
+    }
+    return 0;
+}
+
 /* Counts a monitoring entry in or out; CALL events are on while the count is positive. */
 static int monitor_count(int tool_id, int delta)
 {
@@ -2348,6 +2383,13 @@ static enum fa_outcome fa_rules(PyObject *oks, PyObject *import_allow, const cha
         count = 2;
         break;
     default:
+        if (strcmp(event, "fastaudit.call") == 0) {
+            /* the trace's class, fa-learn's: the same name as under the hardened rules */
+            v->cls = "native-call";
+            SAY(v, "the call monitor reported a native callable of a module outside the "
+                   "standard library and the safe-native prefixes");
+            return FA_DENY;
+        }
         SAY(v, "%s is not on FastAudit's lists: denied unless the host allows it", event);
         return FA_DENY;
     }
@@ -2630,6 +2672,16 @@ static bool fa_prefix_match(PyObject *mod, PyObject *prefixes)
 static bool is_engine_code(PyCodeObject *code);
 static bool is_stdlib_module(PyObject *module);
 
+/* disable_site for FastAudit's callback: its CALL events are on only while one of its
+ * contexts is entered, so every DISABLE it answers is counted. */
+static PyObject *fa_disable_site(void)
+{
+    if (engine.no_disable)
+        Py_RETURN_NONE;
+    engine.counters->sites_disabled++;
+    return Py_NewRef(engine.disable);
+}
+
 /* The CALL callback of one FastAudit state: (code, offset, callable, arg0). */
 static PyObject *fa_on_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -2645,19 +2697,19 @@ static PyObject *fa_on_call(PyObject *self, PyObject *const *args, Py_ssize_t na
     fn = args[2];
     engine.counters->monitor_callbacks++;
     if (PyCode_Check(args[0]) && is_engine_code((PyCodeObject *)args[0]))
-        return disable_site();
+        return fa_disable_site();
     target = fa_unwrap(fn);
     /* fa-learn's own extension functions (trace, counters) are not FastAudit's to judge */
     ours = is_our_native(target);
     if (ours || fa_is_python(target)) {
         Py_DECREF(target);
-        return disable_site();
+        return fa_disable_site();
     }
     mod = fa_func_mod(target);
     if (mod && PyUnicode_Check(mod) &&
         (is_stdlib_module(mod) || fa_prefix_match(mod, st->safe_native) ||
          prefix_matches_obj(mod))) {
-        result = disable_site();
+        result = fa_disable_site();
         goto out;
     }
     if (PyContextVar_Get(st->var, NULL, &cfg) < 0)
@@ -2708,7 +2760,7 @@ static PyObject *fa_on_call(PyObject *self, PyObject *const *args, Py_ssize_t na
                     note("fastaudit.call", pair, &v);
                 Py_XDECREF(pair);
                 PyErr_Clear();
-                result = r == Py_False ? Py_NewRef(Py_None) : disable_site();
+                result = r == Py_False ? Py_NewRef(Py_None) : fa_disable_site();
                 Py_DECREF(r);
                 goto out;
             }

@@ -318,6 +318,10 @@ int sbx_py_run(const char *code, size_t len, const char *scratch,
                            "hardened", strcmp(options->preset, "fastaudit") ? Py_True : Py_False);
     if (!args || !kwargs)
         goto out;
+    /* The child's warm-up ran the hardened engine, which holds the monitoring tool id and
+     * guards it; FastAudit's rules claim it their own way. */
+    if (strcmp(options->preset, "fastaudit") == 0 && sbx_audit_release_monitoring() != 0)
+        goto out;
     if (compiled) {
         PyObject *r = PyObject_Call(warm.trace_start, PyTuple_New(0),
                                     Py_BuildValue("{s:i}", "limit", SBX_RUN_MAX_TRACE));

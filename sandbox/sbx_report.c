@@ -23,15 +23,16 @@
 #define MAX_ARGS 400
 #define MAX_CLASS 40
 #define MAX_REASON 600
+#define MAX_NOTE 720 /* the engine's note buffer (sbx_pyaudit.c) */
 #define MAX_TYPE 200
 #define MAX_MESSAGE 4000
 #define MAX_FUNCTION 200
 #define MAX_LINE_TEXT 400
 #define MAX_FRAMES 50
 
-/* One record: four lengths, the decision, then the four strings back to back. */
+/* One record: five lengths, the decision, then the five strings back to back. */
 struct packed_record {
-    uint16_t len[4]; /* event, args, class, reason */
+    uint16_t len[5]; /* event, args, class, reason, note ("" when the rule sets agree) */
     uint8_t denied;
 };
 
@@ -82,11 +83,11 @@ void sbx_report_set_jail(struct sbx_report *report, const struct sbx_jail_status
 static void on_record(const struct sbx_audit_record *r, void *data)
 {
     struct sbx_report *report = data;
-    const char *parts[4] = {r->event, r->args, r->cls, r->reason};
+    const char *parts[5] = {r->event, r->args, r->cls, r->reason, r->note ? r->note : ""};
     struct packed_record head = {.denied = r->denied};
     size_t need = sizeof head, at = report->records_len;
 
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         size_t len = strlen(parts[i]);
         head.len[i] = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
         need += head.len[i];
@@ -95,7 +96,7 @@ static void on_record(const struct sbx_audit_record *r, void *data)
         return; /* no room: the record is counted (counters) but not kept */
     memcpy(report->records + at, &head, sizeof head);
     at += sizeof head;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         memcpy(report->records + at, parts[i], head.len[i]);
         at += head.len[i];
     }
@@ -164,7 +165,7 @@ static json_t *read_trace(const struct sbx_report *report, size_t *n_out)
         json_t *entry;
 
         memcpy(&head, report->records + at, sizeof head);
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < 5; i++)
             total += head.len[i];
         at += sizeof head;
         if (total > len - at)
@@ -177,6 +178,15 @@ static json_t *read_trace(const struct sbx_report *report, size_t *n_out)
                           "decision", head.denied ? "deny" : "allow", "reason",
                           text_json(p + head.len[0] + head.len[1] + head.len[2], head.len[3],
                                     MAX_REASON));
+        /* Issue 12: where the other rule set would have decided otherwise, the row says so. */
+        if (entry && head.len[4] > 0) {
+            size_t note_at = (size_t)head.len[0] + head.len[1] + head.len[2] + head.len[3];
+            if (json_object_set_new(entry, "note", text_json(p + note_at, head.len[4],
+                                                             MAX_NOTE)) != 0) {
+                json_decref(entry);
+                entry = NULL;
+            }
+        }
         if (!entry || json_array_append_new(trace, entry) != 0)
             break;
         at += total;
@@ -194,10 +204,11 @@ static json_t *read_counters(const struct sbx_report *report)
         return json_null();
     /* Counts are a child's claims: kept within what JSON integers carry. */
 #define COUNT(x) ((json_int_t)((x) > INT64_MAX ? INT64_MAX : (x)))
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "events", COUNT(c->events), "allowed",
-                     COUNT(c->allowed), "denied", COUNT(c->denied), "monitor_callbacks",
-                     COUNT(c->monitor_callbacks), "sites_disabled", COUNT(c->sites_disabled),
-                     "native_calls", COUNT(c->native_calls));
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "events", COUNT(c->events),
+                     "allowed", COUNT(c->allowed), "denied", COUNT(c->denied),
+                     "monitor_callbacks", COUNT(c->monitor_callbacks), "sites_disabled",
+                     COUNT(c->sites_disabled), "native_calls", COUNT(c->native_calls),
+                     "divergences", COUNT(c->divergences));
 #undef COUNT
 }
 

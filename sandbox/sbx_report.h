@@ -36,7 +36,8 @@ void sbx_report_unmap(struct sbx_report *report);
 /* What the supervisor makes of a report, each field checked and bounded. */
 struct sbx_report_view {
     json_t *exception;     /* null or {"type", "message", "traceback": [...]} */
-    json_t *trace;         /* [{"event", "args", "class", "decision", "reason"}] */
+    json_t *trace;         /* [{"event", "args", "class", "decision", "reason"}], plus "note"
+                            * on a row where the other rule set would have decided otherwise */
     json_t *counters;      /* {"events", "allowed", ...}, or null when none were written */
     json_t *jail;          /* the layers the child reported, or null */
     const char *denied_by; /* "fastaudit", "os-layer" or NULL (a static string) */

@@ -425,13 +425,14 @@ out:
             close(fds[k]);
     return rc;
 }
-/* Presets are chosen by name; an unknown name gets the default. */
+/* Presets are chosen by name; an unknown name, and "default" (the name before issue 12),
+ * get the default: "fastaudit", FastAudit's own rules. */
 static const char *preset_name(const char *name)
 {
     return name && (strcmp(name, "hook-only") == 0 || strcmp(name, "strict") == 0 ||
-                    strcmp(name, "fastaudit") == 0 || strcmp(name, "hardened") == 0)
+                    strcmp(name, "hardened") == 0)
                ? name
-               : "default";
+               : "fastaudit";
 }
 
 /* The learner's options from a request, bounded. */

@@ -31,8 +31,11 @@ const char srv_cmd_run_usage[] =
     "  --no-monitoring   no native call monitoring (sys.monitoring off)\n"
     "  --no-disable      never answer DISABLE: every call site keeps paying (see the counters)\n"
     "  --safe-native P   treat native callables of module prefix P as safe (up to 8 times)\n"
-    "  --preset NAME     default, hook-only (audit hooks alone) or strict (no DISABLE, reads\n"
-    "                    limited to the scratch folder and the interpreter's files)\n"
+    "  --preset NAME     fastaudit (the default: FastAudit 0.2.7's own rules), hardened\n"
+    "                    (fa-learn's rule set: mk_audit(..., hardened=True)), hook-only\n"
+    "                    (hardened audit hooks alone, no call monitor) or strict (hardened,\n"
+    "                    no DISABLE, reads limited to the scratch folder and the\n"
+    "                    interpreter's files); \"default\" is another name for fastaudit\n"
     "  --json            the result as one JSON object\n"
     "\n"
     "Exit status: 0 ok, 1 the snippet raised, 3 denied by the policy, 4 a limit ended it,\n"
@@ -73,6 +76,8 @@ static void print_trace(json_t *result)
                json_string_value(json_object_get(entry, "event")),
                json_string_value(json_object_get(entry, "args")));
         printf("       %s\n", json_string_value(json_object_get(entry, "reason")));
+        if (json_is_string(json_object_get(entry, "note")))
+            printf("   !=  %s\n", json_string_value(json_object_get(entry, "note")));
     }
 }
 
@@ -113,7 +118,7 @@ static void print_result(json_t *result)
         printf("\nThe run crashed: %s (the jail contained it)\n", sig);
     print_trace(result);
     printf("\nstatus %s, %.1f ms; events %lld (allowed %lld, denied %lld), monitoring callbacks "
-           "%lld, sites disabled %lld, native calls %lld\n",
+           "%lld, sites disabled %lld, native calls %lld, divergences %lld\n",
            json_string_value(json_object_get(result, "status")),
            json_real_value(json_object_get(result, "duration_ms")),
            (long long)json_integer_value(json_object_get(counters, "events")),
@@ -121,7 +126,8 @@ static void print_result(json_t *result)
            (long long)json_integer_value(json_object_get(counters, "denied")),
            (long long)json_integer_value(json_object_get(counters, "monitor_callbacks")),
            (long long)json_integer_value(json_object_get(counters, "sites_disabled")),
-           (long long)json_integer_value(json_object_get(counters, "native_calls")));
+           (long long)json_integer_value(json_object_get(counters, "native_calls")),
+           (long long)json_integer_value(json_object_get(counters, "divergences")));
 }
 
 static int on_json_chunk(const char *chunk, size_t len, void *data)
@@ -151,7 +157,7 @@ int srv_cmd_run(int argc, char **argv)
     const char *file = NULL, *base = getenv("TMPDIR");
     char scratch_base[512];
     bool as_json = false, monitoring = true, disable = true;
-    const char *preset = "default", *prefixes[SBX_RUN_MAX_SAFE_NATIVE];
+    const char *preset = "fastaudit", *prefixes[SBX_RUN_MAX_SAFE_NATIVE];
     size_t n_prefixes = 0;
     json_t *safe_native = NULL;
     long time_limit = 5000;
@@ -175,9 +181,12 @@ int srv_cmd_run(int argc, char **argv)
             prefixes[n_prefixes++] = argv[++i];
         } else if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc) {
             preset = argv[++i];
-            if (strcmp(preset, "default") && strcmp(preset, "hook-only") && strcmp(preset, "strict")) {
-                fprintf(stderr, "fa-learn run: unknown preset '%s' (default, hook-only, "
-                                "strict)\n", preset);
+            if (strcmp(preset, "default") == 0)
+                preset = "fastaudit";
+            if (strcmp(preset, "fastaudit") && strcmp(preset, "hardened") &&
+                strcmp(preset, "hook-only") && strcmp(preset, "strict")) {
+                fprintf(stderr, "fa-learn run: unknown preset '%s' (fastaudit, hardened, "
+                                "hook-only, strict)\n", preset);
                 return 2;
             }
         } else if (strcmp(argv[i], "--time-limit") == 0 && i + 1 < argc) {

@@ -285,14 +285,16 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
 {
     static const char *const known[] = {"code",    "monitoring",  "time_limit_ms",
                                         "disable", "safe_native", "preset"};
-    static const char *const presets[] = {"default", "hook-only", "strict"};
+    /* "default" is the name the default preset had before issue 12: still accepted. */
+    static const char *const presets[] = {"fastaudit", "hardened", "hook-only", "strict",
+                                          "default"};
     json_t *code = json_object_get(root, "code"), *value, *item;
     json_t *monitoring = json_object_get(root, "monitoring");
     json_t *time_limit = json_object_get(root, "time_limit_ms");
     json_t *disable = json_object_get(root, "disable");
     json_t *safe_native = json_object_get(root, "safe_native");
     json_t *preset = json_object_get(root, "preset");
-    const char *key, *preset_name = "default";
+    const char *key, *preset_name = "fastaudit";
     json_int_t limit_ms = SRV_RUN_DEFAULT_TIME_MS;
     bool preset_ok = false;
     size_t i;
@@ -364,9 +366,12 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
         for (i = 0; preset_name && i < sizeof presets / sizeof presets[0]; i++)
             preset_ok = preset_ok || strcmp(preset_name, presets[i]) == 0;
         if (!preset_ok) {
-            snprintf(why, cap, "preset must be one of \"default\", \"hook-only\", \"strict\"");
+            snprintf(why, cap, "preset must be one of \"fastaudit\", \"hardened\", "
+                               "\"hook-only\", \"strict\"");
             return NULL;
         }
+        if (strcmp(preset_name, "default") == 0)
+            preset_name = "fastaudit";
     }
     return json_pack("{s:O, s:b, s:I, s:b, s:o, s:s}", "code", code, "monitoring",
                      !json_is_false(monitoring), "time_limit_ms", limit_ms, "disable",

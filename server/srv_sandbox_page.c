@@ -344,9 +344,21 @@ static int render_input(const struct srv_sandbox_gallery *g, struct fa_buf *out)
             "<option value=\"5000\" selected>5 s</option>\n"
             "<option value=\"10000\">10 s</option>\n</select></p>\n"
             "<p><label for=\"opt-preset\">Policy preset</label>\n"
-            "<select id=\"opt-preset\">\n<option value=\"default\" selected>default</option>\n"
+            "<select id=\"opt-preset\" aria-describedby=\"opt-preset-help\">\n"
+            "<option value=\"fastaudit\" selected>fastaudit</option>\n"
+            "<option value=\"hardened\">hardened</option>\n"
             "<option value=\"hook-only\">hook-only</option>\n"
             "<option value=\"strict\">strict</option>\n</select></p>\n"
+            "<dl id=\"opt-preset-help\" class=\"sandbox-help\">\n"
+            "<dt><code>fastaudit</code></dt><dd>FastAudit 0.2.7's own rules, weaknesses "
+            "included: what the library does.</dd>\n"
+            "<dt><code>hardened</code></dt><dd>fa-learn's rule set "
+            "(<code>mk_audit(..., hardened=True)</code>): FastAudit plus the protections "
+            "listed in the sandbox's README.</dd>\n"
+            "<dt><code>hook-only</code></dt><dd>The hardened audit hooks alone, without the "
+            "native call monitor.</dd>\n"
+            "<dt><code>strict</code></dt><dd>Hardened, reads checked against the paths too, "
+            "and no DISABLE: every call site keeps paying.</dd>\n</dl>\n"
             "</fieldset>\n</form>\n</section>\n");
     return rc;
 }

@@ -1,7 +1,7 @@
 # title: before_deny, and why policy cannot be replaced from inside
-# concept: a host's before_deny callback can allow one tool, but only the host sets it: mk_audit inside an active policy raises audit_perms.new, which is denied.
+# concept: a host's before_deny callback can allow one tool, but only the host sets it: mk_audit inside an active policy raises audit_perms.set_config, which is denied.
 # wiki: /wiki/host-policy#before-deny
-# expect: status=denied deny=audit_perms.new class=default-deny exception=PermissionError stdout=trying
+# expect: status=denied deny=audit_perms.set_config class=default-deny exception=PermissionError stdout=trying
 import fastaudit
 
 def before_deny(event, args, frame, msg, data, calls):

@@ -186,6 +186,10 @@
         var words = (args || '').split(/\s+/).filter(Boolean);
         el.monitoring.checked = words.indexOf('--no-monitoring') === -1;
         el.disable.checked = words.indexOf('--no-disable') === -1;
+        var p = words.indexOf('--preset');
+        if (el.preset) {
+            el.preset.value = p !== -1 && words[p + 1] ? words[p + 1] : 'fastaudit';
+        }
         var t = words.indexOf('--time-limit');
         if (t !== -1 && words[t + 1]) {
             var wanted = Number(words[t + 1]);
@@ -232,7 +236,7 @@
                 return s.trim();
             }).filter(Boolean),
             time_limit_ms: Number(el.time.value) || 5000,
-            preset: el.preset.value || 'default'
+            preset: el.preset.value || 'fastaudit'
         };
     }
 
@@ -334,6 +338,7 @@
         row('Monitoring callbacks', String(c.monitor_callbacks || 0));
         row('Sites disabled', String(c.sites_disabled || 0));
         row('Native calls', String(c.native_calls || 0));
+        row('Divergences (FastAudit vs hardened)', String(c.divergences || 0));
         // The OS layer that held the run (the second line of defence).
         var j = r.jail;
         if (j) {
@@ -425,7 +430,14 @@
             var args = make('td', 'trace-args');
             args.appendChild(make('code', null, e.args));
             row.appendChild(args);
-            row.appendChild(make('td', 'trace-reason', e.reason));
+            var reason = make('td', 'trace-reason', e.reason);
+            if (typeof e.note === 'string' && e.note) {
+                /* Issue 12: the other rule set (FastAudit's or the hardened one) would have
+                 * decided this event otherwise. */
+                row.classList.add('trace-divergent');
+                reason.appendChild(make('span', 'trace-note', e.note));
+            }
+            row.appendChild(reason);
             tbody.appendChild(row);
             seen[e['class']] = true;
         });

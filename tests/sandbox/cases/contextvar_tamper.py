@@ -1,3 +1,4 @@
+# args: --preset hardened
 # expect: status=denied class=tampered
 # Finding the engine's ContextVar and clearing it does not switch the policy off.
 import contextvars, os
