@@ -201,8 +201,19 @@ bool sbx_policy_env_protected(const char *name, size_t len)
         "PATH", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "DYLD_INSERT_LIBRARIES", "VIRTUAL_ENV",
         "CONDA_PREFIX", "HOME", "USER", "LOGNAME", "SHELL", "TMPDIR", "TEMP", "TMP",
     };
-    static const char *const prefixes[] = {"PYTHON", "PIP_", "UV_"};
+    /* FastAudit's names, then the hardened additions (issue 12): every dynamic-loader name
+     * (LD_PRELOAD, LD_AUDIT, ...), the start-up files of sh and bash, and names that are not
+     * what they look like: a trailing blank ("PATH ") or an '=' ("PATH=x"). */
+    static const char *const prefixes[] = {"PYTHON", "PIP_", "UV_", "LD_"};
+    static const char *const shells[] = {"BASH_ENV", "ENV"};
 
+    if (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+        return true;
+    if (memchr(name, '=', len))
+        return true;
+    for (size_t i = 0; i < sizeof shells / sizeof shells[0]; i++)
+        if (strlen(shells[i]) == len && strncasecmp(name, shells[i], len) == 0)
+            return true;
     for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
         if (strlen(exact[i]) == len && strncasecmp(name, exact[i], len) == 0)
             return true;
@@ -212,6 +223,48 @@ bool sbx_policy_env_protected(const char *name, size_t len)
             return true;
     }
     return false;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool sbx_policy_sqlite_uri_path(const char *database, char *out, size_t cap)
+{
+    const char *p, *end;
+    size_t n = 0;
+
+    if (strncmp(database, "file:", 5) != 0 || cap == 0)
+        return false;
+    p = database + 5;
+    if (p[0] == '/' && p[1] == '/') { /* file://authority/path: SQLite takes the path */
+        p += 2;
+        p += strcspn(p, "/?#");
+    }
+    end = p + strcspn(p, "?#");
+    while (p < end) {
+        int hi, lo;
+        char c = *p++;
+        if (c == '%' && end - p >= 2 && (hi = hex_digit(p[0])) >= 0 &&
+            (lo = hex_digit(p[1])) >= 0) {
+            c = (char)(hi * 16 + lo);
+            p += 2;
+        }
+        if (c == '\0' || n + 1 >= cap)
+            return false; /* a NUL cuts a C path short: not a path to judge */
+        out[n++] = c;
+    }
+    if (n == 0)
+        return false;
+    out[n] = '\0';
+    return true;
 }
 
 /* Appends "/" + the len bytes of part to out (length *n); false when it does not fit. */

@@ -42,10 +42,19 @@ bool sbx_policy_open_writes(const char *mode, long flags);
  * __module__; false for every other name (e.g. __code__, __kwdefaults__, __name__). */
 bool sbx_policy_setattr_allowed(const char *name);
 
-/* os.putenv / os.unsetenv: true when the variable name (len bytes) may not be changed:
- * PATH, LD_LIBRARY_PATH, DYLD_LIBRARY_PATH, DYLD_INSERT_LIBRARIES, VIRTUAL_ENV, CONDA_PREFIX,
- * HOME, USER, LOGNAME, SHELL, TMPDIR, TEMP, TMP, and names starting with PYTHON, PIP_ or UV_,
- * all compared without regard to ASCII case. */
+/* sqlite3.connect under the hardened rules (issue 12): the event carries the database name,
+ * not uri=True, so a name starting with "file:" is judged as the URI SQLite would open. Writes
+ * the URI's path (authority dropped, query and fragment cut, %XX decoded) into out (cap bytes)
+ * and returns true; false when database is no "file:" URI or its path is empty, too long, or
+ * holds a NUL (the caller then judges the name as written, or refuses). */
+bool sbx_policy_sqlite_uri_path(const char *database, char *out, size_t cap);
+
+/* os.putenv / os.unsetenv under the hardened rules: true when the variable name (len bytes)
+ * may not be changed: FastAudit's PATH, LD_LIBRARY_PATH, DYLD_LIBRARY_PATH,
+ * DYLD_INSERT_LIBRARIES, VIRTUAL_ENV, CONDA_PREFIX, HOME, USER, LOGNAME, SHELL, TMPDIR, TEMP,
+ * TMP and names starting with PYTHON, PIP_ or UV_; plus (hardened only) names starting with
+ * LD_, BASH_ENV, ENV, names ending in a space or tab and names containing '='. All compared
+ * without regard to ASCII case. */
 bool sbx_policy_env_protected(const char *name, size_t len);
 
 /* Resolves path like Python's os.path.realpath(path, strict=False): relative to cwd,

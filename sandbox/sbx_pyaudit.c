@@ -71,10 +71,12 @@ static PyTypeObject config_type, entry_type, context_type, fa_state_type;
 static PyObject *fa_sandbox_cfg; /* sandbox: the run's FastAudit config, for divergence notes */
 
 /* Reasons are for the trace only: formatting them costs nothing when it is off. */
+/* A reason is cut at its size on purpose (the trace is bounded): the result is looked at only
+ * for an encoding error, which leaves the reason empty. */
 #define SAY(v, ...)                                                                            \
     do {                                                                                       \
-        if (engine.tracing)                                                                    \
-            snprintf((v)->reason, sizeof (v)->reason, __VA_ARGS__);                            \
+        if (engine.tracing && snprintf((v)->reason, sizeof (v)->reason, __VA_ARGS__) < 0)      \
+            (v)->reason[0] = '\0';                                                             \
     } while (0)
 
 /* One decision, as the trace shows it. */
@@ -637,7 +639,7 @@ static bool check_path(const struct config *cfg, const char *event, PyObject *ar
     PyObject *arg = index < PyTuple_GET_SIZE(args) ? PyTuple_GET_ITEM(args, index) : Py_None;
     const char *path = NULL;
     PyObject *holder = path_chars(arg, &path);
-    char base[PATH_MAX], resolved[PATH_MAX], cwd[PATH_MAX];
+    char base[PATH_MAX], resolved[PATH_MAX], cwd[PATH_MAX], uri_path[PATH_MAX];
     bool inside = false;
     int rc;
 
@@ -645,6 +647,16 @@ static bool check_path(const struct config *cfg, const char *event, PyObject *ar
         SAY(v,
                  "%s: argument %d is not a path the policy can check", event, index);
         return false;
+    }
+    if (strcmp(event, "sqlite3.connect") == 0 && strncmp(path, "file:", 5) == 0) {
+        /* sqlite3.connect event: with uri=True SQLite opens the URI's path, and the event
+         * does not say whether uri was set, so a "file:" name is judged as that path. */
+        if (!sbx_policy_sqlite_uri_path(path, uri_path, sizeof uri_path)) {
+            Py_DECREF(holder);
+            SAY(v, "%s: the URI '%.200s' names no path the policy can check", event, path);
+            return false;
+        }
+        path = uri_path;
     }
     /* The base folder only matters for relative paths: an absolute one costs no getcwd. */
     if (path[0] == '/')

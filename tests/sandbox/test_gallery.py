@@ -2,7 +2,9 @@
 --json` (the real supervisor, jail and engine) and checks the expectations in its header with
 run_cases.py's check(). Also checks that each snippet has the header the /sandbox page shows
 (title, concept, wiki link, expect), that there are at least 12, and that no run wrote outside
-its scratch folder or left a process behind.
+its scratch folder or left a process behind. A snippet with a `# hardened:` line (issue 12: a
+difference between FastAudit's rules and fa-learn's hardened ones) runs a second time under
+`--preset hardened` and must end as that line says; its `# expect:` is FastAudit's outcome.
 Usage: fa-learn python test_gallery.py FA_LEARN_BINARY [GALLERY_DIR]
 """
 import os
@@ -33,6 +35,14 @@ def header_problems(path):
     return problems
 
 
+def hardened_expect(path):
+    """The `# hardened:` expectations as a dict, or None when the snippet has none."""
+    for line in path.read_text().splitlines():
+        if line.startswith("# hardened:"):
+            return dict(item.split("=", 1) for item in line.split(":", 1)[1].split())
+    return None
+
+
 def main():
     binary = sys.argv[1]
     gallery = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else HERE.parent.parent / "content" / "sandbox"
@@ -43,6 +53,12 @@ def main():
         failures += 1
     for snippet in snippets:
         problems = header_problems(snippet) + run_cases.check(snippet, run_cases.cli_runner(binary))
+        hardened = hardened_expect(snippet)
+        if hardened is not None:
+            args, _ = run_cases.header(snippet)
+            result = run_cases.cli_runner(binary)(snippet, [*args, "--preset", "hardened"])
+            problems += ([result] if isinstance(result, str) else
+                         [f"hardened: {p}" for p in run_cases.judge(result, hardened)])
         for path in run_cases.ESCAPES:
             if os.path.exists(path):
                 problems.append(f"{path} was created outside the scratch folder")

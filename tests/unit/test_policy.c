@@ -106,9 +106,37 @@ static void test_rules(void)
         {"pythonhome", true},  {"PIP_INDEX_URL", true}, {"UV_CACHE_DIR", true},
         {"MY_VAR", false},     {"PATHS", false},        {"TMPX", false},
         {"PIP", false},        {"UV", false},           {"XPYTHON", false},
+        /* the hardened additions (issue 12) */
+        {"LD_PRELOAD", true},  {"ld_audit", true},      {"LD_BIND_NOW", true},
+        {"BASH_ENV", true},    {"env", true},           {"PATH ", true},
+        {"MY_VAR\t", true},    {"PATH=x", true},        {"=", true},
+        {"LD", false},         {"ENVX", false},         {"OLD_PRELOAD", false},
+        {" PATHX", false},
     };
     for (size_t i = 0; i < sizeof env / sizeof env[0]; i++)
         INT_EQ(sbx_policy_env_protected(env[i].name, strlen(env[i].name)), env[i].protected_);
+
+    /* sqlite3.connect with uri=True, hardened (issue 12): the URI's path is judged */
+    static const struct {
+        const char *database, *path; /* path NULL: no path to judge */
+    } uris[] = {
+        {"file:/tmp/x.db", "/tmp/x.db"},
+        {"file:///tmp/x.db?mode=rwc", "/tmp/x.db"},
+        {"file://localhost/etc/x.db#frag", "/etc/x.db"},
+        {"file:%2Ftmp%2Fx.db", "/tmp/x.db"},
+        {"file:notes.db?cache=shared", "notes.db"},
+        {"file:a%00b", NULL},
+        {"file:?mode=memory", NULL},
+        {"notes.db", NULL},
+        {"/tmp/file:x.db", NULL},
+    };
+    for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
+        char out[64];
+        bool got = sbx_policy_sqlite_uri_path(uris[i].database, out, sizeof out);
+        INT_EQ(got, uris[i].path != NULL);
+        if (got && uris[i].path)
+            STR_EQ(out, uris[i].path);
+    }
 }
 
 static void test_paths(void)
