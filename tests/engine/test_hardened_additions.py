@@ -98,3 +98,66 @@ class TestHardenedSubinterpreters(EngineTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestHardenedMonitoringBypasses(EngineTestCase):
+    """The three monitoring bypasses found in review, and the sys.monitoring guard."""
+
+    def setUp(self):
+        super().setUp()
+        self.ap = fastaudit.mk_audit([self.root], hardened=True)
+        self.target = os.path.join(self.root, "n.txt")
+
+    def test_code_named_like_the_engine_still_reported(self):
+        # Engine frames are recognised by code-object identity, not by the filename.
+        ns = {"labnative": __import__("labnative")}
+        exec(compile("def go(p):\n    labnative.write_text(p, 'x')\n", "<fastaudit>", "exec"), ns)
+        self.deny_in(self.ap, "fastaudit.call", ns["go"], self.target)
+        self.assertFalse(os.path.exists(self.target))
+
+    def test_staticmethod_wrapped_native_unwrapped(self):
+        # Called directly, the callable at the call site is the staticmethod object, of a
+        # stdlib type: the hardened rules look through it (__func__) at the native function.
+        import labnative
+        wrapped = staticmethod(labnative.write_text)
+        self.deny_in(self.ap, "fastaudit.call", wrapped, self.target, "x")
+        self.assertFalse(os.path.exists(self.target))
+
+    def test_guard_refuses_the_engines_tool_id(self):
+        mon = sys.monitoring
+        for name, args in (("set_events", (3, 0)), ("set_local_events", (3, self.setUp.__code__, 0)),
+                           ("free_tool_id", (3,)), ("register_callback", (3, mon.events.CALL, None)),
+                           ("use_tool_id", (3, "evil"))):
+            with self.subTest(name=name):
+                _, e = self.run_in(self.ap, getattr(mon, name), *args)
+                self.assertIsInstance(e, PermissionError)
+                self.assertIn("belongs to fa-learn's hardened engine", str(e))
+                # outside any context too: the tool id stays the engine's
+                _, e = attempt(getattr(mon, name), *args)
+                self.assertIsInstance(e, PermissionError)
+        self.assertEqual(mon.get_tool(3), "fastaudit")
+        # a neighbour: another tool id is free to use
+        mon.use_tool_id(5, "neighbour")
+        mon.free_tool_id(5)
+
+
+class TestHardenedSurrogates(EngineTestCase):
+    def test_surrogate_thread_name_and_module(self):
+        import threading
+        ap = fastaudit.mk_audit([self.root], hardened=True)
+        t = threading.current_thread()
+        old = t.name
+        t.name = "\udc80"
+        try:
+            _, e = self.run_in(ap, os.system, "true")
+        finally:
+            t.name = old
+        self.assertIsInstance(e, PermissionError)
+        import labnative
+
+        class Sub:
+            __module__ = "\udc80"
+            __qualname__ = "\udc81"
+            __call__ = labnative.checksum
+        _, e = self.run_in(ap, Sub(), b"x")
+        self.assertTrue(e is None or isinstance(e, (PermissionError, TypeError)), repr(e))

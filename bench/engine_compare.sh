@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# engine_compare.sh: the default mode's overhead per allowed event against another build's
+# engine, side by side in one run (issue 12: FastAudit's own rules must cost no more per
+# allowed event than the engine before them). Counts instructions per iteration under
+# valgrind's callgrind (a run with 2N iterations minus one with N), which other work on the
+# machine cannot disturb, for bench/engine_workload.py's workloads with no hook ("none") and
+# under `fastaudit.mk_audit([tmp])` ("engine": whatever that build's default mode is).
+# Usage: BASE=/path/to/other/build [BUILD=build] [WORKLOADS="a b c"] [SEEDS="1 2 3"] \
+#        bench/engine_compare.sh
+# Both builds run this tree's engine_workload.py. Each count is the median over SEEDS
+# (PYTHONHASHSEED moves dict layouts, and with them a few hundred instructions).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(dirname "$here")
+build=${BUILD:-build}
+[[ $build = /* ]] || build=$src/$build
+base=${BASE:?BASE=the build folder of the engine to compare with}
+workloads=${WORKLOADS:-a b c}
+seeds=${SEEDS:-1 2 3}
+command -v valgrind >/dev/null || { echo "bench: needs valgrind"; exit 1; }
+for b in "$build" "$base"; do
+    [[ -x $b/server/fa-learn ]] || { echo "bench: $b/server/fa-learn is missing"; exit 1; }
+done
+declare -A iters=([a]=250 [b]=125 [c]=2500 [d]=2500)
+
+ir_run() { # binary workload mode iterations seed -> instructions of the whole run
+    PYTHONHASHSEED=$5 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" python \
+        "$here/engine_workload.py" --workload "$2" --mode "$3" --reps 1 --iters "$4" 2>&1 \
+        >/dev/null | sed -nE 's/.*Collected : ([0-9]+).*/\1/p' || true
+}
+per_iteration() { # binary workload mode -> median instructions per iteration
+    local n=${iters[$2]} seed ir1 ir2 per=()
+    for seed in $seeds; do
+        ir1=$(ir_run "$1" "$2" "$3" "$n" "$seed")
+        ir2=$(ir_run "$1" "$2" "$3" $((2 * n)) "$seed")
+        [[ -n $ir1 && -n $ir2 ]] || { echo "bench: callgrind failed: $1 $2/$3" >&2; return 1; }
+        per+=("$(awk -v a="$ir1" -v b="$ir2" -v n="$n" 'BEGIN { printf "%.0f", (b - a) / (2 * n) }')")
+    done
+    printf '%s\n' "${per[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+echo "instructions per iteration (callgrind, median of seeds: $seeds), this machine, one run"
+echo "  this build: $build"
+echo "  base build: $base"
+printf '%-3s %14s %14s %14s %14s %12s\n' wl "none(this)" "engine(this)" "none(base)" \
+    "engine(base)" "ovh ratio"
+for w in $workloads; do
+    tn=$(per_iteration "$build/server/fa-learn" "$w" none)
+    te=$(per_iteration "$build/server/fa-learn" "$w" engine)
+    bn=$(per_iteration "$base/server/fa-learn" "$w" none)
+    be=$(per_iteration "$base/server/fa-learn" "$w" engine)
+    awk -v w="$w" -v tn="$tn" -v te="$te" -v bn="$bn" -v be="$be" 'BEGIN {
+        to = te - tn; bo = be - bn
+        printf "%-3s %14d %14d %14d %14d %12s\n", w, tn, te, bn, be,
+               bo > 0 ? sprintf("%.3f", to / bo) : "n/a"
+        printf "    overhead over none: this %+d, base %+d (target: this <= base: %s)\n",
+               to, bo, to <= bo ? "met" : "NOT met" }'
+done
