@@ -52,7 +52,7 @@ for w in $workloads; do
     awk -v w="$w" -v tn="$tn" -v te="$te" -v bn="$bn" -v be="$be" 'BEGIN {
         to = te - tn; bo = be - bn
         printf "%-3s %14d %14d %14d %14d %12s\n", w, tn, te, bn, be,
-               bo > 0 ? sprintf("%.3f", to / bo) : "n/a"
+               (bo > 0 ? sprintf("%.3f", to / bo) : "n/a")
         printf "    overhead over none: this %+d, base %+d (target: this <= base: %s)\n",
                to, bo, to <= bo ? "met" : "NOT met" }'
 done

@@ -2158,9 +2158,9 @@ static bool fa_ok_path(PyObject *oks, PyObject *arg, bool parent, struct verdict
     }
     if (!part[0])
         strcpy(part, ".");
-    if (!getcwd(cwd, sizeof cwd) || sbx_path_resolve(part, cwd, resolved, sizeof resolved) ||
-        sbx_path_resolve(".", cwd, cur, sizeof cur))
+    if (!getcwd(cwd, sizeof cwd) || sbx_path_resolve(part, cwd, resolved, sizeof resolved))
         goto out;
+    cur[0] = '\0'; /* realpath('.'), resolved only if a '.' root asks: every lstat costs */
     seq = PySequence_Fast(oks, "oks");
     for (Py_ssize_t i = 0; seq && i < PySequence_Fast_GET_SIZE(seq) && !inside; i++) {
         PyObject *o = PySequence_Fast_GET_ITEM(seq, i), *enc = NULL;
@@ -2169,8 +2169,13 @@ static bool fa_ok_path(PyObject *oks, PyObject *arg, bool parent, struct verdict
         if (!PyUnicode_Check(o))
             continue;
         if (PyUnicode_CompareWithASCIIString(o, ".") == 0) {
+            if (!cur[0] && sbx_path_resolve(".", cwd, cur, sizeof cur))
+                goto out;
             root = cur;
-        } else {
+        } else if (!(root = PyUnicode_AsUTF8(o))) {
+            /* The str's cached UTF-8 (no allocation) is its file-system encoding unless it
+             * holds surrogates (surrogateescape): then encode it as os.fsencode does. */
+            PyErr_Clear();
             enc = PyUnicode_EncodeFSDefault(o);
             if (!enc) {
                 PyErr_Clear();
