@@ -5,6 +5,7 @@
 #include "common/fa_mem.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -45,10 +46,12 @@ struct quiz_store {
     pthread_mutex_t stop_lock;
     pthread_cond_t stop_cond;
     sqlite3_stmt *insert_attempt, *select_attempt, *count;
+    atomic_ulong n_errors; /* failed statements, for /metrics */
 };
 
 static int db_error(struct quiz_store *s, struct fa_diag *diag, const char *what)
 {
+    atomic_fetch_add(&s->n_errors, 1);
     return fa_diag_set(diag, FA_EDB, "store: %s: %s", what,
                        s->db ? sqlite3_errmsg(s->db) : "no database");
 }
@@ -411,6 +414,8 @@ void quiz_attempt_free(struct quiz_attempt *a)
     fa_free(a->report_markdown);
     fa_free(a);
 }
+
+unsigned long quiz_store_n_errors(struct quiz_store *s) { return atomic_load(&s->n_errors); }
 
 long quiz_store_count(struct quiz_store *s)
 {

@@ -76,7 +76,9 @@ int quiz_store_load(struct quiz_store *store, const char *report_id, struct quiz
                     struct fa_diag *diag);
 void quiz_attempt_free(struct quiz_attempt *a);
 
-/* How many attempts are stored (for tests and /healthz). -1 on errors. */
+/* How many attempts are stored (for tests and /metrics). -1 on errors. */
 long quiz_store_count(struct quiz_store *store);
+/* How many store operations have failed since it was opened (for /metrics). Thread-safe. */
+unsigned long quiz_store_n_errors(struct quiz_store *store);
 
 #endif

@@ -9,7 +9,9 @@
 #include "server/srv_cmd_run.h"
 #include "server/srv_limits.h"
 #include "server/srv_listen.h"
+#include "server/srv_metrics.h"
 #include "server/srv_mhd.h"
+#include "server/srv_public.h"
 #include "server/srv_routes.h"
 #include "server/srv_sandbox.h"
 #include "server/srv_site.h"
@@ -37,6 +39,9 @@ struct serve_options {
     long threads;
     bool quiet; /* no access log */
     bool no_sandbox; /* serve without the sandbox: /api/run answers 503 */
+    const char *public_url;      /* the origin (and path prefix) browsers use, or NULL */
+    const char *trusted_proxies; /* peers whose forwarded headers are believed, or NULL */
+    const char *metrics_allow;   /* clients besides loopback that may read /metrics */
     /* The sandbox's capacity (0 workers: the CPU count) and each run's disk quota. */
     long sandbox_workers, sandbox_queue, sandbox_per_client, sandbox_disk_mb, sandbox_wait_s;
 };
@@ -90,6 +95,12 @@ static const char usage_serve[] =
     "  --quiz DIR      the question bank (topics.md, questions/) [FA_LEARN_QUIZ]\n"
     "  --threads N     HTTP worker threads, 1-64 [FA_LEARN_THREADS] (default: the CPU count)\n"
     "  --quiet         no access log [FA_LEARN_QUIET=1]\n"
+    "  --public-url URL        the address browsers use, behind a reverse proxy:\n"
+    "                          http(s)://HOST[:PORT][/PREFIX] [FA_LEARN_PUBLIC_URL]\n"
+    "  --trusted-proxy ADDR[,ADDR...]  peers (addresses or ADDR/BITS) whose X-Forwarded-*\n"
+    "                          and Forwarded headers are believed [FA_LEARN_TRUSTED_PROXY]\n"
+    "  --metrics-allow ADDR[,ADDR...]  clients besides loopback that may read /metrics\n"
+    "                          [FA_LEARN_METRICS_ALLOW]\n"
     "  --no-sandbox    serve without the sandbox; POST /api/run answers 503\n"
     "                  [FA_LEARN_NO_SANDBOX=1]\n"
     "  --sandbox-workers N     runs at once, 1-64 [FA_LEARN_SANDBOX_WORKERS]\n"
@@ -166,6 +177,9 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
     opts->quiz_dir = env_or("FA_LEARN_QUIZ", FA_SOURCE_DIR "/quiz");
     opts->quiet = strcmp(env_or("FA_LEARN_QUIET", "0"), "1") == 0;
     opts->no_sandbox = strcmp(env_or("FA_LEARN_NO_SANDBOX", "0"), "1") == 0;
+    opts->public_url = env_or("FA_LEARN_PUBLIC_URL", NULL);
+    opts->trusted_proxies = env_or("FA_LEARN_TRUSTED_PROXY", NULL);
+    opts->metrics_allow = env_or("FA_LEARN_METRICS_ALLOW", NULL);
     for (size_t k = 0; k < sizeof sandbox_options / sizeof sandbox_options[0]; k++) {
         const struct sandbox_option *o = &sandbox_options[k];
         const char *env = getenv(o->env);
@@ -176,9 +190,10 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *value = NULL, *eq = strchr(arg, '=');
         size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
-        static const char *const with_value[] = {"--host",   "--port",    "--data",
-                                                 "--content", "--static", "--vendor",
-                                                 "--quiz",    "--threads"};
+        static const char *const with_value[] = {
+            "--host",  "--port",    "--data",       "--content",        "--static",
+            "--vendor", "--quiz",   "--threads",    "--public-url",     "--trusted-proxy",
+            "--metrics-allow"};
         bool takes_value = false;
         const struct sandbox_option *sandbox_option = NULL;
 
@@ -234,6 +249,12 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
             opts->vendor_dir = value;
         else if (strncmp(arg, "--quiz", name_len) == 0)
             opts->quiz_dir = value;
+        else if (strncmp(arg, "--public-url", name_len) == 0)
+            opts->public_url = value;
+        else if (strncmp(arg, "--trusted-proxy", name_len) == 0)
+            opts->trusted_proxies = value;
+        else if (strncmp(arg, "--metrics-allow", name_len) == 0)
+            opts->metrics_allow = value;
         else
             threads_text = value;
     }
@@ -296,6 +317,8 @@ static int cmd_serve(int argc, char **argv)
     struct srv_mhd *mhd = NULL;
     struct srv_sandbox *sandbox = NULL;
     struct quiz_store *store = NULL;
+    struct srv_public *pub = NULL;
+    struct srv_metrics *metrics = NULL;
     struct fa_diag diag = {{0}};
     sigset_t signals;
     int fd = -1, port = 0, sig = 0;
@@ -333,6 +356,16 @@ static int cmd_serve(int argc, char **argv)
         srv_site_release(site);
         return 1;
     }
+    {
+        struct srv_public_config public_config = {opts.public_url, opts.host, port,
+                                                  opts.trusted_proxies, opts.metrics_allow};
+        if (srv_public_new(&public_config, &pub, &diag)) {
+            fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+            close(fd);
+            srv_site_release(site);
+            return 2;
+        }
+    }
     if (!opts.no_sandbox) {
         struct srv_sandbox_config sandbox_config = {
             .scratch_base = runs_dir,
@@ -357,6 +390,7 @@ static int cmd_serve(int argc, char **argv)
         if (srv_sandbox_start(&sandbox_config, &sandbox, &diag)) {
             fprintf(stderr, "fa-learn serve: cannot start the sandbox: %s\n", diag.msg);
             close(fd);
+            srv_public_free(pub);
             srv_site_release(site);
             return 1;
         }
@@ -366,14 +400,18 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
         close(fd);
         srv_sandbox_free(sandbox);
+        srv_public_free(pub);
         srv_site_release(site);
         return 1;
     }
-    srv_routes_start();
-    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, &mhd, &diag)) {
+    metrics = srv_metrics_new(opts.data_dir);
+    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, pub, metrics, &mhd,
+                      &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
         quiz_store_close(store);
         srv_sandbox_free(sandbox);
+        srv_public_free(pub);
+        srv_metrics_free(metrics);
         srv_site_release(site);
         return 1;
     }
@@ -381,6 +419,9 @@ static int cmd_serve(int argc, char **argv)
     printf(strchr(opts.host, ':') ? "fa-learn: serving http://[%s]:%d/\n"
                                   : "fa-learn: serving http://%s:%d/\n",
            opts.host, port);
+    /* Where people can reach it: the public URL, or the machine's own addresses on a LAN. */
+    for (size_t i = 0; srv_public_url(pub, i); i++)
+        printf("fa-learn: open %s\n", srv_public_url(pub, i));
     fflush(stdout);
     fa_log_info("event=start port=%d threads=%ld content=\"%s\"", port, opts.threads,
                 opts.content_dir);
@@ -404,6 +445,8 @@ static int cmd_serve(int argc, char **argv)
     srv_mhd_stop(mhd);
     srv_sandbox_free(sandbox);
     quiz_store_close(store);
+    srv_public_free(pub);
+    srv_metrics_free(metrics);
     return 0;
 }
 

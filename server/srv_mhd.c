@@ -9,6 +9,8 @@
 #include "common/fa_time.h"
 #include "server/srv_http.h"
 #include "server/srv_limits.h"
+#include "server/srv_metrics.h"
+#include "server/srv_public.h"
 #include "server/srv_routes.h"
 #include "server/srv_site.h"
 
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,6 +45,8 @@ struct srv_mhd {
     atomic_uint_fast64_t next_request_id;
     struct srv_sandbox *sandbox; /* handed to handlers; NULL when off */
     struct quiz_store *store;    /* handed to handlers; NULL when there is none */
+    const struct srv_public *pub; /* accepted hosts, public origin, trusted proxies */
+    struct srv_metrics *metrics;  /* counters, or NULL */
     pthread_mutex_t defer_lock;  /* orders suspend and completion of deferred requests */
 };
 
@@ -67,6 +72,7 @@ struct prepared {
 struct conn_state {
     unsigned slot;
     bool over_limit;
+    bool trusted; /* a trusted proxy: not counted per client, its forwarded headers believed */
     char client[SRV_CLIENT_TEXT_MAX]; /* the peer's address as text */
 };
 
@@ -82,6 +88,7 @@ struct request_state {
     size_t bytes;
     char log_method[12];
     char log_path[128]; /* printable copy for the access log */
+    char client[SRV_CLIENT_TEXT_MAX]; /* req.client: the peer, or whom a proxy forwarded for */
 };
 
 static void add_common_headers(struct MHD_Response *r)
@@ -340,6 +347,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, struct request_stat
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     req->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
     req->host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    req->referer = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_REFERER);
     req->body.ptr = st->body.ptr ? st->body.ptr : "";
     req->body.len = st->body.len;
 
@@ -383,7 +391,19 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         st->req.site = srv_mhd_get_site(mhd);
         st->req.sandbox = mhd->sandbox;
         st->req.store = mhd->store;
-        st->req.client = cs ? cs->client : "";
+        snprintf(st->client, sizeof st->client, "%s", cs ? cs->client : "unknown");
+        st->req.pub = mhd->pub;
+        st->req.metrics = mhd->metrics;
+        if (cs && cs->trusted) {
+            const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                            "X-Forwarded-Proto");
+            srv_public_forwarded_client(
+                mhd->pub, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
+                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Forwarded"), st->client,
+                sizeof st->client);
+            st->req.https = proto && strcasecmp(proto, "https") == 0;
+        }
+        st->req.client = st->client;
         st->req.deferred = &st->deferred;
         st->deferred.mhd = mhd;
         st->deferred.conn = conn;
@@ -423,8 +443,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     (void)conn;
     if (!st)
         return;
-    fa_log_info("req=%llu method=%s path=\"%s\" status=%d bytes=%zu us=%llu%s",
-                (unsigned long long)st->req.id, st->log_method, st->log_path, st->status,
+    if (st->req.metrics)
+        srv_metrics_request(st->req.metrics, st->req.route, st->status,
+                            fa_time_mono_us() - st->started_us);
+    fa_log_info("req=%llu client=%s method=%s path=\"%s\" status=%d bytes=%zu us=%llu%s",
+                (unsigned long long)st->req.id, st->client, st->log_method, st->log_path,
+                st->status,
                 st->bytes, (unsigned long long)(fa_time_mono_us() - st->started_us),
                 why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     srv_site_release(st->req.site);
@@ -478,9 +502,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         cs = fa_xcalloc(1, sizeof *cs);
         cs->slot = client_slot(ci ? ci->client_addr : NULL);
         client_text(ci ? ci->client_addr : NULL, cs->client, sizeof cs->client);
+        /* A proxy carries every client's connections: only the total cap applies to it. */
+        cs->trusted = srv_public_trusted_peer(mhd->pub, ci ? ci->client_addr : NULL);
         pthread_mutex_lock(&mhd->lock);
         mhd->n_connections++;
-        mhd->clients[cs->slot]++;
+        mhd->clients[cs->slot] += !cs->trusted;
+        if (mhd->metrics)
+            srv_metrics_connections(mhd->metrics, 1);
         cs->over_limit = mhd->n_connections > SRV_MAX_CONNECTIONS ||
                          mhd->clients[cs->slot] > SRV_MAX_CONNECTIONS_PER_CLIENT;
         pthread_mutex_unlock(&mhd->lock);
@@ -491,7 +519,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         return;
     pthread_mutex_lock(&mhd->lock);
     mhd->n_connections--;
-    mhd->clients[cs->slot]--;
+    mhd->clients[cs->slot] -= !cs->trusted;
+    if (mhd->metrics)
+        srv_metrics_connections(mhd->metrics, -1);
     pthread_mutex_unlock(&mhd->lock);
     fa_free(cs);
     *socket_context = NULL;
@@ -546,8 +576,9 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
-                  struct srv_sandbox *sandbox, struct quiz_store *store, struct srv_mhd **out,
-                  struct fa_diag *diag)
+                  struct srv_sandbox *sandbox, struct quiz_store *store,
+                  const struct srv_public *pub, struct srv_metrics *metrics,
+                  struct srv_mhd **out, struct fa_diag *diag)
 {
     struct srv_mhd *mhd = fa_xcalloc(1, sizeof *mhd);
 
@@ -555,6 +586,8 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
     pthread_mutex_init(&mhd->defer_lock, NULL);
     mhd->sandbox = sandbox;
     mhd->store = store;
+    mhd->pub = pub;
+    mhd->metrics = metrics;
     srv_site_retain(site);
     mhd->site = site;
     mhd->daemon = MHD_start_daemon(
@@ -565,8 +598,9 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, SRV_MAX_CONNECTIONS + SRV_HARD_CONNECTION_MARGIN,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        SRV_MAX_CONNECTIONS_PER_CLIENT + SRV_HARD_CONNECTION_MARGIN,
+        /* No MHD_OPTION_PER_IP_CONNECTION_LIMIT: past it MHD drops the connection without a
+         * word, where our own count (on_connection) answers 503 + Retry-After, and exempts
+         * trusted proxies, which carry every client's connections. */
         MHD_OPTION_CONNECTION_TIMEOUT, SRV_CONNECTION_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_MAX_HEADER_BYTES,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, mhd,

@@ -10,6 +10,7 @@ import http.client
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -76,8 +77,11 @@ class Server:
         return self.request("POST", "/api/run", {"code": code, **options}, source)
 
     def supervisor_pid(self):
-        status, _, health = self.request("GET", "/healthz")
-        return health.get("sandbox_pid") if status == 200 and isinstance(health, dict) else None
+        """From /metrics (loopback may read it): None while the sandbox is down."""
+        status, _, text = self.request("GET", "/metrics")
+        found = re.search(r"^fa_learn_sandbox_supervisor_pid (\d+)$", text, re.M) \
+            if status == 200 and isinstance(text, str) else None
+        return int(found.group(1)) or None if found else None
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)

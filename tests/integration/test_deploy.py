@@ -1,0 +1,372 @@
+"""Deployment (issue 11): Host and Origin checks, the public URL, trusted proxies, a classroom
+LAN, and Debian's nginx in front of a real `fa-learn serve`, all on loopback.
+
+Usage: fa-learn python test_deploy.py FA_LEARN_BINARY SOURCE_DIR TEST
+TEST: hosts | origins | lan | proxy | metrics | nginx"""
+import http.client
+import json
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+failures = []
+checks = [0]
+
+
+def check(cond, what):
+    checks[0] += 1
+    if not cond:
+        failures.append(what)
+        print("FAIL", what, flush=True)
+
+
+class Server:
+    def __init__(self, binary, data, *flags, host="127.0.0.1"):
+        self.err = open(os.path.join(data, "stderr.log"), "w+")
+        self.proc = subprocess.Popen([binary, "serve", "--host", host, "--port", "0", "--data",
+                                      data, *flags], stdout=subprocess.PIPE, stderr=self.err,
+                                     text=True)
+        line = self.proc.stdout.readline()
+        if "serving " not in line:
+            raise SystemExit(f"the server did not start: {line!r}")
+        self.port = int(line.rstrip().rstrip("/").rsplit(":", 1)[1])
+
+    def request(self, method, path, body=None, headers=None, source="127.0.0.1"):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
+                                          source_address=(source, 0))
+        try:
+            conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+            hdrs = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
+            data = body.encode() if isinstance(body, str) else body
+            if data is not None:
+                hdrs["Content-Length"] = str(len(data))
+            for k, v in hdrs.items():
+                if v is not None:
+                    conn.putheader(k, v)
+            conn.endheaders(data)
+            resp = conn.getresponse()
+            return resp.status, dict(resp.getheaders()), resp.read().decode(errors="replace")
+        finally:
+            conn.close()
+
+    def log(self):
+        self.err.flush()
+        self.err.seek(0)
+        return self.err.read()
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+def test_hosts(binary, tmp):
+    server = Server(binary, tmp, "--no-sandbox")
+    try:
+        for host, want in [(f"127.0.0.1:{server.port}", 200), (f"localhost:{server.port}", 200),
+                           (f"[::1]:{server.port}", 200), (f"LOCALHOST:{server.port}", 200),
+                           (f"rebind.example:{server.port}", 421), ("rebind.example", 421),
+                           (f"127.0.0.1:{server.port + 1}", 421), ("127.0.0.1", 421)]:
+            status, _, _ = server.request("GET", "/", headers={"Host": host})
+            check(status == want, f"GET / with Host {host!r}: {status}, want {want}")
+        status, _, _ = server.request("POST", "/api/run", '{"code": "1"}',
+                                      {"Host": "rebind.example", "Content-Type": "application/json"})
+        check(status == 421, f"POST /api/run from a rebinding name: {status}")
+    finally:
+        server.stop()
+    # Behind a proxy: the public URL's host (and loopback names) only, and links under it.
+    server = Server(binary, tmp, "--no-sandbox", "--public-url", "https://course.example/fa/")
+    try:
+        for host, want in [("course.example", 200), ("course.example:443", 200),
+                           ("COURSE.example", 200), (f"127.0.0.1:{server.port}", 200),
+                           ("course.example:80", 421), ("evil.example", 421)]:
+            status, _, _ = server.request("GET", "/", headers={"Host": host})
+            check(status == want, f"public URL: GET / with Host {host!r}: {status}, want {want}")
+        status, _, body = server.request(
+            "POST", "/api/quiz/submit", json.dumps({"name": "Ada", "quiz": "all", "answers": {}}),
+            {"Host": "course.example", "Content-Type": "application/json",
+             "Origin": "https://course.example"})
+        url = json.loads(body).get("report_url", "") if status == 201 else body
+        check(status == 201 and url.startswith("https://course.example/fa/report/"),
+              f"the report link is not under the public URL: {status} {url[:200]}")
+    finally:
+        server.stop()
+    status = subprocess.run([binary, "serve", "--port", "0", "--data", tmp, "--no-sandbox",
+                             "--public-url", "ftp://x"], capture_output=True, text=True,
+                            timeout=30)
+    check(status.returncode == 2 and "public URL" in status.stderr,
+          f"a bad public URL: exit {status.returncode} {status.stderr!r}")
+
+
+def test_origins(binary, tmp):
+    server = Server(binary, tmp, "--sandbox-per-client", "16")
+    own = f"http://127.0.0.1:{server.port}"
+    routes = [("/quiz/submit", "application/x-www-form-urlencoded", "quiz=all&name=Ada&seed=1"),
+              ("/api/quiz/submit", "application/json",
+               json.dumps({"name": "Ada", "quiz": "all", "answers": {}})),
+              ("/api/run", "application/json", json.dumps({"code": "print(1)"}))]
+    try:
+        for path, ctype, body in routes:
+            for headers, refused in [({"Origin": "http://evil.example"}, True),
+                                     ({"Origin": "null"}, True),
+                                     ({"Origin": f"http://127.0.0.1:{server.port + 1}"}, True),
+                                     ({"Referer": "http://evil.example/quiz/all"}, True),
+                                     ({"Origin": own}, False),
+                                     ({"Referer": own + "/quiz/all"}, False),
+                                     ({}, False)]:
+                status, _, text = server.request("POST", path, body,
+                                                 {"Content-Type": ctype, **headers})
+                check((status == 403) == refused,
+                      f"POST {path} with {headers}: {status} {text[:120]!r}")
+            status, _, _ = server.request("POST", path, body, {"Content-Type": ctype + "foo"})
+            check(status == 415, f"POST {path} with Content-Type {ctype}foo: {status}")
+    finally:
+        server.stop()
+
+
+def own_addresses():
+    out = subprocess.run(["ip", "-o", "addr", "show"], capture_output=True, text=True).stdout
+    return [m for m in re.findall(r"inet (\d+\.\d+\.\d+\.\d+)/", out)]
+
+
+def test_lan(binary, tmp):
+    """A classroom without a proxy: --host 0.0.0.0 answers to the machine's own addresses (and
+    lists them), and refuses other names."""
+    server = Server(binary, tmp, "--no-sandbox", host="0.0.0.0")
+    try:
+        listed = []
+        for _ in range(64):  # the lines after the first, up to the access log's start
+            line = server.proc.stdout.readline()
+            if not line.startswith("fa-learn: open "):
+                break
+            listed.append(line.split("open ", 1)[1].strip())
+            if len(listed) >= len(own_addresses()) + 1:
+                break
+        addresses = own_addresses()
+        check(addresses and all(f"http://{a}:{server.port}/" in listed for a in addresses),
+              f"the start-up lines do not list every address: {listed} vs {addresses}")
+        for a in addresses:
+            status, _, _ = server.request("GET", "/", headers={"Host": f"{a}:{server.port}"})
+            check(status == 200, f"a learner on the LAN (Host {a}): {status}")
+        status, _, _ = server.request("GET", "/", headers={"Host": f"{socket.gethostname()}:{server.port}"})
+        check(status == 200, f"the machine's host name: {status}")
+        status, _, _ = server.request("GET", "/", headers={"Host": f"rebind.example:{server.port}"})
+        check(status == 421, f"a rebinding name on the LAN: {status}")
+    finally:
+        server.stop()
+
+
+def test_proxy(binary, tmp):
+    """Forwarded headers are believed from trusted proxies only: the access log, the links and
+    the per-client sandbox share use the client they name."""
+    server = Server(binary, tmp, "--trusted-proxy", "127.0.0.1, 10.0.0.0/8",
+                    "--sandbox-per-client", "1")
+    try:
+        server.request("GET", "/wiki", headers={"X-Forwarded-For": "203.0.113.7, 10.1.2.3"})
+        server.request("GET", "/quiz", headers={"Forwarded": 'for="[2001:db8::5]:4711";proto=https'})
+        server.request("GET", "/search", headers={"X-Forwarded-For": "198.51.100.9"},
+                       source="127.0.0.2")
+        log = server.log()
+        check(re.search(r'client=203\.0\.113\.7 method=GET path="/wiki"', log),
+              "X-Forwarded-For from a trusted proxy is not the logged client")
+        check(re.search(r'client=2001:db8::5 method=GET path="/quiz"', log),
+              "Forwarded: for= from a trusted proxy is not the logged client")
+        check(re.search(r'client=127\.0\.0\.2 method=GET path="/search"', log),
+              "X-Forwarded-For from an untrusted peer was believed")
+        status, _, body = server.request(
+            "POST", "/api/quiz/submit", json.dumps({"name": "Ada", "quiz": "all", "answers": {}}),
+            {"Content-Type": "application/json", "X-Forwarded-Proto": "https"})
+        url = json.loads(body).get("report_url", "") if status == 201 else body
+        check(url.startswith(f"https://127.0.0.1:{server.port}/report/"),
+              f"X-Forwarded-Proto from a trusted proxy does not make the link https: {url}")
+        # Two learners behind the same proxy each have their own share of the sandbox.
+        import threading
+        answers = {}
+
+        def run(who, code):
+            answers[who] = server.request("POST", "/api/run", json.dumps(code),
+                                          {"Content-Type": "application/json",
+                                           "X-Forwarded-For": who})
+
+        loop = threading.Thread(target=run, args=("192.0.2.1", {
+            "code": "open('started', 'w').close()\nwhile True: pass", "time_limit_ms": 3000}))
+        loop.start()
+        # The first learner's run is going once it made its file (seen through the
+        # supervisor's mount namespace, where run folders are quota mounts).
+        runs = pathlib.Path(f"/proc/{supervisor_pid(server)}/root{tmp}/runs")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not list(runs.glob("*/started")):
+            time.sleep(0.02)
+        status, _, _ = server.request("POST", "/api/run", json.dumps({"code": "1"}),
+                                      {"Content-Type": "application/json",
+                                       "X-Forwarded-For": "192.0.2.1"})
+        check(status == 429, f"the first learner's second run was not refused: {status}")
+        run("192.0.2.2", {"code": "print('second learner')"})
+        check(answers["192.0.2.2"][0] == 200 and "second learner" in answers["192.0.2.2"][2],
+              f"a second learner behind the same proxy was refused: {answers['192.0.2.2'][:2]}")
+        loop.join(30)
+    finally:
+        server.stop()
+
+
+def supervisor_pid(server):
+    status, _, body = server.request("GET", "/metrics")
+    m = re.search(r"^fa_learn_sandbox_supervisor_pid (\d+)$", body, re.M) if status == 200 else None
+    if not m:
+        raise SystemExit(f"no supervisor pid in /metrics: {status}")
+    return int(m.group(1))
+
+
+SAMPLE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-z_]+="[^"\\\n]*"(,[a-z_]+="[^"\\\n]*")*\})? '
+                    r'(-?[0-9.e+-]+|\+Inf|NaN)$')
+
+
+def test_metrics(binary, tmp):
+    """/metrics in Prometheus' text format, for loopback and the allowed clients only; /healthz
+    says no more than status and version."""
+    server = Server(binary, tmp, "--trusted-proxy", "127.0.0.1",
+                    "--metrics-allow", "198.51.100.0/24")
+    try:
+        server.request("GET", "/wiki")
+        server.request("POST", "/api/run", json.dumps({"code": "print(1)"}),
+                       {"Content-Type": "application/json"})
+        status, headers, text = server.request("GET", "/metrics")
+        check(status == 200 and headers.get("Content-Type", "").startswith("text/plain; version=0.0.4"),
+              f"/metrics from loopback: {status} {headers.get('Content-Type')}")
+        bad = [line for line in text.splitlines()
+               if line and not line.startswith("# ") and not SAMPLE.match(line)]
+        check(not bad, f"lines that are not Prometheus samples: {bad[:5]}")
+        typed = set(re.findall(r"^# TYPE (\S+) ", text, re.M))
+        named = {re.split(r"[{ ]", line)[0] for line in text.splitlines() if line and line[0] != "#"}
+        check(all(n in typed or re.sub(r"_(bucket|sum|count)$", "", n) in typed for n in named),
+              f"samples without a TYPE line: {sorted(n for n in named if n not in typed)[:5]}")
+        for want in ['fa_learn_http_requests_total{route="/wiki",status="200"} 1',
+                     'fa_learn_sandbox_runs_total{outcome="ok"} 1',
+                     'fa_learn_sandbox_run_duration_seconds_count 1',
+                     'fa_learn_sandbox_supervisor_restarts_total 0',
+                     'fa_learn_quiz_attempts_stored 0', 'fa_learn_http_open_connections 1']:
+            check(want in text.splitlines(), f"/metrics lacks {want!r}")
+        status, _, _ = server.request("GET", "/metrics", headers={"X-Forwarded-For": "203.0.113.7"})
+        check(status == 404, f"/metrics for a forwarded outside client: {status}")
+        status, _, _ = server.request("GET", "/metrics", headers={"X-Forwarded-For": "198.51.100.4"})
+        check(status == 200, f"/metrics for an allowed client: {status}")
+        status, _, body = server.request("GET", "/healthz")
+        check(status == 200 and set(json.loads(body)) == {"status", "version"},
+              f"/healthz says more than status and version: {body}")
+    finally:
+        server.stop()
+
+
+NGINX_MAIN = """daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    include {tmp}/fa-learn.conf;
+}}
+"""
+
+
+def nginx_config(source, tmp, nginx_port, app_port):
+    """The example (contrib/nginx/fa-learn.conf) for a test: the TLS server on a plain loopback
+    port (no certificates here), the upstream on the test server's port."""
+    text = pathlib.Path(source, "contrib", "nginx", "fa-learn.conf").read_text()
+    text = text.replace("127.0.0.1:8080", f"127.0.0.1:{app_port}")
+    text = re.sub(r"listen 443 ssl[^;]*;", f"listen 127.0.0.1:{nginx_port};", text)
+    text = re.sub(r"listen \[::\]:443 ssl[^;]*;", "", text)
+    text = re.sub(r"^\s*(ssl_|http2|add_header Strict)[^;]*;", "", text, flags=re.M)
+    # The plain-http redirect server is not needed for the test.
+    text = re.sub(r"server \{\s*listen 80;.*?\n\}\n", "", text, flags=re.S)
+    return text
+
+
+def test_nginx(binary, tmp):
+    """Debian's nginx in front of fa-learn, configured from the example: pages, a sandbox run,
+    a quiz submission whose report link starts with the public URL, the client's address in
+    the access log."""
+    source = sys.argv[2]
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        nginx_port = s.getsockname()[1]
+    public = f"https://course.example"
+    server = Server(binary, tmp, "--public-url", public, "--trusted-proxy", "127.0.0.1",
+                    "--sandbox-per-client", "4")
+    conf = pathlib.Path(tmp, "fa-learn.conf")
+    conf.write_text(nginx_config(source, tmp, nginx_port, server.port))
+    pathlib.Path(tmp, "nginx.conf").write_text(NGINX_MAIN.format(tmp=tmp))
+    proc = subprocess.Popen([nginx, "-p", tmp, "-c", f"{tmp}/nginx.conf"],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # nginx is up when it accepts a connection
+            try:
+                socket.create_connection(("127.0.0.1", nginx_port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.02)
+        check(proc.poll() is None, f"nginx did not start: {proc.stderr.read() if proc.poll() is not None else ''}")
+
+        def via_nginx(method, path, body=None, headers=None):
+            # From another loopback address than nginx's own: the forwarded client differs
+            # from the peer fa-learn sees.
+            conn = http.client.HTTPConnection("127.0.0.1", nginx_port, timeout=30,
+                                              source_address=("127.0.0.3", 0))
+            try:
+                conn.request(method, path, body, {"Host": "course.example", **(headers or {})})
+                resp = conn.getresponse()
+                return resp.status, resp.read().decode(errors="replace")
+            finally:
+                conn.close()
+
+        status, page = via_nginx("GET", "/wiki")
+        check(status == 200 and "<title>" in page, f"a page through nginx: {status}")
+        status, body = via_nginx("POST", "/api/run", json.dumps({"code": "print(6 * 7)"}),
+                                 {"Content-Type": "application/json", "Origin": public})
+        check(status == 200 and json.loads(body).get("stdout") == "42\n",
+              f"a sandbox run through nginx: {status} {body[:200]}")
+        status, body = via_nginx("POST", "/api/quiz/submit",
+                                 json.dumps({"name": "Ada", "quiz": "all", "answers": {}}),
+                                 {"Content-Type": "application/json", "Origin": public})
+        url = json.loads(body).get("report_url", "") if status == 201 else body
+        check(status == 201 and url.startswith(public + "/report/"),
+              f"the report link through nginx: {status} {url[:200]}")
+        check(re.search(r'client=127\.0\.0\.3 method=GET path="/wiki"', server.log()),
+              "the access log does not name the client nginx forwarded for")
+    finally:
+        proc.send_signal(signal.SIGQUIT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        server.stop()
+
+
+def main():
+    binary, name = sys.argv[1], sys.argv[3]
+    tmp = tempfile.mkdtemp(prefix="fa-deploy-")
+    os.chmod(tmp, 0o755)
+    try:
+        globals()["test_" + name](binary, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{name}: {checks[0] - len(failures)}/{checks[0]} checks passed")
+    sys.exit(1 if failures or checks[0] == 0 else 0)
+
+
+if __name__ == "__main__":
+    main()
