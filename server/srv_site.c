@@ -293,7 +293,7 @@ static int append_cards(struct fa_buf *b)
            "<li><a href=\"/wiki\"><strong>Study wiki</strong> Audit events and hooks, "
            "FastAudit's policy, sys.monitoring, and how the sandbox contains code.</a></li>\n"
            "<li><a href=\"/quiz\"><strong>Quiz</strong> Check what you know, with explanations "
-           "and a report to share. <span class=\"badge\">coming</span></a></li>\n"
+           "and a report to share.</a></li>\n"
            "<li><a href=\"/sandbox\"><strong>Sandbox</strong> Run snippets under FastAudit and "
            "watch every decision.</a></li>\n"
            "</ul>\n");

@@ -294,7 +294,9 @@
                 link.className = 'try-button';
                 link.href = '/sandbox#code=' + base64Url(textOf(pre));
                 link.textContent = 'Try it';
-                link.setAttribute('aria-label', 'Try this code in the sandbox');
+                /* The accessible name starts with the visible text (WCAG 2.5.3, axe's
+                 * label-content-name-mismatch). */
+                link.setAttribute('aria-label', 'Try it: run this code in the sandbox');
                 block.classList.add('is-runnable');
                 block.insertBefore(link, pre);
             });
