@@ -38,7 +38,11 @@
 
 struct srv_mhd {
     struct MHD_Daemon *daemon;
-    pthread_mutex_t lock; /* guards site, n_connections and clients */
+    pthread_mutex_t lock; /* guards site, n_connections, clients and conns */
+    struct conn_state *conns; /* open connections, for the watchdog */
+    pthread_t watchdog;
+    bool watchdog_started, stopping; /* stopping: under lock */
+    pthread_cond_t stop_cond;
     struct srv_site *site;
     unsigned n_connections;
     unsigned short clients[CLIENT_SLOTS];
@@ -69,7 +73,18 @@ struct prepared {
 };
 
 /* What a connection remembers: its client slot and whether it was over a limit at accept. */
+/* Where a connection is in its current request, for the deadlines (watchdog). */
+enum conn_phase {
+    PHASE_HEADERS, /* waiting for the request line and headers (or the next request) */
+    PHASE_BODY,    /* headers in, the body still arriving */
+    PHASE_HANDLED, /* handed to a handler: answered, or parked for a deferred answer */
+};
+
 struct conn_state {
+    struct conn_state *prev, *next; /* in srv_mhd.conns, under srv_mhd.lock */
+    int fd;                         /* the socket, for the watchdog's shutdown */
+    enum conn_phase phase;          /* under srv_mhd.lock */
+    uint64_t phase_started_us;      /* under srv_mhd.lock */
     unsigned slot;
     bool over_limit;
     bool trusted; /* a trusted proxy: not counted per client, its forwarded headers believed */
@@ -80,7 +95,8 @@ struct request_state {
     struct srv_req req;
     uint64_t started_us;
     struct fa_buf body;
-    bool body_too_big;
+    bool body_too_big;  /* past SRV_MAX_BODY_BYTES: the rest is dropped, the answer is 413 */
+    size_t discarded;   /* bytes dropped past the cap */
     bool answered;      /* a response was queued early (refusal) */
     bool waiting;       /* a deferred answer is due */
     struct srv_deferred deferred;
@@ -366,6 +382,31 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, struct request_stat
     return ok;
 }
 
+/* Bytes of a request's header lines and query values, and the number of query values. */
+struct header_size {
+    size_t bytes;
+    size_t n_args;
+};
+
+static enum MHD_Result on_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    size_t *bytes = cls;
+
+    (void)kind;
+    *bytes += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
+/* Moves a connection to the next phase of its request and restarts that phase's clock. */
+static void set_phase(struct srv_mhd *mhd, struct conn_state *cs, enum conn_phase phase)
+{
+    pthread_mutex_lock(&mhd->lock);
+    cs->phase = phase;
+    cs->phase_started_us = fa_time_mono_us();
+    pthread_mutex_unlock(&mhd->lock);
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version,
                                  const char *upload_data, size_t *upload_data_size,
@@ -378,9 +419,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (!st) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-        const struct conn_state *cs = ci ? ci->socket_context : NULL;
+        struct conn_state *cs = ci ? ci->socket_context : NULL;
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        struct header_size size = {0, 0};
 
         st = fa_xcalloc(1, sizeof *st);
         *req_cls = st;
@@ -410,20 +452,51 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         fa_buf_init(&st->body, SRV_MAX_BODY_BYTES);
         copy_printable(st->log_method, sizeof st->log_method, method);
         copy_printable(st->log_path, sizeof st->log_path, url);
+        if (cs)
+            set_phase(mhd, cs, PHASE_BODY);
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, on_header_size, &size.bytes);
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, on_header_size, &size.bytes);
+        size.n_args = (size_t)MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
         /* Refusals are queued now on purpose: answering in the first call closes the
          * connection, which is what a client over its limits should get. */
         if (cs && cs->over_limit)
             return refuse(conn, st, 503, "The server is busy. Please try again in a moment.", 5);
+        if (strlen(url) > SRV_MAX_HEADER_BYTES)
+            return refuse(conn, st, 414, "The address is longer than this server accepts.", 0);
+        if (size.bytes + strlen(url) > SRV_MAX_HEADER_BYTES)
+            return refuse(conn, st, 431, "The request's headers are larger than this server "
+                                         "accepts.", 0);
+        if (size.n_args > SRV_MAX_QUERY_PARAMS)
+            return refuse(conn, st, 414, "The address has more query parameters than this "
+                                         "server accepts.", 0);
         if (length && strtoull(length, NULL, 10) > SRV_MAX_BODY_BYTES)
             return refuse(conn, st, 413, "The request body is larger than this server accepts.",
                           0);
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!st->body_too_big && fa_buf_append(&st->body, upload_data, *upload_data_size))
+        /* A body without a length (chunked) can only be refused once it ends: libmicrohttpd
+         * 0.9.75 takes no answer in the middle of an upload. So past the cap the rest is
+         * dropped unread into memory, and a client that goes on for more than
+         * SRV_MAX_DISCARDED_BODY past it is cut off instead of answered. */
+        if (st->body_too_big || fa_buf_append(&st->body, upload_data, *upload_data_size)) {
             st->body_too_big = true;
+            st->discarded += *upload_data_size;
+            if (st->discarded > SRV_MAX_DISCARDED_BODY) {
+                fa_log_info("req=%llu event=body_cut client=%s (past the body cap by more than "
+                            "%d bytes)", (unsigned long long)st->req.id, st->client,
+                            SRV_MAX_DISCARDED_BODY);
+                return MHD_NO;
+            }
+        }
         *upload_data_size = 0;
         return MHD_YES;
+    }
+    {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (ci && ci->socket_context)
+            set_phase(mhd, ci->socket_context, PHASE_HANDLED);
     }
     if (st->answered)
         return MHD_YES;
@@ -439,10 +512,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
     struct request_state *st = *req_cls;
 
-    (void)cls;
-    (void)conn;
     if (!st)
         return;
+    {
+        /* On a kept-alive connection the next request's headers are due from now. */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (ci && ci->socket_context)
+            set_phase(cls, ci->socket_context, PHASE_HEADERS);
+    }
     if (st->req.metrics)
         srv_metrics_request(st->req.metrics, st->req.route, st->status,
                             fa_time_mono_us() - st->started_us);
@@ -499,7 +577,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
+        const union MHD_ConnectionInfo *fd_info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
         cs = fa_xcalloc(1, sizeof *cs);
+        cs->fd = fd_info ? fd_info->connect_fd : -1;
+        cs->phase = PHASE_HEADERS;
+        cs->phase_started_us = fa_time_mono_us();
         cs->slot = client_slot(ci ? ci->client_addr : NULL);
         client_text(ci ? ci->client_addr : NULL, cs->client, sizeof cs->client);
         /* A proxy carries every client's connections: only the total cap applies to it. */
@@ -509,15 +593,32 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         mhd->clients[cs->slot] += !cs->trusted;
         if (mhd->metrics)
             srv_metrics_connections(mhd->metrics, 1);
-        cs->over_limit = mhd->n_connections > SRV_MAX_CONNECTIONS ||
-                         mhd->clients[cs->slot] > SRV_MAX_CONNECTIONS_PER_CLIENT;
+        /* The last SRV_RESERVED_CONNECTIONS are kept for clients with only a few open, so
+         * that a handful of addresses at their cap cannot take every connection. */
+        cs->over_limit =
+            mhd->n_connections > SRV_MAX_CONNECTIONS ||
+            mhd->clients[cs->slot] > SRV_MAX_CONNECTIONS_PER_CLIENT ||
+            (mhd->n_connections > SRV_MAX_CONNECTIONS - SRV_RESERVED_CONNECTIONS &&
+             mhd->clients[cs->slot] > SRV_RESERVED_SHARE);
+        cs->next = mhd->conns;
+        if (mhd->conns)
+            mhd->conns->prev = cs;
+        mhd->conns = cs;
         pthread_mutex_unlock(&mhd->lock);
         *socket_context = cs;
         return;
     }
     if (!cs)
         return;
+    /* MHD notifies before it closes the socket, so the watchdog, which shuts sockets down
+     * under this lock, never touches a descriptor that was closed and reused. */
     pthread_mutex_lock(&mhd->lock);
+    if (cs->prev)
+        cs->prev->next = cs->next;
+    else
+        mhd->conns = cs->next;
+    if (cs->next)
+        cs->next->prev = cs->prev;
     mhd->n_connections--;
     mhd->clients[cs->slot] -= !cs->trusted;
     if (mhd->metrics)
@@ -575,6 +676,42 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     fa_log_debug("mhd=\"%s\"", text);
 }
 
+/* The deadlines MHD does not keep: its idle timer restarts with every byte, so a client that
+ * sends a header line every few seconds (slowloris), or a body at a trickle, would hold its
+ * connection for ever. Twice a second, a connection past its phase's deadline is shut down:
+ * MHD then sees the end of the stream and closes it. */
+static void *on_watchdog(void *arg)
+{
+    struct srv_mhd *mhd = arg;
+
+    pthread_mutex_lock(&mhd->lock);
+    while (!mhd->stopping) {
+        struct timespec until;
+        uint64_t now = fa_time_mono_us();
+
+        for (struct conn_state *cs = mhd->conns; cs; cs = cs->next) {
+            uint64_t limit_s = cs->phase == PHASE_HEADERS ? SRV_HEADER_DEADLINE_S
+                               : cs->phase == PHASE_BODY  ? SRV_BODY_DEADLINE_S
+                                                          : 0;
+            if (limit_s && cs->fd >= 0 && now - cs->phase_started_us > limit_s * 1000000u) {
+                shutdown(cs->fd, SHUT_RDWR);
+                cs->fd = -1; /* once is enough */
+                fa_log_info("event=deadline client=%s phase=%s", cs->client,
+                            cs->phase == PHASE_HEADERS ? "headers" : "body");
+            }
+        }
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 500000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&mhd->stop_cond, &mhd->lock, &until);
+    }
+    pthread_mutex_unlock(&mhd->lock);
+    return NULL;
+}
+
 int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
                   struct srv_sandbox *sandbox, struct quiz_store *store,
                   const struct srv_public *pub, struct srv_metrics *metrics,
@@ -584,6 +721,7 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
 
     pthread_mutex_init(&mhd->lock, NULL);
     pthread_mutex_init(&mhd->defer_lock, NULL);
+    pthread_cond_init(&mhd->stop_cond, NULL);
     mhd->sandbox = sandbox;
     mhd->store = store;
     mhd->pub = pub;
@@ -602,22 +740,31 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
          * word, where our own count (on_connection) answers 503 + Retry-After, and exempts
          * trusted proxies, which carry every client's connections. */
         MHD_OPTION_CONNECTION_TIMEOUT, SRV_CONNECTION_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_MAX_HEADER_BYTES,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONNECTION_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, mhd,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, mhd,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, mhd,
         MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, mhd,
-        MHD_OPTION_STRICT_FOR_CLIENT, 1, /* e.g. HTTP/1.1 without Host: 400 */
+        /* Not strict: in strict mode a request line with a space in the path is closed
+         * without a word; here it reaches the dispatcher, which answers 400 (and 400 for
+         * HTTP/1.1 without Host). */
+        MHD_OPTION_STRICT_FOR_CLIENT, 0,
         MHD_OPTION_END);
     if (!mhd->daemon) {
         close(listen_fd);
         srv_site_release(mhd->site);
         pthread_mutex_destroy(&mhd->defer_lock);
+        pthread_cond_destroy(&mhd->stop_cond);
         pthread_mutex_destroy(&mhd->lock);
         fa_free(mhd);
         return fa_diag_set(diag, FA_EIO, "cannot start the HTTP server (libmicrohttpd refused "
                                          "the options; see the debug log)");
     }
+    if (pthread_create(&mhd->watchdog, NULL, on_watchdog, mhd) != 0) {
+        srv_mhd_stop(mhd);
+        return fa_diag_set(diag, FA_EIO, "cannot start the connection watchdog");
+    }
+    mhd->watchdog_started = true;
     *out = mhd;
     return FA_OK;
 }
@@ -626,9 +773,17 @@ void srv_mhd_stop(struct srv_mhd *mhd)
 {
     if (!mhd)
         return;
+    if (mhd->watchdog_started) {
+        pthread_mutex_lock(&mhd->lock);
+        mhd->stopping = true;
+        pthread_cond_signal(&mhd->stop_cond);
+        pthread_mutex_unlock(&mhd->lock);
+        pthread_join(mhd->watchdog, NULL);
+    }
     MHD_stop_daemon(mhd->daemon); /* also closes the listening socket */
     srv_site_release(mhd->site);
     pthread_mutex_destroy(&mhd->defer_lock);
+    pthread_cond_destroy(&mhd->stop_cond);
     pthread_mutex_destroy(&mhd->lock);
     fa_free(mhd);
 }

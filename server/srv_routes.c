@@ -444,8 +444,6 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
 
     if (req->body.len > SRV_MAX_RUN_BODY)
         return api_error(req, resp, 413, "the body is larger than this server accepts");
-    if (!req->sandbox)
-        return api_error(req, resp, 503, "the sandbox is off");
     root = json_loadb(req->body.ptr, req->body.len, JSON_REJECT_DUPLICATES, &error);
     if (!root) {
         snprintf(why, sizeof why, "the body is not valid JSON: %s", error.text);
@@ -455,6 +453,12 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
     json_decref(root);
     if (!request)
         return api_error(req, resp, 400, why);
+    /* Checked after the body, so that the validation runs (and is fuzzed, fuzz/) without a
+     * sandbox; a bad body is the client's error whether the sandbox is on or not. */
+    if (!req->sandbox) {
+        json_decref(request);
+        return api_error(req, resp, 503, "the sandbox is off");
+    }
     fa_buf_init(&text, SRV_MAX_RUN_BODY + 4096);
     rc = json_dump_callback(request, on_json_chunk, &text, JSON_COMPACT) ? FA_ELIMIT : FA_OK;
     json_decref(request);
@@ -598,8 +602,13 @@ int srv_routes_dispatch(struct srv_req *req, struct srv_resp *resp)
     const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
     bool get_known = false, post_known = false;
 
-    /* Before anything else: a Host the site does not answer to is a DNS-rebinding page or a
-     * misdirected request, whatever the route. */
+    /* Before anything else: a malformed request, then a Host the site does not answer to (a
+     * DNS-rebinding page or a misdirected request), whatever the route. */
+    if (!req->host)
+        return srv_resp_error(req, resp, 400, "A Host header is required.");
+    if (req->path[strcspn(req->path, " \t\r\n")] != '\0')
+        return srv_resp_error(req, resp, 400, "The request line is malformed (a space in the "
+                                              "address?).");
     if (!srv_public_host_ok(req->pub, req->host))
         return srv_resp_error(req, resp, 421, "This server does not answer to that host name.");
 
