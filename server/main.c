@@ -12,6 +12,7 @@
 #include "server/srv_metrics.h"
 #include "server/srv_mhd.h"
 #include "server/srv_public.h"
+#include "server/srv_ratelimit.h"
 #include "server/srv_routes.h"
 #include "server/srv_sandbox.h"
 #include "server/srv_site.h"
@@ -44,14 +45,15 @@ struct serve_options {
     const char *metrics_allow;   /* clients besides loopback that may read /metrics */
     /* The sandbox's capacity (0 workers: the CPU count) and each run's disk quota. */
     long sandbox_workers, sandbox_queue, sandbox_per_client, sandbox_disk_mb, sandbox_wait_s;
+    long quiz_rate; /* quiz submissions per client and minute */
 };
 
 /* The sandbox's numeric options: flag, environment mirror, range, and where it goes. */
-static const struct sandbox_option {
+static const struct count_option {
     const char *flag, *env;
     long min, max, fallback;
     size_t offset; /* of the long in struct serve_options */
-} sandbox_options[] = {
+} count_options[] = {
     {"--sandbox-workers", "FA_LEARN_SANDBOX_WORKERS", 1, 64, 0,
      offsetof(struct serve_options, sandbox_workers)},
     {"--sandbox-queue", "FA_LEARN_SANDBOX_QUEUE", 0, 1024, SRV_RUN_MAX_QUEUED,
@@ -62,6 +64,8 @@ static const struct sandbox_option {
      offsetof(struct serve_options, sandbox_disk_mb)},
     {"--sandbox-wait", "FA_LEARN_SANDBOX_WAIT", 1, 600, SRV_RUN_MAX_WAIT_S,
      offsetof(struct serve_options, sandbox_wait_s)},
+    {"--quiz-rate", "FA_LEARN_QUIZ_RATE", 0, 100000, SRV_QUIZ_RATE_PER_MINUTE,
+     offsetof(struct serve_options, quiz_rate)},
 };
 
 static const char usage_main[] =
@@ -99,6 +103,8 @@ static const char usage_serve[] =
     "                          http(s)://HOST[:PORT][/PREFIX] [FA_LEARN_PUBLIC_URL]\n"
     "  --trusted-proxy ADDR[,ADDR...]  peers (addresses or ADDR/BITS) whose X-Forwarded-*\n"
     "                          and Forwarded headers are believed [FA_LEARN_TRUSTED_PROXY]\n"
+    "  --quiz-rate N   quiz submissions per client address and minute, 0 for no limit;\n"
+    "                  past it 429 [FA_LEARN_QUIZ_RATE] (default 30)\n"
     "  --metrics-allow ADDR[,ADDR...]  clients besides loopback that may read /metrics\n"
     "                          [FA_LEARN_METRICS_ALLOW]\n"
     "  --no-sandbox    serve without the sandbox; POST /api/run answers 503\n"
@@ -144,7 +150,7 @@ static const char *env_or(const char *name, const char *fallback)
 }
 
 /* Sets one of the sandbox's numeric options from text (a flag's value or its variable). */
-static bool set_sandbox_option(struct serve_options *opts, const struct sandbox_option *o,
+static bool set_count_option(struct serve_options *opts, const struct count_option *o,
                                const char *text)
 {
     long *out = (long *)(void *)((char *)opts + o->offset);
@@ -180,11 +186,11 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
     opts->public_url = env_or("FA_LEARN_PUBLIC_URL", NULL);
     opts->trusted_proxies = env_or("FA_LEARN_TRUSTED_PROXY", NULL);
     opts->metrics_allow = env_or("FA_LEARN_METRICS_ALLOW", NULL);
-    for (size_t k = 0; k < sizeof sandbox_options / sizeof sandbox_options[0]; k++) {
-        const struct sandbox_option *o = &sandbox_options[k];
+    for (size_t k = 0; k < sizeof count_options / sizeof count_options[0]; k++) {
+        const struct count_option *o = &count_options[k];
         const char *env = getenv(o->env);
         *(long *)(void *)((char *)opts + o->offset) = o->fallback;
-        if (env && *env && !set_sandbox_option(opts, o, env))
+        if (env && *env && !set_count_option(opts, o, env))
             return false;
     }
     for (int i = 0; i < argc; i++) {
@@ -195,7 +201,7 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
             "--vendor", "--quiz",   "--threads",    "--public-url",     "--trusted-proxy",
             "--metrics-allow"};
         bool takes_value = false;
-        const struct sandbox_option *sandbox_option = NULL;
+        const struct count_option *count_option = NULL;
 
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage_serve, stdout);
@@ -209,13 +215,13 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
             opts->no_sandbox = true;
             continue;
         }
-        for (size_t k = 0; k < sizeof sandbox_options / sizeof sandbox_options[0]; k++)
-            if (strlen(sandbox_options[k].flag) == name_len &&
-                strncmp(arg, sandbox_options[k].flag, name_len) == 0)
-                sandbox_option = &sandbox_options[k];
-        if (sandbox_option) {
+        for (size_t k = 0; k < sizeof count_options / sizeof count_options[0]; k++)
+            if (strlen(count_options[k].flag) == name_len &&
+                strncmp(arg, count_options[k].flag, name_len) == 0)
+                count_option = &count_options[k];
+        if (count_option) {
             value = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-            if (!set_sandbox_option(opts, sandbox_option, value))
+            if (!set_count_option(opts, count_option, value))
                 return false;
             continue;
         }
@@ -319,6 +325,7 @@ static int cmd_serve(int argc, char **argv)
     struct quiz_store *store = NULL;
     struct srv_public *pub = NULL;
     struct srv_metrics *metrics = NULL;
+    struct srv_ratelimit *quiz_rate = NULL;
     struct fa_diag diag = {{0}};
     sigset_t signals;
     int fd = -1, port = 0, sig = 0;
@@ -405,13 +412,15 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     metrics = srv_metrics_new(opts.data_dir);
-    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, pub, metrics, &mhd,
-                      &diag)) {
+    quiz_rate = srv_ratelimit_new((unsigned)opts.quiz_rate);
+    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, pub, metrics, quiz_rate,
+                      &mhd, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
         quiz_store_close(store);
         srv_sandbox_free(sandbox);
         srv_public_free(pub);
         srv_metrics_free(metrics);
+        srv_ratelimit_free(quiz_rate);
         srv_site_release(site);
         return 1;
     }
@@ -447,6 +456,7 @@ static int cmd_serve(int argc, char **argv)
     quiz_store_close(store);
     srv_public_free(pub);
     srv_metrics_free(metrics);
+    srv_ratelimit_free(quiz_rate);
     return 0;
 }
 

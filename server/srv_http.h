@@ -19,6 +19,7 @@ struct srv_sandbox;
 struct srv_deferred;
 struct srv_public;
 struct srv_metrics;
+struct srv_ratelimit;
 struct quiz_store;
 
 /* One query-string value, percent-decoded by the adapter. Borrowed from the connection. */
@@ -44,6 +45,7 @@ struct srv_req {
     const char *referer;         /* Referer header value or NULL */
     const struct srv_public *pub; /* the site's public address (srv_public.h) */
     struct srv_metrics *metrics; /* the server's counters (srv_metrics.h) */
+    struct srv_ratelimit *quiz_rate; /* quiz submissions per client and minute, or NULL */
     const char *route;           /* set by the dispatcher: the route table's path, or NULL */
     bool accepts_gzip;           /* Accept-Encoding allows gzip */
     struct fa_str body;          /* the request body (at most SRV_MAX_BODY_BYTES) */

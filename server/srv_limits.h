@@ -29,6 +29,8 @@
 #define SRV_RUN_DISK_MB 64
 /* Seconds a run may wait for a worker before it is refused (429). */
 #define SRV_RUN_MAX_WAIT_S 60
+/* Quiz submissions per client address and minute (--quiz-rate); past it 429. */
+#define SRV_QUIZ_RATE_PER_MINUTE 30
 /* A client address as text, with its NUL (an IPv6 address takes 46). */
 #define SRV_CLIENT_TEXT_MAX 64
 /* One /api/run answer: the supervisor's result frame (at most 4 MiB) re-serialised. */

@@ -51,6 +51,7 @@ struct srv_mhd {
     struct quiz_store *store;    /* handed to handlers; NULL when there is none */
     const struct srv_public *pub; /* accepted hosts, public origin, trusted proxies */
     struct srv_metrics *metrics;  /* counters, or NULL */
+    struct srv_ratelimit *quiz_rate; /* quiz submissions per client, or NULL */
     pthread_mutex_t defer_lock;  /* orders suspend and completion of deferred requests */
 };
 
@@ -436,6 +437,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         snprintf(st->client, sizeof st->client, "%s", cs ? cs->client : "unknown");
         st->req.pub = mhd->pub;
         st->req.metrics = mhd->metrics;
+        st->req.quiz_rate = mhd->quiz_rate;
         if (cs && cs->trusted) {
             const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                             "X-Forwarded-Proto");
@@ -690,9 +692,12 @@ static void *on_watchdog(void *arg)
         uint64_t now = fa_time_mono_us();
 
         for (struct conn_state *cs = mhd->conns; cs; cs = cs->next) {
-            uint64_t limit_s = cs->phase == PHASE_HEADERS ? SRV_HEADER_DEADLINE_S
-                               : cs->phase == PHASE_BODY  ? SRV_BODY_DEADLINE_S
-                                                          : 0;
+            /* A connection over the limits gets a moment to send the request its 503
+             * answers, then its place goes to someone else. */
+            uint64_t limit_s = cs->phase == PHASE_HEADERS && cs->over_limit ? 1
+                               : cs->phase == PHASE_HEADERS               ? SRV_HEADER_DEADLINE_S
+                               : cs->phase == PHASE_BODY                  ? SRV_BODY_DEADLINE_S
+                                                                          : 0;
             if (limit_s && cs->fd >= 0 && now - cs->phase_started_us > limit_s * 1000000u) {
                 shutdown(cs->fd, SHUT_RDWR);
                 cs->fd = -1; /* once is enough */
@@ -715,7 +720,7 @@ static void *on_watchdog(void *arg)
 int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
                   struct srv_sandbox *sandbox, struct quiz_store *store,
                   const struct srv_public *pub, struct srv_metrics *metrics,
-                  struct srv_mhd **out, struct fa_diag *diag)
+                  struct srv_ratelimit *quiz_rate, struct srv_mhd **out, struct fa_diag *diag)
 {
     struct srv_mhd *mhd = fa_xcalloc(1, sizeof *mhd);
 
@@ -726,6 +731,7 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
     mhd->store = store;
     mhd->pub = pub;
     mhd->metrics = metrics;
+    mhd->quiz_rate = quiz_rate;
     srv_site_retain(site);
     mhd->site = site;
     mhd->daemon = MHD_start_daemon(

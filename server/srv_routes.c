@@ -4,6 +4,7 @@
 
 #include "server/srv_metrics.h"
 #include "server/srv_public.h"
+#include "server/srv_ratelimit.h"
 
 #include "server/srv_quiz.h"
 
@@ -501,26 +502,27 @@ static const struct route {
     /* State-changing routes: the body's media type. The dispatcher checks it, and that the
      * request comes from the site's own pages (Origin, else Referer), before the handler. */
     const char *body_type;
+    bool quiz_rate; /* counts against the client's quiz submissions per minute */
 } routes[] = {
-    {"GET", "/", false, handle_asset, NULL},
-    {"GET", "/wiki", false, handle_asset, NULL},
-    {"GET", "/wiki/", true, handle_asset, NULL},
-    {"GET", "/search", false, handle_search, NULL},
-    {"GET", "/api/search", false, handle_api_search, NULL},
-    {"GET", "/quiz", false, handle_asset, NULL},
-    {"GET", "/quiz/", true, srv_quiz_handle_page, NULL},
-    {"POST", "/quiz/submit", false, srv_quiz_handle_submit, FORM},
-    {"GET", "/report/", true, srv_quiz_handle_report, NULL},
-    {"GET", "/api/quiz", false, srv_quiz_handle_api_quiz, NULL},
-    {"POST", "/api/quiz/submit", false, srv_quiz_handle_api_submit, JSON},
-    {"GET", "/api/report/", true, srv_quiz_handle_api_report, NULL},
-    {"GET", "/sandbox", false, handle_asset, NULL},
-    {"GET", "/static/", true, handle_asset, NULL},
-    {"GET", "/vendor/", true, handle_asset, NULL},
-    {"GET", "/healthz", false, handle_healthz, NULL},
-    {"GET", "/metrics", false, handle_metrics, NULL},
-    {"POST", "/api/run", false, handle_api_run, JSON},
-    {NULL, NULL, false, NULL, NULL},
+    {"GET", "/", false, handle_asset, NULL, false},
+    {"GET", "/wiki", false, handle_asset, NULL, false},
+    {"GET", "/wiki/", true, handle_asset, NULL, false},
+    {"GET", "/search", false, handle_search, NULL, false},
+    {"GET", "/api/search", false, handle_api_search, NULL, false},
+    {"GET", "/quiz", false, handle_asset, NULL, false},
+    {"GET", "/quiz/", true, srv_quiz_handle_page, NULL, false},
+    {"POST", "/quiz/submit", false, srv_quiz_handle_submit, FORM, true},
+    {"GET", "/report/", true, srv_quiz_handle_report, NULL, false},
+    {"GET", "/api/quiz", false, srv_quiz_handle_api_quiz, NULL, false},
+    {"POST", "/api/quiz/submit", false, srv_quiz_handle_api_submit, JSON, true},
+    {"GET", "/api/report/", true, srv_quiz_handle_api_report, NULL, false},
+    {"GET", "/sandbox", false, handle_asset, NULL, false},
+    {"GET", "/static/", true, handle_asset, NULL, false},
+    {"GET", "/vendor/", true, handle_asset, NULL, false},
+    {"GET", "/healthz", false, handle_healthz, NULL, false},
+    {"GET", "/metrics", false, handle_metrics, NULL, false},
+    {"POST", "/api/run", false, handle_api_run, JSON, false},
+    {NULL, NULL, false, NULL, NULL, false},
 };
 
 size_t srv_routes_get_names(const char **out, size_t max)
@@ -581,9 +583,11 @@ static bool redirect_trailing_slash(struct srv_req *req, struct srv_resp *resp)
 
 /* One check for every state-changing route: the request comes from the site's own pages,
  * and its body is of the route's media type. Returns 0 to go on, or the error's status. */
-static int check_state_change(struct srv_req *req, struct srv_resp *resp, const char *body_type)
+static int check_state_change(struct srv_req *req, struct srv_resp *resp, const char *body_type,
+                              bool rate_limited)
 {
     bool json = strcmp(body_type, JSON) == 0;
+    int retry_after = 0;
 
     if (!srv_public_origin_ok(req->pub, req->host, req->origin, req->referer))
         return json ? api_error(req, resp, 403, "cross-origin requests are not accepted")
@@ -594,6 +598,13 @@ static int check_state_change(struct srv_req *req, struct srv_resp *resp, const 
                                                 "application/json)")
                     : srv_resp_error(req, resp, 415, "Send the quiz as a form "
                                                      "(application/x-www-form-urlencoded).");
+    if (rate_limited && !srv_ratelimit_take(req->quiz_rate, req->client, &retry_after)) {
+        resp->retry_after = retry_after;
+        return json ? api_error(req, resp, 429, "too many quiz submissions from this address; "
+                                                "try again in a minute")
+                    : srv_resp_error(req, resp, 429, "Too many quiz submissions from this "
+                                                     "address. Please try again in a minute.");
+    }
     return 0;
 }
 
@@ -620,7 +631,8 @@ int srv_routes_dispatch(struct srv_req *req, struct srv_resp *resp)
         if (!path_matches(r, req->path))
             continue;
         if (strcmp(r->method, method) == 0) {
-            int status = r->body_type ? check_state_change(req, resp, r->body_type) : 0;
+            int status =
+                r->body_type ? check_state_change(req, resp, r->body_type, r->quiz_rate) : 0;
             req->route = r->path;
             return status ? status : r->handler(req, resp);
         }

@@ -2,7 +2,7 @@
 LAN, and Debian's nginx in front of a real `fa-learn serve`, all on loopback.
 
 Usage: fa-learn python test_deploy.py FA_LEARN_BINARY SOURCE_DIR TEST
-TEST: hosts | origins | lan | proxy | metrics | nginx"""
+TEST: hosts | origins | lan | proxy | metrics | hostile | ratelimit | nginx"""
 import http.client
 import json
 import os
@@ -221,6 +221,115 @@ def supervisor_pid(server):
     if not m:
         raise SystemExit(f"no supervisor pid in /metrics: {status}")
     return int(m.group(1))
+
+
+def raw_exchange(port, data, source="127.0.0.1", timeout=30):
+    """Sends data on a new connection and reads until the server closes or answers: (first
+    line of the answer or "", seconds taken)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                 source_address=(source, 0))
+    start = time.monotonic()
+    try:
+        s.sendall(data)
+        got = s.recv(200)
+    except OSError as e:
+        got = repr(e).encode()
+    finally:
+        s.close()
+    return got.split(b"\r\n", 1)[0].decode(errors="replace"), time.monotonic() - start
+
+
+def test_hostile(binary, tmp):
+    """The HTTP layer under hostile clients: every request gets an answer or is closed by a
+    deadline, and one client cannot take every connection."""
+    server = Server(binary, tmp, "--no-sandbox")
+    port, host = server.port, f"Host: 127.0.0.1:{server.port}\r\n"
+    try:
+        many = "&".join(["a"] * 240)  # a 646-byte request
+        line, _ = raw_exchange(port, f"GET /?{many} HTTP/1.1\r\n{host}\r\n".encode())
+        check(line.endswith("414 URI Too Long"), f"240 query values: {line!r}")
+        line, _ = raw_exchange(port, f"GET /wi ki HTTP/1.1\r\n{host}\r\n".encode())
+        check(" 400 " in line, f"a space in the request line: {line!r}")
+        # A chunked body a little past the cap: 413 when it ends.
+        chunk = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
+        line, _ = raw_exchange(port, f"POST /api/run HTTP/1.1\r\n{host}Content-Type: "
+                               "application/json\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+                               + chunk * 6 + b"0\r\n\r\n")
+        check(" 413 " in line, f"a chunked body past the cap: {line!r}")
+        # An endless one is cut off: the connection ends, the client is not read for ever.
+        s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        s.sendall(f"POST /api/run HTTP/1.1\r\n{host}Content-Type: application/json\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n".encode())
+        sent = 0
+        try:
+            while sent < 64 << 20:
+                s.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        s.close()
+        check(sent < 8 << 20, f"an endless chunked body was read for {sent >> 20} MiB")
+        # Slowloris: a header line now and then never completes a request; the deadline ends
+        # the connection (the event waited for is the end of the stream).
+        s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        s.sendall(f"GET / HTTP/1.1\r\n{host}".encode())
+        start, closed = time.monotonic(), False
+        while time.monotonic() - start < 25 and not closed:
+            try:
+                s.sendall(b"X-Slow: 1\r\n")
+                s.settimeout(1)
+                closed = s.recv(100) == b""
+            except socket.timeout:
+                pass
+            except OSError:
+                closed = True
+        s.close()
+        check(closed, "a slowloris connection was never closed")
+        # Eight addresses at their cap cannot take the connections kept for others, and past
+        # the cap each new connection gets a 503, not a reset.
+        held = []
+        for i in range(8):
+            for _ in range(64):
+                held.append(socket.create_connection(("127.0.0.1", port), timeout=10,
+                                                     source_address=(f"127.0.2.{i + 1}", 0)))
+        line, _ = raw_exchange(port, f"GET / HTTP/1.1\r\n{host}\r\n".encode(), "127.0.2.1")
+        check(" 503 " in line, f"one more from an address at its cap: {line!r}")
+        # The connections over the limits are closed after a moment: wait for that event.
+        import select
+        deadline = time.monotonic() + 20
+        ended = set()
+        while time.monotonic() < deadline and len(ended) < 128:
+            readable, _, _ = select.select([c for c in held if c not in ended], [], [], 0.5)
+            for c in readable:
+                if c.recv(100) == b"":
+                    ended.add(c)
+        check(len(ended) >= 128, f"connections over the limits were kept: {len(ended)} closed")
+        line, _ = raw_exchange(port, f"GET / HTTP/1.1\r\n{host}\r\n".encode(), "127.0.3.1")
+        check(line.endswith("200 OK"), f"a newcomer while eight addresses hold 512: {line!r}")
+        for c in held:
+            c.close()
+    finally:
+        server.stop()
+
+
+def test_ratelimit(binary, tmp):
+    """Quiz submissions per client and minute: past the limit 429 with Retry-After; another
+    client is not affected."""
+    server = Server(binary, tmp, "--no-sandbox", "--quiz-rate", "5")
+    body = json.dumps({"name": "Ada", "quiz": "all", "answers": {}})
+    try:
+        statuses = [server.request("POST", "/api/quiz/submit", body,
+                                   {"Content-Type": "application/json"})[0] for _ in range(6)]
+        check(statuses == [201] * 5 + [429], f"six submissions with a limit of five: {statuses}")
+        status, headers, _ = server.request("POST", "/quiz/submit", "quiz=all&name=Ada&seed=1",
+                                            {"Content-Type": "application/x-www-form-urlencoded"})
+        check(status == 429 and int(headers.get("Retry-After", "0")) > 0,
+              f"the form past the limit: {status} {headers.get('Retry-After')}")
+        status, _, _ = server.request("POST", "/api/quiz/submit", body,
+                                      {"Content-Type": "application/json"}, source="127.0.0.9")
+        check(status == 201, f"another client: {status}")
+    finally:
+        server.stop()
 
 
 SAMPLE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-z_]+="[^"\\\n]*"(,[a-z_]+="[^"\\\n]*")*\})? '
