@@ -351,16 +351,8 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    site_config = (struct srv_site_config){opts.content_dir, opts.static_dir, opts.vendor_dir,
-                                           opts.quiz_dir, print_bank_problem,
-                                           (void *)(uintptr_t)opts.quiz_dir};
-    if (srv_site_build(&site_config, &site, &diag)) {
-        fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
-        return 1;
-    }
     if (srv_listen_open(opts.host, (int)opts.port, &fd, &port, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
-        srv_site_release(site);
         return 1;
     }
     {
@@ -369,9 +361,19 @@ static int cmd_serve(int argc, char **argv)
         if (srv_public_new(&public_config, &pub, &diag)) {
             fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
             close(fd);
-            srv_site_release(site);
             return 2;
         }
+    }
+    /* After the public address: pages are built with its path prefix in their links. */
+    site_config = (struct srv_site_config){opts.content_dir, opts.static_dir, opts.vendor_dir,
+                                           opts.quiz_dir, print_bank_problem,
+                                           (void *)(uintptr_t)opts.quiz_dir,
+                                           srv_public_prefix(pub)};
+    if (srv_site_build(&site_config, &site, &diag)) {
+        fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+        close(fd);
+        srv_public_free(pub);
+        return 1;
     }
     if (!opts.no_sandbox) {
         struct srv_sandbox_config sandbox_config = {

@@ -228,11 +228,29 @@ static enum MHD_Result send_asset(struct MHD_Connection *conn, struct request_st
 static enum MHD_Result send_dynamic(struct MHD_Connection *conn, struct request_state *st,
                                     struct srv_resp *resp)
 {
+    const char *prefix = srv_public_prefix(st->req.pub);
     size_t len;
-    char *body = fa_buf_detach(&resp->body, &len);
+    char *body;
     struct MHD_Response *r;
     enum MHD_Result ok;
-    char seconds[24];
+    char seconds[24], location[sizeof resp->location + 256];
+
+    /* Under a path prefix (behind a proxy), the page's own links and the redirect go inside
+     * it; pages from the site model were prefixed when they were built. */
+    if (prefix[0] && (!resp->content_type || strncmp(resp->content_type, "text/html", 9) == 0)) {
+        struct fa_buf prefixed;
+        fa_buf_init(&prefixed, SRV_MAX_PAGE_BYTES);
+        if (srv_public_prefix_links(prefix, resp->body.ptr ? resp->body.ptr : "", resp->body.len,
+                                    &prefixed) == 0) {
+            fa_buf_cleanup(&resp->body);
+            resp->body = prefixed;
+        } else {
+            fa_buf_cleanup(&prefixed);
+        }
+    }
+    snprintf(location, sizeof location, "%s%s", resp->location[0] == '/' ? prefix : "",
+             resp->location);
+    body = fa_buf_detach(&resp->body, &len);
 
     r = MHD_create_response_from_buffer_with_free_callback(len, body, fa_free);
     if (!r) {
@@ -246,7 +264,7 @@ static enum MHD_Result send_dynamic(struct MHD_Connection *conn, struct request_
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
                             resp->cache_control ? resp->cache_control : "no-store");
     if (resp->location[0])
-        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
     if (resp->allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
     if (resp->retry_after > 0) {

@@ -341,6 +341,33 @@ void srv_public_base(const struct srv_public *pub, const char *host, bool https,
 
 const char *srv_public_prefix(const struct srv_public *pub) { return pub->prefix; }
 
+int srv_public_prefix_links(const char *prefix, const char *html, size_t len,
+                            struct fa_buf *out)
+{
+    static const char *const attributes[] = {" href=\"/", " src=\"/", " action=\"/"};
+    size_t copied = 0, prefix_len = strlen(prefix);
+    int rc = FA_OK;
+
+    for (size_t i = 0; i < len && !rc; i++) {
+        for (size_t k = 0; k < sizeof attributes / sizeof attributes[0]; k++) {
+            size_t n = strlen(attributes[k]);
+            if (n > len - i || memcmp(html + i, attributes[k], n) != 0 ||
+                (i + n < len && html[i + n] == '/'))
+                continue;
+            /* Up to the attribute's opening quote, then the prefix; the '/' follows. */
+            rc = fa_buf_append(out, html + copied, i + n - 1 - copied);
+            if (!rc)
+                rc = fa_buf_append(out, prefix, prefix_len);
+            copied = i + n - 1;
+            i += n - 2;
+            break;
+        }
+    }
+    if (!rc)
+        rc = fa_buf_append(out, html + copied, len - copied);
+    return rc;
+}
+
 static bool in_proxy(const struct proxy *p, int family, const unsigned char *addr)
 {
     unsigned full = p->bits / 8, rest = p->bits % 8;

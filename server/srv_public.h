@@ -12,6 +12,7 @@
 #ifndef FA_SERVER_SRV_PUBLIC_H
 #define FA_SERVER_SRV_PUBLIC_H
 
+#include "common/fa_buf.h"
 #include "common/fa_err.h"
 
 #include <stdbool.h>
@@ -53,6 +54,13 @@ void srv_public_base(const struct srv_public *pub, const char *host, bool https,
 
 /* The path prefix the site is served under ("" or "/fa"). */
 const char *srv_public_prefix(const struct srv_public *pub);
+
+/* Appends html to out with prefix put before every site-absolute link of the site's own
+ * markup: href="/...", src="/..." and action="/..." (not "//host" ones). How a site served
+ * under a path prefix (behind a proxy) keeps every link, asset and form inside it. Returns 0,
+ * or FA_ELIMIT when out is full. */
+int srv_public_prefix_links(const char *prefix, const char *html, size_t len,
+                            struct fa_buf *out);
 
 /* Whether peer is one of the trusted proxies. */
 bool srv_public_trusted_peer(const struct srv_public *pub, const struct sockaddr *peer);

@@ -16,7 +16,13 @@
 (function () {
     'use strict';
 
-    var API = '/api/run';
+    /* The site may be served under a path prefix (behind a proxy, --public-url): this
+     * script's own address, PREFIX/static/js/NAME, tells which. */
+    var BASE = document.currentScript
+        ? new URL(document.currentScript.src).pathname.replace(/\/static\/js\/[^/]*$/, '')
+        : '';
+
+    var API = BASE + '/api/run';
 
     var STATUS_TEXT = {
         ok: 'Finished: no exception.',
@@ -211,7 +217,8 @@
         button.type = 'button';
         button.id = 'sandbox-copy-link';
         button.addEventListener('click', function () {
-            var url = window.location.origin + '/sandbox#code=' + encodeBase64Url(getCode());
+            var url = window.location.origin + BASE + '/sandbox#code=' +
+                encodeBase64Url(getCode());
             navigator.clipboard.writeText(url).then(function () {
                 say('Link copied: it opens this code in the sandbox.', 'info');
             }, function () {
@@ -253,7 +260,7 @@
         if (wiki && wiki.indexOf('/wiki/') === 0) {
             el.concept.appendChild(document.createTextNode(' '));
             var link = make('a', null, 'Read about it in the wiki');
-            link.href = wiki;
+            link.href = BASE + wiki;
             el.concept.appendChild(link);
         }
     }
@@ -556,7 +563,10 @@
             var explain = items[i].textContent.replace(/\s*Read more\s*$/, '');
             classInfo[items[i].getAttribute('data-class')] = {
                 explain: explain,
-                wiki: items[i].getAttribute('data-wiki') || (link ? link.getAttribute('href') : '')
+                /* data-wiki is a site path; a link's href already has the prefix. */
+                wiki: items[i].getAttribute('data-wiki')
+                    ? BASE + items[i].getAttribute('data-wiki')
+                    : (link ? link.getAttribute('href') : '')
             };
         }
     }

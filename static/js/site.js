@@ -19,6 +19,12 @@
 (function () {
     'use strict';
 
+    /* The site may be served under a path prefix (behind a proxy, --public-url): this
+     * script's own address, PREFIX/static/js/NAME, tells which. */
+    var BASE = document.currentScript
+        ? new URL(document.currentScript.src).pathname.replace(/\/static\/js\/[^/]*$/, '')
+        : '';
+
     var FEEDBACK_MS = 2000;
     var PYTHON_CLASSES = ['language-python', 'language-py', 'language-python3',
         'language-pyrun'];
@@ -292,7 +298,7 @@
                 }
                 var link = document.createElement('a');
                 link.className = 'try-button';
-                link.href = '/sandbox#code=' + base64Url(textOf(pre));
+                link.href = BASE + '/sandbox#code=' + base64Url(textOf(pre));
                 link.textContent = 'Try it';
                 /* The accessible name starts with the visible text (WCAG 2.5.3, axe's
                  * label-content-name-mismatch). */

@@ -2,7 +2,7 @@
 LAN, and Debian's nginx in front of a real `fa-learn serve`, all on loopback.
 
 Usage: fa-learn python test_deploy.py FA_LEARN_BINARY SOURCE_DIR TEST
-TEST: hosts | origins | lan | proxy | metrics | hostile | ratelimit | nginx"""
+TEST: hosts | origins | lan | proxy | metrics | hostile | ratelimit | nginx | nginx_prefix"""
 import http.client
 import json
 import os
@@ -388,10 +388,14 @@ http {{
 """
 
 
-def nginx_config(source, tmp, nginx_port, app_port):
+def nginx_config(source, tmp, nginx_port, app_port, prefix=""):
     """The example (contrib/nginx/fa-learn.conf) for a test: the TLS server on a plain loopback
-    port (no certificates here), the upstream on the test server's port."""
+    port (no certificates here), the upstream on the test server's port; with a prefix, the
+    path-prefix variant its comments describe."""
     text = pathlib.Path(source, "contrib", "nginx", "fa-learn.conf").read_text()
+    if prefix:
+        text = text.replace("    location / {", f"    location {prefix}/ {{")
+        text = text.replace("proxy_pass http://127.0.0.1:8080;", "proxy_pass http://127.0.0.1:8080/;")
     text = text.replace("127.0.0.1:8080", f"127.0.0.1:{app_port}")
     text = re.sub(r"listen 443 ssl[^;]*;", f"listen 127.0.0.1:{nginx_port};", text)
     text = re.sub(r"listen \[::\]:443 ssl[^;]*;", "", text)
@@ -401,20 +405,20 @@ def nginx_config(source, tmp, nginx_port, app_port):
     return text
 
 
-def test_nginx(binary, tmp):
+def test_nginx(binary, tmp, prefix=""):
     """Debian's nginx in front of fa-learn, configured from the example: pages, a sandbox run,
     a quiz submission whose report link starts with the public URL, the client's address in
-    the access log."""
+    the access log; with a prefix, every link of a page inside it."""
     source = sys.argv[2]
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         nginx_port = s.getsockname()[1]
-    public = f"https://course.example"
-    server = Server(binary, tmp, "--public-url", public, "--trusted-proxy", "127.0.0.1",
+    public = "https://course.example"
+    server = Server(binary, tmp, "--public-url", public + prefix, "--trusted-proxy", "127.0.0.1",
                     "--sandbox-per-client", "4")
     conf = pathlib.Path(tmp, "fa-learn.conf")
-    conf.write_text(nginx_config(source, tmp, nginx_port, server.port))
+    conf.write_text(nginx_config(source, tmp, nginx_port, server.port, prefix))
     pathlib.Path(tmp, "nginx.conf").write_text(NGINX_MAIN.format(tmp=tmp))
     proc = subprocess.Popen([nginx, "-p", tmp, "-c", f"{tmp}/nginx.conf"],
                             stderr=subprocess.PIPE, text=True)
@@ -436,24 +440,37 @@ def test_nginx(binary, tmp):
             conn = http.client.HTTPConnection("127.0.0.1", nginx_port, timeout=30,
                                               source_address=("127.0.0.3", 0))
             try:
-                conn.request(method, path, body, {"Host": "course.example", **(headers or {})})
+                conn.request(method, prefix + path, body,
+                             {"Host": "course.example", **(headers or {})})
                 resp = conn.getresponse()
-                return resp.status, resp.read().decode(errors="replace")
+                return resp.status, resp.read().decode(errors="replace"), resp.getheader("Location")
             finally:
                 conn.close()
 
-        status, page = via_nginx("GET", "/wiki")
+        status, page, _ = via_nginx("GET", "/wiki")
         check(status == 200 and "<title>" in page, f"a page through nginx: {status}")
-        status, body = via_nginx("POST", "/api/run", json.dumps({"code": "print(6 * 7)"}),
-                                 {"Content-Type": "application/json", "Origin": public})
+        links = re.findall(r'(?:href|src|action)="(/[^"]*)"', page)
+        outside = [l for l in links if not l.startswith(prefix + "/")]
+        check(links and not outside, f"links outside the prefix {prefix!r}: {outside[:5]}")
+        asset = next((l for l in links if "/static/" in l), None)
+        if asset:
+            status, _, _ = via_nginx("GET", asset[len(prefix):])
+            check(status == 200, f"a page's stylesheet or script through nginx: {status}")
+        status, body, _ = via_nginx("POST", "/api/run", json.dumps({"code": "print(6 * 7)"}),
+                                    {"Content-Type": "application/json", "Origin": public})
         check(status == 200 and json.loads(body).get("stdout") == "42\n",
               f"a sandbox run through nginx: {status} {body[:200]}")
-        status, body = via_nginx("POST", "/api/quiz/submit",
-                                 json.dumps({"name": "Ada", "quiz": "all", "answers": {}}),
-                                 {"Content-Type": "application/json", "Origin": public})
+        status, body, _ = via_nginx("POST", "/api/quiz/submit",
+                                    json.dumps({"name": "Ada", "quiz": "all", "answers": {}}),
+                                    {"Content-Type": "application/json", "Origin": public})
         url = json.loads(body).get("report_url", "") if status == 201 else body
-        check(status == 201 and url.startswith(public + "/report/"),
+        check(status == 201 and url.startswith(public + prefix + "/report/"),
               f"the report link through nginx: {status} {url[:200]}")
+        status, _, location = via_nginx("POST", "/quiz/submit", "quiz=all&name=Ada&seed=1",
+                                        {"Content-Type": "application/x-www-form-urlencoded",
+                                         "Origin": public})
+        check(status == 303 and (location or "").startswith(prefix + "/report/"),
+              f"the form's redirect through nginx: {status} {location}")
         check(re.search(r'client=127\.0\.0\.3 method=GET path="/wiki"', server.log()),
               "the access log does not name the client nginx forwarded for")
     finally:
@@ -463,6 +480,10 @@ def test_nginx(binary, tmp):
         except subprocess.TimeoutExpired:
             proc.kill()
         server.stop()
+
+
+def test_nginx_prefix(binary, tmp):
+    test_nginx(binary, tmp, "/fa")
 
 
 def main():
