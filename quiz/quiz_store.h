@@ -70,8 +70,10 @@ int quiz_store_new_report_id(char out[QUIZ_REPORT_ID_LEN + 1]);
 int quiz_store_save(struct quiz_store *store, struct quiz_attempt *a, struct fa_diag *diag);
 
 /* Reads the attempt with this report id into *out (free with quiz_attempt_free; it owns its
- * report strings, not the caller's).
- * FA_ENOTFOUND when there is none (or the id is not 32 hex digits), FA_EDB on errors. */
+ * report strings, not the caller's). Every field is checked as it is read (types, ranges,
+ * verdicts, UTF-8), so a caller may index tables with what it gets.
+ * FA_ENOTFOUND when there is none (or the id is not 32 hex digits), FA_EINVAL when its row is
+ * damaged (diag names the field; other attempts are unaffected), FA_EDB on errors. */
 int quiz_store_load(struct quiz_store *store, const char *report_id, struct quiz_attempt **out,
                     struct fa_diag *diag);
 void quiz_attempt_free(struct quiz_attempt *a);

@@ -471,6 +471,25 @@ static void submission_free(struct submission *s, size_t n)
     fa_free(s->seen);
 }
 
+/* Whether UTF-8 text holds a bidirectional embedding, override or isolate (U+202A..U+202E,
+ * U+2066..U+2069), a line or paragraph separator (U+2028, U+2029) or a C1 control (U+0080..
+ * U+009F, NEL among them): in a name or class code pasted into a report they reorder or
+ * break the lines around them (issue 11). */
+static bool has_bidi_or_separator(const char *text, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)text;
+
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+            return true;
+        if (i + 2 < len && p[i] == 0xe2 &&
+            ((p[i + 1] == 0x80 && p[i + 2] >= 0xa8 && p[i + 2] <= 0xae) ||
+             (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)))
+            return true;
+    }
+    return false;
+}
+
 /* A learner's name: 1-80 bytes of UTF-8 without control characters, trimmed. */
 static const char *take_name(const char *in, char *out, size_t cap)
 {
@@ -490,6 +509,8 @@ static const char *take_name(const char *in, char *out, size_t cap)
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)in[i] < 0x20 || in[i] == 0x7f)
             return "Your name contains a control character.";
+    if (has_bidi_or_separator(in, len))
+        return "Your name contains a text-direction control or line separator character.";
     memcpy(out, in, len);
     out[len] = '\0';
     return NULL;
@@ -502,6 +523,8 @@ static const char *take_class(const char *in, char *out, size_t cap)
 
     if (len >= cap)
         return "The class code is too long (at most 32 characters).";
+    if (has_bidi_or_separator(in, len))
+        return "The class code contains a text-direction control or line separator character.";
     for (size_t i = 0; i < len; i++)
         if (!isalnum((unsigned char)in[i]) && in[i] != '-' && in[i] != '_' && in[i] != '.')
             return "A class code has only letters, digits, '-', '_' and '.'.";
@@ -835,6 +858,15 @@ static int render_chart(struct fa_buf *b, const struct quiz_bank *bank,
 static const char *const verdict_words[] = {"Not answered", "Incorrect", "Partly right",
                                             "Correct"};
 
+/* The store refuses a row with a verdict out of range (quiz_store_load); this keeps the table
+ * lookup safe even so. */
+static const char *verdict_word(int verdict)
+{
+    return verdict >= 0 && (size_t)verdict < sizeof verdict_words / sizeof verdict_words[0]
+               ? verdict_words[verdict]
+               : "Not marked";
+}
+
 static int render_review(struct fa_buf *b, const struct srv_quiz *quiz,
                          const struct quiz_attempt *a)
 {
@@ -860,7 +892,7 @@ static int render_review(struct fa_buf *b, const struct srv_quiz *quiz,
                               "<span class=\"verdict\">%s</span> <span class=\"quiz-meta\">%s "
                               "of %s point%s</span></p>\n<div class=\"quiz-stem\">%s</div>\n",
                            quiz_verdict_name((enum quiz_verdict)an->verdict),
-                           verdict_words[an->verdict],
+                           verdict_word(an->verdict),
                            quiz_report_points(an->earned_milli, earned, sizeof earned),
                            quiz_report_points(an->max_milli, max, sizeof max),
                            an->max_milli == 1000 ? "" : "s", r->stem);
@@ -1082,6 +1114,10 @@ static int load_attempt(struct srv_req *req, struct srv_resp *resp, const char *
     if (rc) {
         fa_log_error("req=%llu event=quiz_load error=\"%s\"", (unsigned long long)req->id,
                      diag.msg);
+        /* A damaged row (quiz_store_load checks every field) spoils this report only. */
+        if (rc == FA_EINVAL && !json)
+            return srv_resp_error(req, resp, 500, "This report is damaged in the store and "
+                                                  "cannot be shown; other reports are fine.");
         return json ? 500 : srv_resp_error(req, resp, 500, "The report could not be read.");
     }
     return 200;
