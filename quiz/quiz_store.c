@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Bounds of what a stored attempt can hold (the bank's: QUIZ_MAX_QUESTIONS questions of at
  * most 10 points), for reading rows back. */
@@ -619,4 +620,98 @@ long quiz_store_count(struct quiz_store *s)
     sqlite3_reset(s->count);
     pthread_mutex_unlock(&s->lock);
     return n;
+}
+
+/* The online backup (see quiz_store.h). The source is opened read-write without creating: a
+ * read-only connection could not take part in the WAL's shared memory when no server holds
+ * it, and creating would leave an empty database behind a mistyped folder. */
+int quiz_store_backup(const char *data_dir, const char *out_path, long *n_attempts,
+                      struct fa_diag *diag)
+{
+    char *path = fa_xasprintf("%s/fa-learn.db", data_dir);
+    char *tmp = fa_xasprintf("%s.tmp-%ld", out_path, (long)getpid());
+    sqlite3 *src = NULL, *dst = NULL;
+    sqlite3_backup *backup = NULL;
+    sqlite3_stmt *st = NULL;
+    long n = -1;
+    int rc = FA_OK, step;
+
+    if (access(path, F_OK) != 0) {
+        rc = fa_diag_set(diag, FA_ENOTFOUND, "backup: no store in %s (no fa-learn.db)",
+                         data_dir);
+        goto out;
+    }
+    if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+        SQLITE_OK) {
+        rc = fa_diag_set(diag, FA_EDB, "backup: cannot open %s: %s", path,
+                         src ? sqlite3_errmsg(src) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(src, 10000);
+    unlink(tmp);
+    if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        rc = fa_diag_set(diag, FA_EIO, "backup: cannot create %s: %s", tmp,
+                         dst ? sqlite3_errmsg(dst) : "out of memory");
+        goto out;
+    }
+    backup = sqlite3_backup_init(dst, "main", src, "main");
+    if (!backup) {
+        rc = fa_diag_set(diag, FA_EDB, "backup: %s", sqlite3_errmsg(dst));
+        goto out;
+    }
+    /* All pages in one step: one read transaction, so one snapshot. In WAL mode it does not
+     * hold the server's writers back (stepping in pieces would start over whenever the
+     * server commits). */
+    step = sqlite3_backup_step(backup, -1);
+    if (step != SQLITE_DONE) {
+        rc = fa_diag_set(diag, FA_EDB, "backup: copying %s: %s", path, sqlite3_errstr(step));
+        goto out;
+    }
+    if (sqlite3_backup_finish(backup) != SQLITE_OK) {
+        backup = NULL;
+        rc = fa_diag_set(diag, FA_EDB, "backup: %s", sqlite3_errmsg(dst));
+        goto out;
+    }
+    backup = NULL;
+    /* A single file to keep: the copy leaves WAL mode, so nothing lives beside it. */
+    if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(dst, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW ||
+        strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+        rc = fa_diag_set(diag, FA_EDB, "backup: the copy does not check out: %s",
+                         sqlite3_errmsg(dst));
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(dst, "SELECT count(*) FROM attempts", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        rc = fa_diag_set(diag, FA_EDB, "backup: counting the copy's attempts: %s",
+                         sqlite3_errmsg(dst));
+        goto out;
+    }
+    n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_close(dst) != SQLITE_OK) {
+        rc = fa_diag_set(diag, FA_EIO, "backup: closing %s: %s", tmp, sqlite3_errmsg(dst));
+        goto out;
+    }
+    dst = NULL;
+    if (rename(tmp, out_path) != 0) {
+        rc = fa_diag_set(diag, FA_EIO, "backup: cannot write %s: %s", out_path, strerror(errno));
+        goto out;
+    }
+    *n_attempts = n;
+out:
+    sqlite3_finalize(st);
+    sqlite3_backup_finish(backup);
+    sqlite3_close(dst);
+    sqlite3_close(src);
+    if (rc)
+        unlink(tmp);
+    fa_free(tmp);
+    fa_free(path);
+    return rc;
 }

@@ -78,6 +78,18 @@ int quiz_store_load(struct quiz_store *store, const char *report_id, struct quiz
                     struct fa_diag *diag);
 void quiz_attempt_free(struct quiz_attempt *a);
 
+/* Copies the store of data_dir (DATA_DIR/fa-learn.db) into a new database file at out_path
+ * with SQLite's online backup API, while a server may go on writing: the copy is one
+ * consistent snapshot holding every attempt committed before it began. Written beside
+ * out_path under a temporary name, checked (PRAGMA quick_check) and renamed over out_path
+ * only when whole, so a failed backup leaves any earlier file of that name as it was. The
+ * copy is a self-contained database (no WAL beside it) that quiz_store_open can open as a
+ * data folder's fa-learn.db. Writes the number of attempts copied to *n_attempts.
+ * FA_ENOTFOUND when data_dir has no store, FA_EDB with SQLite's message, FA_EIO when the
+ * copy cannot be written. Opens its own connections: any thread, any process. */
+int quiz_store_backup(const char *data_dir, const char *out_path, long *n_attempts,
+                      struct fa_diag *diag);
+
 /* How many attempts are stored (for tests and /metrics). -1 on errors. */
 long quiz_store_count(struct quiz_store *store);
 /* How many store operations have failed since it was opened (for /metrics). Thread-safe. */

@@ -5,6 +5,7 @@
 #include "sandbox/sbx_python.h"
 #include "sandbox/sbx_supervisor.h"
 #include "quiz/quiz_store.h"
+#include "server/srv_cmd_backup.h"
 #include "server/srv_cmd_check.h"
 #include "server/srv_cmd_run.h"
 #include "server/srv_limits.h"
@@ -78,6 +79,7 @@ static const char usage_main[] =
     "  run       run a Python snippet in the sandbox and show the engine's trace\n"
     "  python    run the embedded CPython like python3, with fastaudit importable\n"
     "  check     check the course content: pages, links, images, code marks\n"
+    "  backup    copy the store of quiz attempts while the server runs\n"
     "  help      show help for a command: fa-learn help serve\n"
     "\n"
     "Options:\n"
@@ -488,6 +490,11 @@ static int cmd_check(int argc, char **argv)
                          env_or("FA_LEARN_QUIZ", FA_SOURCE_DIR "/quiz"));
 }
 
+static int cmd_backup(int argc, char **argv)
+{
+    return srv_cmd_backup(argc, argv, env_or("FA_LEARN_DATA", "./fa-learn-data"));
+}
+
 static const struct command {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -497,6 +504,7 @@ static const struct command {
     {"run", srv_cmd_run, srv_cmd_run_usage},
     {"python", cmd_python, usage_python},
     {"check", cmd_check, srv_cmd_check_usage},
+    {"backup", cmd_backup, srv_cmd_backup_usage},
     /* The server's own: a replacement sandbox supervisor (sbx_supervisor_spawn). */
     {"supervise", sbx_supervisor_main_args, "Usage: fa-learn supervise (for the server's own use)\n"},
 };

@@ -36,8 +36,11 @@ def check(cond, what):
 
 class Server:
     def __init__(self, binary, data):
+        # No per-client rate limit: every request here comes from one address.
+        env = dict(os.environ, FA_LEARN_QUIZ_RATE="0")
         self.proc = subprocess.Popen([binary, "serve", "--port", "0", "--data", data, "--quiet",
-                                      "--no-sandbox"], stdout=subprocess.PIPE, text=True)
+                                      "--no-sandbox"], stdout=subprocess.PIPE, text=True,
+                                     env=env)
         line = self.proc.stdout.readline()
         if "serving " not in line:
             self.proc.kill()
@@ -181,9 +184,82 @@ def test_names(binary, data):
         server.stop()
 
 
+def test_backup(binary, data):
+    server = Server(binary, data)
+    acked = []  # report ids, in the order their 201 came back
+    lock = threading.Condition()
+    stop = threading.Event()
+    errors = []
+
+    def writer():
+        while not stop.is_set():
+            status, result = api_submit(server.base, "Backup Learner")
+            with lock:
+                if status != 201:
+                    errors.append(status)
+                    lock.notify_all()
+                    return
+                acked.append(result["report_id"])
+                lock.notify_all()
+
+    copy_dir = tempfile.mkdtemp(prefix="fa-learn-backup-")
+    out = os.path.join(copy_dir, "fa-learn.db")
+    threads = [threading.Thread(target=writer) for _ in range(3)]
+    try:
+        for t in threads:
+            t.start()
+        # Wait for a good stream of acknowledged attempts (an event: the count), then back up
+        # while the writers go on.
+        with lock:
+            lock.wait_for(lambda: len(acked) >= 300 or errors, timeout=60)
+            before = list(acked)
+        check(len(before) >= 300, f"submissions are acknowledged ({len(before)}, {errors})")
+        result = subprocess.run([binary, "backup", "--data", data, out], capture_output=True,
+                                text=True, timeout=60)
+        with lock:
+            during = len(acked) - len(before)
+        check(result.returncode == 0, f"backup exits 0 ({result.returncode}: {result.stderr})")
+        check(result.stdout.startswith("fa-learn backup: ") and out in result.stdout,
+              f"and says what it copied: {result.stdout!r}")
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+        check(not errors, f"every submission was acknowledged meanwhile: {errors}")
+        print(f"backup: {len(before)} acknowledged before, {during} more during the backup")
+        check(not os.path.exists(out + "-wal"), "the copy is one file (no WAL beside it)")
+        db = sqlite3.connect(out)
+        check(db.execute("PRAGMA quick_check").fetchone()[0] == "ok", "the copy checks out")
+        ids = {row[0] for row in db.execute("SELECT report_id FROM attempts")}
+        db.close()
+        missing = [i for i in before if i not in ids]
+        check(not missing, f"the copy holds every attempt acknowledged before the backup "
+                           f"({len(missing)} missing of {len(before)})")
+        check(f"{len(ids)} attempts" in result.stdout, "the count printed is the copy's")
+    finally:
+        stop.set()
+        server.stop()
+    # The copy is a store: served from a data folder of its own, a report reads.
+    copy_server = Server(binary, copy_dir)
+    try:
+        status, page = request(copy_server.base, f"/report/{before[-1]}")
+        check(status == 200 and "Backup Learner" in page, f"the copy serves a report ({status})")
+    finally:
+        copy_server.stop()
+    # Usage errors and a missing store: one line, no file written.
+    result = subprocess.run([binary, "backup", "--data", os.path.join(copy_dir, "none"),
+                             os.path.join(copy_dir, "x.db")], capture_output=True, text=True)
+    check(result.returncode == 1 and len(result.stderr.splitlines()) == 1 and
+          not os.path.exists(os.path.join(copy_dir, "x.db")),
+          f"a folder without a store: exit 1, one line ({result.returncode} {result.stderr!r})")
+    result = subprocess.run([binary, "backup"], capture_output=True, text=True)
+    check(result.returncode == 2, f"no output file: exit 2 ({result.returncode})")
+    shutil.rmtree(copy_dir, ignore_errors=True)
+
+
 def main():
     binary, case = sys.argv[1], sys.argv[2]
-    tests = {"damaged": test_damaged, "readonly": test_readonly, "names": test_names}
+    tests = {"damaged": test_damaged, "readonly": test_readonly, "names": test_names,
+             "backup": test_backup}
     if case not in tests:
         raise SystemExit(f"unknown case {case}")
     data = tempfile.mkdtemp(prefix="fa-learn-store-")
