@@ -11,7 +11,9 @@ FUZZ_BUILD ?= $(BUILD)-fuzz
 FUZZ_TIME ?= 60
 FUZZ_SHORT_TIME ?= 10
 
-.PHONY: all setup build serve test bench asan clean fuzz fuzz-build fuzz-short
+PREFIX ?= /usr/local
+
+.PHONY: all setup build serve test bench asan clean fuzz fuzz-build fuzz-short install
 
 all: build
 
@@ -48,6 +50,12 @@ fuzz: fuzz-build
 
 fuzz-short: fuzz-build
 	@./fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SHORT_TIME)
+
+# Installs an optimised build under PREFIX (README.md, "Deploying"): bin/fa-learn, the course
+# in share/fa-learn, the embedded CPython in lib/fa-learn. DESTDIR is honoured for packaging.
+install:
+	@$(MAKE) build BUILD=build-release BUILD_TYPE=Release
+	@cmake --install build-release --prefix $(PREFIX)
 
 # Benchmarks measure an optimised build of their own.
 bench:

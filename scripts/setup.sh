@@ -20,6 +20,7 @@ packages=(
     libmicrohttpd-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
     libjansson-dev libseccomp-dev libjs-codemirror zlib1g-dev libcurl4-openssl-dev
     nginx-light wrk clang
+    systemd # systemd-analyze, for the test of contrib/systemd/fa-learn.service
 )
 [[ $want_browser == 1 ]] && packages+=(chromium nodejs npm)
 

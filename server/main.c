@@ -151,6 +151,43 @@ static const char *env_or(const char *name, const char *fallback)
     return value && *value ? value : fallback;
 }
 
+/* The default folder of part of the course ("content", "static", "quiz", "codemirror"): an
+ * installed fa-learn (PREFIX/bin) has them in PREFIX/share/fa-learn (server/CMakeLists.txt
+ * installs them there); one in its build folder uses the checkout's, and Debian's CodeMirror
+ * (built_in). Found from the binary's own path, never the working folder, so that the
+ * installed server starts from anywhere (issue 11). The result lives as long as the process. */
+static const char *course_dir(const char *part, const char *built_in)
+{
+    static const char *const parts[] = {"content", "static", "quiz", "codemirror"};
+    static char share[PATH_MAX + 16], dirs[4][PATH_MAX + 32];
+    static int installed = -1;
+    char exe[PATH_MAX], probe[PATH_MAX + 32];
+    ssize_t len;
+    char *slash;
+
+    if (installed < 0) {
+        /* /proc/self/exe is the binary's canonical path: PREFIX/bin/fa-learn once installed. */
+        installed = 0;
+        len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (len > 0) {
+            exe[len] = '\0';
+            slash = strrchr(exe, '/');
+            if (slash && slash - exe >= 4 && strncmp(slash - 4, "/bin", 4) == 0) {
+                slash[-4] = '\0';
+                snprintf(share, sizeof share, "%s/share/fa-learn", exe);
+                snprintf(probe, sizeof probe, "%s/content/home.md", share);
+                installed = access(probe, R_OK) == 0;
+            }
+        }
+    }
+    for (size_t i = 0; installed && i < sizeof parts / sizeof parts[0]; i++)
+        if (strcmp(part, parts[i]) == 0) {
+            snprintf(dirs[i], sizeof dirs[i], "%s/%s", share, part);
+            return dirs[i];
+        }
+    return built_in;
+}
+
 /* Sets one of the sandbox's numeric options from text (a flag's value or its variable). */
 static bool set_count_option(struct serve_options *opts, const struct count_option *o,
                                const char *text)
@@ -179,10 +216,11 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
 
     opts->host = env_or("FA_LEARN_HOST", "127.0.0.1");
     opts->data_dir = env_or("FA_LEARN_DATA", "./fa-learn-data");
-    opts->content_dir = env_or("FA_LEARN_CONTENT", FA_SOURCE_DIR "/content");
-    opts->static_dir = env_or("FA_LEARN_STATIC", FA_SOURCE_DIR "/static");
-    opts->vendor_dir = env_or("FA_LEARN_VENDOR", FA_CODEMIRROR_DIR);
-    opts->quiz_dir = env_or("FA_LEARN_QUIZ", FA_SOURCE_DIR "/quiz");
+    opts->content_dir = env_or("FA_LEARN_CONTENT",
+                               course_dir("content", FA_SOURCE_DIR "/content"));
+    opts->static_dir = env_or("FA_LEARN_STATIC", course_dir("static", FA_SOURCE_DIR "/static"));
+    opts->vendor_dir = env_or("FA_LEARN_VENDOR", course_dir("codemirror", FA_CODEMIRROR_DIR));
+    opts->quiz_dir = env_or("FA_LEARN_QUIZ", course_dir("quiz", FA_SOURCE_DIR "/quiz"));
     opts->quiet = strcmp(env_or("FA_LEARN_QUIET", "0"), "1") == 0;
     opts->no_sandbox = strcmp(env_or("FA_LEARN_NO_SANDBOX", "0"), "1") == 0;
     opts->public_url = env_or("FA_LEARN_PUBLIC_URL", NULL);
@@ -485,9 +523,12 @@ static int cmd_python(int argc, char **argv)
 
 static int cmd_check(int argc, char **argv)
 {
-    return srv_cmd_check(argc, argv, env_or("FA_LEARN_CONTENT", FA_SOURCE_DIR "/content"),
-                         env_or("FA_LEARN_STATIC", FA_SOURCE_DIR "/static"),
-                         env_or("FA_LEARN_QUIZ", FA_SOURCE_DIR "/quiz"));
+    const char *content = course_dir("content", FA_SOURCE_DIR "/content");
+    const char *static_dir = course_dir("static", FA_SOURCE_DIR "/static");
+    const char *quiz = course_dir("quiz", FA_SOURCE_DIR "/quiz");
+
+    return srv_cmd_check(argc, argv, env_or("FA_LEARN_CONTENT", content),
+                         env_or("FA_LEARN_STATIC", static_dir), env_or("FA_LEARN_QUIZ", quiz));
 }
 
 static int cmd_backup(int argc, char **argv)
