@@ -16,16 +16,9 @@ import sys
 import tempfile
 import time
 
-failures = []
-checks = [0]
-
-
-def check(cond, what):
-    checks[0] += 1
-    if not cond:
-        failures.append(what)
-        print("FAIL", what, flush=True)
-
+# The shared harness: tests/checks.py.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from checks import check, finish, until  # noqa: E402
 
 class Server:
     def __init__(self, binary, data, *flags, host="127.0.0.1"):
@@ -200,9 +193,7 @@ def test_proxy(binary, tmp):
         # The first learner's run is going once it made its file (seen through the
         # supervisor's mount namespace, where run folders are quota mounts).
         runs = pathlib.Path(f"/proc/{supervisor_pid(server)}/root{tmp}/runs")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not list(runs.glob("*/started")):
-            time.sleep(0.02)
+        until(lambda: list(runs.glob("*/started")), "the first learner's run", 20)
         status, _, _ = server.request("POST", "/api/run", json.dumps({"code": "1"}),
                                       {"Content-Type": "application/json",
                                        "X-Forwarded-For": "192.0.2.1"})
@@ -494,8 +485,7 @@ def main():
         globals()["test_" + name](binary, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{name}: {checks[0] - len(failures)}/{checks[0]} checks passed")
-    sys.exit(1 if failures or checks[0] == 0 else 0)
+    finish(name)
 
 
 if __name__ == "__main__":

@@ -19,28 +19,9 @@ import tempfile
 import threading
 import time
 
-failures = []
-checks = [0]
-
-
-def check(cond, what):
-    checks[0] += 1
-    if not cond:
-        failures.append(what)
-        print("FAIL", what, flush=True)
-
-
-def until(cond, what, timeout=30.0):
-    """Polls cond until it is true or the deadline passes (a failure, never a pass)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.02)
-    check(False, f"timed out waiting for {what}")
-    return None
-
+# The shared harness: tests/checks.py.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from checks import check, finish, until  # noqa: E402
 
 class Server:
     def __init__(self, binary, data, *flags, env=None):
@@ -495,8 +476,7 @@ def main():
         TESTS[name](binary, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{name}: {checks[0] - len(failures)}/{checks[0]} checks passed")
-    sys.exit(1 if failures or checks[0] == 0 else 0)
+    finish(name)
 
 
 if __name__ == "__main__":
