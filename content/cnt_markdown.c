@@ -95,6 +95,7 @@ struct heading {
     int level;
     char *text; /* plain */
     char *id;
+    bool detached; /* node was unlinked by give_id; walk_cleanup frees it, after the render */
 };
 
 /* Section under construction: title and heading index are known, the text grows. */
@@ -333,6 +334,7 @@ static int end_heading(struct walk *w, cmark_node *node)
     h->level = cmark_node_get_heading_level(node);
     h->text = trimmed_copy(&w->heading_text);
     h->id = NULL;
+    h->detached = false;
     fa_buf_reset(&w->heading_text);
 
     if (h->level == 1 && w->title_heading == SIZE_MAX) {
@@ -586,7 +588,7 @@ static void assign_ids(struct heading *headings, size_t n_headings)
  * <hN id="..."> and </hN> around the heading's inlines. The custom block writes nothing
  * itself; it is there because a block position needs a block node, and it makes cmark put
  * the same line breaks around the heading as for a plain one. */
-static int give_id(const struct heading *h)
+static int give_id(struct heading *h)
 {
     cmark_node *block = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &fa_cmark_mem);
     cmark_node *tag = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_INLINE, &fa_cmark_mem);
@@ -605,10 +607,17 @@ static int give_id(const struct heading *h)
     if (!rc && !cmark_node_insert_before(h->node, block))
         rc = FA_EINVAL;
 out:
-    if (rc)
+    if (rc) {
         cmark_node_free(block);
-    else
-        cmark_node_free(h->node);
+    } else {
+        /* Unlinked, not freed: cmark-gfm 0.29's inline nodes keep their text as a view into
+         * their block's buffer until something reads it, and the walk reads only text and
+         * code. Raw HTML in an image's alt text (`# ![a<p>]()`) is read by the renderer
+         * from the heading's buffer; freeing the heading here made that a use after free
+         * (found by fuzz/fuzz_markdown). */
+        cmark_node_unlink(h->node);
+        h->detached = true;
+    }
     return rc;
 }
 
@@ -617,6 +626,8 @@ static void walk_cleanup(struct walk *w)
     for (size_t i = 0; i < w->n_headings; i++) {
         fa_free(w->headings[i].text);
         fa_free(w->headings[i].id);
+        if (w->headings[i].detached)
+            cmark_node_free(w->headings[i].node);
     }
     for (size_t i = 0; i < w->n_sections; i++) {
         fa_free(w->sections[i].title);

@@ -28,8 +28,10 @@ static void check(int ok, const char *what, int status)
 static void build_once(void)
 {
     struct srv_public_config pub_config = {.listen_host = "127.0.0.1", .port = 8080};
-    struct srv_site_config config = {FA_SOURCE_DIR "/content", FA_SOURCE_DIR "/static",
-                                     FA_CODEMIRROR_DIR, FA_SOURCE_DIR "/quiz", NULL, NULL};
+    struct srv_site_config config = {.content_dir = FA_SOURCE_DIR "/content",
+                                     .static_dir = FA_SOURCE_DIR "/static",
+                                     .vendor_dir = FA_CODEMIRROR_DIR,
+                                     .quiz_dir = FA_SOURCE_DIR "/quiz"};
     struct fa_diag diag = {{0}};
 
     if (site)
