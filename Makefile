@@ -5,8 +5,15 @@ BUILD ?= build
 BUILD_TYPE ?= Debug
 CMAKE_FLAGS ?=
 PY_CONFIG_FILE := $(BUILD)/.python-config
+# The libFuzzer targets (fuzz/README.md): built with clang in a folder of their own, next to
+# BUILD's; `make fuzz` runs each for FUZZ_TIME seconds, `make test` for FUZZ_SHORT_TIME.
+FUZZ_BUILD ?= $(BUILD)-fuzz
+FUZZ_TIME ?= 60
+FUZZ_SHORT_TIME ?= 10
 
-.PHONY: all setup build serve test bench asan clean
+PREFIX ?= /usr/local
+
+.PHONY: all setup build serve test bench asan clean fuzz fuzz-build fuzz-short install
 
 all: build
 
@@ -25,6 +32,30 @@ serve: build
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j 2
+	@$(MAKE) --no-print-directory fuzz-short
+
+# gcc cannot build libFuzzer targets, so they are not a ctest label of BUILD: the Fuzz build
+# type with clang (scripts/setup.sh installs it) configures every library instrumented.
+# A missing clang or libFuzzer runtime fails here, it is never skipped. Warnings are not
+# errors in this build: -Werror (CI) is held against gcc, and clang's -Wformat=2 differs.
+fuzz-build: setup
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Fuzz \
+	    -DFA_PYTHON_CONFIG="$$(tail -n 1 $(PY_CONFIG_FILE))" $(CMAKE_FLAGS) -DFA_WERROR=OFF \
+	    > $(BUILD)/cmake-fuzz.log \
+	    || { cat $(BUILD)/cmake-fuzz.log; exit 1; }
+	@cmake --build $(FUZZ_BUILD) --target fuzz_all -j $$(nproc)
+
+fuzz: fuzz-build
+	@./fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
+
+fuzz-short: fuzz-build
+	@./fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SHORT_TIME)
+
+# Installs an optimised build under PREFIX (README.md, "Deploying"): bin/fa-learn, the course
+# in share/fa-learn, the embedded CPython in lib/fa-learn. DESTDIR is honoured for packaging.
+install:
+	@$(MAKE) build BUILD=build-release BUILD_TYPE=Release
+	@cmake --install build-release --prefix $(PREFIX)
 
 # Benchmarks measure an optimised build of their own.
 bench:
@@ -36,4 +67,4 @@ asan:
 	@$(MAKE) test BUILD=build-asan BUILD_TYPE=Asan
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan $(FUZZ_BUILD) build-asan-fuzz

@@ -25,7 +25,10 @@ server_pid=$!
 for _ in $(seq 100); do [[ -s $tmp/out ]] && break; sleep 0.1; done
 url=$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/out")
 [[ -n $url ]] || { echo "bench: the server did not start"; cat "$tmp/err"; exit 1; }
-supervisor=$(curl -sf "$url/healthz" | sed -nE 's/.*"sandbox_pid":([0-9]+).*/\1/p')
+# /metrics has it (builds from before /metrics: /healthz).
+supervisor=$({ curl -sf "$url/metrics" || true; } | sed -nE 's/^fa_learn_sandbox_supervisor_pid ([0-9]+)$/\1/p')
+[[ -n $supervisor ]] ||
+    supervisor=$(curl -sf "$url/healthz" | sed -nE 's/.*"sandbox_pid":([0-9]+).*/\1/p')
 [[ -n $supervisor ]] || { echo "bench: the sandbox is not running"; exit 1; }
 echo "Sandbox runs, $(nproc) cores, fa-learn $("$bin" --version | cut -d' ' -f2)"
 python3 "$here/sandbox_client.py" "$url" "$bin" "$python" "$supervisor"

@@ -6,13 +6,13 @@
  * Technique: parse to an AST, rewrite it, render it with cmark's own HTML renderer in safe
  * mode. Callout block quotes and headings are replaced by CUSTOM nodes whose on_enter and
  * on_exit texts carry our markup; cmark emits those texts verbatim even in safe mode, and
- * everything we put in them is either a constant or a slug made of [a-z0-9-]. */
+ * everything we put in them is either a constant or a heading id made of [a-z0-9-] and
+ * non-ASCII letters (valid UTF-8 without '"', '<', '>' or '&'; see heading_slug). */
 #include "content/cnt_markdown.h"
 
 #include "common/fa_buf.h"
 #include "common/fa_mem.h"
 #include "common/fa_utf8.h"
-#include "common/fa_path.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -95,6 +95,7 @@ struct heading {
     int level;
     char *text; /* plain */
     char *id;
+    bool detached; /* node was unlinked by give_id; walk_cleanup frees it, after the render */
 };
 
 /* Section under construction: title and heading index are known, the text grows. */
@@ -333,6 +334,7 @@ static int end_heading(struct walk *w, cmark_node *node)
     h->level = cmark_node_get_heading_level(node);
     h->text = trimmed_copy(&w->heading_text);
     h->id = NULL;
+    h->detached = false;
     fa_buf_reset(&w->heading_text);
 
     if (h->level == 1 && w->title_heading == SIZE_MAX) {
@@ -451,6 +453,101 @@ static struct id_slot *id_set_slot(struct id_set *set, const char *id)
     return &set->slots[i];
 }
 
+/* Decodes one UTF-8 sequence of valid text at p (len > 0 bytes): its code point, *n its
+ * length. The heading's text comes from cmark, which has replaced bad bytes already. */
+static uint32_t decode_utf8(const unsigned char *p, size_t len, size_t *n)
+{
+    size_t want = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc0 ? 2 : 1;
+    uint32_t cp = want == 1 ? p[0] : p[0] & (0x7f >> want);
+
+    if (want > len)
+        want = 1;
+    for (size_t i = 1; i < want; i++)
+        cp = cp << 6 | (p[i] & 0x3f);
+    *n = want;
+    return cp;
+}
+
+/* True for a non-ASCII code point that is punctuation, a symbol or a space rather than part
+ * of a word: the Latin-1 signs, general punctuation, arrows to dingbats, CJK punctuation,
+ * full-width ASCII punctuation, and anything outside the Basic Multilingual Plane (emoji). */
+static bool is_separator(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0xbf) || cp == 0xd7 || cp == 0xf7 ||
+           (cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x3000 && cp <= 0x303f) ||
+           (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff0f) ||
+           (cp >= 0xff1a && cp <= 0xff20) || cp >= 0x10000;
+}
+
+/* Lower case for the letters that have a simple rule: ASCII, Latin-1, Latin Extended-A
+ * (pairs), Greek and Cyrillic. Others stay as they are (ids need only be stable). */
+static uint32_t lower(uint32_t cp)
+{
+    if ((cp >= 'A' && cp <= 'Z') || (cp >= 0xc0 && cp <= 0xde && cp != 0xd7))
+        return cp + 0x20;
+    if (cp >= 0x100 && cp <= 0x17e && cp != 0x130 && cp != 0x138 && cp != 0x149 && cp != 0x178 &&
+        ((cp < 0x139 || (cp > 0x148 && cp < 0x179)) ? cp % 2 == 0 : cp % 2 == 1))
+        return cp + 1;
+    if ((cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2) || (cp >= 0x410 && cp <= 0x42f))
+        return cp + 0x20;
+    if (cp >= 0x400 && cp <= 0x40f)
+        return cp + 0x50;
+    return cp;
+}
+
+static size_t put_utf8(uint32_t cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xc0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    out[0] = (char)(0xe0 | cp >> 12);
+    out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+    out[2] = (char)(0x80 | (cp & 0x3f));
+    return 3;
+}
+
+/* A heading's id: its words lowered and joined by '-'. ASCII letters and digits and
+ * non-ASCII letters are kept ("Überblick" -> "überblick", "概要" -> "概要"; issue 14: ASCII
+ * only made "berblick" and "section"); everything else separates words. At most cap - 1
+ * bytes, cut between characters; "section" when nothing is left. */
+static void heading_slug(const char *text, char *out, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t len = strlen(text), n = 0, used;
+    bool pending_dash = false;
+
+    for (size_t i = 0; i < len; i += used) {
+        uint32_t cp = decode_utf8(p + i, len - i, &used);
+        char enc[4];
+        size_t k;
+        bool keep = cp < 0x80 ? (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
+                              : !is_separator(cp);
+
+        if (!keep) {
+            pending_dash = true;
+            continue;
+        }
+        k = put_utf8(lower(cp), enc);
+        if (n + (pending_dash && n > 0) + k + 1 > cap)
+            break;
+        if (pending_dash && n > 0)
+            out[n++] = '-';
+        pending_dash = false;
+        memcpy(out + n, enc, k);
+        n += k;
+    }
+    if (n == 0)
+        snprintf(out, cap, "section");
+    else
+        out[n] = '\0';
+}
+
 /* Gives every heading its id: the slug of its text, or slug-2, slug-3... when taken. */
 static void assign_ids(struct heading *headings, size_t n_headings)
 {
@@ -466,7 +563,7 @@ static void assign_ids(struct heading *headings, size_t n_headings)
         char base[SLUG_CAP], id[ID_CAP];
         struct id_slot *slot;
 
-        fa_path_slug(h->text, strlen(h->text), base, sizeof base);
+        heading_slug(h->text, base, sizeof base);
         slot = id_set_slot(&set, base);
         if (!slot->id) {
             h->id = fa_xstrdup(base);
@@ -491,7 +588,7 @@ static void assign_ids(struct heading *headings, size_t n_headings)
  * <hN id="..."> and </hN> around the heading's inlines. The custom block writes nothing
  * itself; it is there because a block position needs a block node, and it makes cmark put
  * the same line breaks around the heading as for a plain one. */
-static int give_id(const struct heading *h)
+static int give_id(struct heading *h)
 {
     cmark_node *block = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &fa_cmark_mem);
     cmark_node *tag = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_INLINE, &fa_cmark_mem);
@@ -510,10 +607,17 @@ static int give_id(const struct heading *h)
     if (!rc && !cmark_node_insert_before(h->node, block))
         rc = FA_EINVAL;
 out:
-    if (rc)
+    if (rc) {
         cmark_node_free(block);
-    else
-        cmark_node_free(h->node);
+    } else {
+        /* Unlinked, not freed: cmark-gfm 0.29's inline nodes keep their text as a view into
+         * their block's buffer until something reads it, and the walk reads only text and
+         * code. Raw HTML in an image's alt text (`# ![a<p>]()`) is read by the renderer
+         * from the heading's buffer; freeing the heading here made that a use after free
+         * (found by fuzz/fuzz_markdown). */
+        cmark_node_unlink(h->node);
+        h->detached = true;
+    }
     return rc;
 }
 
@@ -522,6 +626,8 @@ static void walk_cleanup(struct walk *w)
     for (size_t i = 0; i < w->n_headings; i++) {
         fa_free(w->headings[i].text);
         fa_free(w->headings[i].id);
+        if (w->headings[i].detached)
+            cmark_node_free(w->headings[i].node);
     }
     for (size_t i = 0; i < w->n_sections; i++) {
         fa_free(w->sections[i].title);

@@ -8,7 +8,8 @@
  *
  * Additions, all documented for authors in content/README.md:
  * - The first level-1 heading is the page title; it is required.
- * - Every heading gets an id: its text slugged with fa_path_slug, "-2", "-3"... for repeats.
+ * - Every heading gets an id: its words lowered and joined by "-" (ASCII letters and digits
+ *   and non-ASCII letters kept: "Überblick" gives "überblick"), "-2", "-3"... for repeats.
  *   Ids are stable: they change only when the heading's text does.
  * - Callouts: a block quote whose first line is [!NOTE], [!TIP] or [!WARNING] renders as
  *   <div class="callout callout-note" role="note"><p class="callout-title">Note</p>...</div>.

@@ -2,7 +2,8 @@
  * The only file of content/ that includes sqlite3.h. Contract: content/cnt_search.h.
  *
  * The learner's words never reach FTS5's query language as syntax: every word becomes a
- * quoted prefix term, so '"', '*', ':', '(', AND, OR, NOT and NEAR are only ever text.
+ * quoted term (the last one a prefix, words in double quotes one phrase), so '"', '*', ':',
+ * '(', AND, OR, NOT and NEAR are only ever text.
  * Snippets come back with control-character markers around the matches; the markers are
  * turned into <mark> while everything between them is HTML-escaped. */
 #include "content/cnt_search.h"
@@ -145,9 +146,45 @@ static bool is_word_byte(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
-/* Writes the FTS5 query for the learner's words: "word1"* "word2"* ... (implicit AND).
- * Bytes >= 0x80 count as letters so that UTF-8 words stay whole; FTS5's tokenizer then
- * decides what in them is a letter. *n_words receives the number of words used. */
+/* Appends the words of query[start, end) to match as one FTS5 string, "w1 w2" (words
+ * joined by one space; FTS5 reads a quoted string of several tokens as a phrase), with '*'
+ * after it when prefix. Nothing when the range holds no word. *added is set when a term was
+ * written. */
+static int append_term(struct fa_buf *match, const char *query, size_t start, size_t end,
+                       bool prefix, bool *added)
+{
+    bool in_word = false, any = false;
+    int rc = FA_OK;
+
+    *added = false;
+    for (size_t k = start; k < end && !rc; k++) {
+        bool word = is_word_byte((unsigned char)query[k]);
+
+        if (word && !in_word)
+            rc = fa_buf_puts(match, !any ? (match->len ? " \"" : "\"") : " ");
+        if (word && !rc) {
+            /* Cannot happen with today's word rule; kept so that the quoting stays right
+             * if the rule ever lets a '"' in. */
+            if (query[k] == '"')
+                rc = fa_buf_puts(match, "\"");
+            if (!rc)
+                rc = fa_buf_append(match, &query[k], 1);
+            any = true;
+        }
+        in_word = word;
+    }
+    if (any && !rc)
+        rc = fa_buf_puts(match, prefix ? "\"*" : "\"");
+    *added = any && !rc;
+    return rc;
+}
+
+/* Writes the FTS5 query for the learner's words (implicit AND): each word as "word", the
+ * last one as a prefix, "word"* (the learner may still be typing it), and the words between
+ * double quotes as one phrase, "sys audit" for "sys.audit" in quotes (issue 14: every word
+ * used to be a prefix and quotes were ignored). An unclosed quote runs to the end. Bytes >=
+ * 0x80 count as letters so that UTF-8 words stay whole; FTS5's tokenizer then decides what
+ * in them is a letter. *n_words receives the number of terms used (a phrase is one). */
 static int build_match(const char *query, size_t len, struct fa_buf *match, size_t *n_words)
 {
     size_t i = 0;
@@ -155,27 +192,33 @@ static int build_match(const char *query, size_t len, struct fa_buf *match, size
 
     *n_words = 0;
     while (!rc && i < len && *n_words < CNT_SEARCH_MAX_WORDS) {
-        size_t start;
+        size_t start, end;
+        bool added, is_last;
 
-        while (i < len && !is_word_byte((unsigned char)query[i]))
+        while (i < len && !is_word_byte((unsigned char)query[i]) && query[i] != '"')
             i++;
         if (i == len)
             break;
-        start = i;
-        while (i < len && is_word_byte((unsigned char)query[i]))
-            i++;
-        rc = fa_buf_puts(match, *n_words ? " \"" : "\"");
-        for (size_t k = start; k < i && !rc; k++) {
-            /* Cannot happen with today's word rule; kept so that the quoting stays right
-             * if the rule ever lets a '"' in. */
-            if (query[k] == '"')
-                rc = fa_buf_puts(match, "\"");
-            if (!rc)
-                rc = fa_buf_append(match, &query[k], 1);
+        if (query[i] == '"') {
+            start = ++i;
+            while (i < len && query[i] != '"')
+                i++;
+            end = i;
+            if (i < len)
+                i++; /* the closing quote */
+            rc = append_term(match, query, start, end, false, &added);
+        } else {
+            start = i;
+            while (i < len && is_word_byte((unsigned char)query[i]))
+                i++;
+            end = i;
+            is_last = true;
+            for (size_t k = i; k < len && is_last; k++)
+                is_last = !is_word_byte((unsigned char)query[k]) && query[k] != '"';
+            rc = append_term(match, query, start, end, is_last, &added);
         }
-        if (!rc)
-            rc = fa_buf_puts(match, "\"*");
-        (*n_words)++;
+        if (added)
+            (*n_words)++;
     }
     return rc;
 }

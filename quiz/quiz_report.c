@@ -3,6 +3,7 @@
 
 #include "quiz/quiz_score.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -220,6 +221,29 @@ static int md_text(struct fa_buf *out, const char *text)
     return rc;
 }
 
+/* What a learner typed (name, class code) as Markdown text: every ASCII punctuation character
+ * that could start markup is backslash-escaped, so no emphasis, code, link, image, autolink
+ * (":" of a scheme, "." of www., "@" of an address), raw HTML ("<") or entity ("&") comes out
+ * of it in whatever renders the pasted report (issue 11). Apostrophes, commas, hyphens and
+ * quotes stay as typed: inside a line they are plain text. GFM still links a bare e-mail
+ * address (its extension looks after escapes are undone); the link's text is the address as
+ * typed. */
+static int md_untrusted(struct fa_buf *out, const char *text)
+{
+    int rc = 0;
+
+    for (; *text && !rc; text++) {
+        unsigned char c = (unsigned char)*text;
+        if (c == '\n' || c == '\r')
+            rc = fa_buf_puts(out, " ");
+        else if (c < 0x80 && ispunct(c) && !strchr("',-\"", c))
+            rc = fa_buf_printf(out, "\\%c", c);
+        else
+            rc = fa_buf_append(out, text, 1);
+    }
+    return rc;
+}
+
 int quiz_report_markdown(const struct quiz_bank *bank, const struct quiz_attempt *a,
                          const char *permalink, struct fa_buf *out)
 {
@@ -231,11 +255,11 @@ int quiz_report_markdown(const struct quiz_bank *bank, const struct quiz_attempt
     utc_iso(a->submitted_ms, when, sizeof when);
     rc = fa_buf_printf(out, "### Performance report: %s\n\n- **Learner:** ", QUIZ_COURSE);
     if (!rc)
-        rc = md_text(out, a->learner);
+        rc = md_untrusted(out, a->learner);
     if (!rc)
         rc = fa_buf_puts(out, "\n- **Class:** ");
     if (!rc)
-        rc = md_text(out, a->class_code[0] ? a->class_code : "-");
+        rc = a->class_code[0] ? md_untrusted(out, a->class_code) : fa_buf_puts(out, "-");
     if (!rc)
         rc = fa_buf_printf(out,
                            "\n- **Quiz:** %s (%zu questions)\n- **Submitted:** %s\n"

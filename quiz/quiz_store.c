@@ -3,14 +3,26 @@
 
 #include "common/fa_buf.h"
 #include "common/fa_mem.h"
+#include "common/fa_utf8.h"
+#include "quiz/quiz_bank.h"
+#include "quiz/quiz_score.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
+
+/* Bounds of what a stored attempt can hold (the bank's: QUIZ_MAX_QUESTIONS questions of at
+ * most 10 points), for reading rows back. */
+#define QUIZ_STORE_MAX_ANSWERS QUIZ_MAX_QUESTIONS
+#define QUIZ_STORE_MAX_MILLI 10000
 
 /* Schema versions, applied in order to reach user_version = n_migrations. */
 static const char *const migrations[] = {
@@ -41,14 +53,17 @@ struct quiz_store {
      * own with its own connection, not in whichever HTTP thread commits the 1000th page. */
     sqlite3 *checkpoint_db;
     pthread_t checkpointer;
-    bool checkpointing, stopping;
-    pthread_mutex_t stop_lock;
-    pthread_cond_t stop_cond;
+    bool checkpointing, stopping, wal_full; /* wal_full: a commit left the WAL long */
+    pthread_mutex_t stop_lock; /* guards the fields of the checkpointer */
+    pthread_cond_t stop_cond, done_cond;
+    unsigned long n_wanted, n_done; /* checkpoints asked for by commits; the last one served */
     sqlite3_stmt *insert_attempt, *select_attempt, *count;
+    atomic_ulong n_errors; /* failed statements, for /metrics */
 };
 
 static int db_error(struct quiz_store *s, struct fa_diag *diag, const char *what)
 {
+    atomic_fetch_add(&s->n_errors, 1);
     return fa_diag_set(diag, FA_EDB, "store: %s: %s", what,
                        s->db ? sqlite3_errmsg(s->db) : "no database");
 }
@@ -90,7 +105,19 @@ static int prepare(struct quiz_store *s, sqlite3_stmt **st, const char *sql,
     return FA_OK;
 }
 
+/* The WAL's bounds, in frames (one page each, 4 KiB by default). A commit that leaves the WAL
+ * at CHECKPOINT_WAKE_FRAMES or more wakes the checkpointer at once instead of at its next
+ * tick. A passive checkpoint never waits, so while commits keep coming it may never catch up
+ * with the last frame, and SQLite starts the WAL over from its beginning only after a
+ * checkpoint that did: a commit that leaves CHECKPOINT_WAIT_FRAMES or more waits, still
+ * holding the store's lock, for a checkpoint that starts after it, which then copies
+ * everything, so the next commit restarts the WAL (back-pressure, only when the writers
+ * outrun the checkpointer). journal_size_limit then cuts the file back to WAL_KEEP_BYTES.
+ * A reader from outside (fa-learn backup) still holds the WAL back until it is done. */
 #define CHECKPOINT_EVERY_MS 500
+#define CHECKPOINT_WAKE_FRAMES 1000
+#define CHECKPOINT_WAIT_FRAMES 4000
+#define WAL_KEEP_BYTES "4194304"
 
 static void *on_checkpoint_thread(void *arg)
 {
@@ -99,20 +126,50 @@ static void *on_checkpoint_thread(void *arg)
     pthread_mutex_lock(&s->stop_lock);
     while (!s->stopping) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&s->stop_cond, &s->stop_lock, &until);
+        unsigned long serving;
+
+        if (!s->wal_full) {
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&s->stop_cond, &s->stop_lock, &until);
+        }
+        s->wal_full = false;
         if (s->stopping)
             break;
+        serving = s->n_wanted;
         pthread_mutex_unlock(&s->stop_lock);
         /* PASSIVE: copies what no reader still needs, never waits for writers. */
         sqlite3_wal_checkpoint_v2(s->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         pthread_mutex_lock(&s->stop_lock);
+        s->n_done = serving;
+        pthread_cond_broadcast(&s->done_cond);
     }
+    pthread_cond_broadcast(&s->done_cond);
     pthread_mutex_unlock(&s->stop_lock);
     return NULL;
+}
+
+/* After every commit on the store's connection (under the store's lock, with SQLite's locks
+ * already released), with the WAL's length in frames. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int n_frames)
+{
+    struct quiz_store *s = arg;
+    unsigned long ticket;
+
+    (void)db;
+    (void)name;
+    if (n_frames < CHECKPOINT_WAKE_FRAMES)
+        return SQLITE_OK;
+    pthread_mutex_lock(&s->stop_lock);
+    s->wal_full = true;
+    ticket = ++s->n_wanted;
+    pthread_cond_signal(&s->stop_cond);
+    while (n_frames >= CHECKPOINT_WAIT_FRAMES && !s->stopping && s->n_done < ticket)
+        pthread_cond_wait(&s->done_cond, &s->stop_lock);
+    pthread_mutex_unlock(&s->stop_lock);
+    return SQLITE_OK;
 }
 
 /* The checkpointer's connection and thread; without them SQLite's own automatic checkpoints
@@ -120,19 +177,38 @@ static void *on_checkpoint_thread(void *arg)
 static void start_checkpointer(struct quiz_store *s, const char *path)
 {
     if (sqlite3_open_v2(path, &s->checkpoint_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        sqlite3_close(s->checkpoint_db);
-        s->checkpoint_db = NULL;
-        return;
-    }
+                        NULL) != SQLITE_OK)
+        goto fail;
     sqlite3_busy_timeout(s->checkpoint_db, 5000);
-    if (pthread_create(&s->checkpointer, NULL, on_checkpoint_thread, s) != 0) {
-        sqlite3_close(s->checkpoint_db);
-        s->checkpoint_db = NULL;
-        return;
-    }
+    /* A connection learns that the database is in WAL mode only when it first reads it;
+     * until then sqlite3_wal_checkpoint_v2 returns SQLITE_OK and copies nothing (issue 11:
+     * 1,000 submissions left a 4 KiB database beside a 52 MB WAL). */
+    if (sqlite3_exec(s->checkpoint_db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
+                     NULL) != SQLITE_OK)
+        goto fail;
+    if (pthread_create(&s->checkpointer, NULL, on_checkpoint_thread, s) != 0)
+        goto fail;
     s->checkpointing = true;
-    sqlite3_wal_autocheckpoint(s->db, 0);
+    /* Replaces SQLite's automatic checkpoints, which run in the committing thread. */
+    sqlite3_wal_hook(s->db, on_wal_commit, s);
+    return;
+fail:
+    sqlite3_close(s->checkpoint_db);
+    s->checkpoint_db = NULL;
+}
+
+/* Refuses a database this process cannot write (a read-only file, a read-only mount), before
+ * any migration: otherwise the server would start and then fail every submission. SQLite
+ * opens such a file read-only without a word; BEGIN IMMEDIATE asks for the write lock. */
+static int check_writable(struct quiz_store *s, const char *path, struct fa_diag *diag)
+{
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE; ROLLBACK;", NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = fa_diag_set(diag, FA_EDB, "store: %s cannot be written: %s", path,
+                             sqlite3_errmsg(s->db));
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return FA_OK;
 }
 
 int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_diag *diag)
@@ -144,6 +220,7 @@ int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_dia
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->stop_lock, NULL);
     pthread_cond_init(&s->stop_cond, NULL);
+    pthread_cond_init(&s->done_cond, NULL);
     if (sqlite3_open_v2(path, &s->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
                             SQLITE_OPEN_NOFOLLOW,
@@ -152,14 +229,22 @@ int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_dia
                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto out;
     }
+    if (sqlite3_db_readonly(s->db, "main") == 1) {
+        rc = fa_diag_set(diag, FA_EDB, "store: %s is read-only (check the owner and "
+                         "permissions of the file and its folder)", path);
+        goto out;
+    }
     sqlite3_busy_timeout(s->db, 5000);
     if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                            "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;",
+                            "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF; "
+                            "PRAGMA journal_size_limit = " WAL_KEEP_BYTES ";",
                      NULL, NULL, NULL) != SQLITE_OK) {
         rc = db_error(s, diag, "setting up");
         goto out;
     }
-    rc = migrate(s, diag);
+    rc = check_writable(s, path, diag);
+    if (!rc)
+        rc = migrate(s, diag);
     if (!rc)
         rc = prepare(s, &s->insert_attempt,
                      "INSERT INTO attempts (report_id, learner, class_code, quiz, started_ms, "
@@ -202,6 +287,7 @@ void quiz_store_close(struct quiz_store *s)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sqlite3_finalize(all[i]);
     sqlite3_close(s->db);
+    pthread_cond_destroy(&s->done_cond);
     pthread_cond_destroy(&s->stop_cond);
     pthread_mutex_destroy(&s->stop_lock);
     pthread_mutex_destroy(&s->lock);
@@ -250,27 +336,69 @@ static int hex(char c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* The reverse of encode_answers; false for a column it did not write. */
-static bool decode_answers(const char *text, struct quiz_attempt *a)
+/* Reads a decimal integer in [min, max] that ends at a TAB, and steps past the TAB. */
+static bool take_field(const char **p, long long min, long long max, long long *out)
+{
+    char *end;
+    long long v;
+
+    if (!((**p >= '0' && **p <= '9') || **p == '-'))
+        return false;
+    errno = 0;
+    v = strtoll(*p, &end, 10);
+    if (errno || end == *p || *end != '\t' || v < min || v > max)
+        return false;
+    *out = v;
+    *p = end + 1;
+    return true;
+}
+
+/* The reverse of encode_answers, trusting nothing: a damaged row (a bad number, a verdict
+ * that is no verdict, points out of range, options the bank cannot have, bytes that are not
+ * UTF-8) is refused with the field's name in diag, so that no caller ever indexes a table
+ * with what the file says. */
+static bool decode_answers(const char *text, struct quiz_attempt *a, const char **what)
 {
     size_t cap = 0;
 
+    *what = "the answers";
+    if (!text)
+        return false;
+    *what = NULL; /* written again on every refusal below */
     while (*text) {
-        const char *nl = strchr(text, '\n');
+        const char *nl = strchr(text, '\n'), *p = text, *tab = strchr(text, '\t');
         struct quiz_stored_answer *an;
-        int used = 0;
-        size_t k = 0;
+        long long chosen, verdict, earned, max;
+        size_t k = 0, id_len;
 
-        if (!nl)
-            return false;
+        if (!nl || !tab || tab > nl)
+            return (*what = "the answers"), false;
+        if (a->n_answers == QUIZ_STORE_MAX_ANSWERS)
+            return (*what = "the number of answers"), false;
         if (a->n_answers == cap)
             a->answers = fa_xrealloc(a->answers, (cap = cap ? 2 * cap : 64) * sizeof *an);
         an = &a->answers[a->n_answers++];
         memset(an, 0, sizeof *an);
-        if (sscanf(text, "%64[^\t]\t%u\t%d\t%d\t%d\t%n", an->question_id, &an->chosen,
-                   &an->verdict, &an->earned_milli, &an->max_milli, &used) != 5 || !used)
-            return false;
-        for (const char *p = text + used; p < nl && k < sizeof an->text - 1; p++) {
+        id_len = (size_t)(tab - text);
+        if (id_len == 0 || id_len >= sizeof an->question_id ||
+            fa_utf8_bad_offset(text, id_len) < id_len)
+            return (*what = "a question id"), false;
+        memcpy(an->question_id, text, id_len);
+        p = tab + 1;
+        if (!take_field(&p, 0, (1LL << QUIZ_MAX_OPTIONS) - 1, &chosen))
+            return (*what = "an answer's options"), false;
+        if (!take_field(&p, QUIZ_UNANSWERED, QUIZ_CORRECT, &verdict))
+            return (*what = "an answer's verdict"), false;
+        if (!take_field(&p, 0, QUIZ_STORE_MAX_MILLI, &earned) ||
+            !take_field(&p, 0, QUIZ_STORE_MAX_MILLI, &max) || earned > max)
+            return (*what = "an answer's points"), false;
+        an->chosen = (unsigned)chosen;
+        an->verdict = (int)verdict;
+        an->earned_milli = (int)earned;
+        an->max_milli = (int)max;
+        for (; p < nl; p++) {
+            if (k == sizeof an->text - 1)
+                return (*what = "an answer's text"), false;
             if (*p == '%' && nl - p > 2 && hex(p[1]) >= 0 && hex(p[2]) >= 0) {
                 an->text[k++] = (char)(hex(p[1]) << 4 | hex(p[2]));
                 p += 2;
@@ -279,6 +407,8 @@ static bool decode_answers(const char *text, struct quiz_attempt *a)
             }
         }
         an->text[k] = '\0';
+        if (fa_utf8_bad_offset(an->text, k) < k || memchr(an->text, '\0', k))
+            return (*what = "an answer's text"), false;
         text = nl + 1;
     }
     return true;
@@ -334,9 +464,57 @@ int quiz_store_save(struct quiz_store *s, struct quiz_attempt *a, struct fa_diag
     return rc;
 }
 
-static void copy_text(char *dst, size_t cap, const unsigned char *src)
+/* Copies a TEXT column of at most cap - 1 bytes of UTF-8 with no control character; false
+ * for anything else (NULL, a number, a blob, too long), which only damage can have put there:
+ * the store writes names and classes it was given checked. */
+static bool copy_text(sqlite3_stmt *st, int col, char *dst, size_t cap, bool may_be_empty)
 {
-    snprintf(dst, cap, "%s", src ? (const char *)src : "");
+    /* The type first: reading a blob as text converts it, and the type after that is
+     * undefined. */
+    int type = sqlite3_column_type(st, col);
+    const char *src = (const char *)sqlite3_column_text(st, col);
+    size_t len = (size_t)sqlite3_column_bytes(st, col);
+
+    if (type != SQLITE_TEXT || !src || len >= cap ||
+        (!may_be_empty && len == 0) || fa_utf8_bad_offset(src, len) < len)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
+            return false;
+    memcpy(dst, src, len + 1);
+    return true;
+}
+
+/* An INTEGER column in [min, max]; false for anything else. */
+static bool copy_int(sqlite3_stmt *st, int col, long long min, long long max, long long *out)
+{
+    long long v;
+
+    if (sqlite3_column_type(st, col) != SQLITE_INTEGER)
+        return false;
+    v = sqlite3_column_int64(st, col);
+    if (v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* A report column: NULL (stored before schema version 2) or UTF-8 text. */
+static bool copy_report(sqlite3_stmt *st, int col, char **out)
+{
+    int type = sqlite3_column_type(st, col); /* before the text: see copy_text */
+    const char *src;
+    size_t len;
+
+    if (type == SQLITE_NULL)
+        return true;
+    src = (const char *)sqlite3_column_text(st, col);
+    len = (size_t)sqlite3_column_bytes(st, col);
+    if (type != SQLITE_TEXT || !src ||
+        fa_utf8_bad_offset(src, len) < len || strlen(src) != len)
+        return false;
+    *out = fa_xstrdup(src);
+    return true;
 }
 
 static bool is_report_id(const char *id)
@@ -354,6 +532,8 @@ static int load_locked(struct quiz_store *s, const char *report_id, struct quiz_
 {
     sqlite3_stmt *st = s->select_attempt;
     struct quiz_attempt *a = NULL;
+    const char *what = NULL;
+    long long v1 = 0, v2 = 0, seed = 0, score = 0, max = 0;
     int step, rc = FA_OK;
 
     sqlite3_bind_text(st, 1, report_id, -1, SQLITE_STATIC);
@@ -364,20 +544,36 @@ static int load_locked(struct quiz_store *s, const char *report_id, struct quiz_
     }
     a = fa_xcalloc(1, sizeof *a);
     snprintf(a->report_id, sizeof a->report_id, "%s", report_id);
-    copy_text(a->learner, sizeof a->learner, sqlite3_column_text(st, 0));
-    copy_text(a->class_code, sizeof a->class_code, sqlite3_column_text(st, 1));
-    copy_text(a->quiz, sizeof a->quiz, sqlite3_column_text(st, 2));
-    a->started_ms = sqlite3_column_int64(st, 3);
-    a->submitted_ms = sqlite3_column_int64(st, 4);
-    a->seed = (uint32_t)sqlite3_column_int64(st, 5);
-    a->score_milli = sqlite3_column_int(st, 6);
-    a->max_milli = sqlite3_column_int(st, 7);
-    if (!decode_answers((const char *)sqlite3_column_text(st, 8), a))
-        rc = fa_diag_set(diag, FA_EDB, "store: the answers of attempt %s are damaged", report_id);
-    if (sqlite3_column_type(st, 9) == SQLITE_TEXT)
-        a->report_text = fa_xstrdup((const char *)sqlite3_column_text(st, 9));
-    if (sqlite3_column_type(st, 10) == SQLITE_TEXT)
-        a->report_markdown = fa_xstrdup((const char *)sqlite3_column_text(st, 10));
+    /* Every field is checked as it is read: a damaged row is that attempt's error
+     * (FA_EINVAL, naming the field), never a crash or a wrong page for anyone else. */
+    if (!copy_text(st, 0, a->learner, sizeof a->learner, false))
+        what = "the learner's name";
+    else if (!copy_text(st, 1, a->class_code, sizeof a->class_code, true))
+        what = "the class code";
+    else if (!copy_text(st, 2, a->quiz, sizeof a->quiz, false))
+        what = "the quiz";
+    else if (!copy_int(st, 3, 0, INT64_MAX, &v1) || !copy_int(st, 4, v1, INT64_MAX, &v2))
+        what = "the times";
+    else if (!copy_int(st, 5, 0, UINT32_MAX, &seed))
+        what = "the seed";
+    else if (!copy_int(st, 7, 0, QUIZ_STORE_MAX_MILLI * (long long)QUIZ_STORE_MAX_ANSWERS,
+                       &max) ||
+             !copy_int(st, 6, 0, max, &score))
+        what = "the score";
+    else if (sqlite3_column_type(st, 8) != SQLITE_TEXT ||
+             !decode_answers((const char *)sqlite3_column_text(st, 8), a, &what))
+        what = what ? what : "the answers";
+    else if (!copy_report(st, 9, &a->report_text) || !copy_report(st, 10, &a->report_markdown))
+        what = "the stored report";
+    if (what) {
+        rc = fa_diag_set(diag, FA_EINVAL, "store: attempt %s is damaged: %s", report_id, what);
+        goto out;
+    }
+    a->started_ms = v1;
+    a->submitted_ms = v2;
+    a->seed = (uint32_t)seed;
+    a->score_milli = (int)score;
+    a->max_milli = (int)max;
 out:
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -412,6 +608,8 @@ void quiz_attempt_free(struct quiz_attempt *a)
     fa_free(a);
 }
 
+unsigned long quiz_store_n_errors(struct quiz_store *s) { return atomic_load(&s->n_errors); }
+
 long quiz_store_count(struct quiz_store *s)
 {
     long n = -1;
@@ -422,4 +620,98 @@ long quiz_store_count(struct quiz_store *s)
     sqlite3_reset(s->count);
     pthread_mutex_unlock(&s->lock);
     return n;
+}
+
+/* The online backup (see quiz_store.h). The source is opened read-write without creating: a
+ * read-only connection could not take part in the WAL's shared memory when no server holds
+ * it, and creating would leave an empty database behind a mistyped folder. */
+int quiz_store_backup(const char *data_dir, const char *out_path, long *n_attempts,
+                      struct fa_diag *diag)
+{
+    char *path = fa_xasprintf("%s/fa-learn.db", data_dir);
+    char *tmp = fa_xasprintf("%s.tmp-%ld", out_path, (long)getpid());
+    sqlite3 *src = NULL, *dst = NULL;
+    sqlite3_backup *backup = NULL;
+    sqlite3_stmt *st = NULL;
+    long n = -1;
+    int rc = FA_OK, step;
+
+    if (access(path, F_OK) != 0) {
+        rc = fa_diag_set(diag, FA_ENOTFOUND, "backup: no store in %s (no fa-learn.db)",
+                         data_dir);
+        goto out;
+    }
+    if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+        SQLITE_OK) {
+        rc = fa_diag_set(diag, FA_EDB, "backup: cannot open %s: %s", path,
+                         src ? sqlite3_errmsg(src) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(src, 10000);
+    unlink(tmp);
+    if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        rc = fa_diag_set(diag, FA_EIO, "backup: cannot create %s: %s", tmp,
+                         dst ? sqlite3_errmsg(dst) : "out of memory");
+        goto out;
+    }
+    backup = sqlite3_backup_init(dst, "main", src, "main");
+    if (!backup) {
+        rc = fa_diag_set(diag, FA_EDB, "backup: %s", sqlite3_errmsg(dst));
+        goto out;
+    }
+    /* All pages in one step: one read transaction, so one snapshot. In WAL mode it does not
+     * hold the server's writers back (stepping in pieces would start over whenever the
+     * server commits). */
+    step = sqlite3_backup_step(backup, -1);
+    if (step != SQLITE_DONE) {
+        rc = fa_diag_set(diag, FA_EDB, "backup: copying %s: %s", path, sqlite3_errstr(step));
+        goto out;
+    }
+    if (sqlite3_backup_finish(backup) != SQLITE_OK) {
+        backup = NULL;
+        rc = fa_diag_set(diag, FA_EDB, "backup: %s", sqlite3_errmsg(dst));
+        goto out;
+    }
+    backup = NULL;
+    /* A single file to keep: the copy leaves WAL mode, so nothing lives beside it. */
+    if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(dst, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW ||
+        strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+        rc = fa_diag_set(diag, FA_EDB, "backup: the copy does not check out: %s",
+                         sqlite3_errmsg(dst));
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(dst, "SELECT count(*) FROM attempts", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        rc = fa_diag_set(diag, FA_EDB, "backup: counting the copy's attempts: %s",
+                         sqlite3_errmsg(dst));
+        goto out;
+    }
+    n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_close(dst) != SQLITE_OK) {
+        rc = fa_diag_set(diag, FA_EIO, "backup: closing %s: %s", tmp, sqlite3_errmsg(dst));
+        goto out;
+    }
+    dst = NULL;
+    if (rename(tmp, out_path) != 0) {
+        rc = fa_diag_set(diag, FA_EIO, "backup: cannot write %s: %s", out_path, strerror(errno));
+        goto out;
+    }
+    *n_attempts = n;
+out:
+    sqlite3_finalize(st);
+    sqlite3_backup_finish(backup);
+    sqlite3_close(dst);
+    sqlite3_close(src);
+    if (rc)
+        unlink(tmp);
+    fa_free(tmp);
+    fa_free(path);
+    return rc;
 }

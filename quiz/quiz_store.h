@@ -70,13 +70,29 @@ int quiz_store_new_report_id(char out[QUIZ_REPORT_ID_LEN + 1]);
 int quiz_store_save(struct quiz_store *store, struct quiz_attempt *a, struct fa_diag *diag);
 
 /* Reads the attempt with this report id into *out (free with quiz_attempt_free; it owns its
- * report strings, not the caller's).
- * FA_ENOTFOUND when there is none (or the id is not 32 hex digits), FA_EDB on errors. */
+ * report strings, not the caller's). Every field is checked as it is read (types, ranges,
+ * verdicts, UTF-8), so a caller may index tables with what it gets.
+ * FA_ENOTFOUND when there is none (or the id is not 32 hex digits), FA_EINVAL when its row is
+ * damaged (diag names the field; other attempts are unaffected), FA_EDB on errors. */
 int quiz_store_load(struct quiz_store *store, const char *report_id, struct quiz_attempt **out,
                     struct fa_diag *diag);
 void quiz_attempt_free(struct quiz_attempt *a);
 
-/* How many attempts are stored (for tests and /healthz). -1 on errors. */
+/* Copies the store of data_dir (DATA_DIR/fa-learn.db) into a new database file at out_path
+ * with SQLite's online backup API, while a server may go on writing: the copy is one
+ * consistent snapshot holding every attempt committed before it began. Written beside
+ * out_path under a temporary name, checked (PRAGMA quick_check) and renamed over out_path
+ * only when whole, so a failed backup leaves any earlier file of that name as it was. The
+ * copy is a self-contained database (no WAL beside it) that quiz_store_open can open as a
+ * data folder's fa-learn.db. Writes the number of attempts copied to *n_attempts.
+ * FA_ENOTFOUND when data_dir has no store, FA_EDB with SQLite's message, FA_EIO when the
+ * copy cannot be written. Opens its own connections: any thread, any process. */
+int quiz_store_backup(const char *data_dir, const char *out_path, long *n_attempts,
+                      struct fa_diag *diag);
+
+/* How many attempts are stored (for tests and /metrics). -1 on errors. */
 long quiz_store_count(struct quiz_store *store);
+/* How many store operations have failed since it was opened (for /metrics). Thread-safe. */
+unsigned long quiz_store_n_errors(struct quiz_store *store);
 
 #endif

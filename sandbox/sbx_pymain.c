@@ -6,11 +6,13 @@
 
 #include "sandbox/sbx_fastaudit.h"
 #include "sandbox/sbx_labnative.h"
+#include "sandbox/sbx_pyprefix.h"
 #include "sandbox/sbx_python.h"
 
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
@@ -63,6 +65,28 @@ static bool find_python_link(char *link, size_t size)
     return self.st_dev == found.st_dev && self.st_ino == found.st_ino;
 }
 
+/* True when the executed file sits in a venv (pyvenv.cfg beside it or one folder up, where
+ * CPython's getpath looks): CPython must find the venv itself, which a home would prevent. */
+static bool in_venv(void)
+{
+    const char *executed = (const char *)(uintptr_t)getauxval(AT_EXECFN);
+    char dir[PATH_MAX], cfg[PATH_MAX + 16];
+    char *slash;
+
+    if (!executed || snprintf(dir, sizeof dir, "%s", executed) >= (int)sizeof dir)
+        return false;
+    slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        *slash = '\0';
+    snprintf(cfg, sizeof cfg, "%s/pyvenv.cfg", dir);
+    if (access(cfg, F_OK) == 0)
+        return true;
+    snprintf(cfg, sizeof cfg, "%s/../pyvenv.cfg", dir);
+    return access(cfg, F_OK) == 0;
+}
+
 int sbx_python_main(int argc, char **argv)
 {
     char link[PATH_MAX + sizeof SBX_PYTHON_LINK_NAME + 1];
@@ -86,6 +110,15 @@ int sbx_python_main(int argc, char **argv)
      * link, argv[0] already leads CPython to it, and to a venv's pyvenv.cfg. */
     if (!sbx_python_started_as_python(argv[0]) && find_python_link(link, sizeof link)) {
         status = PyConfig_SetBytesString(&config, &config.executable, link);
+        if (PyStatus_Exception(status))
+            goto out;
+    }
+    /* Installed (issue 11), the stdlib is the copy beside the binary, not the build's CPython
+     * compiled into libpython, unless PYTHONHOME says otherwise. A venv made from the
+     * installed interpreter is left to CPython, which looks for the stdlib from the venv's
+     * home (bin/) and does not find lib/fa-learn: such venvs are not supported. */
+    if (sbx_python_prefix_installed() && !getenv("PYTHONHOME") && !in_venv()) {
+        status = PyConfig_SetBytesString(&config, &config.home, sbx_python_prefix());
         if (PyStatus_Exception(status))
             goto out;
     }

@@ -5,6 +5,7 @@
 
 #include "sandbox/sbx_fastaudit.h"
 #include "sandbox/sbx_labnative.h"
+#include "sandbox/sbx_pyprefix.h"
 #include "sandbox/sbx_run.h"
 
 #include "common/fa_utf8.h"
@@ -83,7 +84,13 @@ int sbx_py_init(struct fa_diag *diag)
     /* Unbuffered stdout and stderr: what a run printed is in the supervisor's pipes at once,
      * so a run killed at its time limit or crashing still shows its output. */
     config.buffered_stdio = 0;
-    status = Py_InitializeFromConfig(&config);
+    /* Installed, the stdlib is the copy beside the binary: CPython's compiled-in prefix (the
+     * build's CPython) may be gone. */
+    status = sbx_python_prefix_installed()
+                 ? PyConfig_SetBytesString(&config, &config.home, sbx_python_prefix())
+                 : PyStatus_Ok();
+    if (!PyStatus_Exception(status))
+        status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
     if (PyStatus_Exception(status))
         return fa_diag_set(diag, FA_EIO, "cannot start CPython: %s",
@@ -308,7 +315,7 @@ int sbx_py_run(const char *code, size_t len, const char *scratch,
     bool monitoring = strict || (options->monitoring && strcmp(options->preset, "hook-only") != 0);
 
     sbx_audit_reset_counters();
-    sbx_audit_sandbox_options(strict || !options->disable, strict ? FA_PYTHON_PREFIX : NULL);
+    sbx_audit_sandbox_options(strict || !options->disable, strict ? sbx_python_prefix() : NULL);
     for (size_t i = 0; i < options->n_safe_native; i++)
         sbx_audit_add_safe_native(options->safe_native[i]);
     args = Py_BuildValue("([s])", scratch);

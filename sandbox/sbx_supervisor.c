@@ -9,6 +9,7 @@
 #include "common/fa_time.h"
 #include "common/fa_utf8.h"
 #include "sandbox/sbx_frame.h"
+#include "sandbox/sbx_pyprefix.h"
 #include "sandbox/sbx_report.h"
 #include "sandbox/sbx_run.h"
 
@@ -457,8 +458,9 @@ static void parse_options(json_t *req, struct sbx_run_options *o)
 static void child_main(const struct child *c) __attribute__((noreturn));
 static void child_main(const struct child *c)
 {
-    static const char *const read_paths[] = {
-        FA_PYTHON_PREFIX "/lib", "/usr/lib", "/usr/share/zoneinfo",
+    /* The interpreter's lib folder is found at run time (installed or built: sbx_pyprefix.h). */
+    const char *const read_paths[] = {
+        sbx_python_lib_dir(), "/usr/lib", "/usr/share/zoneinfo",
         "/etc/localtime", "/etc/ld.so.cache", "/dev/null", "/dev/zero",
     };
     struct sbx_jail_config jail = {
@@ -898,7 +900,7 @@ static int prepare_mounts(struct fa_diag *diag)
         return FA_OK;
     if (!mount_ns)
         return fa_diag_set(diag, FA_EIO, "cannot make a mount namespace: %s", strerror(errno));
-    return expose_prefix(FA_PYTHON_PREFIX, cfg->scratch_base, diag);
+    return expose_prefix(sbx_python_prefix(), cfg->scratch_base, diag);
 }
 
 /* Answers and forgets requests that waited longer than cfg->max_wait_ms for a slot, so that

@@ -19,7 +19,8 @@ packages=(
     build-essential cmake pkg-config git
     libmicrohttpd-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
     libjansson-dev libseccomp-dev libjs-codemirror zlib1g-dev libcurl4-openssl-dev
-    nginx-light wrk
+    nginx-light wrk clang
+    systemd # systemd-analyze, for the test of contrib/systemd/fa-learn.service
 )
 [[ $want_browser == 1 ]] && packages+=(chromium nodejs npm)
 
@@ -43,6 +44,26 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     log "installing ${missing[*]}"
     as_root apt-get update -qq
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# libFuzzer's runtime (fuzz/, `make fuzz` and the short runs of `make test`) is not part of the
+# clang package: it ships in compiler-rt's package of the same version (Debian 12: clang-14,
+# libclang-rt-14-dev), which --no-install-recommends leaves out.
+fuzzer_links() {
+    local out
+    out=$(mktemp) || return 1
+    printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' |
+        clang -x c -fsanitize=fuzzer,address,undefined - -o "$out" >/dev/null 2>&1
+    local rc=$?
+    rm -f "$out"
+    return $rc
+}
+if ! fuzzer_links; then
+    rt="libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
+    log "installing $rt (libFuzzer)"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$rt" >&2
+    fuzzer_links || { log "clang cannot link a libFuzzer target even with $rt"; exit 1; }
 fi
 
 # --- CPython >= 3.12 with embedding support -------------------------------------

@@ -5,11 +5,15 @@
 #include "sandbox/sbx_python.h"
 #include "sandbox/sbx_supervisor.h"
 #include "quiz/quiz_store.h"
+#include "server/srv_cmd_backup.h"
 #include "server/srv_cmd_check.h"
 #include "server/srv_cmd_run.h"
 #include "server/srv_limits.h"
 #include "server/srv_listen.h"
+#include "server/srv_metrics.h"
 #include "server/srv_mhd.h"
+#include "server/srv_public.h"
+#include "server/srv_ratelimit.h"
 #include "server/srv_routes.h"
 #include "server/srv_sandbox.h"
 #include "server/srv_site.h"
@@ -37,16 +41,20 @@ struct serve_options {
     long threads;
     bool quiet; /* no access log */
     bool no_sandbox; /* serve without the sandbox: /api/run answers 503 */
+    const char *public_url;      /* the origin (and path prefix) browsers use, or NULL */
+    const char *trusted_proxies; /* peers whose forwarded headers are believed, or NULL */
+    const char *metrics_allow;   /* clients besides loopback that may read /metrics */
     /* The sandbox's capacity (0 workers: the CPU count) and each run's disk quota. */
     long sandbox_workers, sandbox_queue, sandbox_per_client, sandbox_disk_mb, sandbox_wait_s;
+    long quiz_rate; /* quiz submissions per client and minute */
 };
 
 /* The sandbox's numeric options: flag, environment mirror, range, and where it goes. */
-static const struct sandbox_option {
+static const struct count_option {
     const char *flag, *env;
     long min, max, fallback;
     size_t offset; /* of the long in struct serve_options */
-} sandbox_options[] = {
+} count_options[] = {
     {"--sandbox-workers", "FA_LEARN_SANDBOX_WORKERS", 1, 64, 0,
      offsetof(struct serve_options, sandbox_workers)},
     {"--sandbox-queue", "FA_LEARN_SANDBOX_QUEUE", 0, 1024, SRV_RUN_MAX_QUEUED,
@@ -57,6 +65,8 @@ static const struct sandbox_option {
      offsetof(struct serve_options, sandbox_disk_mb)},
     {"--sandbox-wait", "FA_LEARN_SANDBOX_WAIT", 1, 600, SRV_RUN_MAX_WAIT_S,
      offsetof(struct serve_options, sandbox_wait_s)},
+    {"--quiz-rate", "FA_LEARN_QUIZ_RATE", 0, 100000, SRV_QUIZ_RATE_PER_MINUTE,
+     offsetof(struct serve_options, quiz_rate)},
 };
 
 static const char usage_main[] =
@@ -69,6 +79,7 @@ static const char usage_main[] =
     "  run       run a Python snippet in the sandbox and show the engine's trace\n"
     "  python    run the embedded CPython like python3, with fastaudit importable\n"
     "  check     check the course content: pages, links, images, code marks\n"
+    "  backup    copy the store of quiz attempts while the server runs\n"
     "  help      show help for a command: fa-learn help serve\n"
     "\n"
     "Options:\n"
@@ -90,6 +101,14 @@ static const char usage_serve[] =
     "  --quiz DIR      the question bank (topics.md, questions/) [FA_LEARN_QUIZ]\n"
     "  --threads N     HTTP worker threads, 1-64 [FA_LEARN_THREADS] (default: the CPU count)\n"
     "  --quiet         no access log [FA_LEARN_QUIET=1]\n"
+    "  --public-url URL        the address browsers use, behind a reverse proxy:\n"
+    "                          http(s)://HOST[:PORT][/PREFIX] [FA_LEARN_PUBLIC_URL]\n"
+    "  --trusted-proxy ADDR[,ADDR...]  peers (addresses or ADDR/BITS) whose X-Forwarded-*\n"
+    "                          and Forwarded headers are believed [FA_LEARN_TRUSTED_PROXY]\n"
+    "  --quiz-rate N   quiz submissions per client address and minute, 0 for no limit;\n"
+    "                  past it 429 [FA_LEARN_QUIZ_RATE] (default 30)\n"
+    "  --metrics-allow ADDR[,ADDR...]  clients besides loopback that may read /metrics\n"
+    "                          [FA_LEARN_METRICS_ALLOW]\n"
     "  --no-sandbox    serve without the sandbox; POST /api/run answers 503\n"
     "                  [FA_LEARN_NO_SANDBOX=1]\n"
     "  --sandbox-workers N     runs at once, 1-64 [FA_LEARN_SANDBOX_WORKERS]\n"
@@ -132,8 +151,45 @@ static const char *env_or(const char *name, const char *fallback)
     return value && *value ? value : fallback;
 }
 
+/* The default folder of part of the course ("content", "static", "quiz", "codemirror"): an
+ * installed fa-learn (PREFIX/bin) has them in PREFIX/share/fa-learn (server/CMakeLists.txt
+ * installs them there); one in its build folder uses the checkout's, and Debian's CodeMirror
+ * (built_in). Found from the binary's own path, never the working folder, so that the
+ * installed server starts from anywhere (issue 11). The result lives as long as the process. */
+static const char *course_dir(const char *part, const char *built_in)
+{
+    static const char *const parts[] = {"content", "static", "quiz", "codemirror"};
+    static char share[PATH_MAX + 16], dirs[4][PATH_MAX + 32];
+    static int installed = -1;
+    char exe[PATH_MAX], probe[PATH_MAX + 32];
+    ssize_t len;
+    char *slash;
+
+    if (installed < 0) {
+        /* /proc/self/exe is the binary's canonical path: PREFIX/bin/fa-learn once installed. */
+        installed = 0;
+        len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (len > 0) {
+            exe[len] = '\0';
+            slash = strrchr(exe, '/');
+            if (slash && slash - exe >= 4 && strncmp(slash - 4, "/bin", 4) == 0) {
+                slash[-4] = '\0';
+                snprintf(share, sizeof share, "%s/share/fa-learn", exe);
+                snprintf(probe, sizeof probe, "%s/content/home.md", share);
+                installed = access(probe, R_OK) == 0;
+            }
+        }
+    }
+    for (size_t i = 0; installed && i < sizeof parts / sizeof parts[0]; i++)
+        if (strcmp(part, parts[i]) == 0) {
+            snprintf(dirs[i], sizeof dirs[i], "%s/%s", share, part);
+            return dirs[i];
+        }
+    return built_in;
+}
+
 /* Sets one of the sandbox's numeric options from text (a flag's value or its variable). */
-static bool set_sandbox_option(struct serve_options *opts, const struct sandbox_option *o,
+static bool set_count_option(struct serve_options *opts, const struct count_option *o,
                                const char *text)
 {
     long *out = (long *)(void *)((char *)opts + o->offset);
@@ -160,27 +216,32 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
 
     opts->host = env_or("FA_LEARN_HOST", "127.0.0.1");
     opts->data_dir = env_or("FA_LEARN_DATA", "./fa-learn-data");
-    opts->content_dir = env_or("FA_LEARN_CONTENT", FA_SOURCE_DIR "/content");
-    opts->static_dir = env_or("FA_LEARN_STATIC", FA_SOURCE_DIR "/static");
-    opts->vendor_dir = env_or("FA_LEARN_VENDOR", FA_CODEMIRROR_DIR);
-    opts->quiz_dir = env_or("FA_LEARN_QUIZ", FA_SOURCE_DIR "/quiz");
+    opts->content_dir = env_or("FA_LEARN_CONTENT",
+                               course_dir("content", FA_SOURCE_DIR "/content"));
+    opts->static_dir = env_or("FA_LEARN_STATIC", course_dir("static", FA_SOURCE_DIR "/static"));
+    opts->vendor_dir = env_or("FA_LEARN_VENDOR", course_dir("codemirror", FA_CODEMIRROR_DIR));
+    opts->quiz_dir = env_or("FA_LEARN_QUIZ", course_dir("quiz", FA_SOURCE_DIR "/quiz"));
     opts->quiet = strcmp(env_or("FA_LEARN_QUIET", "0"), "1") == 0;
     opts->no_sandbox = strcmp(env_or("FA_LEARN_NO_SANDBOX", "0"), "1") == 0;
-    for (size_t k = 0; k < sizeof sandbox_options / sizeof sandbox_options[0]; k++) {
-        const struct sandbox_option *o = &sandbox_options[k];
+    opts->public_url = env_or("FA_LEARN_PUBLIC_URL", NULL);
+    opts->trusted_proxies = env_or("FA_LEARN_TRUSTED_PROXY", NULL);
+    opts->metrics_allow = env_or("FA_LEARN_METRICS_ALLOW", NULL);
+    for (size_t k = 0; k < sizeof count_options / sizeof count_options[0]; k++) {
+        const struct count_option *o = &count_options[k];
         const char *env = getenv(o->env);
         *(long *)(void *)((char *)opts + o->offset) = o->fallback;
-        if (env && *env && !set_sandbox_option(opts, o, env))
+        if (env && *env && !set_count_option(opts, o, env))
             return false;
     }
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *value = NULL, *eq = strchr(arg, '=');
         size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
-        static const char *const with_value[] = {"--host",   "--port",    "--data",
-                                                 "--content", "--static", "--vendor",
-                                                 "--quiz",    "--threads"};
+        static const char *const with_value[] = {
+            "--host",  "--port",    "--data",       "--content",        "--static",
+            "--vendor", "--quiz",   "--threads",    "--public-url",     "--trusted-proxy",
+            "--metrics-allow"};
         bool takes_value = false;
-        const struct sandbox_option *sandbox_option = NULL;
+        const struct count_option *count_option = NULL;
 
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage_serve, stdout);
@@ -194,13 +255,13 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
             opts->no_sandbox = true;
             continue;
         }
-        for (size_t k = 0; k < sizeof sandbox_options / sizeof sandbox_options[0]; k++)
-            if (strlen(sandbox_options[k].flag) == name_len &&
-                strncmp(arg, sandbox_options[k].flag, name_len) == 0)
-                sandbox_option = &sandbox_options[k];
-        if (sandbox_option) {
+        for (size_t k = 0; k < sizeof count_options / sizeof count_options[0]; k++)
+            if (strlen(count_options[k].flag) == name_len &&
+                strncmp(arg, count_options[k].flag, name_len) == 0)
+                count_option = &count_options[k];
+        if (count_option) {
             value = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-            if (!set_sandbox_option(opts, sandbox_option, value))
+            if (!set_count_option(opts, count_option, value))
                 return false;
             continue;
         }
@@ -234,6 +295,12 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
             opts->vendor_dir = value;
         else if (strncmp(arg, "--quiz", name_len) == 0)
             opts->quiz_dir = value;
+        else if (strncmp(arg, "--public-url", name_len) == 0)
+            opts->public_url = value;
+        else if (strncmp(arg, "--trusted-proxy", name_len) == 0)
+            opts->trusted_proxies = value;
+        else if (strncmp(arg, "--metrics-allow", name_len) == 0)
+            opts->metrics_allow = value;
         else
             threads_text = value;
     }
@@ -296,6 +363,9 @@ static int cmd_serve(int argc, char **argv)
     struct srv_mhd *mhd = NULL;
     struct srv_sandbox *sandbox = NULL;
     struct quiz_store *store = NULL;
+    struct srv_public *pub = NULL;
+    struct srv_metrics *metrics = NULL;
+    struct srv_ratelimit *quiz_rate = NULL;
     struct fa_diag diag = {{0}};
     sigset_t signals;
     int fd = -1, port = 0, sig = 0;
@@ -321,16 +391,28 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    site_config = (struct srv_site_config){opts.content_dir, opts.static_dir, opts.vendor_dir,
-                                           opts.quiz_dir, print_bank_problem,
-                                           (void *)(uintptr_t)opts.quiz_dir};
-    if (srv_site_build(&site_config, &site, &diag)) {
+    if (srv_listen_open(opts.host, (int)opts.port, &fd, &port, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
         return 1;
     }
-    if (srv_listen_open(opts.host, (int)opts.port, &fd, &port, &diag)) {
+    {
+        struct srv_public_config public_config = {opts.public_url, opts.host, port,
+                                                  opts.trusted_proxies, opts.metrics_allow};
+        if (srv_public_new(&public_config, &pub, &diag)) {
+            fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+            close(fd);
+            return 2;
+        }
+    }
+    /* After the public address: pages are built with its path prefix in their links. */
+    site_config = (struct srv_site_config){opts.content_dir, opts.static_dir, opts.vendor_dir,
+                                           opts.quiz_dir, print_bank_problem,
+                                           (void *)(uintptr_t)opts.quiz_dir,
+                                           srv_public_prefix(pub)};
+    if (srv_site_build(&site_config, &site, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
-        srv_site_release(site);
+        close(fd);
+        srv_public_free(pub);
         return 1;
     }
     if (!opts.no_sandbox) {
@@ -357,6 +439,7 @@ static int cmd_serve(int argc, char **argv)
         if (srv_sandbox_start(&sandbox_config, &sandbox, &diag)) {
             fprintf(stderr, "fa-learn serve: cannot start the sandbox: %s\n", diag.msg);
             close(fd);
+            srv_public_free(pub);
             srv_site_release(site);
             return 1;
         }
@@ -366,14 +449,20 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
         close(fd);
         srv_sandbox_free(sandbox);
+        srv_public_free(pub);
         srv_site_release(site);
         return 1;
     }
-    srv_routes_start();
-    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, &mhd, &diag)) {
+    metrics = srv_metrics_new(opts.data_dir);
+    quiz_rate = srv_ratelimit_new((unsigned)opts.quiz_rate);
+    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, pub, metrics, quiz_rate,
+                      &mhd, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
         quiz_store_close(store);
         srv_sandbox_free(sandbox);
+        srv_public_free(pub);
+        srv_metrics_free(metrics);
+        srv_ratelimit_free(quiz_rate);
         srv_site_release(site);
         return 1;
     }
@@ -381,6 +470,9 @@ static int cmd_serve(int argc, char **argv)
     printf(strchr(opts.host, ':') ? "fa-learn: serving http://[%s]:%d/\n"
                                   : "fa-learn: serving http://%s:%d/\n",
            opts.host, port);
+    /* Where people can reach it: the public URL, or the machine's own addresses on a LAN. */
+    for (size_t i = 0; srv_public_url(pub, i); i++)
+        printf("fa-learn: open %s\n", srv_public_url(pub, i));
     fflush(stdout);
     fa_log_info("event=start port=%d threads=%ld content=\"%s\"", port, opts.threads,
                 opts.content_dir);
@@ -404,6 +496,9 @@ static int cmd_serve(int argc, char **argv)
     srv_mhd_stop(mhd);
     srv_sandbox_free(sandbox);
     quiz_store_close(store);
+    srv_public_free(pub);
+    srv_metrics_free(metrics);
+    srv_ratelimit_free(quiz_rate);
     return 0;
 }
 
@@ -428,9 +523,17 @@ static int cmd_python(int argc, char **argv)
 
 static int cmd_check(int argc, char **argv)
 {
-    return srv_cmd_check(argc, argv, env_or("FA_LEARN_CONTENT", FA_SOURCE_DIR "/content"),
-                         env_or("FA_LEARN_STATIC", FA_SOURCE_DIR "/static"),
-                         env_or("FA_LEARN_QUIZ", FA_SOURCE_DIR "/quiz"));
+    const char *content = course_dir("content", FA_SOURCE_DIR "/content");
+    const char *static_dir = course_dir("static", FA_SOURCE_DIR "/static");
+    const char *quiz = course_dir("quiz", FA_SOURCE_DIR "/quiz");
+
+    return srv_cmd_check(argc, argv, env_or("FA_LEARN_CONTENT", content),
+                         env_or("FA_LEARN_STATIC", static_dir), env_or("FA_LEARN_QUIZ", quiz));
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+    return srv_cmd_backup(argc, argv, env_or("FA_LEARN_DATA", "./fa-learn-data"));
 }
 
 static const struct command {
@@ -442,6 +545,7 @@ static const struct command {
     {"run", srv_cmd_run, srv_cmd_run_usage},
     {"python", cmd_python, usage_python},
     {"check", cmd_check, srv_cmd_check_usage},
+    {"backup", cmd_backup, srv_cmd_backup_usage},
     /* The server's own: a replacement sandbox supervisor (sbx_supervisor_spawn). */
     {"supervise", sbx_supervisor_main_args, "Usage: fa-learn supervise (for the server's own use)\n"},
 };

@@ -23,6 +23,7 @@ static const char *status_title(int status)
     case 405: return "Method not allowed";
     case 413: return "Request too large";
     case 414: return "Address too long";
+    case 421: return "Misdirected request";
     case 429: return "Too many requests";
     case 431: return "Request headers too large";
     case 503: return "Service unavailable";

@@ -17,6 +17,9 @@ struct srv_site;
 struct srv_asset;
 struct srv_sandbox;
 struct srv_deferred;
+struct srv_public;
+struct srv_metrics;
+struct srv_ratelimit;
 struct quiz_store;
 
 /* One query-string value, percent-decoded by the adapter. Borrowed from the connection. */
@@ -36,7 +39,14 @@ struct srv_req {
     const char *content_type;    /* Content-Type header value or NULL */
     const char *origin;          /* Origin header value or NULL */
     const char *host;            /* Host header value or NULL */
-    const char *client;          /* the peer's address as text ("127.0.0.1"); never NULL */
+    const char *client;          /* the client's address as text ("127.0.0.1"): the peer, or
+                                    whom a trusted proxy forwarded for; never NULL */
+    bool https;                  /* a trusted proxy said the client used https */
+    const char *referer;         /* Referer header value or NULL */
+    const struct srv_public *pub; /* the site's public address (srv_public.h) */
+    struct srv_metrics *metrics; /* the server's counters (srv_metrics.h) */
+    struct srv_ratelimit *quiz_rate; /* quiz submissions per client and minute, or NULL */
+    const char *route;           /* set by the dispatcher: the route table's path, or NULL */
     bool accepts_gzip;           /* Accept-Encoding allows gzip */
     struct fa_str body;          /* the request body (at most SRV_MAX_BODY_BYTES) */
     struct srv_site *site;       /* the site this request is served from (held by the adapter) */

@@ -9,6 +9,8 @@
 #include "common/fa_time.h"
 #include "server/srv_http.h"
 #include "server/srv_limits.h"
+#include "server/srv_metrics.h"
+#include "server/srv_public.h"
 #include "server/srv_routes.h"
 #include "server/srv_site.h"
 
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,13 +38,20 @@
 
 struct srv_mhd {
     struct MHD_Daemon *daemon;
-    pthread_mutex_t lock; /* guards site, n_connections and clients */
+    pthread_mutex_t lock; /* guards site, n_connections, clients and conns */
+    struct conn_state *conns; /* open connections, for the watchdog */
+    pthread_t watchdog;
+    bool watchdog_started, stopping; /* stopping: under lock */
+    pthread_cond_t stop_cond;
     struct srv_site *site;
     unsigned n_connections;
     unsigned short clients[CLIENT_SLOTS];
     atomic_uint_fast64_t next_request_id;
     struct srv_sandbox *sandbox; /* handed to handlers; NULL when off */
     struct quiz_store *store;    /* handed to handlers; NULL when there is none */
+    const struct srv_public *pub; /* accepted hosts, public origin, trusted proxies */
+    struct srv_metrics *metrics;  /* counters, or NULL */
+    struct srv_ratelimit *quiz_rate; /* quiz submissions per client, or NULL */
     pthread_mutex_t defer_lock;  /* orders suspend and completion of deferred requests */
 };
 
@@ -64,9 +74,21 @@ struct prepared {
 };
 
 /* What a connection remembers: its client slot and whether it was over a limit at accept. */
+/* Where a connection is in its current request, for the deadlines (watchdog). */
+enum conn_phase {
+    PHASE_HEADERS, /* waiting for the request line and headers (or the next request) */
+    PHASE_BODY,    /* headers in, the body still arriving */
+    PHASE_HANDLED, /* handed to a handler: answered, or parked for a deferred answer */
+};
+
 struct conn_state {
+    struct conn_state *prev, *next; /* in srv_mhd.conns, under srv_mhd.lock */
+    int fd;                         /* the socket, for the watchdog's shutdown */
+    enum conn_phase phase;          /* under srv_mhd.lock */
+    uint64_t phase_started_us;      /* under srv_mhd.lock */
     unsigned slot;
     bool over_limit;
+    bool trusted; /* a trusted proxy: not counted per client, its forwarded headers believed */
     char client[SRV_CLIENT_TEXT_MAX]; /* the peer's address as text */
 };
 
@@ -74,7 +96,8 @@ struct request_state {
     struct srv_req req;
     uint64_t started_us;
     struct fa_buf body;
-    bool body_too_big;
+    bool body_too_big;  /* past SRV_MAX_BODY_BYTES: the rest is dropped, the answer is 413 */
+    size_t discarded;   /* bytes dropped past the cap */
     bool answered;      /* a response was queued early (refusal) */
     bool waiting;       /* a deferred answer is due */
     struct srv_deferred deferred;
@@ -82,6 +105,7 @@ struct request_state {
     size_t bytes;
     char log_method[12];
     char log_path[128]; /* printable copy for the access log */
+    char client[SRV_CLIENT_TEXT_MAX]; /* req.client: the peer, or whom a proxy forwarded for */
 };
 
 static void add_common_headers(struct MHD_Response *r)
@@ -204,11 +228,29 @@ static enum MHD_Result send_asset(struct MHD_Connection *conn, struct request_st
 static enum MHD_Result send_dynamic(struct MHD_Connection *conn, struct request_state *st,
                                     struct srv_resp *resp)
 {
+    const char *prefix = srv_public_prefix(st->req.pub);
     size_t len;
-    char *body = fa_buf_detach(&resp->body, &len);
+    char *body;
     struct MHD_Response *r;
     enum MHD_Result ok;
-    char seconds[24];
+    char seconds[24], location[sizeof resp->location + 256];
+
+    /* Under a path prefix (behind a proxy), the page's own links and the redirect go inside
+     * it; pages from the site model were prefixed when they were built. */
+    if (prefix[0] && (!resp->content_type || strncmp(resp->content_type, "text/html", 9) == 0)) {
+        struct fa_buf prefixed;
+        fa_buf_init(&prefixed, SRV_MAX_PAGE_BYTES);
+        if (srv_public_prefix_links(prefix, resp->body.ptr ? resp->body.ptr : "", resp->body.len,
+                                    &prefixed) == 0) {
+            fa_buf_cleanup(&resp->body);
+            resp->body = prefixed;
+        } else {
+            fa_buf_cleanup(&prefixed);
+        }
+    }
+    snprintf(location, sizeof location, "%s%s", resp->location[0] == '/' ? prefix : "",
+             resp->location);
+    body = fa_buf_detach(&resp->body, &len);
 
     r = MHD_create_response_from_buffer_with_free_callback(len, body, fa_free);
     if (!r) {
@@ -222,7 +264,7 @@ static enum MHD_Result send_dynamic(struct MHD_Connection *conn, struct request_
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
                             resp->cache_control ? resp->cache_control : "no-store");
     if (resp->location[0])
-        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
     if (resp->allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
     if (resp->retry_after > 0) {
@@ -340,6 +382,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, struct request_stat
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     req->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
     req->host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    req->referer = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_REFERER);
     req->body.ptr = st->body.ptr ? st->body.ptr : "";
     req->body.len = st->body.len;
 
@@ -358,6 +401,31 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, struct request_stat
     return ok;
 }
 
+/* Bytes of a request's header lines and query values, and the number of query values. */
+struct header_size {
+    size_t bytes;
+    size_t n_args;
+};
+
+static enum MHD_Result on_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    size_t *bytes = cls;
+
+    (void)kind;
+    *bytes += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
+/* Moves a connection to the next phase of its request and restarts that phase's clock. */
+static void set_phase(struct srv_mhd *mhd, struct conn_state *cs, enum conn_phase phase)
+{
+    pthread_mutex_lock(&mhd->lock);
+    cs->phase = phase;
+    cs->phase_started_us = fa_time_mono_us();
+    pthread_mutex_unlock(&mhd->lock);
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version,
                                  const char *upload_data, size_t *upload_data_size,
@@ -370,9 +438,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (!st) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-        const struct conn_state *cs = ci ? ci->socket_context : NULL;
+        struct conn_state *cs = ci ? ci->socket_context : NULL;
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        struct header_size size = {0, 0};
 
         st = fa_xcalloc(1, sizeof *st);
         *req_cls = st;
@@ -383,27 +452,71 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         st->req.site = srv_mhd_get_site(mhd);
         st->req.sandbox = mhd->sandbox;
         st->req.store = mhd->store;
-        st->req.client = cs ? cs->client : "";
+        snprintf(st->client, sizeof st->client, "%s", cs ? cs->client : "unknown");
+        st->req.pub = mhd->pub;
+        st->req.metrics = mhd->metrics;
+        st->req.quiz_rate = mhd->quiz_rate;
+        if (cs && cs->trusted) {
+            const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                            "X-Forwarded-Proto");
+            srv_public_forwarded_client(
+                mhd->pub, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
+                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Forwarded"), st->client,
+                sizeof st->client);
+            st->req.https = proto && strcasecmp(proto, "https") == 0;
+        }
+        st->req.client = st->client;
         st->req.deferred = &st->deferred;
         st->deferred.mhd = mhd;
         st->deferred.conn = conn;
         fa_buf_init(&st->body, SRV_MAX_BODY_BYTES);
         copy_printable(st->log_method, sizeof st->log_method, method);
         copy_printable(st->log_path, sizeof st->log_path, url);
+        if (cs)
+            set_phase(mhd, cs, PHASE_BODY);
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, on_header_size, &size.bytes);
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, on_header_size, &size.bytes);
+        size.n_args = (size_t)MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
         /* Refusals are queued now on purpose: answering in the first call closes the
          * connection, which is what a client over its limits should get. */
         if (cs && cs->over_limit)
             return refuse(conn, st, 503, "The server is busy. Please try again in a moment.", 5);
+        if (strlen(url) > SRV_MAX_HEADER_BYTES)
+            return refuse(conn, st, 414, "The address is longer than this server accepts.", 0);
+        if (size.bytes + strlen(url) > SRV_MAX_HEADER_BYTES)
+            return refuse(conn, st, 431, "The request's headers are larger than this server "
+                                         "accepts.", 0);
+        if (size.n_args > SRV_MAX_QUERY_PARAMS)
+            return refuse(conn, st, 414, "The address has more query parameters than this "
+                                         "server accepts.", 0);
         if (length && strtoull(length, NULL, 10) > SRV_MAX_BODY_BYTES)
             return refuse(conn, st, 413, "The request body is larger than this server accepts.",
                           0);
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!st->body_too_big && fa_buf_append(&st->body, upload_data, *upload_data_size))
+        /* A body without a length (chunked) can only be refused once it ends: libmicrohttpd
+         * 0.9.75 takes no answer in the middle of an upload. So past the cap the rest is
+         * dropped unread into memory, and a client that goes on for more than
+         * SRV_MAX_DISCARDED_BODY past it is cut off instead of answered. */
+        if (st->body_too_big || fa_buf_append(&st->body, upload_data, *upload_data_size)) {
             st->body_too_big = true;
+            st->discarded += *upload_data_size;
+            if (st->discarded > SRV_MAX_DISCARDED_BODY) {
+                fa_log_info("req=%llu event=body_cut client=%s (past the body cap by more than "
+                            "%d bytes)", (unsigned long long)st->req.id, st->client,
+                            SRV_MAX_DISCARDED_BODY);
+                return MHD_NO;
+            }
+        }
         *upload_data_size = 0;
         return MHD_YES;
+    }
+    {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (ci && ci->socket_context)
+            set_phase(mhd, ci->socket_context, PHASE_HANDLED);
     }
     if (st->answered)
         return MHD_YES;
@@ -419,12 +532,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
     struct request_state *st = *req_cls;
 
-    (void)cls;
-    (void)conn;
     if (!st)
         return;
-    fa_log_info("req=%llu method=%s path=\"%s\" status=%d bytes=%zu us=%llu%s",
-                (unsigned long long)st->req.id, st->log_method, st->log_path, st->status,
+    {
+        /* On a kept-alive connection the next request's headers are due from now. */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (ci && ci->socket_context)
+            set_phase(cls, ci->socket_context, PHASE_HEADERS);
+    }
+    if (st->req.metrics)
+        srv_metrics_request(st->req.metrics, st->req.route, st->status,
+                            fa_time_mono_us() - st->started_us);
+    fa_log_info("req=%llu client=%s method=%s path=\"%s\" status=%d bytes=%zu us=%llu%s",
+                (unsigned long long)st->req.id, st->client, st->log_method, st->log_path,
+                st->status,
                 st->bytes, (unsigned long long)(fa_time_mono_us() - st->started_us),
                 why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     srv_site_release(st->req.site);
@@ -475,23 +597,52 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
+        const union MHD_ConnectionInfo *fd_info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
         cs = fa_xcalloc(1, sizeof *cs);
+        cs->fd = fd_info ? fd_info->connect_fd : -1;
+        cs->phase = PHASE_HEADERS;
+        cs->phase_started_us = fa_time_mono_us();
         cs->slot = client_slot(ci ? ci->client_addr : NULL);
         client_text(ci ? ci->client_addr : NULL, cs->client, sizeof cs->client);
+        /* A proxy carries every client's connections: only the total cap applies to it. */
+        cs->trusted = srv_public_trusted_peer(mhd->pub, ci ? ci->client_addr : NULL);
         pthread_mutex_lock(&mhd->lock);
         mhd->n_connections++;
-        mhd->clients[cs->slot]++;
-        cs->over_limit = mhd->n_connections > SRV_MAX_CONNECTIONS ||
-                         mhd->clients[cs->slot] > SRV_MAX_CONNECTIONS_PER_CLIENT;
+        mhd->clients[cs->slot] += !cs->trusted;
+        if (mhd->metrics)
+            srv_metrics_connections(mhd->metrics, 1);
+        /* The last SRV_RESERVED_CONNECTIONS are kept for clients with only a few open, so
+         * that a handful of addresses at their cap cannot take every connection. */
+        cs->over_limit =
+            mhd->n_connections > SRV_MAX_CONNECTIONS ||
+            mhd->clients[cs->slot] > SRV_MAX_CONNECTIONS_PER_CLIENT ||
+            (mhd->n_connections > SRV_MAX_CONNECTIONS - SRV_RESERVED_CONNECTIONS &&
+             mhd->clients[cs->slot] > SRV_RESERVED_SHARE);
+        cs->next = mhd->conns;
+        if (mhd->conns)
+            mhd->conns->prev = cs;
+        mhd->conns = cs;
         pthread_mutex_unlock(&mhd->lock);
         *socket_context = cs;
         return;
     }
     if (!cs)
         return;
+    /* MHD notifies before it closes the socket, so the watchdog, which shuts sockets down
+     * under this lock, never touches a descriptor that was closed and reused. */
     pthread_mutex_lock(&mhd->lock);
+    if (cs->prev)
+        cs->prev->next = cs->next;
+    else
+        mhd->conns = cs->next;
+    if (cs->next)
+        cs->next->prev = cs->prev;
     mhd->n_connections--;
-    mhd->clients[cs->slot]--;
+    mhd->clients[cs->slot] -= !cs->trusted;
+    if (mhd->metrics)
+        srv_metrics_connections(mhd->metrics, -1);
     pthread_mutex_unlock(&mhd->lock);
     fa_free(cs);
     *socket_context = NULL;
@@ -532,6 +683,9 @@ static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
     return (size_t)(out - s);
 }
 
+/* libmicrohttpd's messages: its own format strings, checked as such. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char text[512];
@@ -545,16 +699,60 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     fa_log_debug("mhd=\"%s\"", text);
 }
 
+/* The deadlines MHD does not keep: its idle timer restarts with every byte, so a client that
+ * sends a header line every few seconds (slowloris), or a body at a trickle, would hold its
+ * connection for ever. Twice a second, a connection past its phase's deadline is shut down:
+ * MHD then sees the end of the stream and closes it. */
+static void *on_watchdog(void *arg)
+{
+    struct srv_mhd *mhd = arg;
+
+    pthread_mutex_lock(&mhd->lock);
+    while (!mhd->stopping) {
+        struct timespec until;
+        uint64_t now = fa_time_mono_us();
+
+        for (struct conn_state *cs = mhd->conns; cs; cs = cs->next) {
+            /* A connection over the limits gets a moment to send the request its 503
+             * answers, then its place goes to someone else. */
+            uint64_t limit_s = cs->phase == PHASE_HEADERS && cs->over_limit ? 1
+                               : cs->phase == PHASE_HEADERS               ? SRV_HEADER_DEADLINE_S
+                               : cs->phase == PHASE_BODY                  ? SRV_BODY_DEADLINE_S
+                                                                          : 0;
+            if (limit_s && cs->fd >= 0 && now - cs->phase_started_us > limit_s * 1000000u) {
+                shutdown(cs->fd, SHUT_RDWR);
+                cs->fd = -1; /* once is enough */
+                fa_log_info("event=deadline client=%s phase=%s", cs->client,
+                            cs->phase == PHASE_HEADERS ? "headers" : "body");
+            }
+        }
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 500000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&mhd->stop_cond, &mhd->lock, &until);
+    }
+    pthread_mutex_unlock(&mhd->lock);
+    return NULL;
+}
+
 int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
-                  struct srv_sandbox *sandbox, struct quiz_store *store, struct srv_mhd **out,
-                  struct fa_diag *diag)
+                  struct srv_sandbox *sandbox, struct quiz_store *store,
+                  const struct srv_public *pub, struct srv_metrics *metrics,
+                  struct srv_ratelimit *quiz_rate, struct srv_mhd **out, struct fa_diag *diag)
 {
     struct srv_mhd *mhd = fa_xcalloc(1, sizeof *mhd);
 
     pthread_mutex_init(&mhd->lock, NULL);
     pthread_mutex_init(&mhd->defer_lock, NULL);
+    pthread_cond_init(&mhd->stop_cond, NULL);
     mhd->sandbox = sandbox;
     mhd->store = store;
+    mhd->pub = pub;
+    mhd->metrics = metrics;
+    mhd->quiz_rate = quiz_rate;
     srv_site_retain(site);
     mhd->site = site;
     mhd->daemon = MHD_start_daemon(
@@ -565,25 +763,35 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, SRV_MAX_CONNECTIONS + SRV_HARD_CONNECTION_MARGIN,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        SRV_MAX_CONNECTIONS_PER_CLIENT + SRV_HARD_CONNECTION_MARGIN,
+        /* No MHD_OPTION_PER_IP_CONNECTION_LIMIT: past it MHD drops the connection without a
+         * word, where our own count (on_connection) answers 503 + Retry-After, and exempts
+         * trusted proxies, which carry every client's connections. */
         MHD_OPTION_CONNECTION_TIMEOUT, SRV_CONNECTION_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_MAX_HEADER_BYTES,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONNECTION_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, mhd,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, mhd,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, mhd,
         MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, mhd,
-        MHD_OPTION_STRICT_FOR_CLIENT, 1, /* e.g. HTTP/1.1 without Host: 400 */
+        /* Not strict: in strict mode a request line with a space in the path is closed
+         * without a word; here it reaches the dispatcher, which answers 400 (and 400 for
+         * HTTP/1.1 without Host). */
+        MHD_OPTION_STRICT_FOR_CLIENT, 0,
         MHD_OPTION_END);
     if (!mhd->daemon) {
         close(listen_fd);
         srv_site_release(mhd->site);
         pthread_mutex_destroy(&mhd->defer_lock);
+        pthread_cond_destroy(&mhd->stop_cond);
         pthread_mutex_destroy(&mhd->lock);
         fa_free(mhd);
         return fa_diag_set(diag, FA_EIO, "cannot start the HTTP server (libmicrohttpd refused "
                                          "the options; see the debug log)");
     }
+    if (pthread_create(&mhd->watchdog, NULL, on_watchdog, mhd) != 0) {
+        srv_mhd_stop(mhd);
+        return fa_diag_set(diag, FA_EIO, "cannot start the connection watchdog");
+    }
+    mhd->watchdog_started = true;
     *out = mhd;
     return FA_OK;
 }
@@ -592,9 +800,17 @@ void srv_mhd_stop(struct srv_mhd *mhd)
 {
     if (!mhd)
         return;
+    if (mhd->watchdog_started) {
+        pthread_mutex_lock(&mhd->lock);
+        mhd->stopping = true;
+        pthread_cond_signal(&mhd->stop_cond);
+        pthread_mutex_unlock(&mhd->lock);
+        pthread_join(mhd->watchdog, NULL);
+    }
     MHD_stop_daemon(mhd->daemon); /* also closes the listening socket */
     srv_site_release(mhd->site);
     pthread_mutex_destroy(&mhd->defer_lock);
+    pthread_cond_destroy(&mhd->stop_cond);
     pthread_mutex_destroy(&mhd->lock);
     fa_free(mhd);
 }

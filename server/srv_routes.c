@@ -2,22 +2,24 @@
  * module API, fill a template and return the status (STYLE.md section 7). */
 #include "server/srv_routes.h"
 
+#include "server/srv_metrics.h"
+#include "server/srv_public.h"
+#include "server/srv_ratelimit.h"
+
 #include "server/srv_quiz.h"
 
-#include "quiz/quiz_store.h"
 
 #include "common/fa_err.h"
 #include "common/fa_mem.h"
-#include "common/fa_time.h"
 #include "content/cnt_search.h"
 #include "content/cnt_site.h"
-#include "sandbox/sbx_info.h"
 #include "server/srv_layout.h"
 #include "common/fa_log.h"
 #include "server/srv_limits.h"
 #include "server/srv_sandbox.h"
 #include "server/srv_site.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,9 +29,6 @@
 
 typedef int srv_handler_fn(struct srv_req *req, struct srv_resp *resp);
 
-static uint64_t started_us; /* set once by srv_routes_start, before any thread */
-
-void srv_routes_start(void) { started_us = fa_time_mono_us(); }
 
 /* Pages, static and vendor files: everything prebuilt in the site. */
 static int handle_asset(struct srv_req *req, struct srv_resp *resp)
@@ -54,8 +53,9 @@ static int run_search(struct srv_req *req, struct srv_resp *resp, const char *q,
     if (req->query_too_long)
         return srv_resp_error(req, resp, 400, "The search text is too long (at most 200 "
                                               "characters).");
-    rc = cnt_search_query(srv_site_get_search(req->site), q, strlen(q), SRV_SEARCH_HITS, hits,
-                          n_hits, &diag);
+    /* One more than is shown: then the page knows whether the list was cut. */
+    rc = cnt_search_query(srv_site_get_search(req->site), q, strlen(q), SRV_SEARCH_HITS + 1,
+                          hits, n_hits, &diag);
     if (rc == FA_ELIMIT)
         return srv_resp_error(req, resp, 400, "The search text is too long (at most 200 "
                                               "characters).");
@@ -89,9 +89,14 @@ static int render_results(struct fa_buf *b, const char *q, const struct srv_req 
     if (!rc && !q[0])
         return fa_buf_puts(b, "<p class=\"search-empty\">Type a few words in the search box "
                               "above to search every page of the wiki.</p>\n");
-    if (!rc)
+    if (!rc && n_hits > SRV_SEARCH_HITS) /* cut: say so (issue 14) */
+        rc = fa_buf_printf(b, "<p class=\"search-summary\">The first %d results for “",
+                           SRV_SEARCH_HITS);
+    else if (!rc)
         rc = fa_buf_printf(b, "<p class=\"search-summary\">%zu result%s for “", n_hits,
                            n_hits == 1 ? "" : "s");
+    if (n_hits > SRV_SEARCH_HITS)
+        n_hits = SRV_SEARCH_HITS;
     if (!rc)
         rc = fa_buf_append_html(b, q, strlen(q));
     if (!rc)
@@ -198,7 +203,7 @@ static int handle_api_search(struct srv_req *req, struct srv_resp *resp)
     }
     results = json_array();
     fa_buf_init(&url, 1024);
-    for (size_t i = 0; i < n_hits; i++) {
+    for (size_t i = 0; i < n_hits && i < SRV_SEARCH_HITS; i++) {
         fa_buf_reset(&url);
         hit_url(req, &hits[i], &url);
         json_array_append_new(results, json_pack("{s:s, s:s, s:s, s:s}", "url", url.ptr,
@@ -212,20 +217,30 @@ static int handle_api_search(struct srv_req *req, struct srv_resp *resp)
     return send_json(req, resp, root, 200);
 }
 
-/* sandbox_pid: the supervisor's process id, null when the sandbox is off or down; attempts:
- * the quiz attempts stored, null without a store. */
+/* Public: status and version only. The details (the sandbox's state, the store's figures)
+ * are for operators, on /metrics. */
 static int handle_healthz(struct srv_req *req, struct srv_resp *resp)
 {
-    pid_t pid = req->sandbox ? srv_sandbox_pid(req->sandbox) : 0;
-    long attempts = req->store ? quiz_store_count(req->store) : -1;
-    json_t *root = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:o}", "status", "ok", "version",
-                             FA_VERSION, "python", sbx_python_version(), "uptime_s",
-                             (json_int_t)((fa_time_mono_us() - started_us) / 1000000u),
-                             "pages",
-                             (json_int_t)cnt_site_n_pages(srv_site_get_content(req->site)),
-                             "sandbox_pid", pid ? json_integer(pid) : json_null(), "attempts",
-                             attempts >= 0 ? json_integer(attempts) : json_null());
-    return send_json(req, resp, root, 200);
+    return send_json(req, resp, json_pack("{s:s, s:s}", "status", "ok", "version", FA_VERSION),
+                     200);
+}
+
+/* Prometheus' text format, for loopback and the --metrics-allow clients; everyone else gets
+ * the same 404 as for any unknown page, so its existence is not advertised. */
+static int handle_metrics(struct srv_req *req, struct srv_resp *resp)
+{
+    if (!req->metrics || !srv_public_metrics_ok(req->pub, req->client)) {
+        resp->asset = srv_site_get_not_found(req->site);
+        return 404;
+    }
+    fa_buf_reset(&resp->body);
+    if (srv_metrics_write(req->metrics, req->sandbox, req->store, &resp->body) != 0) {
+        fa_log_error("req=%llu event=metrics error=\"the exposition is larger than a page\"",
+                     (unsigned long long)req->id);
+        return srv_resp_error(req, resp, 500, "The metrics could not be written.");
+    }
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return 200;
 }
 
 /* ---- POST /api/run ------------------------------------------------------------------ */
@@ -237,33 +252,18 @@ static int api_error(struct srv_req *req, struct srv_resp *resp, int status, con
     return send_json(req, resp, json_pack("{s:s}", "error", message), status);
 }
 
-static bool is_json_type(const char *content_type)
+/* Whether a Content-Type value is exactly media_type (case-insensitive), alone or followed by
+ * parameters: "application/json; charset=utf-8" is JSON, "application/jsonfoo" is not. */
+static bool is_media_type(const char *content_type, const char *media_type)
 {
-    static const char json_type[] = "application/json";
-    size_t len = sizeof json_type - 1;
+    size_t len = strlen(media_type);
 
-    return content_type && strncasecmp(content_type, json_type, len) == 0 &&
-           (content_type[len] == '\0' || content_type[len] == ';' || content_type[len] == ' ');
-}
-
-/* CSRF defence for a JSON API: a browser sends Origin on cross-site POSTs, and it must name
- * this server as the client reached it (the Host header). No Origin: not a browser
- * cross-site request (curl, same-origin navigations of old browsers). */
-static bool same_origin(const struct srv_req *req)
-{
-    const char *o = req->origin;
-
-    if (!o)
-        return true;
-    if (!req->host)
+    if (!content_type || strncasecmp(content_type, media_type, len) != 0)
         return false;
-    if (strncmp(o, "http://", 7) == 0)
-        o += 7;
-    else if (strncmp(o, "https://", 8) == 0)
-        o += 8;
-    else
-        return false; /* "null" (sandboxed frames, file:) and anything else */
-    return strcasecmp(o, req->host) == 0;
+    content_type += len;
+    while (*content_type == ' ' || *content_type == '\t')
+        content_type++;
+    return *content_type == '\0' || *content_type == ';';
 }
 
 /* A module prefix: [A-Za-z_][A-Za-z0-9_.]{0,99}. */
@@ -425,9 +425,14 @@ static void on_run_done(void *cls, int rc, const char *result, size_t len)
         resp.status = api_error(req, &resp, 500, "the sandbox refused the run");
     } else {
         json_object_del(root, "id");
+        if (req->metrics)
+            srv_metrics_run(req->metrics, json_string_value(json_object_get(root, "status")),
+                            json_real_value(json_object_get(root, "duration_ms")));
         resp.status = send_json(req, &resp, json_incref(root), 200);
     }
 out:
+    if (resp.status == 429 && req->metrics)
+        srv_metrics_run_refused(req->metrics);
     json_decref(root);
     srv_deferred_complete(req->deferred, &resp);
     fa_buf_cleanup(&resp.body);
@@ -443,15 +448,8 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
     struct fa_buf text;
     int rc, status;
 
-    if (!same_origin(req))
-        return api_error(req, resp, 403, "cross-origin requests are not accepted");
-    if (!is_json_type(req->content_type))
-        return api_error(req, resp, 415, "the body must be JSON (Content-Type: "
-                                         "application/json)");
     if (req->body.len > SRV_MAX_RUN_BODY)
         return api_error(req, resp, 413, "the body is larger than this server accepts");
-    if (!req->sandbox)
-        return api_error(req, resp, 503, "the sandbox is off");
     root = json_loadb(req->body.ptr, req->body.len, JSON_REJECT_DUPLICATES, &error);
     if (!root) {
         snprintf(why, sizeof why, "the body is not valid JSON: %s", error.text);
@@ -461,6 +459,12 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
     json_decref(root);
     if (!request)
         return api_error(req, resp, 400, why);
+    /* Checked after the body, so that the validation runs (and is fuzzed, fuzz/) without a
+     * sandbox; a bad body is the client's error whether the sandbox is on or not. */
+    if (!req->sandbox) {
+        json_decref(request);
+        return api_error(req, resp, 503, "the sandbox is off");
+    }
     fa_buf_init(&text, SRV_MAX_RUN_BODY + 4096);
     rc = json_dump_callback(request, on_json_chunk, &text, JSON_COMPACT) ? FA_ELIMIT : FA_OK;
     json_decref(request);
@@ -480,6 +484,8 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
     if (rc == FA_EBUSY) {
         status = api_error(req, resp, 429, "you already have runs going or waiting; wait for "
                                            "them to finish");
+        if (req->metrics)
+            srv_metrics_run_refused(req->metrics);
         resp->retry_after = 1;
         return status;
     }
@@ -490,31 +496,53 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
     return api_error(req, resp, 500, "the run could not be sent to the sandbox");
 }
 
+#define FORM "application/x-www-form-urlencoded"
+#define JSON "application/json"
+
 static const struct route {
     const char *method;
     const char *path;
     bool prefix; /* path is a prefix ("/static/") rather than the whole path */
     srv_handler_fn *handler;
+    /* State-changing routes: the body's media type. The dispatcher checks it, and that the
+     * request comes from the site's own pages (Origin, else Referer), before the handler. */
+    const char *body_type;
+    bool quiz_rate; /* counts against the client's quiz submissions per minute */
 } routes[] = {
-    {"GET", "/", false, handle_asset},
-    {"GET", "/wiki", false, handle_asset},
-    {"GET", "/wiki/", true, handle_asset},
-    {"GET", "/search", false, handle_search},
-    {"GET", "/api/search", false, handle_api_search},
-    {"GET", "/quiz", false, handle_asset},
-    {"GET", "/quiz/", true, srv_quiz_handle_page},
-    {"POST", "/quiz/submit", false, srv_quiz_handle_submit},
-    {"GET", "/report/", true, srv_quiz_handle_report},
-    {"GET", "/api/quiz", false, srv_quiz_handle_api_quiz},
-    {"POST", "/api/quiz/submit", false, srv_quiz_handle_api_submit},
-    {"GET", "/api/report/", true, srv_quiz_handle_api_report},
-    {"GET", "/sandbox", false, handle_asset},
-    {"GET", "/static/", true, handle_asset},
-    {"GET", "/vendor/", true, handle_asset},
-    {"GET", "/healthz", false, handle_healthz},
-    {"POST", "/api/run", false, handle_api_run},
-    {NULL, NULL, false, NULL},
+    {"GET", "/", false, handle_asset, NULL, false},
+    {"GET", "/wiki", false, handle_asset, NULL, false},
+    {"GET", "/wiki/", true, handle_asset, NULL, false},
+    {"GET", "/search", false, handle_search, NULL, false},
+    {"GET", "/api/search", false, handle_api_search, NULL, false},
+    {"GET", "/quiz", false, handle_asset, NULL, false},
+    {"GET", "/quiz/", true, srv_quiz_handle_page, NULL, false},
+    {"POST", "/quiz/submit", false, srv_quiz_handle_submit, FORM, true},
+    {"GET", "/report/", true, srv_quiz_handle_report, NULL, false},
+    {"GET", "/api/quiz", false, srv_quiz_handle_api_quiz, NULL, false},
+    {"POST", "/api/quiz/submit", false, srv_quiz_handle_api_submit, JSON, true},
+    {"GET", "/api/report/", true, srv_quiz_handle_api_report, NULL, false},
+    {"GET", "/sandbox", false, handle_asset, NULL, false},
+    {"GET", "/static/", true, handle_asset, NULL, false},
+    {"GET", "/vendor/", true, handle_asset, NULL, false},
+    {"GET", "/healthz", false, handle_healthz, NULL, false},
+    {"GET", "/metrics", false, handle_metrics, NULL, false},
+    {"POST", "/api/run", false, handle_api_run, JSON, false},
+    {NULL, NULL, false, NULL, NULL, false},
 };
+
+size_t srv_routes_get_names(const char **out, size_t max)
+{
+    size_t n = 0;
+
+    for (const struct route *r = routes; r->method; r++) {
+        bool seen = false;
+        for (size_t i = 0; i < n; i++)
+            seen = seen || strcmp(out[i], r->path) == 0;
+        if (!seen && n < max)
+            out[n++] = r->path;
+    }
+    return n;
+}
 
 size_t srv_routes_get_paths(const char **out, size_t max)
 {
@@ -531,16 +559,88 @@ static bool path_matches(const struct route *r, const char *path)
     return r->prefix ? strncmp(path, r->path, strlen(r->path)) == 0 : strcmp(path, r->path) == 0;
 }
 
+/* A GET of a page's address with a trailing slash ("/wiki/", "/quiz/all/"): the same
+ * address without it, when that is a page, as 308 (issue 14); else false. Only plain paths
+ * ([A-Za-z0-9/_.-]) are redirected, so the Location header needs no encoding. */
+static bool redirect_trailing_slash(struct srv_req *req, struct srv_resp *resp)
+{
+    size_t len = strlen(req->path);
+    const struct srv_quiz *quiz = srv_site_get_quiz(req->site);
+    char path[256];
+
+    if (len < 2 || len >= sizeof path || req->path[len - 1] != '/')
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)req->path[i]) && !strchr("/_.-", req->path[i]))
+            return false;
+    while (len > 1 && req->path[len - 1] == '/')
+        len--;
+    memcpy(path, req->path, len);
+    path[len] = '\0';
+    if (!srv_site_find(req->site, path, len) &&
+        !(quiz && strncmp(path, "/quiz/", 6) == 0 &&
+          (strcmp(path + 6, "all") == 0 ||
+           quiz_bank_find_topic(srv_quiz_get_bank(quiz), path + 6, len - 6) >= 0)))
+        return false;
+    snprintf(resp->location, sizeof resp->location, "%s", path);
+    return true;
+}
+
+/* One check for every state-changing route: the request comes from the site's own pages,
+ * and its body is of the route's media type. Returns 0 to go on, or the error's status. */
+static int check_state_change(struct srv_req *req, struct srv_resp *resp, const char *body_type,
+                              bool rate_limited)
+{
+    bool json = strcmp(body_type, JSON) == 0;
+    int retry_after = 0;
+
+    if (!srv_public_origin_ok(req->pub, req->host, req->origin, req->referer))
+        return json ? api_error(req, resp, 403, "cross-origin requests are not accepted")
+                    : srv_resp_error(req, resp, 403, "This form can only be sent from this "
+                                                     "site's own pages.");
+    if (!is_media_type(req->content_type, body_type))
+        return json ? api_error(req, resp, 415, "the body must be JSON (Content-Type: "
+                                                "application/json)")
+                    : srv_resp_error(req, resp, 415, "Send the quiz as a form "
+                                                     "(application/x-www-form-urlencoded).");
+    if (rate_limited && !srv_ratelimit_take(req->quiz_rate, req->client, &retry_after)) {
+        resp->retry_after = retry_after;
+        return json ? api_error(req, resp, 429, "too many quiz submissions from this address; "
+                                                "try again in a minute")
+                    : srv_resp_error(req, resp, 429, "Too many quiz submissions from this "
+                                                     "address. Please try again in a minute.");
+    }
+    return 0;
+}
+
 int srv_routes_dispatch(struct srv_req *req, struct srv_resp *resp)
 {
     const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
     bool get_known = false, post_known = false;
 
+    /* Before anything else: a malformed request, then a Host the site does not answer to (a
+     * DNS-rebinding page or a misdirected request), whatever the route. */
+    if (!req->host)
+        return srv_resp_error(req, resp, 400, "A Host header is required.");
+    if (req->path[strcspn(req->path, " \t\r\n")] != '\0')
+        return srv_resp_error(req, resp, 400, "The request line is malformed (a space in the "
+                                              "address?).");
+    if (!srv_public_host_ok(req->pub, req->host))
+        return srv_resp_error(req, resp, 421, "This server does not answer to that host name.");
+
+    if (strcmp(method, "GET") == 0 && redirect_trailing_slash(req, resp)) {
+        fa_buf_reset(&resp->body);
+        return 308;
+    }
     for (const struct route *r = routes; r->method; r++) {
         if (!path_matches(r, req->path))
             continue;
-        if (strcmp(r->method, method) == 0)
-            return r->handler(req, resp);
+        if (strcmp(r->method, method) == 0) {
+            int status =
+                r->body_type ? check_state_change(req, resp, r->body_type, r->quiz_rate) : 0;
+            req->route = r->path;
+            return status ? status : r->handler(req, resp);
+        }
         get_known = get_known || strcmp(r->method, "GET") == 0;
         post_known = post_known || strcmp(r->method, "POST") == 0;
     }

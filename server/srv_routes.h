@@ -13,8 +13,8 @@ int srv_routes_dispatch(struct srv_req *req, struct srv_resp *resp);
 /* The paths GET answers (a path ending in '/' stands for everything under it), for the link
  * checks of `fa-learn check`. Returns how many; at most max are stored in out. */
 size_t srv_routes_get_paths(const char **out, size_t max);
-
-/* Notes the server's start time for /healthz. Call once, before the HTTP threads start. */
-void srv_routes_start(void);
+/* Every route's path once ("/wiki/", "/api/run"...), the labels of /metrics; like
+ * srv_routes_get_paths, at most max into out. */
+size_t srv_routes_get_names(const char **out, size_t max);
 
 #endif

@@ -61,6 +61,7 @@ struct srv_sandbox {
     char exe[PATH_MAX];   /* this program, to start a replacement supervisor */
     uint64_t next_id;
     struct pending *pending; /* requests sent and not yet answered */
+    unsigned long restarts;  /* replacements started */
 };
 
 /* Marks the sandbox down and takes the waiting list; the caller answers it unlocked. */
@@ -206,6 +207,7 @@ static bool replace_supervisor(struct srv_sandbox *sb)
         sb->fd = sbx_supervisor_fd(fresh);
         sb->pid = sbx_supervisor_pid(fresh);
         sb->down = sb->stopping;
+        sb->restarts++;
         if (sb->stopping) /* stop() came in meanwhile: wake the reader again */
             shutdown(sb->fd, SHUT_RDWR);
         pthread_mutex_unlock(&sb->lock);
@@ -436,6 +438,18 @@ pid_t srv_sandbox_pid(struct srv_sandbox *sb)
     pid = sb->pid;
     pthread_mutex_unlock(&sb->lock);
     return pid;
+}
+
+void srv_sandbox_get_stats(struct srv_sandbox *sb, struct srv_sandbox_stats *out)
+{
+    unsigned waiting = 0;
+
+    pthread_mutex_lock(&sb->lock);
+    for (const struct pending *p = sb->pending; p; p = p->next)
+        waiting++;
+    out->waiting = waiting;
+    out->restarts = sb->restarts;
+    pthread_mutex_unlock(&sb->lock);
 }
 
 void srv_sandbox_stop(struct srv_sandbox *sb)

@@ -64,6 +64,14 @@ int srv_sandbox_submit(struct srv_sandbox *sb, const char *client, const char *r
 /* The supervisor's process id, or 0 once it is down. Thread-safe. */
 pid_t srv_sandbox_pid(struct srv_sandbox *sb);
 
+/* Figures for /metrics: requests sent and not yet answered (running or waiting), and how many
+ * times a dead supervisor was replaced. Thread-safe. */
+struct srv_sandbox_stats {
+    unsigned waiting;
+    unsigned long restarts;
+};
+void srv_sandbox_get_stats(struct srv_sandbox *sb, struct srv_sandbox_stats *out);
+
 /* Stops the supervisor (it kills its runs), answers every waiting request with FA_EIO and
  * joins the thread. Afterwards submits fail with FA_EIO; sb stays valid until
  * srv_sandbox_free, so that threads still serving requests may call it. */

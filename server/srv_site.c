@@ -5,6 +5,8 @@
 #define _XOPEN_SOURCE 700
 #include "server/srv_site.h"
 
+#include "server/srv_public.h"
+
 #include "server/srv_quiz.h"
 
 #include "common/fa_buf.h"
@@ -52,6 +54,7 @@ struct srv_site {
     size_t n_slots;
     char version_tag[20];
     struct srv_quiz *quiz;
+    char link_prefix[256]; /* put before the pages' own links (a site under a path prefix) */
 };
 
 static uint64_t fnv1a(const void *data, size_t len, uint64_t h)
@@ -147,6 +150,13 @@ static int add_page(struct srv_site *site, const char *path, int status,
 
     fa_buf_init(&out, SRV_MAX_PAGE_BYTES);
     rc = srv_layout_render(layout, &out);
+    if (!rc && site->link_prefix[0]) {
+        struct fa_buf prefixed;
+        fa_buf_init(&prefixed, SRV_MAX_PAGE_BYTES);
+        rc = srv_public_prefix_links(site->link_prefix, out.ptr, out.len, &prefixed);
+        fa_buf_cleanup(&out);
+        out = prefixed;
+    }
     if (rc) {
         fa_buf_cleanup(&out);
         return rc;
@@ -293,7 +303,7 @@ static int append_cards(struct fa_buf *b)
            "<li><a href=\"/wiki\"><strong>Study wiki</strong> Audit events and hooks, "
            "FastAudit's policy, sys.monitoring, and how the sandbox contains code.</a></li>\n"
            "<li><a href=\"/quiz\"><strong>Quiz</strong> Check what you know, with explanations "
-           "and a report to share. <span class=\"badge\">coming</span></a></li>\n"
+           "and a report to share.</a></li>\n"
            "<li><a href=\"/sandbox\"><strong>Sandbox</strong> Run snippets under FastAudit and "
            "watch every decision.</a></li>\n"
            "</ul>\n");
@@ -541,6 +551,8 @@ int srv_site_build(const struct srv_site_config *config, struct srv_site **out,
     int rc;
 
     atomic_init(&site->refs, 1);
+    snprintf(site->link_prefix, sizeof site->link_prefix, "%s",
+             config->link_prefix ? config->link_prefix : "");
     rc = cnt_site_load(config->content_dir, &site->content, diag);
     if (!rc)
         rc = cnt_search_new(site->content, &site->search, diag);

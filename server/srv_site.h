@@ -41,6 +41,7 @@ struct srv_site_config {
      * first, which diag gets; may be NULL. */
     void (*report_bank)(void *cls, const char *file, int line, const char *what);
     void *report_cls;
+    const char *link_prefix; /* put before the site's own links (srv_public_prefix), or "" */
 };
 
 struct srv_site;

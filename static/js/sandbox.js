@@ -7,14 +7,22 @@
  *    traceback, and the trace as a table (denials carry a class and a visible "denied" label).
  *    Errors (400, 413, 415, 403, 429, 503, network) are said in the aria-live status line.
  * 3. The gallery <select> + Load puts an example into the editor and sets its options.
- * 4. #code=<base64url of UTF-8> in the URL (the wiki's "Try it" links) opens that code.
+ * 4. #code=<base64url of UTF-8> in the URL (the wiki's "Try it" links) opens that code;
+ *    "Copy link to this code" makes such a link. Otherwise the learner's last code (kept in
+ *    localStorage as it is typed) comes back. Loading keeps the editor's undo history.
  *
  * Plain ES2017, strict, no framework, nothing global; every text from the server goes into
  * the page with textContent, never as HTML. */
 (function () {
     'use strict';
 
-    var API = '/api/run';
+    /* The site may be served under a path prefix (behind a proxy, --public-url): this
+     * script's own address, PREFIX/static/js/NAME, tells which. */
+    var BASE = document.currentScript
+        ? new URL(document.currentScript.src).pathname.replace(/\/static\/js\/[^/]*$/, '')
+        : '';
+
+    var API = BASE + '/api/run';
 
     var STATUS_TEXT = {
         ok: 'Finished: no exception.',
@@ -56,14 +64,53 @@
         return editor ? editor.getValue() : el.code.value;
     }
 
+    /* Puts text in the editor as one undoable change (Ctrl+Z brings the learner's code
+     * back), with the cursor and the view at the top-left: the start of every line shows
+     * (issue 14: the editor used to open scrolled to the end of the last line, and a load
+     * cleared the undo history). */
     function setCode(text) {
         if (editor) {
-            editor.setValue(text);
-            editor.clearHistory();
+            var last = editor.lastLine();
+            editor.replaceRange(text, { line: 0, ch: 0 },
+                { line: last, ch: editor.getLine(last).length }, '+load');
             editor.focus();
-            editor.setCursor(editor.lineCount(), 0);
+            editor.setCursor({ line: 0, ch: 0 });
+            editor.scrollTo(0, 0);
         } else {
             el.code.value = text;
+            el.code.setSelectionRange(0, 0);
+            el.code.scrollTop = 0;
+            el.code.scrollLeft = 0;
+        }
+        saveCode();
+    }
+
+    /* ---------- The learner's code, kept in this browser ---------- */
+
+    var SAVED_CODE = 'fa-learn.sandbox.code';
+    var saveTimer = null;
+
+    function saveCode() {
+        window.clearTimeout(saveTimer);
+        saveTimer = null;
+        try {
+            window.localStorage.setItem(SAVED_CODE, getCode());
+        } catch (e) {
+            /* storage refused: nothing is kept, the page still works */
+        }
+    }
+
+    function saveCodeSoon() {
+        if (saveTimer === null) {
+            saveTimer = window.setTimeout(saveCode, 300);
+        }
+    }
+
+    function savedCode() {
+        try {
+            return window.localStorage.getItem(SAVED_CODE);
+        } catch (e) {
+            return null;
         }
     }
 
@@ -73,6 +120,7 @@
 
     function setUpEditor() {
         var cm = window.CodeMirror;
+        var narrow = window.matchMedia('(max-width: 40rem)');
         if (cm && typeof cm.fromTextArea === 'function') {
             try {
                 editor = cm.fromTextArea(el.code, {
@@ -82,6 +130,8 @@
                     tabSize: 4,
                     indentWithTabs: false,
                     viewportMargin: Infinity,
+                    /* Narrow screens wrap long lines rather than hide their ends. */
+                    lineWrapping: narrow.matches,
                     extraKeys: {
                         'Ctrl-Enter': function () { run(); },
                         'Cmd-Enter': function () { run(); },
@@ -97,6 +147,10 @@
                         Esc: function (instance) { instance.getInputField().blur(); }
                     }
                 });
+                narrow.addEventListener('change', function () {
+                    editor.setOption('lineWrapping', narrow.matches);
+                });
+                editor.on('changes', saveCodeSoon);
                 var input = editor.getInputField();
                 input.setAttribute('aria-label', 'Python code (press Escape, then Tab, to leave)');
                 editor.getWrapperElement().classList.add('sandbox-editor');
@@ -105,6 +159,7 @@
             }
         }
         if (!editor) {
+            el.code.addEventListener('input', saveCodeSoon);
             el.code.addEventListener('keydown', function (event) {
                 if (isRunKey(event)) {
                     event.preventDefault();
@@ -144,6 +199,35 @@
         }
     }
 
+    function encodeBase64Url(text) {
+        var bytes = new TextEncoder().encode(text);
+        var binary = '';
+        for (var i = 0; i < bytes.length; i++) {
+            binary += String.fromCharCode(bytes[i]);
+        }
+        return window.btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    }
+
+    /* A "Copy link to this code" button beside Run: the #code= link the wiki uses. */
+    function addCopyLink() {
+        if (!navigator.clipboard || typeof TextEncoder !== 'function') {
+            return;
+        }
+        var button = make('button', 'sandbox-copy-link', 'Copy link to this code');
+        button.type = 'button';
+        button.id = 'sandbox-copy-link';
+        button.addEventListener('click', function () {
+            var url = window.location.origin + BASE + '/sandbox#code=' +
+                encodeBase64Url(getCode());
+            navigator.clipboard.writeText(url).then(function () {
+                say('Link copied: it opens this code in the sandbox.', 'info');
+            }, function () {
+                say('The link could not be copied (the browser refused the clipboard).', 'error');
+            });
+        });
+        el.run.insertAdjacentElement('afterend', button);
+    }
+
     /* ---------- The gallery ---------- */
 
     function exampleCode(name) {
@@ -176,7 +260,7 @@
         if (wiki && wiki.indexOf('/wiki/') === 0) {
             el.concept.appendChild(document.createTextNode(' '));
             var link = make('a', null, 'Read about it in the wiki');
-            link.href = wiki;
+            link.href = BASE + wiki;
             el.concept.appendChild(link);
         }
     }
@@ -300,6 +384,7 @@
             } else {
                 say(errorMessage(httpStatus, data, retryAfter), 'error');
             }
+            showResults();
         }, function () {
             setBusy(false);
             say('Could not reach the server (network error). Check your connection and try ' +
@@ -308,6 +393,19 @@
     }
 
     /* ---------- Results ---------- */
+
+    /* When the results start below the screen (a phone), scrolls them into view and moves
+     * focus to the status line, which screen readers then read (issue 14: on a phone a run
+     * seemed to do nothing). On a wide screen they are beside the editor: focus stays. */
+    function showResults() {
+        var box = el.status.getBoundingClientRect();
+        if (box.top >= 0 && box.bottom <= window.innerHeight) {
+            return;
+        }
+        el.status.setAttribute('tabindex', '-1');
+        el.status.scrollIntoView({ block: 'start' });
+        el.status.focus({ preventScroll: true });
+    }
 
     function plural(n, word) {
         return n + ' ' + word + (n === 1 ? '' : 's');
@@ -477,7 +575,10 @@
             var explain = items[i].textContent.replace(/\s*Read more\s*$/, '');
             classInfo[items[i].getAttribute('data-class')] = {
                 explain: explain,
-                wiki: items[i].getAttribute('data-wiki') || (link ? link.getAttribute('href') : '')
+                /* data-wiki is a site path; a link's href already has the prefix. */
+                wiki: items[i].getAttribute('data-wiki')
+                    ? BASE + items[i].getAttribute('data-wiki')
+                    : (link ? link.getAttribute('href') : '')
             };
         }
     }
@@ -517,8 +618,15 @@
                 load.addEventListener('click', loadExample);
             }
         }
-        loadFromHash();
+        if (!loadFromHash()) {
+            var kept = savedCode();
+            if (kept && kept !== getCode()) {
+                setCode(kept);
+                say('Your code from last time is back. Press Run to run it.', 'info');
+            }
+        }
         window.addEventListener('hashchange', loadFromHash);
+        addCopyLink();
         document.documentElement.classList.add('sandbox-ready');
     }
 

@@ -19,6 +19,12 @@
 (function () {
     'use strict';
 
+    /* The site may be served under a path prefix (behind a proxy, --public-url): this
+     * script's own address, PREFIX/static/js/NAME, tells which. */
+    var BASE = document.currentScript
+        ? new URL(document.currentScript.src).pathname.replace(/\/static\/js\/[^/]*$/, '')
+        : '';
+
     var FEEDBACK_MS = 2000;
     var PYTHON_CLASSES = ['language-python', 'language-py', 'language-python3',
         'language-pyrun'];
@@ -292,9 +298,11 @@
                 }
                 var link = document.createElement('a');
                 link.className = 'try-button';
-                link.href = '/sandbox#code=' + base64Url(textOf(pre));
+                link.href = BASE + '/sandbox#code=' + base64Url(textOf(pre));
                 link.textContent = 'Try it';
-                link.setAttribute('aria-label', 'Try this code in the sandbox');
+                /* The accessible name starts with the visible text (WCAG 2.5.3, axe's
+                 * label-content-name-mismatch). */
+                link.setAttribute('aria-label', 'Try it: run this code in the sandbox');
                 block.classList.add('is-runnable');
                 block.insertBefore(link, pre);
             });

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { artifacts, base, check, openBrowser } from './harness.mjs';
 
-const { context, page, collectCsp, finish } = await openBrowser();
+const { context, page, problems, collectCsp, finish } = await openBrowser();
 await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
 
 // The list of quizzes; open the first topic's quiz.
@@ -60,12 +60,65 @@ check(overflow <= 1, `no horizontal scroll on a phone (overflow ${overflow}px)`)
 await page.screenshot({ path: path.join(artifacts, 'quiz-phone.png'), fullPage: true });
 await page.setViewportSize({ width: 1280, height: 900 });
 
+// The options keep their order over a reload (the seed is kept with the answers).
+const orderOf = () => page.$$eval('.quiz-options input', (xs) => xs.map((x) => x.id).join(','));
+const seedOf = () => page.inputValue('input[name="seed"]');
+const orderBefore = await orderOf();
+const seedBefore = await seedOf();
+await collectCsp();
+await page.reload();
+check(await orderOf() === orderBefore && await seedOf() === seedBefore,
+  'a reload keeps the order of the options and the seed');
+
+// Issue 14: a name of only spaces. The browser's own check (pattern) is bypassed with
+// novalidate, as a browser without it would: the server answers the quiz again with every
+// answer filled in and the error next to the name; nothing is lost, without JavaScript too.
+const answersBefore = await page.$$eval('.quiz-question input', (inputs) =>
+  inputs.map((i) => (i.type === 'text' ? i.value : String(i.checked))).join('|'));
+await page.fill('#quiz-name', '   ');
+await page.evaluate(() => document.getElementById('quiz-form').setAttribute('novalidate', ''));
+await collectCsp();
+const [refusedResponse] = await Promise.all([
+  page.waitForNavigation(),
+  page.locator('#quiz-form button[type="submit"]').click(),
+]);
+check(refusedResponse.status() === 422, `a refused name answers 422 (${refusedResponse.status()})`);
+check(await page.locator('#quiz-name[aria-invalid="true"]').count() === 1, 'the name is marked invalid');
+check((await page.locator('#quiz-name-error').textContent()).includes('your name'),
+  'the error is next to the name');
+check(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'quiz-name',
+  'focus is on the name');
+const answersRefused = await page.$$eval('.quiz-question input', (inputs) =>
+  inputs.map((i) => (i.type === 'text' ? i.value : String(i.checked))).join('|'));
+check(answersRefused === answersBefore, 'every answer is still chosen after the refusal');
+check(await orderOf() === orderBefore, 'in the same order');
+check(await page.inputValue('#quiz-class') === 'LAB-7', 'the class code is kept');
+await page.screenshot({ path: path.join(artifacts, 'quiz-refused-name.png'), fullPage: true });
+await page.setViewportSize({ width: 390, height: 800 });
+await page.screenshot({ path: path.join(artifacts, 'quiz-refused-name-phone.png') });
+await page.setViewportSize({ width: 1280, height: 900 });
+await collectCsp();
+await page.reload();
+check(await page.$$eval('.quiz-question input:checked', (x) => x.length) === chosenBefore,
+  'the answers are still kept in the browser after the refusal');
+await page.fill('#quiz-name', '  Keyboard Learner  ');
+// The 422 was this step's point, not a failed request (the response and its console note).
+problems.splice(0, problems.length, ...problems.filter((p) => !p.includes('422')));
+
 // Submit with the keyboard: Enter on the submit button.
 await page.locator('#quiz-form button[type="submit"]').focus();
 await collectCsp();
 await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
 check(/\/report\/[0-9a-f]{32}$/.test(page.url()), `submitting lands on the permalink (${page.url()})`);
-check((await page.locator('h1').textContent()).includes('Keyboard Learner'), 'the result names the learner');
+check((await page.locator('h1').textContent()).trim() === 'Result: Keyboard Learner',
+  'the result names the learner, trimmed');
+check(await page.locator(`.quiz-next a[href="${topicHref}"]`).count() === 1, 'a retake link');
+check(await page.locator('.quiz-next a', { hasText: 'Next topic' }).count() === 1, 'a next-topic link');
+// The chart's and the report's percentages agree (one rounding rule).
+const chartPcts = await page.$$eval('svg.quiz-chart .chart-value', (ts) => ts.map((t) => t.textContent));
+const reportText = await page.locator('#report-text').textContent();
+check(chartPcts.length >= 1 && chartPcts.every((p) => reportText.includes(p)),
+  `the chart's percentages are the report's (${chartPcts.join(' ')})`);
 check(await page.locator('svg.quiz-chart rect.chart-bar').count() >= 1, 'a bar chart by topic');
 check(await page.locator('.quiz-review > li').count() === total, 'every question is reviewed');
 check(await page.locator('.quiz-review .quiz-wiki a[href^="/wiki/"]').count() === total,
@@ -92,6 +145,12 @@ const sheets = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).leng
 check(sheets === 1, `the report prints on one sheet (${sheets})`);
 await page.setViewportSize({ width: 375, height: 800 });
 await page.screenshot({ path: path.join(artifacts, 'quiz-result-phone.png'), fullPage: true });
+// On a phone the chart's text stays legible (issue 14: about 7 px before).
+const chartFont = await page.$eval('svg.quiz-chart .chart-label', (t) => t.getBoundingClientRect().height);
+check(chartFont >= 11, `the chart's labels are legible on a phone (${chartFont.toFixed(1)} px high)`);
+const clipped = await page.$$eval('svg.quiz-chart .chart-label', (ts) => ts.some((t) =>
+  t.getBoundingClientRect().right > t.ownerSVGElement.getBoundingClientRect().right + 0.5));
+check(!clipped, 'no topic label is clipped');
 
 // After a submit the stored answers are gone: the quiz starts empty again.
 await page.setViewportSize({ width: 1280, height: 900 });

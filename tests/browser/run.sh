@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run.sh: the browser test. Installs playwright-core (npm, from the lock file) into the build
 # folder once, starts the real fa-learn serve on a free loopback port, and runs wiki.test.mjs
-# then sandbox.test.mjs (which needs POST /api/run) and quiz.test.mjs
-# in Debian's Chromium. Usage: run.sh FA_LEARN_BINARY SOURCE_DIR ARTIFACT_DIR
+# then sandbox.test.mjs (which needs POST /api/run), quiz.test.mjs, site.test.mjs and
+# a11y.test.mjs (axe-core, installed the same way) in Debian's Chromium. Usage: run.sh FA_LEARN_BINARY SOURCE_DIR ARTIFACT_DIR
 set -euo pipefail
 mkdir -p "$3"
 bin=$(realpath "$1")
@@ -18,6 +18,7 @@ if [[ -z $chromium ]]; then
 fi
 mkdir -p "$artifacts" "$node_dir"
 if [[ ! -f $node_dir/node_modules/playwright-core/package.json ]] ||
+   [[ ! -f $node_dir/node_modules/axe-core/package.json ]] ||
    ! cmp -s "$here/package-lock.json" "$node_dir/package-lock.json"; then
     cp "$here/package.json" "$here/package-lock.json" "$here/.npmrc" "$node_dir/"
     (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
@@ -44,3 +45,7 @@ NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$art
     PROFILE_DIR=$tmp/profile-sandbox node "$here/sandbox.test.mjs"
 NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
     PROFILE_DIR=$tmp/profile-quiz node "$here/quiz.test.mjs"
+NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
+    PROFILE_DIR=$tmp/profile-site node "$here/site.test.mjs"
+NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
+    PROFILE_DIR=$tmp/profile-a11y node "$here/a11y.test.mjs"

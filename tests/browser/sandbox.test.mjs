@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { artifacts, base, check, openBrowser } from './harness.mjs';
 
-const { page, collectCsp, finish } = await openBrowser();
+const { context, page, collectCsp, finish } = await openBrowser();
 
 // The page and its editor.
 await page.goto(`${base}/sandbox`);
@@ -95,5 +95,61 @@ check(rowBg && rowBg !== bodyBg && rowBg !== 'rgba(0, 0, 0, 0)', `denied rows ar
 const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 check(overflow <= 1, `no horizontal scroll on a phone (overflow ${overflow}px)`);
 await page.screenshot({ path: path.join(artifacts, 'sandbox-phone-dark.png'), fullPage: true });
+
+// Issue 14 at phone width: Load opens the editor at the top-left with long lines wrapped and
+// keeps the learner's code in the undo history; the code survives a reload; Run brings the
+// result into view and focus; "Copy link to this code" makes a #code= link.
+await page.setViewportSize({ width: 390, height: 800 });
+await page.emulateMedia({ colorScheme: 'light' });
+await collectCsp();
+await page.goto(`${base}/sandbox`);
+await page.waitForSelector('.CodeMirror');
+const cm = (fn, arg) => page.evaluate(([f, a]) =>
+  new Function('cm', 'a', f)(document.querySelector('.CodeMirror').CodeMirror, a), [fn, arg]);
+const mine = 'print("my own code, which a Load must not lose")\n';
+await cm('cm.setValue(a)', mine);
+await page.selectOption('#sandbox-gallery', 'subprocess-denied');
+await page.click('#sandbox-load');
+check(await cm('return cm.getOption("lineWrapping")'), 'long lines wrap on a phone');
+const cursor = await cm('const c = cm.getCursor(); return [c.line, c.ch]');
+check(cursor[0] === 0 && cursor[1] === 0, `Load puts the cursor at the top-left (${cursor})`);
+const scroll = await cm('const s = cm.getScrollInfo(); return [s.left, s.top]');
+check(scroll[0] === 0 && scroll[1] === 0, `Load shows the top-left (${scroll})`);
+const firstLine = await cm('return cm.getLine(0)');
+const firstBox = await page.locator('.CodeMirror-line').first().boundingBox();
+const editorBox = await page.locator('.CodeMirror').boundingBox();
+check(firstBox && firstBox.x >= editorBox.x && firstBox.x + 2 < editorBox.x + editorBox.width,
+  `the first line starts inside the editor (${firstLine})`);
+await page.screenshot({ path: path.join(artifacts, 'sandbox-phone-loaded.png') });
+await cm('cm.undo()');
+check(await cm('return cm.getValue()') === mine, 'Ctrl+Z after Load brings the learner\'s code back');
+await cm('cm.redo()');
+const typed = 'print("typed, then the tab was reloaded")\n';
+await cm('cm.setValue(a)', typed);
+await page.waitForFunction((t) => window.localStorage.getItem('fa-learn.sandbox.code') === t, typed);
+await collectCsp();
+await page.reload();
+await page.waitForSelector('.CodeMirror');
+check(await cm('return cm.getValue()') === typed, 'the learner\'s code survives a reload');
+await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+await page.click('#sandbox-copy-link');
+await page.waitForFunction(() => document.getElementById('sandbox-status').textContent.includes('Link copied'));
+const link = await page.evaluate(() => navigator.clipboard.readText());
+check(link === `${base}/sandbox#code=${Buffer.from(typed, 'utf8').toString('base64url')}`,
+  `Copy link makes the #code= link (${link.slice(0, 60)})`);
+await page.evaluate(() => window.scrollTo(0, 0));
+const runButton = page.locator('#sandbox-run');
+await runButton.click();
+check((await runButton.textContent()).includes('Running') || await page.locator('#sandbox-stdout', { hasText: 'typed' }).count() === 1,
+  'the Run button shows the run going on');
+await page.waitForFunction(() => document.getElementById('sandbox-stdout').textContent.includes('typed'));
+await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'sandbox-status');
+// The page scrolls smoothly: wait for the status line to arrive in view.
+const inView = await page.waitForFunction(() => {
+  const r = document.getElementById('sandbox-status').getBoundingClientRect();
+  return r.top >= 0 && r.bottom <= window.innerHeight;
+}, null, { timeout: 5000 }).then(() => true, () => false);
+check(inView, 'the result is scrolled into view');
+await page.screenshot({ path: path.join(artifacts, 'sandbox-phone-after-run.png') });
 
 await finish();

@@ -14,7 +14,7 @@ checks=0
 
 common=(--content "$src/content" --static "$src/static" --data "$tmp/data")
 
-expect 0 '^fa-learn [0-9]+\.[0-9]+\.[0-9]+$' -- "$bin" --version
+expect 0 '^fa-learn [0-9]+\.[0-9]+\.[0-9]+(-[0-9]+)?(-g[0-9a-f]+)?(-dirty)?$' -- "$bin" --version
 expect 0 'serve +run the course site' -- "$bin" --help
 expect 2 'Usage: fa-learn COMMAND' -- "$bin"
 expect 0 '--port N' -- "$bin" help serve

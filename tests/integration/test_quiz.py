@@ -113,7 +113,8 @@ def test_pages(base):
     ids = re.findall(r'<input type="(?:radio|checkbox)" name="[^"]+" id="([^"]+)"', page)
     labels = set(re.findall(r'<label for="([^"]+)"', page))
     check(ids and all(i in labels for i in ids), "every option has its label")
-    check('name="name" required maxlength="80"' in page, "the name field is required and capped")
+    check(re.search(r'<input [^>]*name="name" required [^>]*maxlength="80"', page),
+          "the name field is required and capped")
     check("language-pyrun" not in page, "no Try it link gives a predict answer away")
     seed = re.search(r'name="seed" value="(\d+)"', page)
     check(seed is not None, "the quiz page carries its seed")
@@ -227,9 +228,14 @@ def test_bad_input(base):
     status, _, text = request(base, "/quiz/submit", b"quiz=all&name=x&a.x=%zz",
                               "application/x-www-form-urlencoded")
     check(status == 400 and "garbled" in text, "a garbled form is 400")
-    status, _, text = request(base, "/quiz/submit", b"quiz=all&name=",
+    # Issue 14: a name of only spaces answers the quiz again (422), with the error next to the
+    # name and the answers and class code sent filled in, not a dead end.
+    status, _, text = request(base, "/quiz/submit", b"quiz=all&seed=7&name=+++&class=LAB-1",
                               "application/x-www-form-urlencoded")
-    check(status == 400 and "give your name" in text, "a form without a name is 400")
+    check(status == 422 and "give your name" in text and 'id="quiz-form"' in text
+          and 'aria-invalid="true" aria-describedby="quiz-name-error"' in text
+          and 'name="seed" value="7"' in text and 'value="LAB-1"' in text,
+          "a form with a blank name comes back filled in, the error by the name (422)")
     status, _, _ = request(base, "/quiz/submit", b"x=" + b"a" * 70000,
                            "application/x-www-form-urlencoded")
     check(status == 413, "an oversized form is 413")

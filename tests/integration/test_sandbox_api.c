@@ -300,23 +300,24 @@ static void test_concurrency(struct server *s)
         free(runs[i].r.body);
 }
 
-/* The supervisor's pid from /healthz, 0 when null or absent. */
+/* The supervisor's pid from /metrics (loopback may read it), 0 while it is down or absent. */
 static long sandbox_pid(const struct server *s)
 {
+    static const char name[] = "\nfa_learn_sandbox_supervisor_pid ";
     struct response r = {0};
     const char *p;
     long pid = 0;
 
-    get(s, "/healthz", NULL, &r);
-    p = r.body ? strstr(r.body, "\"sandbox_pid\":") : NULL;
+    get(s, "/metrics", NULL, &r);
+    p = r.body ? strstr(r.body, name) : NULL;
     if (p)
-        pid = strtol(p + strlen("\"sandbox_pid\":"), NULL, 10);
+        pid = strtol(p + strlen(name), NULL, 10);
     free(r.body);
     return pid;
 }
 
 /* The supervisor dies: the run waiting on it gets 503 at once, later runs get 503 with
- * Retry-After, /healthz says so, and the rest of the site carries on. */
+ * Retry-After, /metrics says so, and the rest of the site carries on. */
 static void test_supervisor_death(struct server *s)
 {
     struct run_client waiting = {.s = s, .body = "{\"code\": \"import time\\ntime.sleep(5)\"}"};

@@ -17,6 +17,7 @@ Usage: fa-learn python run_cases.py [--http] FA_LEARN_BINARY [CASE...]
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -149,15 +150,18 @@ class Server:
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         self.url = line.split("serving ", 1)[1].strip().rstrip("/")
-        self.supervisor = self.health()["sandbox_pid"]
+        self.supervisor = self.supervisor_pid()
         self.pages_read, self.page_failures = 0, []
         self.stopping = threading.Event()
         self.reader = threading.Thread(target=self.read_pages)
         self.reader.start()
 
-    def health(self):
-        with urllib.request.urlopen(self.url + "/healthz", timeout=10) as resp:
-            return json.load(resp)
+    def supervisor_pid(self):
+        """The supervisor's pid from /metrics (loopback may read it), None while it is down."""
+        with urllib.request.urlopen(self.url + "/metrics", timeout=10) as resp:
+            text = resp.read().decode()
+        found = re.search(r"^fa_learn_sandbox_supervisor_pid (\d+)$", text, re.M)
+        return int(found.group(1)) or None if found else None
 
     def read_pages(self):
         while not self.stopping.is_set():
@@ -180,7 +184,7 @@ class Server:
         problems = []
         if self.proc.poll() is not None:
             return ["the server died"]
-        if self.health().get("sandbox_pid") != self.supervisor:
+        if self.supervisor_pid() != self.supervisor:
             problems.append("the supervisor was replaced (it died)")
         ordinary = post_run(self.url, {"code": "print(6 * 7)"})
         if isinstance(ordinary, str) or ordinary.get("stdout") != "42\n":

@@ -10,6 +10,7 @@ import http.client
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -18,28 +19,9 @@ import tempfile
 import threading
 import time
 
-failures = []
-checks = [0]
-
-
-def check(cond, what):
-    checks[0] += 1
-    if not cond:
-        failures.append(what)
-        print("FAIL", what, flush=True)
-
-
-def until(cond, what, timeout=30.0):
-    """Polls cond until it is true or the deadline passes (a failure, never a pass)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.02)
-    check(False, f"timed out waiting for {what}")
-    return None
-
+# The shared harness: tests/checks.py.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from checks import check, finish, until  # noqa: E402
 
 class Server:
     def __init__(self, binary, data, *flags, env=None):
@@ -76,8 +58,11 @@ class Server:
         return self.request("POST", "/api/run", {"code": code, **options}, source)
 
     def supervisor_pid(self):
-        status, _, health = self.request("GET", "/healthz")
-        return health.get("sandbox_pid") if status == 200 and isinstance(health, dict) else None
+        """From /metrics (loopback may read it): None while the sandbox is down."""
+        status, _, text = self.request("GET", "/metrics")
+        found = re.search(r"^fa_learn_sandbox_supervisor_pid (\d+)$", text, re.M) \
+            if status == 200 and isinstance(text, str) else None
+        return int(found.group(1)) or None if found else None
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -491,8 +476,7 @@ def main():
         TESTS[name](binary, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{name}: {checks[0] - len(failures)}/{checks[0]} checks passed")
-    sys.exit(1 if failures or checks[0] == 0 else 0)
+    finish(name)
 
 
 if __name__ == "__main__":

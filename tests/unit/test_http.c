@@ -4,6 +4,7 @@
 
 #include "common/fa_mem.h"
 #include "server/srv_http.h"
+#include "server/srv_public.h"
 #include "server/srv_routes.h"
 #include "server/srv_site.h"
 
@@ -46,11 +47,26 @@ static void test_gzip(void)
     INT_EQ(srv_accepts_gzip(NULL), false);
 }
 
-/* Runs one request through the route table against site. */
+/* The site's public address for in-memory requests: served on 127.0.0.1:8080. */
+static struct srv_public *local_public(void)
+{
+    static struct srv_public *pub;
+    struct srv_public_config config = {.listen_host = "127.0.0.1", .port = 8080};
+    struct fa_diag diag = {{0}};
+
+    if (!pub && srv_public_new(&config, &pub, &diag))
+        fprintf(stderr, "srv_public_new: %s\n", diag.msg);
+    return pub;
+}
+
+/* Runs one request through the route table against site, as a browser on this machine sends
+ * it (Host 127.0.0.1:8080). */
 static int dispatch(struct srv_site *site, const char *method, const char *path, const char *q,
                     struct srv_resp *resp)
 {
-    struct srv_req req = {.method = method, .path = path, .site = site};
+    struct srv_req req = {.method = method, .path = path, .site = site,
+                          .host = "127.0.0.1:8080", .client = "127.0.0.1",
+                          .pub = local_public()};
 
     if (q) {
         req.query[0] = (struct srv_kv){"q", q};
@@ -66,7 +82,8 @@ static int dispatch(struct srv_site *site, const char *method, const char *path,
 static void test_routes(const char *source_dir)
 {
     char content[512], static_dir[512], quiz_dir[512];
-    struct srv_site_config config = {content, static_dir, FA_CODEMIRROR_DIR, quiz_dir, NULL, NULL};
+    struct srv_site_config config = {content,  static_dir, FA_CODEMIRROR_DIR, quiz_dir,
+                                     NULL,     NULL,       ""};
     struct srv_site *site = NULL;
     struct fa_diag diag = {{0}};
     struct srv_resp resp = {0};
@@ -112,8 +129,67 @@ static void test_routes(const char *source_dir)
     srv_site_release(site);
 }
 
+/* Issue 11: the public URL, accepted hosts, origins and forwarded clients. */
+static void test_public(void)
+{
+    struct srv_public_config behind = {.public_url = "https://Course.example/fa/",
+                                       .listen_host = "127.0.0.1", .port = 8080,
+                                       .trusted_proxies = "10.0.0.0/8, ::1"};
+    struct srv_public *pub = NULL;
+    struct fa_diag diag = {{0}};
+    char out[128];
+
+    INT_EQ(srv_public_new(&behind, &pub, &diag), FA_OK);
+    if (!pub)
+        return;
+    STR_EQ(srv_public_prefix(pub), "/fa");
+    OK(srv_public_host_ok(pub, "course.example"));
+    OK(srv_public_host_ok(pub, "course.example:443"));
+    OK(srv_public_host_ok(pub, "localhost:8080"));
+    OK(srv_public_host_ok(pub, "[::1]:8080"));
+    OK(!srv_public_host_ok(pub, "course.example:80"));
+    OK(!srv_public_host_ok(pub, "course.example.evil"));
+    OK(!srv_public_host_ok(pub, "::1"));
+    OK(!srv_public_host_ok(pub, NULL));
+    OK(srv_public_origin_ok(pub, "course.example", "https://course.example", NULL));
+    OK(!srv_public_origin_ok(pub, "course.example", "http://course.example", NULL));
+    OK(!srv_public_origin_ok(pub, "course.example", "null", NULL));
+    OK(srv_public_origin_ok(pub, "course.example", NULL, "https://course.example/fa/quiz"));
+    OK(!srv_public_origin_ok(pub, "course.example", NULL, "https://course.example.evil/"));
+    OK(srv_public_origin_ok(pub, "course.example", NULL, NULL));
+    srv_public_base(pub, "evil.example", false, out, sizeof out);
+    STR_EQ(out, "https://course.example/fa");
+    snprintf(out, sizeof out, "peer");
+    srv_public_forwarded_client(pub, "203.0.113.7, 10.1.2.3", NULL, out, sizeof out);
+    STR_EQ(out, "203.0.113.7");
+    srv_public_forwarded_client(pub, "203.0.113.7, 198.51.100.1", NULL, out, sizeof out);
+    STR_EQ(out, "198.51.100.1"); /* the nearest untrusted hop, not what the client claims */
+    srv_public_forwarded_client(pub, NULL, "for=\"[2001:db8::5]:4711\";proto=https", out,
+                                sizeof out);
+    STR_EQ(out, "2001:db8::5");
+    snprintf(out, sizeof out, "peer");
+    srv_public_forwarded_client(pub, "not-an-address", NULL, out, sizeof out);
+    STR_EQ(out, "peer");
+    OK(srv_public_metrics_ok(pub, "127.0.0.1"));
+    OK(srv_public_metrics_ok(pub, "::1"));
+    OK(!srv_public_metrics_ok(pub, "203.0.113.7"));
+    srv_public_free(pub);
+    {
+        static const char *const bad[] = {"ftp://x", "https://", "https://a:99999",
+                                          "https://a/b?c", "https://u@a/", "http://a b"};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            struct srv_public_config c = {.public_url = bad[i], .listen_host = "127.0.0.1",
+                                          .port = 1};
+            pub = NULL;
+            INT_EQ(srv_public_new(&c, &pub, &diag), FA_EINVAL);
+            srv_public_free(pub);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
+    test_public();
     test_etag();
     test_gzip();
     if (argc > 1)

@@ -10,10 +10,14 @@
 #include "quiz/quiz_store.h"
 #include "tests/unit/harness.h"
 
-#include <sqlite3.h> /* only to write databases of older and newer schema versions */
+#include <cmark-gfm-core-extensions.h> /* to render reports as a permissive renderer would */
+#include <cmark-gfm.h>
+#include <sqlite3.h> /* to write databases of older versions, and to damage rows */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void collect(void *cls, const char *file, int line, const char *what)
@@ -376,6 +380,267 @@ static void test_migration(void)
     fa_free(path);
 }
 
+/* Issue 11: the WAL is checkpointed while the store is open. A few thousand full-size attempts
+ * (about 87 answers and both reports each, as the full quiz stores) must leave the WAL
+ * bounded, and the database file itself must come to hold every attempt: a copy of it alone,
+ * without its WAL, opens with all of them. */
+static long file_size(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void test_wal_bounded(void)
+{
+    enum { N_ATTEMPTS = 3000, N_ANSWERS = 87 };
+    char dir[] = "/tmp/fa-learn-test-wal-XXXXXX", copy[] = "/tmp/fa-learn-test-walcopy-XXXXXX";
+    struct quiz_stored_answer *answers = fa_xcalloc(N_ANSWERS, sizeof *answers);
+    char *report = fa_xcalloc(3001, 1), *wal, *db, *cmd, *cleanup;
+    struct quiz_attempt a = {.learner = "Load Test", .class_code = "WAL-1", .quiz = "all",
+                             .started_ms = 1700000000000, .submitted_ms = 1700000600000,
+                             .score_milli = 40000, .max_milli = 90000, .answers = answers,
+                             .n_answers = N_ANSWERS};
+    struct quiz_store *store = NULL, *copied = NULL;
+    struct fa_diag diag = {{0}};
+    long wal_max = 0, in_copy = -1;
+    struct timespec deadline, now;
+
+    if (!mkdtemp(dir) || !mkdtemp(copy)) {
+        OK(0);
+        return;
+    }
+    for (int i = 0; i < N_ANSWERS; i++) {
+        snprintf(answers[i].question_id, sizeof answers[i].question_id, "question-%02d", i);
+        answers[i].verdict = i % 4;
+        answers[i].max_milli = 1000;
+        answers[i].earned_milli = i % 4 == QUIZ_CORRECT ? 1000 : 0;
+        answers[i].chosen = (unsigned)(i % 16);
+    }
+    memset(report, 'r', 3000);
+    a.report_text = a.report_markdown = report;
+    wal = fa_xasprintf("%s/fa-learn.db-wal", dir);
+    db = fa_xasprintf("%s/fa-learn.db", dir);
+    INT_EQ(quiz_store_open(dir, &store, &diag), 0);
+    for (int i = 0; store && i < N_ATTEMPTS; i++) {
+        long size;
+        a.report_id[0] = '\0';
+        a.seed = (uint32_t)i;
+        if (quiz_store_save(store, &a, &diag) != 0) {
+            OK(0);
+            break;
+        }
+        size = file_size(wal);
+        wal_max = size > wal_max ? size : wal_max;
+    }
+    fprintf(stderr, "wal: at most %ld bytes over %d attempts; database file %ld bytes\n",
+            wal_max, N_ATTEMPTS, file_size(db));
+    /* Unchecked, the WAL holds every page written: about 60 MB here. */
+    OK(wal_max > 0 && wal_max < 20L * 1024 * 1024);
+    /* The checkpointer runs every half second: within a few seconds the file alone holds
+     * all of them. The copy is checked again until then (a copy taken while a checkpoint
+     * writes may be torn: it is simply taken again). */
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += 20;
+    cmd = fa_xasprintf("cp '%s' '%s/fa-learn.db'", db, copy);
+    for (;;) {
+        if (system(cmd) == 0 && quiz_store_open(copy, &copied, &diag) == 0) {
+            in_copy = quiz_store_count(copied);
+            quiz_store_close(copied);
+            copied = NULL;
+            if (in_copy == N_ATTEMPTS)
+                break;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > deadline.tv_sec)
+            break;
+        nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
+    }
+    fprintf(stderr, "wal: the database file alone holds %ld attempts\n", in_copy);
+    INT_EQ(in_copy, N_ATTEMPTS);
+    OK(file_size(db) > 3000L * N_ATTEMPTS); /* two 3 KB reports each, at the least */
+    if (store)
+        INT_EQ(quiz_store_count(store), N_ATTEMPTS);
+    quiz_store_close(store);
+    cleanup = fa_xasprintf("rm -rf '%s' '%s'", dir, copy);
+    OK(system(cleanup) == 0);
+    fa_free(cleanup);
+    fa_free(cmd);
+    fa_free(db);
+    fa_free(wal);
+    fa_free(report);
+    fa_free(answers);
+}
+
+/* Issue 11: a damaged row is that attempt's error (FA_EINVAL naming the field), never a crash
+ * or a wrong value for a caller to index with; the other attempts still load. */
+static void test_damaged_rows(void)
+{
+    static const struct {
+        const char *set; /* an UPDATE's SET clause, as the sqlite3 CLI would damage a row */
+        const char *field;
+    } damages[] = {
+        {"answers = 'a-single' || char(9) || '2' || char(9) || '7' || char(9) || '1000' || "
+         "char(9) || '1000' || char(9) || char(10)", "verdict"},
+        {"answers = 'a-single' || char(9) || '2' || char(9) || '-1' || char(9) || '1000' || "
+         "char(9) || '1000' || char(9) || char(10)", "verdict"},
+        {"answers = 'a-single' || char(9) || '99999999999999999999' || char(9) || '3' || "
+         "char(9) || '1000' || char(9) || '1000' || char(9) || char(10)", "options"},
+        {"answers = 'a-single' || char(9) || '2' || char(9) || '3' || char(9) || '5000' || "
+         "char(9) || '1000' || char(9) || char(10)", "points"},
+        {"answers = 'a-single' || char(9) || 'x' || char(9) || char(10)", "options"},
+        {"answers = 'no line end'", "answers"},
+        {"answers = CAST(answers AS BLOB)", "answers"},
+        {"answers = 42", "answers"},
+        {"learner = X'4142'", "name"},
+        {"learner = ''", "name"},
+        {"learner = 'a' || char(10) || 'b'", "name"},
+        {"learner = CAST(X'FF' AS TEXT)", "name"},
+        {"class_code = X'00'", "class"},
+        {"seed = -1", "seed"},
+        {"seed = 'x'", "seed"},
+        {"score_milli = max_milli + 1", "score"},
+        {"started_ms = submitted_ms + 1", "times"},
+        {"report_text = X'00'", "report"},
+        {"report_markdown = X'4142'", "report"},
+    };
+    char dir[] = "/tmp/fa-learn-test-damage-XXXXXX";
+    struct quiz_stored_answer answers[1] = {
+        {.question_id = "a-single", .chosen = 2, .verdict = QUIZ_CORRECT, .earned_milli = 1000,
+         .max_milli = 1000}};
+    struct quiz_attempt a = {.learner = "Good", .quiz = "all", .started_ms = 1, .submitted_ms = 2,
+                             .score_milli = 1000, .max_milli = 1000, .answers = answers,
+                             .n_answers = 1, .report_text = "t", .report_markdown = "m"};
+    struct quiz_store *store = NULL;
+    struct quiz_attempt *back = NULL;
+    struct fa_diag diag = {{0}};
+    char good_id[QUIZ_REPORT_ID_LEN + 1], *path, *cleanup;
+    sqlite3 *db = NULL;
+
+    if (!mkdtemp(dir)) {
+        OK(0);
+        return;
+    }
+    path = fa_xasprintf("%s/fa-learn.db", dir);
+    INT_EQ(quiz_store_open(dir, &store, &diag), 0);
+    if (store)
+        INT_EQ(quiz_store_save(store, &a, &diag), 0);
+    snprintf(good_id, sizeof good_id, "%s", a.report_id);
+    INT_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    for (size_t i = 0; store && i < sizeof damages / sizeof damages[0]; i++) {
+        char *sql;
+        a.report_id[0] = '\0';
+        INT_EQ(quiz_store_save(store, &a, &diag), 0);
+        INT_EQ(quiz_store_load(store, a.report_id, &back, &diag), 0); /* sound before */
+        quiz_attempt_free(back);
+        back = NULL;
+        sql = fa_xasprintf("UPDATE attempts SET %s WHERE report_id = '%s'", damages[i].set,
+                           a.report_id);
+        INT_EQ(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        fa_free(sql);
+        diag.msg[0] = '\0';
+        INT_EQ(quiz_store_load(store, a.report_id, &back, &diag), FA_EINVAL);
+        OK(back == NULL);
+        if (!CONTAINS(diag.msg, "damaged") || !CONTAINS(diag.msg, damages[i].field))
+            fprintf(stderr, "damage %zu (%s): diag \"%s\"\n", i, damages[i].set, diag.msg);
+        OK(CONTAINS(diag.msg, "damaged") && CONTAINS(diag.msg, damages[i].field));
+        INT_EQ(quiz_store_load(store, good_id, &back, &diag), 0); /* the others: unaffected */
+        quiz_attempt_free(back);
+        back = NULL;
+    }
+    sqlite3_close(db);
+    quiz_store_close(store);
+    cleanup = fa_xasprintf("rm -rf '%s'", dir);
+    OK(system(cleanup) == 0);
+    fa_free(cleanup);
+    fa_free(path);
+}
+
+/* Issue 11: the Markdown report carries the learner's name and class code as text. Rendered by
+ * cmark-gfm with raw HTML allowed and the autolink extension (what a chat or LMS may do with
+ * a pasted report), no markup made from them may appear, and the name still reads as typed.
+ * (A bare e-mail address still becomes a mailto link in GFM, whose extension finds it after
+ * escapes are undone; its text is the address as typed, so nothing is hidden.) */
+static void test_markdown_escaping(const char *dir)
+{
+    static const char *const hostile[] = {
+        "<img src=x onerror=alert(1)>",
+        "<script>alert(1)</script>",
+        "[click](https://evil.example/)",
+        "![pic](https://evil.example/x.png)",
+        "**bold** _it_ `code` ~~gone~~",
+        "https://evil.example/ www.evil.example http://x.example",
+        "&lt;b&gt; &amp; \\<b>",
+        "<https://evil.example>",
+        "| a | b |",
+    };
+    struct quiz_bank *bank = NULL;
+    struct fa_diag diag = {{0}};
+    char *path = fa_xasprintf("%s/good", dir);
+    struct quiz_stored_answer answers[1] = {
+        {.question_id = "a-single", .chosen = 2, .verdict = QUIZ_CORRECT, .earned_milli = 1000,
+         .max_milli = 1000}};
+
+    INT_EQ(quiz_bank_load(path, NULL, NULL, &bank, &diag), 0);
+    fa_free(path);
+    if (!bank)
+        return;
+    cmark_gfm_core_extensions_ensure_registered();
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        struct quiz_attempt a = {.quiz = "all", .answers = answers, .n_answers = 1,
+                                 .score_milli = 1000, .max_milli = 1000};
+        cmark_parser *parser = cmark_parser_new(CMARK_OPT_UNSAFE);
+        const char *exts[] = {"autolink", "strikethrough", "table"};
+        cmark_node *doc;
+        char *html;
+        struct fa_buf md;
+
+        snprintf(a.learner, sizeof a.learner, "%s", hostile[i]);
+        snprintf(a.class_code, sizeof a.class_code, "%s", hostile[i]);
+        fa_buf_init(&md, 1 << 16);
+        INT_EQ(quiz_report_markdown(bank, &a, "https://course.example/report/1", &md), 0);
+        for (size_t k = 0; k < sizeof exts / sizeof exts[0]; k++)
+            cmark_parser_attach_syntax_extension(parser, cmark_find_syntax_extension(exts[k]));
+        cmark_parser_feed(parser, md.ptr, md.len);
+        doc = cmark_parser_finish(parser);
+        html = cmark_render_html(doc, CMARK_OPT_UNSAFE, cmark_parser_get_syntax_extensions(parser));
+        /* The only link is the report's own; nothing else becomes markup. */
+        {
+            const char *first = strstr(html, "<a "), *last = first;
+            while (last && strstr(last + 1, "<a "))
+                last = strstr(last + 1, "<a ");
+            OK(first && first == last && CONTAINS(first, "https://course.example/report/1"));
+        }
+        if (CONTAINS(html, "<img") || CONTAINS(html, "<script") || CONTAINS(html, "<em>") ||
+            CONTAINS(html, "<strong>Learner") == 0 || CONTAINS(html, "<code>") ||
+            CONTAINS(html, "<del>") || CONTAINS(html, "<b>") || CONTAINS(html, "evil.example\">"))
+            fprintf(stderr, "name %s made markup:\n%s\n", hostile[i], html);
+        OK(!CONTAINS(html, "<img") && !CONTAINS(html, "<script") && !CONTAINS(html, "<em>") &&
+           !CONTAINS(html, "<code>") && !CONTAINS(html, "<del>") && !CONTAINS(html, "<b>") &&
+           !CONTAINS(html, "evil.example\">"));
+        /* Two table rows of the report's own (the header, and the one topic), no more. */
+        OK(!CONTAINS(html, "<td>b</td>"));
+        cmark_node_free(doc);
+        cmark_parser_free(parser);
+        free(html); /* cmark's default allocator */
+        fa_buf_cleanup(&md);
+    }
+    {
+        /* Names with punctuation still read as typed once rendered. */
+        struct quiz_attempt a = {.learner = "Zoë O'Neil-Smith, Jr. (2nd) <3", .quiz = "all",
+                                 .answers = answers, .n_answers = 1, .max_milli = 1000};
+        struct fa_buf md;
+        char *html;
+        fa_buf_init(&md, 1 << 16);
+        INT_EQ(quiz_report_markdown(bank, &a, "https://course.example/report/1", &md), 0);
+        html = cmark_markdown_to_html(md.ptr, md.len, CMARK_OPT_UNSAFE);
+        OK(CONTAINS(html, "Zoë O'Neil-Smith, Jr. (2nd) &lt;3"));
+        free(html);
+        fa_buf_cleanup(&md);
+    }
+    quiz_bank_free(bank);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "tests/unit/quiz";
@@ -388,5 +653,8 @@ int main(int argc, char **argv)
     test_store();
     test_report(dir);
     test_migration();
+    test_damaged_rows();
+    test_markdown_escaping(dir);
+    test_wal_bounded();
     return harness_exit();
 }
