@@ -763,7 +763,8 @@ static bool decide(const struct config *cfg, const char *event, PyObject *args,
     switch (cls) {
     case SBX_EVENT_ALLOW:
         v->cls = "allowed";
-        SAY(v, "%s is harmless or read-only: allowed outright",
+        SAY(v, "%s is on FastAudit's allow-list: not judged by the audit layer; "
+                 "the OS layer decides",
                  event);
         return true;
     case SBX_EVENT_OPEN: {
