@@ -810,7 +810,8 @@ static bool decide(const struct config *cfg, const char *event, PyObject *args,
     switch (cls) {
     case SBX_EVENT_ALLOW:
         v->cls = "allowed";
-        SAY(v, "%s is harmless or read-only: allowed outright",
+        SAY(v, "%s is on FastAudit's allow-list: not judged by the audit layer; "
+                 "the OS layer decides",
                  event);
         return true;
     case SBX_EVENT_OPEN: {
@@ -2330,7 +2331,8 @@ static enum fa_outcome fa_rules(PyObject *oks, PyObject *import_allow, const cha
         cls = SBX_EVENT_DENY;
     if (cls == SBX_EVENT_ALLOW) {
         v->cls = "allowed";
-        SAY(v, "%s is on FastAudit's allow list", event);
+        SAY(v, "%s is on FastAudit's allow-list: not judged by the audit layer; the OS layer "
+               "decides", event);
         return FA_ALLOW;
     }
     if (cls == SBX_EVENT_THREAD && fa_executor_thread(args)) {

@@ -631,18 +631,15 @@ static void free_run(struct run *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Sends value (taking it) as one frame. Returns the bytes sent, 0 when it could not be
- * encoded. */
-static size_t send_json(int fd, json_t *value)
+/* Sends value (taking it) as one frame. */
+static void send_json(int fd, json_t *value)
 {
     char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
-    size_t len = text ? strlen(text) : 0;
 
     if (text)
-        sbx_frame_write(fd, text, len);
+        sbx_frame_write(fd, text, strlen(text));
     json_arena_free(text); /* jansson's allocator made it */
     json_decref(value);
-    return len;
 }
 
 /* A captured stream as JSON text: well-formed UTF-8 (U+FFFD for what is not: *invalid),
@@ -718,7 +715,7 @@ static void finish_run(int fd, struct run *r)
     json_int_t decisions;
     json_t *result = NULL, *trace, *stdout_text, *stderr_text;
     char note[256];
-    size_t sent = 0;
+    bool answered = false; /* a frame went out (a failed write means the server is gone) */
 
     if (sbx_report_read(r->started ? r->child.report : NULL, &view) != 0)
         goto out;
@@ -784,25 +781,25 @@ static void finish_run(int fd, struct run *r)
     /* The frame must stay under the server's limit: the trace gives way, and says so. */
     while (result) {
         char *text = json_dumps(result, JSON_COMPACT);
-        size_t len = text ? strlen(text) : 0;
-        size_t n = json_array_size(trace);
+        size_t len = text ? strlen(text) : 0, n = json_array_size(trace);
 
-        json_arena_free(text);
-        if (text && len <= SBX_MAX_RESULT - 4096)
-            break;
-        if (!text || n == 0) {
-            json_decref(result);
-            result = NULL;
+        if (text && len <= SBX_MAX_RESULT - 4096) {
+            sbx_frame_write(fd, text, len);
+            answered = true;
+            json_arena_free(text);
             break;
         }
+        json_arena_free(text);
+        if (!text || n == 0)
+            break;
         while (json_array_size(trace) > n / 2)
             json_array_remove(trace, json_array_size(trace) - 1);
         json_object_set_new(result, "trace_truncated", json_true());
     }
-    sent = send_json(fd, result);
+    json_decref(result);
 out:
     sbx_report_view_clear(&view);
-    if (!sent) /* never silence: the run gets an answer even when its result cannot be made */
+    if (!answered) /* never silence: an answer even when the result cannot be made */
         send_json(fd, json_pack("{s:I, s:s, s:s, s:s, s:n, s:[], s:s}", "id", (json_int_t)r->id,
                                 "status", "error", "stdout", "", "stderr", "", "exception",
                                 "trace", "note", "the run's result could not be encoded"));

@@ -18,8 +18,9 @@
 static const struct {
     const char *name, *explain, *wiki;
 } trace_classes[] = {
-    {"allowed", "The event is harmless or read-only (imports, listing a folder, sleeping), so "
-                "FastAudit allows it outright.",
+    {"allowed", "The event is on FastAudit's allow-list (imports, compile, listing a folder, "
+                "sleeping, but also os.fork, exec and sockets): the audit layer does not judge "
+                "it, and the OS layer (the jail) decides whether it can actually happen.",
      "/wiki/default-deny-events#allowed-outright"},
     {"read", "Opening a file for reading is allowed anywhere: the jail, not the hook, decides "
              "what can actually be read.",

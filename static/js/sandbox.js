@@ -24,14 +24,6 @@
 
     var API = BASE + '/api/run';
 
-    var STATUS_TEXT = {
-        ok: 'Finished: no exception.',
-        error: 'Your code raised an exception (see below).',
-        denied: 'Stopped by a denial: see the highlighted rows of the trace.',
-        limit: 'Stopped by a limit.',
-        crash: 'The run crashed.'
-    };
-
     var el = {};
     var editor = null;
     var running = false;
@@ -411,45 +403,125 @@
         return n + ' ' + word + (n === 1 ? '' : 's');
     }
 
-    function renderSummary(r) {
+    /* The exit status a SystemExit stands for, as Python's own exit would give it: no
+     * argument or None is 0, an integer is itself, anything else (a message) is 1. */
+    function exitStatus(exc) {
+        var text = String(exc.message || '').trim();
+        if (text === '' || text === 'None') {
+            return 0;
+        }
+        return /^-?\d+$/.test(text) ? Number(text) : 1;
+    }
+
+    var DENIED_BY_TEXT = { 'os-layer': 'the OS layer (the jail)' };
+
+    /* The one reading of a result that the status line, the counters and the exception box
+     * all show (issue 14: the status line once said "1 denial" beside "Denied 0", and
+     * "Finished: no exception" above a red SystemExit box). */
+    function outcome(r) {
+        var trace = Array.isArray(r.trace) ? r.trace : [];
+        var c = r.counters || {};
+        var exc = r.exception && typeof r.exception === 'object' ? r.exception : null;
+        var o = {
+            events: Number(c.events) || 0,
+            allowed: Number(c.allowed) || 0,
+            denied: Number(c.denied) || 0,
+            osDenied: trace.filter(function (e) {
+                return e['class'] === 'os-layer' && e.decision === 'deny';
+            }).length,
+            exit: exc && exc.type === 'SystemExit' ? exitStatus(exc) : null,
+            kind: 'error',
+            status: r.status,
+            message: ''
+        };
+        if (r.status === 'ok' && o.exit !== null) {
+            o.status = 'exit ' + o.exit;
+            o.message = o.exit === 0
+                ? 'Finished: your code called sys.exit() with exit status 0 (success).'
+                : 'Ended by sys.exit(): exit status ' + o.exit + ', which means failure.';
+            o.kind = o.exit === 0 ? 'ok' : 'warn';
+        } else if (r.status === 'ok') {
+            o.message = 'Finished: no exception.';
+            o.kind = 'ok';
+        } else if (r.status === 'error') {
+            o.message = 'Your code raised ' + (exc && exc.type ? exc.type : 'an exception') +
+                ' (see below).';
+            o.kind = 'warn';
+        } else if (r.status === 'denied') {
+            o.message = r.denied_by === 'os-layer'
+                ? 'Stopped by the OS layer: the jail refused what FastAudit allowed (see the ' +
+                  'highlighted row of the trace).'
+                : 'Stopped by a FastAudit denial: see the highlighted rows of the trace.';
+        } else if (r.status === 'limit') {
+            o.message = r.limit ? 'Stopped by the ' + r.limit + ' limit.' : 'Stopped by a limit.';
+        } else if (r.status === 'crash') {
+            o.message = r.signal ? 'The run crashed (' + r.signal + '): the sandbox survived it.'
+                : 'The run crashed: the sandbox survived it.';
+        } else {
+            o.message = 'Finished with status ' + r.status + '.';
+        }
+        return o;
+    }
+
+    function tallyText(o) {
+        var text = plural(o.events, 'audit event') + ': ' + o.allowed + ' allowed, ' +
+            o.denied + ' denied by FastAudit';
+        if (o.osDenied) {
+            text += '; ' + o.osDenied + ' refused by the OS layer';
+        }
+        return text + '.';
+    }
+
+    function renderSummary(r, o) {
         var dl = el.summary;
         clear(dl);
-        function row(term, value) {
+        function row(term, value, key) {
             var wrap = make('div', 'sandbox-summary-item');
+            if (key) {
+                wrap.setAttribute('data-key', key);
+            }
             wrap.appendChild(make('dt', null, term));
             wrap.appendChild(make('dd', null, value));
             dl.appendChild(wrap);
         }
         var ms = typeof r.duration_ms === 'number' ? r.duration_ms.toFixed(1) + ' ms' : '?';
-        row('Status', r.status);
+        row('Status', o.status, 'status');
         row('Run time', ms);
         if (r.limit) {
-            row('Limit', r.limit);
+            row('Limit', r.limit, 'limit');
         }
         if (r.signal) {
-            row('Signal', r.signal);
+            row('Signal', r.signal, 'signal');
+        }
+        if (typeof r.note === 'string' && r.note) {
+            row('What ended it', r.note, 'note');
+        }
+        if (typeof r.denied_by === 'string' && r.denied_by) {
+            row('Denied by', DENIED_BY_TEXT[r.denied_by] || r.denied_by, 'denied-by');
         }
         var c = r.counters || {};
-        row('Events', String(c.events || 0));
-        row('Allowed', String(c.allowed || 0));
-        row('Denied', String(c.denied || 0));
+        row('Audit events', String(o.events), 'events');
+        row('Allowed', String(o.allowed), 'allowed');
+        row('Denied by FastAudit', String(o.denied), 'denied');
+        row('Refused by the OS layer', String(o.osDenied), 'os-denied');
         row('Monitoring callbacks', String(c.monitor_callbacks || 0));
         row('Sites disabled', String(c.sites_disabled || 0));
         row('Native calls', String(c.native_calls || 0));
         row('Divergences (FastAudit vs hardened)', String(c.divergences || 0));
-        // The OS layer that held the run (the second line of defence).
+        // The OS layer that held the run (the second line of defence), whatever ended it.
         var j = r.jail;
-        if (j) {
+        if (j && typeof j === 'object') {
             var on = function (flag) { return flag ? 'on' : 'off'; };
             row('Jail', 'seccomp ' + on(j.seccomp) + ' · Landlock ' +
                 (j.landlock_abi ? 'ABI ' + j.landlock_abi : 'off') + ' · no_new_privs ' +
                 on(j.no_new_privs) + ' · rlimits ' + on(j.rlimits) + ' · ids ' +
-                (j.ids_switched ? 'switched' : 'kept') + ' · network namespace ' + on(j.netns));
+                (j.ids_switched ? 'switched' : 'kept') + ' · network namespace ' + on(j.netns) +
+                (j.disk_quota_mb ? ' · disk quota ' + j.disk_quota_mb + ' MiB' : ''), 'jail');
         }
         dl.hidden = false;
     }
 
-    function renderPane(pane, text, truncated, empty) {
+    function renderPane(pane, text, truncated, empty, invalid) {
         clear(pane);
         if (text) {
             pane.appendChild(document.createTextNode(text));
@@ -459,10 +531,21 @@
         if (truncated) {
             pane.appendChild(make('span', 'sandbox-truncated', '\n[truncated: the output limit was reached]'));
         }
+        if (invalid) {
+            pane.appendChild(make('span', 'sandbox-truncated sandbox-invalid-utf8',
+                '\n[some bytes were not UTF-8: each is shown as \ufffd]'));
+        }
     }
 
-    function renderException(exc) {
+    function renderException(exc, exit) {
         var box = el.exception;
+        var heading = box.querySelector('h3');
+        /* sys.exit() is a way to end, not an error: a neutral box that says so. */
+        box.classList.toggle('is-exit', exit !== null);
+        if (heading) {
+            heading.textContent = exit === null ? 'Exception'
+                : 'Exit (sys.exit raised SystemExit, exit status ' + exit + ')';
+        }
         var message = box.querySelector('.sandbox-exception-message');
         var list = box.querySelector('.sandbox-traceback');
         clear(message);
@@ -500,7 +583,7 @@
         return td;
     }
 
-    function renderTrace(trace) {
+    function renderTrace(trace, r) {
         var tbody = el.trace.tBodies[0];
         clear(tbody);
         var seen = {};
@@ -539,6 +622,22 @@
             tbody.appendChild(row);
             seen[e['class']] = true;
         });
+        /* Say when the trace is not whole: the engine's cap, or the result's size limit. */
+        var missing = [];
+        if (Number(r.trace_dropped) > 0) {
+            missing.push(plural(Number(r.trace_dropped), 'later decision') +
+                ' not recorded (the trace holds a limited number)');
+        }
+        if (r.trace_truncated === true) {
+            missing.push('the trace was shortened to fit the result\'s size limit');
+        }
+        if (missing.length) {
+            var more = make('tr', 'sandbox-trace-missing');
+            var cell = make('td', null, 'Not shown: ' + missing.join('; ') + '.');
+            cell.colSpan = 5;
+            more.appendChild(cell);
+            tbody.appendChild(more);
+        }
         /* Point out in the legend which classes this run used. */
         var items = document.querySelectorAll('#sandbox-classes [data-class]');
         for (var i = 0; i < items.length; i++) {
@@ -548,22 +647,16 @@
 
     function render(r) {
         var trace = Array.isArray(r.trace) ? r.trace : [];
-        var denials = trace.filter(function (e) { return e.decision === 'deny'; }).length;
-        var message = STATUS_TEXT[r.status] || ('Finished with status ' + r.status + '.');
-        if (r.status === 'limit' && r.limit) {
-            message = 'Stopped by the ' + r.limit + ' limit.';
-        } else if (r.status === 'crash' && r.signal) {
-            message = 'The run crashed (' + r.signal + '): the sandbox survived it.';
-        }
+        var o = outcome(r);
         var ms = typeof r.duration_ms === 'number' ? ' ' + r.duration_ms.toFixed(1) + ' ms.' : '';
-        say(message + ' ' + plural(trace.length, 'decision') + ', ' +
-            plural(denials, 'denial') + '.' + ms,
-            r.status === 'ok' ? 'ok' : (r.status === 'error' ? 'warn' : 'error'));
-        renderSummary(r);
-        renderPane(el.stdout, r.stdout, r.stdout_truncated, '(nothing printed)');
-        renderPane(el.stderr, r.stderr, r.stderr_truncated, '(nothing)');
-        renderException(r.exception);
-        renderTrace(trace);
+        say(o.message + ' ' + tallyText(o) + ms, o.kind);
+        renderSummary(r, o);
+        renderPane(el.stdout, r.stdout, r.stdout_truncated, '(nothing printed)',
+            r.stdout_invalid_utf8 === true);
+        renderPane(el.stderr, r.stderr, r.stderr_truncated, '(nothing)',
+            r.stderr_invalid_utf8 === true);
+        renderException(r.exception, o.exit);
+        renderTrace(trace, r);
     }
 
     /* ---------- Start ---------- */

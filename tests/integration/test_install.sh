@@ -101,6 +101,14 @@ EOF
 mapfile -t hide < <(for dir in "$source" "$build" "$python_prefix" "$codemirror"; do
                         [[ -d $dir ]] && realpath "$dir"; done | awk '{print length, $0}' |
                     sort -rn | cut -d' ' -f2-)
+# Under ASan, LeakSanitizer's suppressions (the interpreter's lifetime allocations) live in
+# the checkout, which is hidden below: a copy goes along in the work folder.
+if [[ ${LSAN_OPTIONS:-} == *suppressions=* ]]; then
+    supp=${LSAN_OPTIONS#*suppressions=}
+    supp=${supp%%:*}
+    cp "$supp" "$work/lsan.supp" || { echo "FAILED: cannot copy $supp"; exit 1; }
+    export LSAN_OPTIONS=${LSAN_OPTIONS/"$supp"/"$work/lsan.supp"}
+fi
 # The inner shell covers each folder with an empty tmpfs (in its own namespace only), then
 # runs the checks from / with the installed interpreter.
 unshare --mount --propagation private bash -c '
