@@ -564,17 +564,56 @@
         box.hidden = false;
     }
 
-    function classCell(name) {
-        var td = make('td', 'trace-class');
+    /* An event name that may wrap after each dot, and nowhere else (issue 14: names broke
+     * anywhere, or squeezed the Reason column to one word per line). */
+    function eventCode(name) {
+        var code = make('code');
+        String(name).split('.').forEach(function (part, i) {
+            if (i) {
+                code.appendChild(document.createTextNode('.'));
+                code.appendChild(document.createElement('wbr'));
+            }
+            code.appendChild(document.createTextNode(part));
+        });
+        return code;
+    }
+
+    /* The class as a disclosure button: its explanation opens in a row under this one, by
+     * click, tap or keyboard (issue 14: a title tooltip reached neither touch nor keys). */
+    function classCell(name, row, n) {
+        var td = make('span', 'trace-class');
         var info = classInfo[name];
-        if (info && info.wiki) {
-            var link = make('a', null, name);
-            link.href = info.wiki;
-            link.title = info.explain;
-            td.appendChild(link);
-        } else {
+        if (!info) {
             td.appendChild(make('code', null, name));
+            return td;
         }
+        var button = make('button', 'trace-class-toggle', name);
+        button.type = 'button';
+        button.setAttribute('aria-expanded', 'false');
+        button.setAttribute('aria-controls', 'trace-explain-' + n);
+        button.addEventListener('click', function () {
+            var open = button.getAttribute('aria-expanded') === 'true';
+            var next = row.nextElementSibling;
+            var explain = next && next.classList.contains('trace-explain') ? next : null;
+            if (!explain) {
+                explain = make('tr', 'trace-explain');
+                var cell = make('td');
+                cell.id = 'trace-explain-' + n;
+                cell.colSpan = 4;
+                cell.appendChild(make('strong', null, name + ': '));
+                cell.appendChild(document.createTextNode(info.explain + ' '));
+                if (info.wiki) {
+                    var link = make('a', null, 'Read about ' + name + ' in the wiki');
+                    link.href = info.wiki;
+                    cell.appendChild(link);
+                }
+                explain.appendChild(cell);
+                row.insertAdjacentElement('afterend', explain);
+            }
+            explain.hidden = open;
+            button.setAttribute('aria-expanded', open ? 'false' : 'true');
+        });
+        td.appendChild(button);
         return td;
     }
 
@@ -585,11 +624,11 @@
         if (!trace.length) {
             var tr = make('tr', 'sandbox-trace-empty');
             var td = make('td', null, 'No audit decisions: the code raised no event the engine judged.');
-            td.colSpan = 5;
+            td.colSpan = 4;
             tr.appendChild(td);
             tbody.appendChild(tr);
         }
-        trace.forEach(function (e) {
+        trace.forEach(function (e, n) {
             var denied = e.decision === 'deny';
             var row = make('tr', denied ? 'trace-deny' : 'trace-allow');
             if (e['class'] === 'os-layer') {
@@ -598,10 +637,12 @@
             var decision = make('td', 'trace-decision');
             decision.appendChild(make('span', denied ? 'trace-label trace-label-deny'
                 : 'trace-label trace-label-allow', denied ? 'denied' : 'allowed'));
+            /* The class sits under the decision, in one column: a fifth column left the
+             * reason too little room beside the editor. */
+            decision.appendChild(classCell(e['class'], row, n));
             row.appendChild(decision);
-            row.appendChild(classCell(e['class']));
             var ev = make('td', 'trace-event');
-            ev.appendChild(make('code', null, e.event));
+            ev.appendChild(eventCode(e.event));
             row.appendChild(ev);
             var args = make('td', 'trace-args');
             args.appendChild(make('code', null, e.args));
@@ -622,7 +663,7 @@
         if (missing.length) {
             var more = make('tr', 'sandbox-trace-missing');
             var cell = make('td', null, 'Not shown: ' + missing.join('; ') + '.');
-            cell.colSpan = 5;
+            cell.colSpan = 4;
             more.appendChild(cell);
             tbody.appendChild(more);
         }
