@@ -532,6 +532,71 @@
         }
     }
 
+    /* ---------- Errors that teach (issue 14) ---------- */
+
+    var markedLine = null; /* the editor line marked for a SyntaxError */
+
+    function unmarkLine() {
+        if (editor && markedLine !== null) {
+            editor.removeLineClass(markedLine, 'background', 'sandbox-error-line');
+        }
+        markedLine = null;
+    }
+
+    function markLine(line) {
+        unmarkLine();
+        if (editor && line >= 1 && line <= editor.lineCount()) {
+            markedLine = editor.addLineClass(line - 1, 'background', 'sandbox-error-line');
+        }
+    }
+
+    /* Below the message: where a SyntaxError is (the line, a caret under the error), the
+     * exceptions this one was raised from or during, and why input() found nothing. */
+    function renderExplanation(exc) {
+        var box = el.exception;
+        var extra = box.querySelector('.sandbox-exception-extra');
+        if (!extra) {
+            extra = make('div', 'sandbox-exception-extra');
+            box.querySelector('.sandbox-exception-message').insertAdjacentElement('afterend', extra);
+        }
+        clear(extra);
+        unmarkLine();
+        var syntax = exc.syntax;
+        if (syntax && typeof syntax === 'object' && syntax.line >= 1) {
+            var label = 'line ' + syntax.line + ' | ';
+            var text = String(syntax.text || '').replace(/\t/g, '    ');
+            var pre = make('pre', 'sandbox-syntax', label + text);
+            if (syntax.offset >= 1) {
+                var width = syntax.end_offset > syntax.offset ? syntax.end_offset - syntax.offset : 1;
+                pre.appendChild(document.createTextNode('\n' +
+                    ' '.repeat(label.length + syntax.offset - 1) + '^'.repeat(Math.min(width, 80))));
+            }
+            pre.setAttribute('aria-label', 'The line with the syntax error, a caret under it');
+            extra.appendChild(pre);
+            extra.appendChild(make('p', 'sandbox-exception-note',
+                'Python could not read line ' + syntax.line + ' (marked in the editor), so ' +
+                'none of the code ran.'));
+            markLine(syntax.line);
+        }
+        for (var link = exc.cause, n = 0; link && typeof link === 'object' && n < 3;
+            link = link.cause, n++) {
+            var where = link.line >= 1 ? ' (line ' + link.line + ')' : '';
+            var p = make('p', 'sandbox-exception-cause');
+            p.appendChild(document.createTextNode(link.kind === 'cause'
+                ? 'Raised from ' : 'While handling '));
+            p.appendChild(make('strong', null, link.type || 'Exception'));
+            p.appendChild(document.createTextNode(': ' + (link.message || '') + where +
+                (link.kind === 'cause' ? ' (raise \u2026 from \u2026)' : ', another exception happened')));
+            extra.appendChild(p);
+        }
+        if (exc.type === 'EOFError' && /EOF when reading a line/.test(exc.message || '')) {
+            extra.appendChild(make('p', 'sandbox-exception-note sandbox-input-note',
+                'Runs have no keyboard: input() reads the run\'s standard input, and it was ' +
+                'empty' + (el.stdin ? '. Type what your code should read in the Input box ' +
+                'under the editor, one line per input() call.' : '.')));
+        }
+    }
+
     function renderException(exc, exit) {
         var box = el.exception;
         var heading = box.querySelector('h3');
@@ -547,11 +612,13 @@
         clear(list);
         if (!exc) {
             box.hidden = true;
+            unmarkLine();
             return;
         }
         message.appendChild(make('strong', null, exc.type || 'Exception'));
         message.appendChild(document.createTextNode(': '));
         message.appendChild(make('span', 'sandbox-exception-text', exc.message || ''));
+        renderExplanation(exc);
         (exc.traceback || []).forEach(function (frame) {
             var item = make('li');
             item.appendChild(make('span', 'sandbox-frame',
