@@ -219,14 +219,95 @@ static json_t *learner_traceback(PyObject *exc, const char *code, size_t len)
     return frames;
 }
 
-/* {"type", "message", "traceback"} of the exception the snippet ended with. The message
- * comes from str(exc), which may run the snippet's code: it is called while the policy is
- * still on. Text that cannot be encoded (lone surrogates) is shown as such. */
+#define MAX_CAUSES 3          /* links of a chain shown (issue 14) */
+#define MAX_CAUSE_MESSAGE 1000 /* bytes of each linked exception's message */
+
+/* An integer attribute of exc, or -1. */
+static long long_attr(PyObject *exc, const char *name)
+{
+    PyObject *v = PyObject_GetAttrString(exc, name); /* new reference */
+    long n = v && PyLong_Check(v) ? PyLong_AsLong(v) : -1;
+
+    Py_XDECREF(v);
+    PyErr_Clear();
+    return n;
+}
+
+/* For a SyntaxError of the snippet: {"line", "offset", "end_offset", "text"}, so that the
+ * page can point a caret at the error (offsets are 1-based characters, -1 when unknown).
+ * NULL for any other exception or a file other than the snippet. */
+static json_t *describe_syntax(PyObject *exc, const char *code, size_t len)
+{
+    PyObject *file = NULL;
+    bool snippet;
+    long line;
+
+    if (!PyObject_TypeCheck(exc, (PyTypeObject *)PyExc_SyntaxError))
+        return NULL;
+    file = PyObject_GetAttrString(exc, "filename"); /* new reference */
+    snippet = file && PyUnicode_Check(file) &&
+              PyUnicode_CompareWithASCIIString(file, "<snippet>") == 0;
+    Py_XDECREF(file);
+    PyErr_Clear();
+    line = long_attr(exc, "lineno");
+    if (!snippet || line < 1)
+        return NULL;
+    return json_pack("{s:i, s:i, s:i, s:o}", "line", (int)line, "offset",
+                     (int)long_attr(exc, "offset"), "end_offset",
+                     (int)long_attr(exc, "end_offset"), "text", source_line(code, len, line));
+}
+
+/* {"type", "message", "kind", "line", "cause"?} of the exception exc was raised from
+ * ("cause": raise ... from) or during the handling of ("context"), at most `depth` links, so
+ * that the page shows the chain Python's own traceback would (issue 14). NULL when none. */
+static json_t *describe_cause(PyObject *exc, int depth)
+{
+    PyObject *next = PyException_GetCause(exc); /* new reference */
+    const char *kind = "cause";
+    PyObject *text = NULL, *tb = NULL;
+    const char *message;
+    json_t *out = NULL, *further;
+    long line = -1;
+
+    if (!next && !((PyBaseExceptionObject *)exc)->suppress_context) {
+        next = PyException_GetContext(exc); /* new reference */
+        kind = "context";
+    }
+    if (!next || depth <= 0 || !PyExceptionInstance_Check(next))
+        goto out;
+    text = PyObject_Str(next); /* the policy is still on, as for the main message */
+    message = text ? PyUnicode_AsUTF8(text) : NULL;
+    if (!message)
+        PyErr_Clear();
+    tb = PyException_GetTraceback(next); /* new reference: its innermost line is the learner's */
+    while (tb && tb != Py_None && ((PyTracebackObject *)tb)->tb_next)
+        Py_SETREF(tb, Py_NewRef((PyObject *)((PyTracebackObject *)tb)->tb_next));
+    if (tb && tb != Py_None)
+        line = long_attr(tb, "tb_lineno");
+    out = json_pack("{s:o, s:o, s:s, s:i}", "type",
+                    bounded_string(Py_TYPE(next)->tp_name, MAX_NAME), "message",
+                    bounded_string(message ? message : "<the exception cannot be shown>",
+                                   MAX_CAUSE_MESSAGE),
+                    "kind", kind, "line", (int)line);
+    further = out ? describe_cause(next, depth - 1) : NULL;
+    if (further)
+        json_object_set_new(out, "cause", further);
+out:
+    Py_XDECREF(tb);
+    Py_XDECREF(text);
+    Py_XDECREF(next);
+    return out;
+}
+
+/* {"type", "message", "traceback", "syntax"?, "cause"?} of the exception the snippet ended
+ * with. The message comes from str(exc), which may run the snippet's code: it is called
+ * while the policy is still on. Text that cannot be encoded (lone surrogates) is shown as
+ * such. */
 static json_t *describe_exception(PyObject *exc, const char *code, size_t len)
 {
     PyObject *text = PyObject_Str(exc);
     const char *message = text ? PyUnicode_AsUTF8(text) : NULL;
-    json_t *out;
+    json_t *out, *syntax, *cause;
 
     if (!message)
         PyErr_Clear();
@@ -235,6 +316,12 @@ static json_t *describe_exception(PyObject *exc, const char *code, size_t len)
                     bounded_string(message ? message : "<the exception cannot be shown>",
                                    MAX_MESSAGE),
                     "traceback", learner_traceback(exc, code, len));
+    syntax = out ? describe_syntax(exc, code, len) : NULL;
+    if (syntax)
+        json_object_set_new(out, "syntax", syntax);
+    cause = out ? describe_cause(exc, MAX_CAUSES) : NULL;
+    if (cause)
+        json_object_set_new(out, "cause", cause);
     Py_XDECREF(text);
     return out;
 }

@@ -29,6 +29,8 @@
 #define MAX_FUNCTION 200
 #define MAX_LINE_TEXT 400
 #define MAX_FRAMES 50
+#define MAX_CAUSES 3          /* links of an exception's chain */
+#define MAX_CAUSE_MESSAGE 1000
 
 /* One record: five lengths, the decision, then the five strings back to back. */
 struct packed_record {
@@ -247,9 +249,54 @@ static json_t *read_traceback(json_t *frames)
     return out;
 }
 
+/* A line number or a column the child gave: a small non-negative integer, or -1. */
+static json_int_t small_int(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
+
+    return n >= 0 && n <= 10000000 ? n : -1;
+}
+
+/* A SyntaxError's position ({"line", "offset", "end_offset", "text"}), or NULL. */
+static json_t *read_syntax(json_t *syntax)
+{
+    json_t *text;
+
+    if (!json_is_object(syntax) || small_int(syntax, "line") < 1)
+        return NULL;
+    text = string_member(syntax, "text", MAX_LINE_TEXT);
+    return json_pack("{s:I, s:I, s:I, s:o}", "line", small_int(syntax, "line"), "offset",
+                     small_int(syntax, "offset"), "end_offset", small_int(syntax, "end_offset"),
+                     "text", text ? text : json_string(""));
+}
+
+/* The exception's chain ({"type", "message", "kind", "line", "cause"?}), at most depth
+ * links deep, or NULL. */
+static json_t *read_cause(json_t *cause, int depth)
+{
+    const char *kind = json_string_value(json_object_get(cause, "kind"));
+    json_t *type, *message, *out, *further;
+
+    if (depth <= 0 || !json_is_object(cause) || !kind ||
+        (strcmp(kind, "cause") != 0 && strcmp(kind, "context") != 0))
+        return NULL;
+    type = string_member(cause, "type", MAX_TYPE);
+    if (!type)
+        return NULL;
+    message = string_member(cause, "message", MAX_CAUSE_MESSAGE);
+    out = json_pack("{s:o, s:o, s:s, s:I}", "type", type, "message",
+                    message ? message : json_string(""), "kind", kind, "line",
+                    small_int(cause, "line"));
+    further = out ? read_cause(json_object_get(cause, "cause"), depth - 1) : NULL;
+    if (further)
+        json_object_set_new(out, "cause", further);
+    return out;
+}
+
 static json_t *read_exception(json_t *exc)
 {
-    json_t *type, *message;
+    json_t *type, *message, *out, *syntax, *cause;
 
     if (!json_is_object(exc))
         return json_null();
@@ -257,9 +304,16 @@ static json_t *read_exception(json_t *exc)
     if (!type)
         return json_null();
     message = string_member(exc, "message", MAX_MESSAGE);
-    return json_pack("{s:o, s:o, s:o}", "type", type, "message",
-                     message ? message : json_string(""), "traceback",
-                     read_traceback(json_object_get(exc, "traceback")));
+    out = json_pack("{s:o, s:o, s:o}", "type", type, "message",
+                    message ? message : json_string(""), "traceback",
+                    read_traceback(json_object_get(exc, "traceback")));
+    syntax = out ? read_syntax(json_object_get(exc, "syntax")) : NULL;
+    if (syntax)
+        json_object_set_new(out, "syntax", syntax);
+    cause = out ? read_cause(json_object_get(exc, "cause"), MAX_CAUSES) : NULL;
+    if (cause)
+        json_object_set_new(out, "cause", cause);
+    return out;
 }
 
 bool sbx_report_finished(const struct sbx_report *report)

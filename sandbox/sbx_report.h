@@ -35,7 +35,9 @@ void sbx_report_unmap(struct sbx_report *report);
 
 /* What the supervisor makes of a report, each field checked and bounded. */
 struct sbx_report_view {
-    json_t *exception;     /* null or {"type", "message", "traceback": [...]} */
+    json_t *exception;     /* null or {"type", "message", "traceback": [...], "syntax"?:
+                            * {"line", "offset", "end_offset", "text"}, "cause"?: {"type",
+                            * "message", "kind": "cause"|"context", "line", "cause"?}} */
     json_t *trace;         /* [{"event", "args", "class", "decision", "reason"}], plus "note"
                             * on a row where the other rule set would have decided otherwise */
     json_t *counters;      /* {"events", "allowed", ...}, or null when none were written */

@@ -408,10 +408,10 @@ static int render_results(struct fa_buf *out)
         "<div class=\"table-scroll\">\n"
         "<table id=\"sandbox-trace\" class=\"sandbox-trace\">\n"
         "<caption>Every decision the audit engine and the jail took, in order</caption>\n"
-        "<thead><tr><th scope=\"col\">Decision</th><th scope=\"col\">Class</th>"
+        "<thead><tr><th scope=\"col\">Decision and class</th>"
         "<th scope=\"col\">Event</th><th scope=\"col\">Arguments</th>"
         "<th scope=\"col\">Reason</th></tr></thead>\n"
-        "<tbody><tr class=\"sandbox-trace-empty\"><td colspan=\"5\">No run yet.</td></tr>"
+        "<tbody><tr class=\"sandbox-trace-empty\"><td colspan=\"4\">No run yet.</td></tr>"
         "</tbody>\n</table>\n</div>\n");
     if (!rc)
         rc = render_classes(out);

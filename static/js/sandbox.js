@@ -537,6 +537,71 @@
         }
     }
 
+    /* ---------- Errors that teach (issue 14) ---------- */
+
+    var markedLine = null; /* the editor line marked for a SyntaxError */
+
+    function unmarkLine() {
+        if (editor && markedLine !== null) {
+            editor.removeLineClass(markedLine, 'background', 'sandbox-error-line');
+        }
+        markedLine = null;
+    }
+
+    function markLine(line) {
+        unmarkLine();
+        if (editor && line >= 1 && line <= editor.lineCount()) {
+            markedLine = editor.addLineClass(line - 1, 'background', 'sandbox-error-line');
+        }
+    }
+
+    /* Below the message: where a SyntaxError is (the line, a caret under the error), the
+     * exceptions this one was raised from or during, and why input() found nothing. */
+    function renderExplanation(exc) {
+        var box = el.exception;
+        var extra = box.querySelector('.sandbox-exception-extra');
+        if (!extra) {
+            extra = make('div', 'sandbox-exception-extra');
+            box.querySelector('.sandbox-exception-message').insertAdjacentElement('afterend', extra);
+        }
+        clear(extra);
+        unmarkLine();
+        var syntax = exc.syntax;
+        if (syntax && typeof syntax === 'object' && syntax.line >= 1) {
+            var label = 'line ' + syntax.line + ' | ';
+            var text = String(syntax.text || '').replace(/\t/g, '    ');
+            var pre = make('pre', 'sandbox-syntax', label + text);
+            if (syntax.offset >= 1) {
+                var width = syntax.end_offset > syntax.offset ? syntax.end_offset - syntax.offset : 1;
+                pre.appendChild(document.createTextNode('\n' +
+                    ' '.repeat(label.length + syntax.offset - 1) + '^'.repeat(Math.min(width, 80))));
+            }
+            pre.setAttribute('aria-label', 'The line with the syntax error, a caret under it');
+            extra.appendChild(pre);
+            extra.appendChild(make('p', 'sandbox-exception-note',
+                'Python could not read line ' + syntax.line + ' (marked in the editor), so ' +
+                'none of the code ran.'));
+            markLine(syntax.line);
+        }
+        for (var link = exc.cause, n = 0; link && typeof link === 'object' && n < 3;
+            link = link.cause, n++) {
+            var where = link.line >= 1 ? ' (line ' + link.line + ')' : '';
+            var p = make('p', 'sandbox-exception-cause');
+            p.appendChild(document.createTextNode(link.kind === 'cause'
+                ? 'Raised from ' : 'While handling '));
+            p.appendChild(make('strong', null, link.type || 'Exception'));
+            p.appendChild(document.createTextNode(': ' + (link.message || '') + where +
+                (link.kind === 'cause' ? ' (raise \u2026 from \u2026)' : ', another exception happened')));
+            extra.appendChild(p);
+        }
+        if (exc.type === 'EOFError' && /EOF when reading a line/.test(exc.message || '')) {
+            extra.appendChild(make('p', 'sandbox-exception-note sandbox-input-note',
+                'Runs have no keyboard: input() reads the run\'s standard input, and it was ' +
+                'empty' + (el.stdin ? '. Type what your code should read in the Input box ' +
+                'under the editor, one line per input() call.' : '.')));
+        }
+    }
+
     function renderException(exc, exit) {
         var box = el.exception;
         var heading = box.querySelector('h3');
@@ -552,11 +617,13 @@
         clear(list);
         if (!exc) {
             box.hidden = true;
+            unmarkLine();
             return;
         }
         message.appendChild(make('strong', null, exc.type || 'Exception'));
         message.appendChild(document.createTextNode(': '));
         message.appendChild(make('span', 'sandbox-exception-text', exc.message || ''));
+        renderExplanation(exc);
         (exc.traceback || []).forEach(function (frame) {
             var item = make('li');
             item.appendChild(make('span', 'sandbox-frame',
@@ -569,17 +636,56 @@
         box.hidden = false;
     }
 
-    function classCell(name) {
-        var td = make('td', 'trace-class');
+    /* An event name that may wrap after each dot, and nowhere else (issue 14: names broke
+     * anywhere, or squeezed the Reason column to one word per line). */
+    function eventCode(name) {
+        var code = make('code');
+        String(name).split('.').forEach(function (part, i) {
+            if (i) {
+                code.appendChild(document.createTextNode('.'));
+                code.appendChild(document.createElement('wbr'));
+            }
+            code.appendChild(document.createTextNode(part));
+        });
+        return code;
+    }
+
+    /* The class as a disclosure button: its explanation opens in a row under this one, by
+     * click, tap or keyboard (issue 14: a title tooltip reached neither touch nor keys). */
+    function classCell(name, row, n) {
+        var td = make('span', 'trace-class');
         var info = classInfo[name];
-        if (info && info.wiki) {
-            var link = make('a', null, name);
-            link.href = info.wiki;
-            link.title = info.explain;
-            td.appendChild(link);
-        } else {
+        if (!info) {
             td.appendChild(make('code', null, name));
+            return td;
         }
+        var button = make('button', 'trace-class-toggle', name);
+        button.type = 'button';
+        button.setAttribute('aria-expanded', 'false');
+        button.setAttribute('aria-controls', 'trace-explain-' + n);
+        button.addEventListener('click', function () {
+            var open = button.getAttribute('aria-expanded') === 'true';
+            var next = row.nextElementSibling;
+            var explain = next && next.classList.contains('trace-explain') ? next : null;
+            if (!explain) {
+                explain = make('tr', 'trace-explain');
+                var cell = make('td');
+                cell.id = 'trace-explain-' + n;
+                cell.colSpan = 4;
+                cell.appendChild(make('strong', null, name + ': '));
+                cell.appendChild(document.createTextNode(info.explain + ' '));
+                if (info.wiki) {
+                    var link = make('a', null, 'Read about ' + name + ' in the wiki');
+                    link.href = info.wiki;
+                    cell.appendChild(link);
+                }
+                explain.appendChild(cell);
+                row.insertAdjacentElement('afterend', explain);
+            }
+            explain.hidden = open;
+            button.setAttribute('aria-expanded', open ? 'false' : 'true');
+        });
+        td.appendChild(button);
         return td;
     }
 
@@ -590,11 +696,11 @@
         if (!trace.length) {
             var tr = make('tr', 'sandbox-trace-empty');
             var td = make('td', null, 'No audit decisions: the code raised no event the engine judged.');
-            td.colSpan = 5;
+            td.colSpan = 4;
             tr.appendChild(td);
             tbody.appendChild(tr);
         }
-        trace.forEach(function (e) {
+        trace.forEach(function (e, n) {
             var denied = e.decision === 'deny';
             var row = make('tr', denied ? 'trace-deny' : 'trace-allow');
             if (e['class'] === 'os-layer') {
@@ -603,10 +709,12 @@
             var decision = make('td', 'trace-decision');
             decision.appendChild(make('span', denied ? 'trace-label trace-label-deny'
                 : 'trace-label trace-label-allow', denied ? 'denied' : 'allowed'));
+            /* The class sits under the decision, in one column: a fifth column left the
+             * reason too little room beside the editor. */
+            decision.appendChild(classCell(e['class'], row, n));
             row.appendChild(decision);
-            row.appendChild(classCell(e['class']));
             var ev = make('td', 'trace-event');
-            ev.appendChild(make('code', null, e.event));
+            ev.appendChild(eventCode(e.event));
             row.appendChild(ev);
             var args = make('td', 'trace-args');
             args.appendChild(make('code', null, e.args));
@@ -634,7 +742,7 @@
         if (missing.length) {
             var more = make('tr', 'sandbox-trace-missing');
             var cell = make('td', null, 'Not shown: ' + missing.join('; ') + '.');
-            cell.colSpan = 5;
+            cell.colSpan = 4;
             more.appendChild(cell);
             tbody.appendChild(more);
         }

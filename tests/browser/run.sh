@@ -46,6 +46,10 @@ NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$art
 NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
     PROFILE_DIR=$tmp/profile-results node "$here/results.test.mjs"
 NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
+    PROFILE_DIR=$tmp/profile-trace node "$here/trace.test.mjs"
+NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
+    PROFILE_DIR=$tmp/profile-errors node "$here/errors.test.mjs"
+NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
     PROFILE_DIR=$tmp/profile-quiz node "$here/quiz.test.mjs"
 NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
     PROFILE_DIR=$tmp/profile-site node "$here/site.test.mjs"

@@ -42,8 +42,9 @@ check((await denyRow.locator('.trace-label').textContent()).includes('denied'),
   'the denied row has a visible "denied" label');
 check((await denyRow.locator('.trace-class').textContent()).trim() === 'default-deny',
   'the row names its class');
-check(await denyRow.locator('.trace-class a[href^="/wiki/"]').count() === 1,
-  'the class links to the wiki');
+await denyRow.locator('.trace-class button').click();
+check(await page.locator('#sandbox-trace tr.trace-explain a[href^="/wiki/"]').count() === 1,
+  'the class opens its explanation, linked to the wiki');
 check((await page.locator('#sandbox-exception').isVisible()), 'the exception is shown');
 check((await page.locator('.sandbox-traceback li').count()) >= 1, 'with the learner\'s traceback');
 check((await page.locator('#sandbox-status').textContent()).includes('denial'),

@@ -1,0 +1,51 @@
+// errors.test.mjs (issue 14): errors that teach. A SyntaxError shows its line with a caret
+// under the error and marks the line in the editor; a chained exception shows what it was
+// raised from (raise ... from) or during (an exception while handling another); input()
+// with no input says that runs have no keyboard. Screenshots go to $ARTIFACTS.
+import path from 'node:path';
+import { artifacts, base, check, openBrowser } from './harness.mjs';
+
+const { page, finish } = await openBrowser();
+
+await page.goto(`${base}/sandbox`);
+await page.waitForSelector('.CodeMirror');
+
+async function runCode(code) {
+  await page.evaluate((c) => document.querySelector('.CodeMirror').CodeMirror.setValue(c), code);
+  await page.click('#sandbox-run');
+  await page.waitForFunction(() => !document.getElementById('sandbox-run').disabled &&
+    !document.getElementById('sandbox-status').textContent.includes('Running'), null,
+  { timeout: 20000 });
+}
+
+await runCode('x = 1\ndef f(:\n    pass\n');
+const syntax = await page.locator('#sandbox-exception pre.sandbox-syntax').textContent()
+  .catch(() => '');
+const [shown, caret] = syntax.split('\n');
+check(shown === 'line 2 | def f(:', `the SyntaxError's line is shown (${shown})`);
+check(caret !== undefined && caret.indexOf('^') === 'line 2 | def f('.length,
+  `a caret points at the error (${JSON.stringify(caret)})`);
+const marked = await page.evaluate(() => [...document.querySelectorAll('.CodeMirror-code > div')]
+  .map((d, i) => (d.querySelector('.sandbox-error-line') ? i + 1 : 0)).filter(Boolean));
+check(marked.length === 1 && marked[0] === 2, `line 2 is marked in the editor (${marked})`);
+await page.screenshot({ path: path.join(artifacts, 'errors-syntax.png'), fullPage: true });
+
+await runCode('try:\n    1/0\nexcept Exception as e:\n    raise ValueError("bad") from e\n');
+let cause = await page.locator('.sandbox-exception-cause').allTextContents();
+check(cause.length === 1 && cause[0].includes('Raised from ZeroDivisionError: division by zero (line 2)'),
+  `raise ... from shows its cause (${cause})`);
+check(await page.locator('.CodeMirror .sandbox-error-line').count() === 0,
+  'the syntax mark is gone after the next run');
+
+await runCode('try:\n    {}["k"]\nexcept KeyError:\n    print(undefined_name)\n');
+cause = await page.locator('.sandbox-exception-cause').allTextContents();
+check(cause.length === 1 && cause[0].startsWith('While handling KeyError') && cause[0].includes('line 2'),
+  `an exception during another shows its context (${cause})`);
+await page.screenshot({ path: path.join(artifacts, 'errors-chained.png'), fullPage: true });
+
+await runCode('name = input("Your name? ")\nprint("hello", name)\n');
+const note = await page.locator('.sandbox-input-note').textContent().catch(() => '');
+check(note.includes('no keyboard'), `input() gets a note that runs have no keyboard (${note})`);
+await page.screenshot({ path: path.join(artifacts, 'errors-input.png'), fullPage: true });
+
+await finish();
