@@ -27,6 +27,9 @@
     var el = {};
     var editor = null;
     var running = false;
+    var sandboxOff = false; /* the site runs with --no-sandbox */
+    var OFF_TEXT = 'The sandbox is switched off on this site: code cannot be run here. You ' +
+        'can still read and edit the examples; the study wiki explains what they do.';
     var classInfo = {}; /* class name -> {explain, wiki}, read from the page's legend */
 
     function $(id) {
@@ -341,6 +344,10 @@
     }
 
     function run() {
+        if (sandboxOff) {
+            say(OFF_TEXT, 'info');
+            return;
+        }
         if (running) {
             return;
         }
@@ -793,6 +800,9 @@
         if (!el.code || !el.form || !el.status || !el.trace || !el.results) {
             return; /* not the sandbox page */
         }
+        /* --no-sandbox: said once, for good, rather than "try again" (issue 14). The
+         * stylesheet hides Run; the editor and the examples still work for reading. */
+        sandboxOff = document.body.getAttribute('data-sandbox') === 'off';
         readClassInfo();
         setUpEditor();
         el.form.addEventListener('submit', function (event) {
@@ -816,6 +826,9 @@
         }
         window.addEventListener('hashchange', loadFromHash);
         addCopyLink();
+        if (sandboxOff) {
+            say(OFF_TEXT, 'info');
+        }
         document.documentElement.classList.add('sandbox-ready');
     }
 
