@@ -311,7 +311,8 @@
                 return s.trim();
             }).filter(Boolean),
             time_limit_ms: Number(el.time.value) || 5000,
-            preset: el.preset.value || 'default'
+            preset: el.preset.value || 'default',
+            stdin: el.stdin ? el.stdin.value : ''
         };
     }
 
@@ -601,6 +602,9 @@
                 'Runs have no keyboard: input() reads the run\'s standard input, and it was ' +
                 'empty' + (el.stdin ? '. Type what your code should read in the Input box ' +
                 'under the editor, one line per input() call.' : '.')));
+            if (el.stdin) {
+                el.stdin.closest('details').open = true;
+            }
         }
     }
 
@@ -794,6 +798,7 @@
         el.safeNative = $('opt-safe-native');
         el.time = $('opt-time');
         el.preset = $('opt-preset');
+        el.stdin = $('sandbox-stdin');
         el.gallery = $('sandbox-gallery');
         el.concept = $('sandbox-concept');
         el.results = document.querySelector('.sandbox-results');
