@@ -12,6 +12,9 @@
 #include <sys/types.h>
 
 #define SBX_RUN_MAX_CODE (64 * 1024)    /* bytes of snippet source */
+/* Bytes of the run's standard input (issue 14: the page's Input box). Well under a pipe's
+ * 64 KiB, so that the child writes it whole into its own pipe without blocking. */
+#define SBX_RUN_MAX_STDIN (8 * 1024)
 #define SBX_RUN_MAX_TRACE 2000          /* trace entries kept per run */
 
 #define SBX_RUN_MAX_SAFE_NATIVE 8
@@ -26,6 +29,9 @@ struct sbx_run_options {
     char preset[16];
     char safe_native[SBX_RUN_MAX_SAFE_NATIVE][100]; /* extra safe-native module prefixes */
     size_t n_safe_native;
+    /* Bytes of standard input that follow these options in the child's request, before
+     * the code (at most SBX_RUN_MAX_STDIN); 0: stdin is /dev/null. */
+    size_t stdin_len;
 };
 
 /* Starts CPython in this process with an isolated configuration (no user site, no

@@ -408,7 +408,7 @@ static int cmd_serve(int argc, char **argv)
     site_config = (struct srv_site_config){opts.content_dir, opts.static_dir, opts.vendor_dir,
                                            opts.quiz_dir, print_bank_problem,
                                            (void *)(uintptr_t)opts.quiz_dir,
-                                           srv_public_prefix(pub)};
+                                           srv_public_prefix(pub), opts.no_sandbox};
     if (srv_site_build(&site_config, &site, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
         close(fd);

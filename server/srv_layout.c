@@ -78,7 +78,7 @@ static int render_header(const struct srv_layout *p, struct fa_buf *out)
 {
     int rc = fa_buf_printf(
         out,
-        "<body>\n<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n"
+        "<body%s>\n<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n"
         "<header class=\"site-header\">\n"
         "<a class=\"brand\" href=\"/\">fa-learn</a>\n"
         "<nav class=\"site-nav\" aria-label=\"Site\"><ul>\n"
@@ -90,6 +90,7 @@ static int render_header(const struct srv_layout *p, struct fa_buf *out)
         "<label for=\"search-q\" class=\"visually-hidden\">Search the wiki</label>\n"
         "<input id=\"search-q\" name=\"q\" type=\"search\" placeholder=\"Search the wiki\" "
         "maxlength=\"200\" autocomplete=\"off\" value=\"",
+        p->sandbox_off ? " data-sandbox=\"off\"" : "",
         current_if(p->section == SRV_SECTION_WIKI), current_if(p->section == SRV_SECTION_QUIZ),
         current_if(p->section == SRV_SECTION_SANDBOX));
 

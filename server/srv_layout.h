@@ -32,6 +32,9 @@ struct srv_layout {
      * loaded with defer after site.js; both get the ?v= tag. */
     const char *const *extra_css;
     const char *const *extra_js;
+    /* The site runs without the sandbox (--no-sandbox): <body data-sandbox="off">, so that
+     * the scripts and styles hide Run and "Try it" and the sandbox page says why. */
+    bool sandbox_off;
 };
 
 /* Appends the whole page to out. Fails only with FA_ELIMIT when out's cap is reached. */

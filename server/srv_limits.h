@@ -15,6 +15,7 @@
  * and the wall-clock limits a learner may choose. */
 #define SRV_MAX_RUN_BODY (80 * 1024)
 #define SRV_MAX_RUN_CODE (64 * 1024)
+#define SRV_MAX_RUN_STDIN (8 * 1024) /* the Input box: SBX_RUN_MAX_STDIN */
 #define SRV_MAX_RUN_SAFE_NATIVE 8
 #define SRV_MAX_RUN_SAFE_NATIVE_LEN 100
 #define SRV_RUN_MIN_TIME_MS 100

@@ -283,8 +283,8 @@ static bool is_module_prefix(const char *s, size_t len)
  * with every option filled in. Returns NULL with a sentence for the learner in why. */
 static json_t *run_request(json_t *root, char *why, size_t cap)
 {
-    static const char *const known[] = {"code",    "monitoring",  "time_limit_ms",
-                                        "disable", "safe_native", "preset"};
+    static const char *const known[] = {"code",        "monitoring", "time_limit_ms", "disable",
+                                        "safe_native", "preset",     "stdin"};
     /* "default" is the name the default preset had before issue 12: still accepted. */
     static const char *const presets[] = {"fastaudit", "hardened", "hook-only", "strict",
                                           "default"};
@@ -294,6 +294,7 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
     json_t *disable = json_object_get(root, "disable");
     json_t *safe_native = json_object_get(root, "safe_native");
     json_t *preset = json_object_get(root, "preset");
+    json_t *input = json_object_get(root, "stdin");
     const char *key, *preset_name = "fastaudit";
     json_int_t limit_ms = SRV_RUN_DEFAULT_TIME_MS;
     bool preset_ok = false;
@@ -325,6 +326,11 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
      * JSON_ALLOW_NUL, so code is valid UTF-8 without NUL here. */
     if (json_string_length(code) > SRV_MAX_RUN_CODE) {
         snprintf(why, cap, "code is longer than %d bytes", SRV_MAX_RUN_CODE);
+        return NULL;
+    }
+    /* What input() reads: text, size-capped (issue 14). */
+    if (input && (!json_is_string(input) || json_string_length(input) > SRV_MAX_RUN_STDIN)) {
+        snprintf(why, cap, "stdin must be a string of at most %d bytes", SRV_MAX_RUN_STDIN);
         return NULL;
     }
     if (monitoring && !json_is_boolean(monitoring)) {
@@ -373,11 +379,12 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
         if (strcmp(preset_name, "default") == 0)
             preset_name = "fastaudit";
     }
-    return json_pack("{s:O, s:b, s:I, s:b, s:o, s:s}", "code", code, "monitoring",
+    return json_pack("{s:O, s:b, s:I, s:b, s:o, s:s, s:s%}", "code", code, "monitoring",
                      !json_is_false(monitoring), "time_limit_ms", limit_ms, "disable",
                      !json_is_false(disable), "safe_native",
                      safe_native ? json_deep_copy(safe_native) : json_array(), "preset",
-                     preset_name);
+                     preset_name, "stdin", input ? json_string_value(input) : "",
+                     input ? json_string_length(input) : (size_t)0);
 }
 
 /* The supervisor's answer, on the sandbox thread: the request is parked until this

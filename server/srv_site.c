@@ -55,6 +55,7 @@ struct srv_site {
     char version_tag[20];
     struct srv_quiz *quiz;
     char link_prefix[256]; /* put before the pages' own links (a site under a path prefix) */
+    bool sandbox_off;      /* srv_site_config.sandbox_off */
 };
 
 static uint64_t fnv1a(const void *data, size_t len, uint64_t h)
@@ -148,8 +149,11 @@ static int add_page(struct srv_site *site, const char *path, int status,
     char *body;
     int rc;
 
+    struct srv_layout marked = *layout; /* every page says whether the sandbox is off */
+
+    marked.sandbox_off = site->sandbox_off;
     fa_buf_init(&out, SRV_MAX_PAGE_BYTES);
-    rc = srv_layout_render(layout, &out);
+    rc = srv_layout_render(&marked, &out);
     if (!rc && site->link_prefix[0]) {
         struct fa_buf prefixed;
         fa_buf_init(&prefixed, SRV_MAX_PAGE_BYTES);
@@ -553,6 +557,7 @@ int srv_site_build(const struct srv_site_config *config, struct srv_site **out,
     atomic_init(&site->refs, 1);
     snprintf(site->link_prefix, sizeof site->link_prefix, "%s",
              config->link_prefix ? config->link_prefix : "");
+    site->sandbox_off = config->sandbox_off;
     rc = cnt_site_load(config->content_dir, &site->content, diag);
     if (!rc)
         rc = cnt_search_new(site->content, &site->search, diag);

@@ -9,6 +9,7 @@
 
 #include "common/fa_err.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,7 @@ struct srv_site_config {
     void (*report_bank)(void *cls, const char *file, int line, const char *what);
     void *report_cls;
     const char *link_prefix; /* put before the site's own links (srv_public_prefix), or "" */
+    bool sandbox_off;        /* --no-sandbox: every page says so (srv_layout.sandbox_off) */
 };
 
 struct srv_site;

@@ -27,6 +27,9 @@
     var el = {};
     var editor = null;
     var running = false;
+    var sandboxOff = false; /* the site runs with --no-sandbox */
+    var OFF_TEXT = 'The sandbox is switched off on this site: code cannot be run here. You ' +
+        'can still read and edit the examples; the study wiki explains what they do.';
     var classInfo = {}; /* class name -> {explain, wiki}, read from the page's legend */
 
     function $(id) {
@@ -312,7 +315,8 @@
                 return s.trim();
             }).filter(Boolean),
             time_limit_ms: Number(el.time.value) || 5000,
-            preset: el.preset.value || 'fastaudit'
+            preset: el.preset.value || 'fastaudit',
+            stdin: el.stdin ? el.stdin.value : ''
         };
     }
 
@@ -345,6 +349,10 @@
     }
 
     function run() {
+        if (sandboxOff) {
+            say(OFF_TEXT, 'info');
+            return;
+        }
         if (running) {
             return;
         }
@@ -599,6 +607,9 @@
                 'Runs have no keyboard: input() reads the run\'s standard input, and it was ' +
                 'empty' + (el.stdin ? '. Type what your code should read in the Input box ' +
                 'under the editor, one line per input() call.' : '.')));
+            if (el.stdin) {
+                el.stdin.closest('details').open = true;
+            }
         }
     }
 
@@ -799,12 +810,16 @@
         el.safeNative = $('opt-safe-native');
         el.time = $('opt-time');
         el.preset = $('opt-preset');
+        el.stdin = $('sandbox-stdin');
         el.gallery = $('sandbox-gallery');
         el.concept = $('sandbox-concept');
         el.results = document.querySelector('.sandbox-results');
         if (!el.code || !el.form || !el.status || !el.trace || !el.results) {
             return; /* not the sandbox page */
         }
+        /* --no-sandbox: said once, for good, rather than "try again" (issue 14). The
+         * stylesheet hides Run; the editor and the examples still work for reading. */
+        sandboxOff = document.body.getAttribute('data-sandbox') === 'off';
         readClassInfo();
         setUpEditor();
         el.form.addEventListener('submit', function (event) {
@@ -828,6 +843,9 @@
         }
         window.addEventListener('hashchange', loadFromHash);
         addCopyLink();
+        if (sandboxOff) {
+            say(OFF_TEXT, 'info');
+        }
         document.documentElement.classList.add('sandbox-ready');
     }
 

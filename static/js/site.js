@@ -289,6 +289,10 @@
         if (typeof TextEncoder !== 'function' || typeof window.btoa !== 'function') {
             return;
         }
+        /* --no-sandbox: no link to a run that cannot happen (issue 14). */
+        if (document.body && document.body.getAttribute('data-sandbox') === 'off') {
+            return;
+        }
         each(document.querySelectorAll('article .code-block > pre > code.' + RUNNABLE_CLASS),
             function (code) {
                 var pre = code.parentNode;

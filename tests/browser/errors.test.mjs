@@ -1,7 +1,7 @@
 // errors.test.mjs (issue 14): errors that teach. A SyntaxError shows its line with a caret
 // under the error and marks the line in the editor; a chained exception shows what it was
 // raised from (raise ... from) or during (an exception while handling another); input()
-// with no input says that runs have no keyboard. Screenshots go to $ARTIFACTS.
+// with no input says that runs have no keyboard, and the Input box feeds the run's stdin. Screenshots go to $ARTIFACTS.
 import path from 'node:path';
 import { artifacts, base, check, openBrowser } from './harness.mjs';
 
@@ -47,5 +47,20 @@ await runCode('name = input("Your name? ")\nprint("hello", name)\n');
 const note = await page.locator('.sandbox-input-note').textContent().catch(() => '');
 check(note.includes('no keyboard'), `input() gets a note that runs have no keyboard (${note})`);
 await page.screenshot({ path: path.join(artifacts, 'errors-input.png'), fullPage: true });
+check(await page.locator('#sandbox-stdin').isVisible(), 'the note opens the Input box');
+
+// The Input box feeds the run's standard input, one line per input() call.
+await page.fill('#sandbox-stdin', 'Ada\nsecond line\n');
+await runCode('name = input("Your name? ")\nprint("hello", name)\nprint(repr(input()))\nimport sys\nprint(repr(sys.stdin.read()))\n');
+const out = await page.locator('#sandbox-stdout').textContent();
+check(out.includes('hello Ada') && out.includes("'second line'") && out.includes("''"),
+  `input() reads the Input box, then end of file (${JSON.stringify(out)})`);
+await page.screenshot({ path: path.join(artifacts, 'errors-input-box.png'), fullPage: true });
+// From Node, not the page: the harness counts every 4xx the page meets as a problem.
+const tooLong = (await fetch(`${base}/api/run`, {
+  method: 'POST', headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify({ code: 'print(1)', stdin: 'x'.repeat(8193) }),
+})).status;
+check(tooLong === 400, `input past 8 KiB is refused (${tooLong})`);
 
 await finish();

@@ -26,7 +26,9 @@ fi
 
 tmp=$(mktemp -d)
 server_pid=
+off_pid=
 cleanup() {
+    [[ -n $off_pid ]] && kill "$off_pid" 2>/dev/null && wait "$off_pid" 2>/dev/null
     [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
     rm -rf "$tmp"
 }
@@ -55,3 +57,15 @@ NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$art
     PROFILE_DIR=$tmp/profile-site node "$here/site.test.mjs"
 NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
     PROFILE_DIR=$tmp/profile-a11y node "$here/a11y.test.mjs"
+
+# A second server, without the sandbox (issue 14: the pages must say so).
+"$bin" serve --port 0 --no-sandbox --data "$tmp/data-off" --content "$src/content" \
+    --static "$src/static" --quiet >"$tmp/out-off" 2>"$tmp/err-off" &
+off_pid=$!
+for _ in $(seq 100); do [[ -s $tmp/out-off ]] && break; sleep 0.1; done
+off_url=$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/out-off")
+if [[ -z $off_url ]]; then
+    echo "FAILED: the server without the sandbox did not start"; cat "$tmp/err-off"; exit 1
+fi
+NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$off_url ARTIFACTS=$artifacts \
+    PROFILE_DIR=$tmp/profile-off node "$here/nosandbox.test.mjs"

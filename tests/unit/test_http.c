@@ -83,7 +83,7 @@ static void test_routes(const char *source_dir)
 {
     char content[512], static_dir[512], quiz_dir[512];
     struct srv_site_config config = {content,  static_dir, FA_CODEMIRROR_DIR, quiz_dir,
-                                     NULL,     NULL,       ""};
+                                     NULL,     NULL,       "",                false};
     struct srv_site *site = NULL;
     struct fa_diag diag = {{0}};
     struct srv_resp resp = {0};
