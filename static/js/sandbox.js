@@ -303,7 +303,7 @@
     /* ---------- Running ---------- */
 
     function options() {
-        return {
+        var request = {
             code: getCode(),
             monitoring: el.monitoring.checked,
             disable: el.disable.checked,
@@ -311,9 +311,12 @@
                 return s.trim();
             }).filter(Boolean),
             time_limit_ms: Number(el.time.value) || 5000,
-            preset: el.preset.value || 'default',
-            stdin: el.stdin ? el.stdin.value : ''
+            preset: el.preset.value || 'default'
         };
+        if (el.stdin && el.stdin.value) {
+            request.stdin = el.stdin.value;
+        }
+        return request;
     }
 
     function setBusy(busy) {
