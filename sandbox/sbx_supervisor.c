@@ -658,11 +658,95 @@ static void send_json(int fd, json_t *value)
     json_decref(value);
 }
 
-/* A captured stream as JSON text: well-formed UTF-8 (U+FFFD for what is not: *invalid),
- * at most the output cap, cut on a character boundary (*cut when it was cut). */
-static json_t *stream_json(const struct fa_buf *buf, bool *cut, bool *invalid)
+/* Learners see neutral paths (issue 14): the run's scratch folder as /sandbox and the
+ * interpreter's folder as /python, alike in output, exceptions and the trace, rather than
+ * the server's own layout. A path is replaced only where it ends (a '/', a quote, a space),
+ * and only by a shorter name, so no text outgrows the cap it was cut to. */
+struct neutral {
+    char scratch[PATH_MAX], prefix[PATH_MAX];
+    size_t scratch_len, prefix_len; /* 0: not replaced */
+};
+
+static void neutral_init(struct neutral *n, const char *scratch)
 {
-    struct fa_buf text;
+    const char *prefix = sbx_python_prefix();
+
+    n->scratch_len = n->prefix_len = 0;
+    /* What the run sees is the resolved path (getcwd, __file__): resolve ours alike. */
+    if (scratch && scratch[0] && realpath(scratch, n->scratch))
+        n->scratch_len = strlen(n->scratch) > strlen("/sandbox") ? strlen(n->scratch) : 0;
+    if (prefix && realpath(prefix, n->prefix))
+        n->prefix_len = strlen(n->prefix) > strlen("/python") ? strlen(n->prefix) : 0;
+}
+
+static bool path_ends(const char *p, const char *end)
+{
+    return p == end || !(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
+                         (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'));
+}
+
+/* Appends s (len bytes) to out with the neutral names in place of the real paths. */
+static int neutral_append(const struct neutral *n, const char *s, size_t len, struct fa_buf *out)
+{
+    const char *p = s, *end = s + len, *run = s;
+    int rc = FA_OK;
+
+    while (!rc && p < end) {
+        size_t left = (size_t)(end - p);
+        const char *name = NULL;
+        size_t skip = 0;
+
+        if (*p == '/' && n->scratch_len && left >= n->scratch_len &&
+            memcmp(p, n->scratch, n->scratch_len) == 0 && path_ends(p + n->scratch_len, end))
+            name = "/sandbox", skip = n->scratch_len;
+        else if (*p == '/' && n->prefix_len && left >= n->prefix_len &&
+                 memcmp(p, n->prefix, n->prefix_len) == 0 && path_ends(p + n->prefix_len, end))
+            name = "/python", skip = n->prefix_len;
+        if (!name) {
+            p++;
+            continue;
+        }
+        rc = fa_buf_append(out, run, (size_t)(p - run));
+        if (!rc)
+            rc = fa_buf_puts(out, name);
+        p += skip;
+        run = p;
+    }
+    if (!rc)
+        rc = fa_buf_append(out, run, (size_t)(end - run));
+    return rc;
+}
+
+/* Every string in v (the trace, the exception) given the neutral names, in place. */
+static void neutral_json(const struct neutral *n, json_t *v)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+
+    if (json_is_string(v)) {
+        struct fa_buf text;
+        fa_buf_init(&text, json_string_length(v) + 1);
+        if (neutral_append(n, json_string_value(v), json_string_length(v), &text) == 0 &&
+            text.len != json_string_length(v))
+            json_string_setn(v, text.ptr, text.len);
+        fa_buf_cleanup(&text);
+    } else if (json_is_object(v)) {
+        json_object_foreach(v, key, item)
+            neutral_json(n, item);
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, item)
+            neutral_json(n, item);
+    }
+}
+
+/* A captured stream as JSON text: well-formed UTF-8 (U+FFFD for what is not: *invalid),
+ * at most the output cap, cut on a character boundary (*cut when it was cut), with the
+ * neutral paths. */
+static json_t *stream_json(const struct fa_buf *buf, const struct neutral *n, bool *cut,
+                           bool *invalid)
+{
+    struct fa_buf text, shown;
     size_t len = buf->len;
     json_t *s;
 
@@ -675,7 +759,12 @@ static json_t *stream_json(const struct fa_buf *buf, bool *cut, bool *invalid)
     fa_buf_init(&text, cfg->output_cap);
     if (fa_utf8_repair(&text, buf->ptr, len, cfg->output_cap, invalid) == FA_ELIMIT)
         *cut = true;
-    s = json_stringn(text.ptr ? text.ptr : "", text.len);
+    fa_buf_init(&shown, cfg->output_cap + 1);
+    if (text.len && neutral_append(n, text.ptr, text.len, &shown) == 0)
+        s = json_stringn(shown.ptr, shown.len);
+    else
+        s = json_stringn(text.ptr ? text.ptr : "", text.len);
+    fa_buf_cleanup(&shown);
     fa_buf_cleanup(&text);
     return s;
 }
@@ -731,6 +820,7 @@ static void finish_run(int fd, struct run *r)
     json_int_t decisions;
     json_t *result = NULL, *trace, *stdout_text, *stderr_text;
     char note[256];
+    struct neutral neutral;
     bool answered = false; /* a frame went out (a failed write means the server is gone) */
 
     if (sbx_report_read(r->started ? r->child.report : NULL, &view) != 0)
@@ -781,8 +871,11 @@ static void finish_run(int fd, struct run *r)
                             json_integer(r->child.quota ? cfg->disk_quota_mb : 0));
     }
     trace = view.trace;
-    stdout_text = stream_json(&r->out, &out_cut, &out_invalid);
-    stderr_text = stream_json(&r->err, &err_cut, &err_invalid);
+    neutral_init(&neutral, r->started ? r->child.scratch : NULL);
+    neutral_json(&neutral, view.exception);
+    neutral_json(&neutral, trace);
+    stdout_text = stream_json(&r->out, &neutral, &out_cut, &out_invalid);
+    stderr_text = stream_json(&r->err, &neutral, &err_cut, &err_invalid);
     /* "id" first: a reader that cannot parse a frame can still tell whose it is. */
     result = json_pack("{s:I, s:s, s:o, s:o, s:b, s:b, s:b, s:b, s:f, s:s?, s:s?, s:O, s:O, "
                        "s:I, s:b, s:O, s:s?, s:O, s:s?}",

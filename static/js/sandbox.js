@@ -307,7 +307,7 @@
     /* ---------- Running ---------- */
 
     function options() {
-        return {
+        var request = {
             code: getCode(),
             monitoring: el.monitoring.checked,
             disable: el.disable.checked,
@@ -315,9 +315,12 @@
                 return s.trim();
             }).filter(Boolean),
             time_limit_ms: Number(el.time.value) || 5000,
-            preset: el.preset.value || 'fastaudit',
-            stdin: el.stdin ? el.stdin.value : ''
+            preset: el.preset.value || 'fastaudit'
         };
+        if (el.stdin && el.stdin.value) {
+            request.stdin = el.stdin.value;
+        }
+        return request;
     }
 
     function setBusy(busy) {

@@ -3,7 +3,7 @@
 // the OS layer (os.fork) and for a time limit (which keeps the Jail row); the engine's reason
 // for an allow-listed event says the OS layer decides; a result with every optional field
 // (note, denied_by, invalid UTF-8, a dropped and a shortened trace, the disk quota) shows
-// each of them. Screenshots go to $ARTIFACTS. Run by run.sh.
+// each of them; paths are neutral (/sandbox, /python). Screenshots go to $ARTIFACTS. Run by run.sh.
 import path from 'node:path';
 import { artifacts, base, check, openBrowser } from './harness.mjs';
 
@@ -63,6 +63,22 @@ status = await runCode('while True:\n    pass\n', '1000');
 check(status.includes('time limit'), `a time limit is said (${status})`);
 check((await summary('jail') || '').includes('seccomp on'), 'a limit run keeps the Jail row');
 check((await summary('note') || '').includes('1000 ms'), 'the note says what ended the run');
+
+// Neutral paths: the scratch folder is /sandbox and the interpreter's folder /python, in
+// output, exceptions and the trace alike; the server's own paths never show.
+await runCode('import os, json\nprint(os.getcwd(), os.environ["HOME"], json.__file__)\n' +
+  'try:\n    open(os.getcwd() + "/x", "w")\nexcept OSError:\n    pass\nopen(json.__file__ + "x")\n');
+const printed = (await page.locator('#sandbox-stdout').textContent()).trim();
+check(printed === '/sandbox /sandbox /python/lib/python3.13/json/__init__.py',
+  `output shows neutral paths (${printed})`);
+check((await page.locator('.sandbox-exception-text').textContent())
+  .includes("'/python/lib/python3.13/json/__init__.pyx'"), `the exception shows /python (${await page.locator('.sandbox-exception-text').textContent()})`);
+const traceText = await page.locator('#sandbox-trace tbody').textContent();
+check(traceText.includes("('/sandbox/x', 'w'") && traceText.includes("'/sandbox' is inside"),
+  'the trace shows /sandbox in arguments and reasons');
+const whole = await page.locator('.sandbox-results').textContent();
+check(!/\/runs\/run-|fa-learn\/python3|\.cache/.test(whole), 'no server path anywhere in the results');
+await page.screenshot({ path: path.join(artifacts, 'results-neutral-paths.png'), fullPage: true });
 
 // Every optional field of a result, from a made-up answer (runs that fill them all are slow).
 await page.route('**/api/run', (route) => route.fulfill({
