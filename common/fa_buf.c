@@ -157,3 +157,14 @@ int fa_buf_append_urlenc(struct fa_buf *b, const char *text, size_t len)
     }
     return rc;
 }
+
+int fa_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -43,5 +43,7 @@ int fa_buf_vprintf(struct fa_buf *b, const char *fmt, va_list ap)
 int fa_buf_append_html(struct fa_buf *b, const char *text, size_t len);
 /* Appends bytes percent-encoded for a URL query value (unreserved characters stay). */
 int fa_buf_append_urlenc(struct fa_buf *b, const char *text, size_t len);
+/* The value of one hexadecimal digit (either case), or -1: for percent-decoding. */
+int fa_hex_digit(char c);
 
 #endif

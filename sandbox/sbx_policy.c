@@ -2,6 +2,8 @@
  * The tables are sorted so that lookups are a binary search; a unit test checks the order. */
 #include "sandbox/sbx_policy.h"
 
+#include "common/fa_buf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -225,17 +227,6 @@ bool sbx_policy_env_protected(const char *name, size_t len)
     return false;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool sbx_policy_sqlite_uri_path(const char *database, char *out, size_t cap)
 {
     const char *p, *end;
@@ -252,8 +243,8 @@ bool sbx_policy_sqlite_uri_path(const char *database, char *out, size_t cap)
     while (p < end) {
         int hi, lo;
         char c = *p++;
-        if (c == '%' && end - p >= 2 && (hi = hex_digit(p[0])) >= 0 &&
-            (lo = hex_digit(p[1])) >= 0) {
+        if (c == '%' && end - p >= 2 && (hi = fa_hex_digit(p[0])) >= 0 &&
+            (lo = fa_hex_digit(p[1])) >= 0) {
             c = (char)(hi * 16 + lo);
             p += 2;
         }

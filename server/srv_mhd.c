@@ -648,17 +648,6 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     *socket_context = NULL;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes the path and query values in place, like libmicrohttpd's own decoder,
  * except that "%00" stays as written: a decoded NUL would cut the C string short and make
  * "/static/site.css%00.txt" look like "/static/site.css". */
@@ -669,8 +658,8 @@ static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
     (void)cls;
     (void)conn;
     for (const char *in = s; *in; in++) {
-        int hi = *in == '%' ? hex_value(in[1]) : -1;
-        int lo = hi >= 0 ? hex_value(in[2]) : -1;
+        int hi = *in == '%' ? fa_hex_digit(in[1]) : -1;
+        int lo = hi >= 0 ? fa_hex_digit(in[2]) : -1;
 
         if (lo >= 0 && (hi || lo)) {
             *out++ = (char)(hi * 16 + lo);

@@ -419,15 +419,14 @@ def test_nginx(binary, tmp, prefix=""):
     proc = subprocess.Popen([nginx, "-p", tmp, "-c", f"{tmp}/nginx.conf"],
                             stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:  # nginx is up when it accepts a connection
+        def accepting():  # nginx is up when it accepts a connection (or it died)
             try:
                 socket.create_connection(("127.0.0.1", nginx_port), timeout=1).close()
-                break
+                return True
             except OSError:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.02)
+                return proc.poll() is not None
+
+        until(accepting, "nginx to accept connections", 20)
         check(proc.poll() is None, f"nginx did not start: {proc.stderr.read() if proc.poll() is not None else ''}")
 
         def via_nginx(method, path, body=None, headers=None):

@@ -23,15 +23,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-failures = []
-checks = [0]
-
-
-def check(cond, what):
-    checks[0] += 1
-    if not cond:
-        failures.append(what)
-        print("FAIL", what)
+# The shared harness: tests/checks.py.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+from checks import check, checks, failures  # noqa: E402
 
 
 class Server:

@@ -113,8 +113,7 @@ def test_forge(binary, tmp):
     try:
         forged = {"id": 0, "status": "ok", "stdout": "forged\n", "trace": [], "counters": {}}
         attack = (
-            "import json, os, time\n"
-            "time.sleep(0.8)  # the victim's request is in flight by now\n"
+            "import json, os\n"
             "for fd in range(3, 12):\n"
             "    for victim in range(1, 8):\n"
             f"        body = json.dumps(dict({forged!r}, id=victim)).encode()\n"
@@ -131,10 +130,14 @@ def test_forge(binary, tmp):
             answers["attacker"] = server.run(attack)
 
         pid = server.supervisor_pid()
+        # The victim's run first, going (its own file says so) before the attacker starts:
+        # the forged frames then name a request that is really in flight.
+        victim = InFlight(server, 7, seconds=3.0)
+        victim.code = "open('started', 'w').close()\n" + victim.code
+        victim.start()
+        until(lambda: started_runs(server), "the victim's run")
         t = threading.Thread(target=attacker, daemon=True)
         t.start()
-        victim = InFlight(server, 7, seconds=2.0)
-        victim.start()
         victim.verify("forged frame")
         t.join(60)
         status, _, result = answers.get("attacker", (0, {}, "no answer"))
