@@ -772,12 +772,14 @@ static json_t *stream_json(const struct fa_buf *buf, const struct neutral *n, bo
 /* The trace's entry for a refusal of the OS layer that ended the run. */
 static json_t *os_layer_entry(int code)
 {
+    /* "The audit layer": the run's preset decides whether that was FastAudit's rules or the
+     * hardened ones, and this entry is the OS layer's either way. */
     const char *reason =
         code == EPERM ? "the jail refused the system call (seccomp, or the run's unprivileged "
-                        "ids): FastAudit allowed it"
+                        "ids): the audit layer allowed it"
         : code == EACCES ? "the jail refused the file access (Landlock or file permissions): "
-                           "FastAudit allowed it or never saw it"
-                         : "the run's scratch folder is full (its disk quota): FastAudit "
+                           "the audit layer allowed it or never saw it"
+                         : "the run's scratch folder is full (its disk quota): the audit layer "
                            "allowed the write";
 
     return json_pack("{s:s, s:s, s:s, s:s, s:s}", "event", "(operating system)", "args",
