@@ -46,6 +46,11 @@ static const char *const migrations[] = {
     "ALTER TABLE attempts ADD COLUMN report_markdown TEXT;",
 };
 
+/* The columns every read of an attempt selects, in read_attempt's order. */
+#define ATTEMPT_COLUMNS                                                                        \
+    "learner, class_code, quiz, started_ms, submitted_ms, seed, score_milli, max_milli, "     \
+    "answers, report_text, report_markdown, report_id"
+
 struct quiz_store {
     sqlite3 *db;
     pthread_mutex_t lock;
@@ -253,9 +258,7 @@ int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_dia
                      diag);
     if (!rc)
         rc = prepare(s, &s->select_attempt,
-                     "SELECT learner, class_code, quiz, started_ms, submitted_ms, seed, "
-                     "score_milli, max_milli, answers, report_text, report_markdown FROM "
-                     "attempts WHERE report_id = ?",
+                     "SELECT " ATTEMPT_COLUMNS " FROM attempts WHERE report_id = ?",
                      diag);
     if (!rc)
         rc = prepare(s, &s->count, "SELECT count(*) FROM attempts", diag);
@@ -527,25 +530,14 @@ static bool is_report_id(const char *id)
     return true;
 }
 
-static int load_locked(struct quiz_store *s, const char *report_id, struct quiz_attempt **out,
-                       struct fa_diag *diag)
+/* Reads the row st stands on into a (zeroed by the caller). Every field is checked as it is
+ * read: a damaged row is that attempt's error, never a crash or a wrong page for anyone
+ * else. NULL when the row is whole, else what is damaged. */
+static const char *read_attempt(sqlite3_stmt *st, struct quiz_attempt *a)
 {
-    sqlite3_stmt *st = s->select_attempt;
-    struct quiz_attempt *a = NULL;
     const char *what = NULL;
     long long v1 = 0, v2 = 0, seed = 0, score = 0, max = 0;
-    int step, rc = FA_OK;
 
-    sqlite3_bind_text(st, 1, report_id, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    if (step != SQLITE_ROW) {
-        rc = step == SQLITE_DONE ? FA_ENOTFOUND : db_error(s, diag, "reading an attempt");
-        goto out;
-    }
-    a = fa_xcalloc(1, sizeof *a);
-    snprintf(a->report_id, sizeof a->report_id, "%s", report_id);
-    /* Every field is checked as it is read: a damaged row is that attempt's error
-     * (FA_EINVAL, naming the field), never a crash or a wrong page for anyone else. */
     if (!copy_text(st, 0, a->learner, sizeof a->learner, false))
         what = "the learner's name";
     else if (!copy_text(st, 1, a->class_code, sizeof a->class_code, true))
@@ -565,15 +557,45 @@ static int load_locked(struct quiz_store *s, const char *report_id, struct quiz_
         what = what ? what : "the answers";
     else if (!copy_report(st, 9, &a->report_text) || !copy_report(st, 10, &a->report_markdown))
         what = "the stored report";
-    if (what) {
-        rc = fa_diag_set(diag, FA_EINVAL, "store: attempt %s is damaged: %s", report_id, what);
-        goto out;
-    }
+    else if (!copy_text(st, 11, a->report_id, sizeof a->report_id, false) ||
+             !is_report_id(a->report_id))
+        what = "the report id";
+    if (what)
+        return what;
     a->started_ms = v1;
     a->submitted_ms = v2;
     a->seed = (uint32_t)seed;
     a->score_milli = (int)score;
     a->max_milli = (int)max;
+    return NULL;
+}
+
+/* Frees what a owns without freeing a: a walk reuses one attempt for every row. */
+static void clear_attempt(struct quiz_attempt *a)
+{
+    fa_free(a->answers);
+    fa_free(a->report_text);
+    fa_free(a->report_markdown);
+    memset(a, 0, sizeof *a);
+}
+
+static int load_locked(struct quiz_store *s, const char *report_id, struct quiz_attempt **out,
+                       struct fa_diag *diag)
+{
+    sqlite3_stmt *st = s->select_attempt;
+    struct quiz_attempt *a = NULL;
+    int step, rc = FA_OK;
+
+    sqlite3_bind_text(st, 1, report_id, -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
+        rc = step == SQLITE_DONE ? FA_ENOTFOUND : db_error(s, diag, "reading an attempt");
+        goto out;
+    }
+    a = fa_xcalloc(1, sizeof *a);
+    const char *what = read_attempt(st, a);
+    if (what)
+        rc = fa_diag_set(diag, FA_EINVAL, "store: attempt %s is damaged: %s", report_id, what);
 out:
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -602,10 +624,53 @@ void quiz_attempt_free(struct quiz_attempt *a)
 {
     if (!a)
         return;
-    fa_free(a->answers);
-    fa_free(a->report_text);
-    fa_free(a->report_markdown);
+    clear_attempt(a);
     fa_free(a);
+}
+
+int quiz_store_each(struct quiz_store *s, const struct quiz_store_filter *f,
+                    int (*each)(void *ctx, const struct quiz_attempt *a), void *ctx,
+                    size_t *n_damaged, struct fa_diag *diag)
+{
+    sqlite3_stmt *st = NULL;
+    struct quiz_attempt a;
+    int rc = FA_OK, step;
+
+    memset(&a, 0, sizeof a);
+    *n_damaged = 0;
+    pthread_mutex_lock(&s->lock);
+    /* One statement is one read transaction: a consistent snapshot of the attempts. The
+     * report texts are not needed by the walk's users and are not read. */
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT learner, class_code, quiz, started_ms, submitted_ms, seed, "
+                           "score_milli, max_milli, answers, NULL, NULL, report_id "
+                           "FROM attempts WHERE (?1 IS NULL OR class_code = ?1) "
+                           "AND (?2 IS NULL OR quiz = ?2) ORDER BY submitted_ms, id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = db_error(s, diag, "preparing the walk over attempts");
+        goto out;
+    }
+    if (f && f->class_code)
+        sqlite3_bind_text(st, 1, f->class_code, -1, SQLITE_STATIC);
+    if (f && f->quiz)
+        sqlite3_bind_text(st, 2, f->quiz, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        clear_attempt(&a);
+        if (read_attempt(st, &a)) {
+            ++*n_damaged;
+            continue;
+        }
+        rc = each(ctx, &a);
+        if (rc)
+            goto out;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(s, diag, "walking the attempts");
+out:
+    clear_attempt(&a);
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 unsigned long quiz_store_n_errors(struct quiz_store *s) { return atomic_load(&s->n_errors); }

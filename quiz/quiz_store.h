@@ -78,6 +78,23 @@ int quiz_store_load(struct quiz_store *store, const char *report_id, struct quiz
                     struct fa_diag *diag);
 void quiz_attempt_free(struct quiz_attempt *a);
 
+/* Which attempts quiz_store_each visits. A NULL field matches every attempt; class_code ""
+ * matches the attempts made without a class. */
+struct quiz_store_filter {
+    const char *class_code;
+    const char *quiz; /* a topic slug, or "all" */
+};
+
+/* Calls each(ctx, a) for every stored attempt that f (NULL: all) lets through, in the order
+ * they were submitted, from one consistent snapshot. a is borrowed for the call, without its
+ * report texts (NULL). A damaged row is skipped and counted in *n_damaged; the walk goes on.
+ * A non-zero return from each stops the walk and is returned; FA_EDB on errors. The store's
+ * lock is held for the whole walk, so submissions wait for it: meant for the command line
+ * and exports, which read a data folder a few thousand attempts long. */
+int quiz_store_each(struct quiz_store *store, const struct quiz_store_filter *f,
+                    int (*each)(void *ctx, const struct quiz_attempt *a), void *ctx,
+                    size_t *n_damaged, struct fa_diag *diag);
+
 /* Copies the store of data_dir (DATA_DIR/fa-learn.db) into a new database file at out_path
  * with SQLite's online backup API, while a server may go on writing: the copy is one
  * consistent snapshot holding every attempt committed before it began. Written beside

@@ -6,6 +6,7 @@
 #include "sandbox/sbx_supervisor.h"
 #include "quiz/quiz_store.h"
 #include "server/srv_cmd_backup.h"
+#include "server/srv_cmd_stats.h"
 #include "server/srv_cmd_check.h"
 #include "server/srv_cmd_run.h"
 #include "server/srv_limits.h"
@@ -80,6 +81,7 @@ static const char usage_main[] =
     "  python    run the embedded CPython like python3, with fastaudit importable\n"
     "  check     check the course content: pages, links, images, code marks\n"
     "  backup    copy the store of quiz attempts while the server runs\n"
+    "  stats     a class's attempts and question statistics (text, CSV, JSON)\n"
     "  help      show help for a command: fa-learn help serve\n"
     "\n"
     "Options:\n"
@@ -536,6 +538,12 @@ static int cmd_backup(int argc, char **argv)
     return srv_cmd_backup(argc, argv, env_or("FA_LEARN_DATA", "./fa-learn-data"));
 }
 
+static int cmd_stats(int argc, char **argv)
+{
+    return srv_cmd_stats(argc, argv, env_or("FA_LEARN_DATA", "./fa-learn-data"),
+                         env_or("FA_LEARN_QUIZ", course_dir("quiz", FA_SOURCE_DIR "/quiz")));
+}
+
 static const struct command {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -546,6 +554,7 @@ static const struct command {
     {"python", cmd_python, usage_python},
     {"check", cmd_check, srv_cmd_check_usage},
     {"backup", cmd_backup, srv_cmd_backup_usage},
+    {"stats", cmd_stats, srv_cmd_stats_usage},
     /* The server's own: a replacement sandbox supervisor (sbx_supervisor_spawn). */
     {"supervise", sbx_supervisor_main_args, "Usage: fa-learn supervise (for the server's own use)\n"},
 };
