@@ -17,6 +17,7 @@ const char *fa_strerror(int rc)
     case FA_EPOLICY: return "denied by policy";
     case FA_EBUSY: return "busy";
     case FA_ETIMEDOUT: return "timed out";
+    case FA_EDENIED: return "access denied";
     default: return "unknown error";
     }
 }

@@ -19,6 +19,7 @@ enum fa_err {
     FA_EPOLICY = -7,   /* the sandbox policy refused */
     FA_EBUSY = -8,     /* a share of a shared resource is used up: try again later */
     FA_ETIMEDOUT = -9, /* no answer came by the deadline */
+    FA_EDENIED = -10,  /* a credential was wrong (the instructor's token) */
 };
 
 /* Returns a short static English text for rc (any int; unknown codes get a generic text). */

@@ -1,5 +1,6 @@
 /* quiz_store.c: attempts in SQLite (see quiz_store.h). */
 #include "quiz/quiz_store.h"
+#include "quiz/quiz_store_int.h"
 
 #include "common/fa_buf.h"
 #include "common/fa_mem.h"
@@ -44,6 +45,16 @@ static const char *const migrations[] = {
     /* 2: the report as shown, so that a permalink never changes */
     "ALTER TABLE attempts ADD COLUMN report_text TEXT;"
     "ALTER TABLE attempts ADD COLUMN report_markdown TEXT;",
+    /* 3: the instructor's side (quiz_store_admin.c): signed-in sessions, by the hash of
+     * their cookie, and settings such as the hash of the instructor's token */
+    "CREATE TABLE instructor_sessions ("
+    "  token_hash TEXT PRIMARY KEY,"
+    "  csrf TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  expires_ms INTEGER NOT NULL);"
+    "CREATE TABLE settings ("
+    "  name TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);",
 };
 
 /* The columns every read of an attempt selects, in read_attempt's order. */
@@ -51,22 +62,7 @@ static const char *const migrations[] = {
     "learner, class_code, quiz, started_ms, submitted_ms, seed, score_milli, max_milli, "     \
     "answers, report_text, report_markdown, report_id"
 
-struct quiz_store {
-    sqlite3 *db;
-    pthread_mutex_t lock;
-    /* Checkpoints (copying the WAL back into the database) run on a thread of the store's
-     * own with its own connection, not in whichever HTTP thread commits the 1000th page. */
-    sqlite3 *checkpoint_db;
-    pthread_t checkpointer;
-    bool checkpointing, stopping, wal_full; /* wal_full: a commit left the WAL long */
-    pthread_mutex_t stop_lock; /* guards the fields of the checkpointer */
-    pthread_cond_t stop_cond, done_cond;
-    unsigned long n_wanted, n_done; /* checkpoints asked for by commits; the last one served */
-    sqlite3_stmt *insert_attempt, *select_attempt, *count;
-    atomic_ulong n_errors; /* failed statements, for /metrics */
-};
-
-static int db_error(struct quiz_store *s, struct fa_diag *diag, const char *what)
+int quiz_store_db_error(struct quiz_store *s, struct fa_diag *diag, const char *what)
 {
     atomic_fetch_add(&s->n_errors, 1);
     return fa_diag_set(diag, FA_EDB, "store: %s: %s", what,
@@ -81,7 +77,7 @@ static int migrate(struct quiz_store *s, struct fa_diag *diag)
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
-        return db_error(s, diag, "reading the schema version");
+        return quiz_store_db_error(s, diag, "reading the schema version");
     }
     version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -94,7 +90,7 @@ static int migrate(struct quiz_store *s, struct fa_diag *diag)
         int rc = sqlite3_exec(s->db, set, NULL, NULL, NULL);
         fa_free(set);
         if (rc != SQLITE_OK) {
-            rc = db_error(s, diag, "migrating the schema");
+            rc = quiz_store_db_error(s, diag, "migrating the schema");
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             return rc;
         }
@@ -106,7 +102,7 @@ static int prepare(struct quiz_store *s, sqlite3_stmt **st, const char *sql,
                    struct fa_diag *diag)
 {
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
-        return db_error(s, diag, "preparing a statement");
+        return quiz_store_db_error(s, diag, "preparing a statement");
     return FA_OK;
 }
 
@@ -244,7 +240,7 @@ int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_dia
                             "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF; "
                             "PRAGMA journal_size_limit = " WAL_KEEP_BYTES ";",
                      NULL, NULL, NULL) != SQLITE_OK) {
-        rc = db_error(s, diag, "setting up");
+        rc = quiz_store_db_error(s, diag, "setting up");
         goto out;
     }
     rc = check_writable(s, path, diag);
@@ -444,7 +440,7 @@ static int save_locked(struct quiz_store *s, struct quiz_attempt *a, const char 
         sqlite3_bind_text(st, 12, a->report_markdown, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 12);
-    rc = sqlite3_step(st) == SQLITE_DONE ? FA_OK : db_error(s, diag, "saving an attempt");
+    rc = sqlite3_step(st) == SQLITE_DONE ? FA_OK : quiz_store_db_error(s, diag, "saving an attempt");
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc;
@@ -589,7 +585,7 @@ static int load_locked(struct quiz_store *s, const char *report_id, struct quiz_
     sqlite3_bind_text(st, 1, report_id, -1, SQLITE_STATIC);
     step = sqlite3_step(st);
     if (step != SQLITE_ROW) {
-        rc = step == SQLITE_DONE ? FA_ENOTFOUND : db_error(s, diag, "reading an attempt");
+        rc = step == SQLITE_DONE ? FA_ENOTFOUND : quiz_store_db_error(s, diag, "reading an attempt");
         goto out;
     }
     a = fa_xcalloc(1, sizeof *a);
@@ -647,7 +643,7 @@ int quiz_store_each(struct quiz_store *s, const struct quiz_store_filter *f,
                            "FROM attempts WHERE (?1 IS NULL OR class_code = ?1) "
                            "AND (?2 IS NULL OR quiz = ?2) ORDER BY submitted_ms, id",
                            -1, &st, NULL) != SQLITE_OK) {
-        rc = db_error(s, diag, "preparing the walk over attempts");
+        rc = quiz_store_db_error(s, diag, "preparing the walk over attempts");
         goto out;
     }
     if (f && f->class_code)
@@ -665,7 +661,7 @@ int quiz_store_each(struct quiz_store *s, const struct quiz_store_filter *f,
             goto out;
     }
     if (step != SQLITE_DONE)
-        rc = db_error(s, diag, "walking the attempts");
+        rc = quiz_store_db_error(s, diag, "walking the attempts");
 out:
     clear_attempt(&a);
     sqlite3_finalize(st);

@@ -107,6 +107,30 @@ int quiz_store_each(struct quiz_store *store, const struct quiz_store_filter *f,
 int quiz_store_backup(const char *data_dir, const char *out_path, long *n_attempts,
                       struct fa_diag *diag);
 
+/* ---------- The instructor's side (quiz_store_admin.c) ---------- */
+
+/* A session's secrets are kept as hex: the SHA-256 of its cookie (never the cookie itself)
+ * and its CSRF token. */
+#define QUIZ_SESSION_HEX 64
+
+/* Settings by name ("admin_token_sha256"): value into out (cap bytes). FA_ENOTFOUND when
+ * none is set; FA_EINVAL for a damaged or too long value; FA_EDB on errors. */
+int quiz_store_setting_get(struct quiz_store *store, const char *name, char *out, size_t cap,
+                           struct fa_diag *diag);
+int quiz_store_setting_set(struct quiz_store *store, const char *name, const char *value,
+                           struct fa_diag *diag);
+
+/* Instructor sessions, by the hash of their cookie. find gives the session's CSRF token when
+ * it exists and has not expired at now_ms (else FA_ENOTFOUND). end removes the session and
+ * every expired one; with token_hash NULL it removes every session (a new token signs
+ * everyone out). */
+int quiz_store_session_save(struct quiz_store *store, const char *token_hash, const char *csrf,
+                            int64_t created_ms, int64_t expires_ms, struct fa_diag *diag);
+int quiz_store_session_find(struct quiz_store *store, const char *token_hash, int64_t now_ms,
+                            char csrf[QUIZ_SESSION_HEX + 1], struct fa_diag *diag);
+int quiz_store_session_end(struct quiz_store *store, const char *token_hash, int64_t now_ms,
+                           struct fa_diag *diag);
+
 /* How many attempts are stored (for tests and /metrics). -1 on errors. */
 long quiz_store_count(struct quiz_store *store);
 /* How many store operations have failed since it was opened (for /metrics). Thread-safe. */

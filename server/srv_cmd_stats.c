@@ -3,13 +3,12 @@
 #include "server/srv_cmd_stats.h"
 
 #include "common/fa_err.h"
-#include "common/fa_time.h"
+#include "common/fa_buf.h"
 #include "quiz/quiz_bank.h"
 #include "quiz/quiz_class.h"
-#include "quiz/quiz_report.h"
 #include "quiz/quiz_store.h"
+#include "server/srv_export.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,152 +40,9 @@ const char srv_cmd_stats_usage[] =
 
 enum format { FORMAT_TEXT, FORMAT_CSV, FORMAT_CSV_QUESTIONS, FORMAT_JSON };
 
-/* ---------- CSV (RFC 4180) ---------- */
-
-/* One text cell: quoted when it holds a comma, a quote or a line break (quotes doubled);
- * a leading formula character is disarmed (see the usage). */
-static void csv_text(FILE *out, const char *s)
-{
-    bool formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
-    bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-
-    if (quote)
-        fputc('"', out);
-    if (formula)
-        fputc('\'', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    if (quote)
-        fputc('"', out);
-}
-
-static void csv_sep(FILE *out) { fputc(',', out); }
-static void csv_end(FILE *out) { fputs("\r\n", out); }
-
-static const char *iso(int64_t ms, char buf[FA_TIME_ISO_LEN])
-{
-    return fa_time_iso8601((time_t)(ms / 1000), buf);
-}
-
-static void write_rows_csv(FILE *out, const struct quiz_class *c, const struct quiz_bank *bank)
-{
-    char when[FA_TIME_ISO_LEN], points[32];
-
-    fputs("report_id,learner,class,quiz,started,submitted,score,max,percent", out);
-    for (size_t t = 0; t < c->n_topics; t++) {
-        csv_sep(out);
-        csv_text(out, quiz_bank_get_topic(bank, t)->slug);
-    }
-    csv_end(out);
-    for (size_t i = 0; i < c->n_rows; i++) {
-        const struct quiz_class_row *r = &c->rows[i];
-        fputs(r->report_id, out);
-        csv_sep(out);
-        csv_text(out, r->learner);
-        csv_sep(out);
-        csv_text(out, r->class_code);
-        csv_sep(out);
-        csv_text(out, r->quiz);
-        fprintf(out, ",%s", iso(r->started_ms, when));
-        fprintf(out, ",%s", iso(r->submitted_ms, when));
-        fprintf(out, ",%s", quiz_report_points(r->score_milli, points, sizeof points));
-        fprintf(out, ",%s", quiz_report_points(r->max_milli, points, sizeof points));
-        fprintf(out, ",%d", quiz_stats_percent(r->score_milli, r->max_milli));
-        for (size_t t = 0; t < c->n_topics; t++) {
-            csv_sep(out); /* a topic the attempt was not asked about stays empty */
-            if (r->topic_max_milli[t] > 0)
-                fprintf(out, "%d",
-                        quiz_stats_percent(r->topic_earned_milli[t], r->topic_max_milli[t]));
-        }
-        csv_end(out);
-    }
-}
-
-static void write_questions_csv(FILE *out, const struct quiz_class *c,
-                                const struct quiz_bank *bank)
-{
-    fputs("question,topic,given,facility,discrimination,unanswered", out);
-    for (unsigned o = 0; o < QUIZ_MAX_OPTIONS; o++)
-        fprintf(out, ",option_%u", o + 1);
-    csv_end(out);
-    for (size_t q = 0; q < c->n_items; q++) {
-        const struct quiz_item_stats *it = &c->items[q];
-        const struct quiz_question *qq = quiz_bank_get_question(bank, q);
-        csv_text(out, qq->id);
-        csv_sep(out);
-        csv_text(out, quiz_bank_get_topic(bank, qq->topic)->slug);
-        fprintf(out, ",%zu,", it->n_attempts);
-        if (!isnan(it->facility))
-            fprintf(out, "%.1f", 100 * it->facility);
-        csv_sep(out);
-        if (!isnan(it->discrimination))
-            fprintf(out, "%.3f", it->discrimination);
-        fprintf(out, ",%lu", it->n_unanswered);
-        for (unsigned o = 0; o < QUIZ_MAX_OPTIONS; o++) {
-            csv_sep(out); /* options the question does not have stay empty */
-            if (o < qq->n_options)
-                fprintf(out, "%lu", it->option_counts[o]);
-        }
-        csv_end(out);
-    }
-}
-
-/* ---------- JSON ---------- */
-
-static json_t *number_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
-
-static json_t *class_json(const struct quiz_class *c, const struct quiz_bank *bank,
-                          const struct quiz_store_filter *f)
-{
-    char when[FA_TIME_ISO_LEN];
-    json_t *rows = json_array(), *questions = json_array(), *bins = json_array();
-
-    for (size_t i = 0; i < c->n_rows; i++) {
-        const struct quiz_class_row *r = &c->rows[i];
-        json_t *topics = json_object();
-        for (size_t t = 0; t < c->n_topics; t++)
-            if (r->topic_max_milli[t] > 0)
-                json_object_set_new(
-                    topics, quiz_bank_get_topic(bank, t)->slug,
-                    json_pack("{s:f, s:f, s:i}", "score", r->topic_earned_milli[t] / 1000.0,
-                              "max", r->topic_max_milli[t] / 1000.0, "percent",
-                              quiz_stats_percent(r->topic_earned_milli[t],
-                                                 r->topic_max_milli[t])));
-        json_array_append_new(
-            rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:i, s:o}", "report_id",
-                            r->report_id, "learner", r->learner, "class", r->class_code, "quiz",
-                            r->quiz, "started", iso(r->started_ms, when), "submitted",
-                            iso(r->submitted_ms, (char[FA_TIME_ISO_LEN]){0}), "score",
-                            r->score_milli / 1000.0, "max", r->max_milli / 1000.0, "percent",
-                            quiz_stats_percent(r->score_milli, r->max_milli), "topics", topics));
-    }
-    for (size_t q = 0; q < c->n_items; q++) {
-        const struct quiz_item_stats *it = &c->items[q];
-        const struct quiz_question *qq = quiz_bank_get_question(bank, q);
-        json_t *options = json_array();
-        for (size_t o = 0; o < qq->n_options && o < QUIZ_MAX_OPTIONS; o++)
-            json_array_append_new(options, json_integer((json_int_t)it->option_counts[o]));
-        json_array_append_new(
-            questions,
-            json_pack("{s:s, s:s, s:I, s:o, s:o, s:I, s:o}", "question", qq->id, "topic",
-                      quiz_bank_get_topic(bank, qq->topic)->slug, "given",
-                      (json_int_t)it->n_attempts, "facility",
-                      number_or_null(isnan(it->facility) ? NAN : 100 * it->facility),
-                      "discrimination", number_or_null(it->discrimination), "unanswered",
-                      (json_int_t)it->n_unanswered, "options", options));
-    }
-    for (int b = 0; b < QUIZ_STATS_BINS; b++)
-        json_array_append_new(bins, json_integer((json_int_t)c->histogram[b]));
-    return json_pack("{s:{s:s?, s:s?}, s:I, s:o, s:o, s:{s:I, s:f, s:f, s:f, s:o}}", "filter",
-                     "class", f->class_code, "quiz", f->quiz, "damaged",
-                     (json_int_t)c->n_damaged, "attempts", rows, "questions", questions,
-                     "summary", "attempts", (json_int_t)c->summary.n, "mean", c->summary.mean,
-                     "median", c->summary.median, "stddev", c->summary.stddev, "histogram",
-                     bins);
-}
+/* The most an export may take in memory: far above a class's (300 learners, 3,000 attempts
+ * make about 1 MiB of JSON). */
+#define EXPORT_MAX_BYTES (256u << 20)
 
 /* ---------- text ---------- */
 
@@ -285,27 +141,22 @@ int srv_cmd_stats(int argc, char **argv, const char *data_dir, const char *quiz_
         fprintf(stderr, "fa-learn stats: %s\n", diag.msg);
         goto out;
     }
-    switch (format) {
-    case FORMAT_TEXT:
+    if (format == FORMAT_TEXT) {
         write_text(stdout, c, bank);
-        break;
-    case FORMAT_CSV:
-        write_rows_csv(stdout, c, bank);
-        break;
-    case FORMAT_CSV_QUESTIONS:
-        write_questions_csv(stdout, c, bank);
-        break;
-    case FORMAT_JSON: {
-        json_t *doc = class_json(c, bank, &filter);
-        if (!doc || json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII) != 0) {
-            fprintf(stderr, "fa-learn stats: the JSON could not be written\n");
-            json_decref(doc);
+    } else {
+        struct fa_buf out;
+        fa_buf_init(&out, EXPORT_MAX_BYTES);
+        int rc = format == FORMAT_CSV    ? srv_export_attempts_csv(c, bank, &out)
+                 : format == FORMAT_JSON ? srv_export_json(c, bank, &filter, &out)
+                                         : srv_export_questions_csv(c, bank, &out);
+        if (rc)
+            fprintf(stderr, "fa-learn stats: the export could not be built: %s\n",
+                    fa_strerror(rc));
+        else
+            fwrite(out.ptr, 1, out.len, stdout);
+        fa_buf_cleanup(&out);
+        if (rc)
             goto out;
-        }
-        json_decref(doc);
-        fputs("\n", stdout);
-        break;
-    }
     }
     status = fflush(stdout) == 0 ? 0 : 1;
     if (status)
