@@ -131,6 +131,11 @@ int quiz_store_session_find(struct quiz_store *store, const char *token_hash, in
 int quiz_store_session_end(struct quiz_store *store, const char *token_hash, int64_t now_ms,
                            struct fa_diag *diag);
 
+/* Calls each(ctx, code) for every class code attempts were made with ("" for none), in
+ * byte order; a damaged code is skipped. A non-zero return from each stops and is returned. */
+int quiz_store_class_codes(struct quiz_store *store, int (*each)(void *ctx, const char *code),
+                           void *ctx, struct fa_diag *diag);
+
 /* How many attempts are stored (for tests and /metrics). -1 on errors. */
 long quiz_store_count(struct quiz_store *store);
 /* How many store operations have failed since it was opened (for /metrics). Thread-safe. */

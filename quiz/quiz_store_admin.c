@@ -96,3 +96,30 @@ int quiz_store_session_end(struct quiz_store *s, const char *token_hash, int64_t
     return run(s, "DELETE FROM instructor_sessions WHERE token_hash = ? OR expires_ms <= ?",
                vals, 1, ints, 1, NULL, 0, diag);
 }
+
+int quiz_store_class_codes(struct quiz_store *s, int (*each)(void *ctx, const char *code),
+                           void *ctx, struct fa_diag *diag)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = FA_OK, step;
+
+    pthread_mutex_lock(&s->lock);
+    if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT class_code FROM attempts ORDER BY class_code",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = quiz_store_db_error(s, diag, "preparing the list of classes");
+        goto out;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && !rc) {
+        const char *code = (const char *)sqlite3_column_text(st, 0);
+        size_t len = (size_t)sqlite3_column_bytes(st, 0);
+        if (sqlite3_column_type(st, 0) == SQLITE_TEXT && code && len <= QUIZ_MAX_CLASS &&
+            fa_utf8_bad_offset(code, len) == len)
+            rc = each(ctx, code);
+    }
+    if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = quiz_store_db_error(s, diag, "listing the classes");
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}

@@ -7,6 +7,7 @@
 #include "quiz/quiz_store.h"
 #include "server/srv_cmd_backup.h"
 #include "server/srv_cmd_stats.h"
+#include "server/srv_instructor_auth.h"
 #include "server/srv_cmd_check.h"
 #include "server/srv_cmd_run.h"
 #include "server/srv_limits.h"
@@ -45,6 +46,7 @@ struct serve_options {
     const char *public_url;      /* the origin (and path prefix) browsers use, or NULL */
     const char *trusted_proxies; /* peers whose forwarded headers are believed, or NULL */
     const char *metrics_allow;   /* clients besides loopback that may read /metrics */
+    const char *admin_token_file; /* the instructor's token, or NULL: the store's */
     /* The sandbox's capacity (0 workers: the CPU count) and each run's disk quota. */
     long sandbox_workers, sandbox_queue, sandbox_per_client, sandbox_disk_mb, sandbox_wait_s;
     long quiz_rate; /* quiz submissions per client and minute */
@@ -82,6 +84,7 @@ static const char usage_main[] =
     "  check     check the course content: pages, links, images, code marks\n"
     "  backup    copy the store of quiz attempts while the server runs\n"
     "  stats     a class's attempts and question statistics (text, CSV, JSON)\n"
+    "  admin-token  make a new instructor token (the old one stops working)\n"
     "  help      show help for a command: fa-learn help serve\n"
     "\n"
     "Options:\n"
@@ -111,6 +114,9 @@ static const char usage_serve[] =
     "                  past it 429 [FA_LEARN_QUIZ_RATE] (default 30)\n"
     "  --metrics-allow ADDR[,ADDR...]  clients besides loopback that may read /metrics\n"
     "                          [FA_LEARN_METRICS_ALLOW]\n"
+    "  --admin-token-file FILE  the instructor's token (16-256 characters) for\n"
+    "                  /instructor [FA_LEARN_ADMIN_TOKEN_FILE]; without it a token is made at\n"
+    "                  the first start, printed once, and kept as a hash in DATA\n"
     "  --no-sandbox    serve without the sandbox; POST /api/run answers 503\n"
     "                  [FA_LEARN_NO_SANDBOX=1]\n"
     "  --sandbox-workers N     runs at once, 1-64 [FA_LEARN_SANDBOX_WORKERS]\n"
@@ -228,6 +234,7 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
     opts->public_url = env_or("FA_LEARN_PUBLIC_URL", NULL);
     opts->trusted_proxies = env_or("FA_LEARN_TRUSTED_PROXY", NULL);
     opts->metrics_allow = env_or("FA_LEARN_METRICS_ALLOW", NULL);
+    opts->admin_token_file = env_or("FA_LEARN_ADMIN_TOKEN_FILE", NULL);
     for (size_t k = 0; k < sizeof count_options / sizeof count_options[0]; k++) {
         const struct count_option *o = &count_options[k];
         const char *env = getenv(o->env);
@@ -241,7 +248,7 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
         static const char *const with_value[] = {
             "--host",  "--port",    "--data",       "--content",        "--static",
             "--vendor", "--quiz",   "--threads",    "--public-url",     "--trusted-proxy",
-            "--metrics-allow"};
+            "--metrics-allow", "--admin-token-file"};
         bool takes_value = false;
         const struct count_option *count_option = NULL;
 
@@ -303,6 +310,8 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
             opts->trusted_proxies = value;
         else if (strncmp(arg, "--metrics-allow", name_len) == 0)
             opts->metrics_allow = value;
+        else if (strncmp(arg, "--admin-token-file", name_len) == 0)
+            opts->admin_token_file = value;
         else
             threads_text = value;
     }
@@ -368,6 +377,7 @@ static int cmd_serve(int argc, char **argv)
     struct srv_public *pub = NULL;
     struct srv_metrics *metrics = NULL;
     struct srv_ratelimit *quiz_rate = NULL;
+    struct srv_instructor *instructor = NULL;
     struct fa_diag diag = {{0}};
     sigset_t signals;
     int fd = -1, port = 0, sig = 0;
@@ -455,11 +465,21 @@ static int cmd_serve(int argc, char **argv)
         srv_site_release(site);
         return 1;
     }
+    if (srv_instructor_open(store, opts.admin_token_file, stderr, &instructor, &diag)) {
+        fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+        close(fd);
+        quiz_store_close(store);
+        srv_sandbox_free(sandbox);
+        srv_public_free(pub);
+        srv_site_release(site);
+        return 1;
+    }
     metrics = srv_metrics_new(opts.data_dir);
     quiz_rate = srv_ratelimit_new((unsigned)opts.quiz_rate);
     if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, pub, metrics, quiz_rate,
-                      &mhd, &diag)) {
+                      instructor, &mhd, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+        srv_instructor_free(instructor);
         quiz_store_close(store);
         srv_sandbox_free(sandbox);
         srv_public_free(pub);
@@ -497,6 +517,7 @@ static int cmd_serve(int argc, char **argv)
     srv_sandbox_stop(sandbox);
     srv_mhd_stop(mhd);
     srv_sandbox_free(sandbox);
+    srv_instructor_free(instructor);
     quiz_store_close(store);
     srv_public_free(pub);
     srv_metrics_free(metrics);
@@ -538,6 +559,47 @@ static int cmd_backup(int argc, char **argv)
     return srv_cmd_backup(argc, argv, env_or("FA_LEARN_DATA", "./fa-learn-data"));
 }
 
+static const char usage_admin_token[] =
+    "Usage: fa-learn admin-token [--data DIR]\n"
+    "\n"
+    "Makes a new instructor token for the server whose data folder is DIR and prints it once.\n"
+    "The store keeps only its hash; the old token stops working and every instructor session\n"
+    "ends. (A server started with --admin-token-file uses that file instead.) Safe while the\n"
+    "server runs.\n"
+    "\n"
+    "  --data DIR   the server's data folder [FA_LEARN_DATA] (default ./fa-learn-data)\n"
+    "\n"
+    "Exit status: 0 done, 1 the store could not be written, 2 usage errors.\n";
+
+static int cmd_admin_token(int argc, char **argv)
+{
+    const char *data_dir = env_or("FA_LEARN_DATA", "./fa-learn-data");
+    struct quiz_store *store = NULL;
+    struct fa_diag diag = {{0}};
+    char token[65];
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+            data_dir = argv[++i];
+        } else {
+            fprintf(stderr, "fa-learn admin-token: unknown argument '%s' (see fa-learn help "
+                            "admin-token)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!ensure_data_dir(data_dir))
+        return 1;
+    if (quiz_store_open(data_dir, &store, &diag) ||
+        srv_instructor_new_token(store, token, &diag)) {
+        fprintf(stderr, "fa-learn admin-token: %s\n", diag.msg);
+        quiz_store_close(store);
+        return 1;
+    }
+    quiz_store_close(store);
+    printf("%s\n", token);
+    return 0;
+}
+
 static int cmd_stats(int argc, char **argv)
 {
     return srv_cmd_stats(argc, argv, env_or("FA_LEARN_DATA", "./fa-learn-data"),
@@ -555,6 +617,7 @@ static const struct command {
     {"check", cmd_check, srv_cmd_check_usage},
     {"backup", cmd_backup, srv_cmd_backup_usage},
     {"stats", cmd_stats, srv_cmd_stats_usage},
+    {"admin-token", cmd_admin_token, usage_admin_token},
     /* The server's own: a replacement sandbox supervisor (sbx_supervisor_spawn). */
     {"supervise", sbx_supervisor_main_args, "Usage: fa-learn supervise (for the server's own use)\n"},
 };

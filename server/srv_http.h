@@ -20,6 +20,7 @@ struct srv_deferred;
 struct srv_public;
 struct srv_metrics;
 struct srv_ratelimit;
+struct srv_instructor;
 struct quiz_store;
 
 /* One query-string value, percent-decoded by the adapter. Borrowed from the connection. */
@@ -43,9 +44,11 @@ struct srv_req {
                                     whom a trusted proxy forwarded for; never NULL */
     bool https;                  /* a trusted proxy said the client used https */
     const char *referer;         /* Referer header value or NULL */
+    const char *cookie;          /* Cookie header value or NULL */
     const struct srv_public *pub; /* the site's public address (srv_public.h) */
     struct srv_metrics *metrics; /* the server's counters (srv_metrics.h) */
     struct srv_ratelimit *quiz_rate; /* quiz submissions per client and minute, or NULL */
+    struct srv_instructor *instructor; /* the instructor's sign-in (srv_instructor_auth.h) */
     const char *route;           /* set by the dispatcher: the route table's path, or NULL */
     bool accepts_gzip;           /* Accept-Encoding allows gzip */
     struct fa_str body;          /* the request body (at most SRV_MAX_BODY_BYTES) */
@@ -66,6 +69,7 @@ struct srv_resp {
     const char *allow;             /* for 405: the Allow header */
     char location[512];            /* for redirects: the Location header, "" if none */
     int retry_after;               /* seconds, 0 for none */
+    char set_cookie[256];          /* a Set-Cookie header value, "" for none */
     /* Set by a handler that has handed req->deferred to something that will call
      * srv_deferred_complete exactly once, from any thread; everything else in this response
      * is then ignored. The adapter parks the connection meanwhile, so no HTTP thread waits,

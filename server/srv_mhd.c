@@ -52,6 +52,7 @@ struct srv_mhd {
     const struct srv_public *pub; /* accepted hosts, public origin, trusted proxies */
     struct srv_metrics *metrics;  /* counters, or NULL */
     struct srv_ratelimit *quiz_rate; /* quiz submissions per client, or NULL */
+    struct srv_instructor *instructor; /* the instructor's sign-in, or NULL */
     pthread_mutex_t defer_lock;  /* orders suspend and completion of deferred requests */
 };
 
@@ -267,6 +268,8 @@ static enum MHD_Result send_dynamic(struct MHD_Connection *conn, struct request_
         MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
     if (resp->allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+    if (resp->set_cookie[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie);
     if (resp->retry_after > 0) {
         snprintf(seconds, sizeof seconds, "%d", resp->retry_after);
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
@@ -383,6 +386,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, struct request_stat
     req->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
     req->host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     req->referer = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_REFERER);
+    req->cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
     req->body.ptr = st->body.ptr ? st->body.ptr : "";
     req->body.len = st->body.len;
 
@@ -456,6 +460,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         st->req.pub = mhd->pub;
         st->req.metrics = mhd->metrics;
         st->req.quiz_rate = mhd->quiz_rate;
+        st->req.instructor = mhd->instructor;
         if (cs && cs->trusted) {
             const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                             "X-Forwarded-Proto");
@@ -730,7 +735,8 @@ static void *on_watchdog(void *arg)
 int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
                   struct srv_sandbox *sandbox, struct quiz_store *store,
                   const struct srv_public *pub, struct srv_metrics *metrics,
-                  struct srv_ratelimit *quiz_rate, struct srv_mhd **out, struct fa_diag *diag)
+                  struct srv_ratelimit *quiz_rate, struct srv_instructor *instructor,
+                  struct srv_mhd **out, struct fa_diag *diag)
 {
     struct srv_mhd *mhd = fa_xcalloc(1, sizeof *mhd);
 
@@ -742,6 +748,7 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
     mhd->pub = pub;
     mhd->metrics = metrics;
     mhd->quiz_rate = quiz_rate;
+    mhd->instructor = instructor;
     srv_site_retain(site);
     mhd->site = site;
     mhd->daemon = MHD_start_daemon(

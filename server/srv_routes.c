@@ -6,6 +6,7 @@
 #include "server/srv_public.h"
 #include "server/srv_ratelimit.h"
 
+#include "server/srv_instructor.h"
 #include "server/srv_quiz.h"
 
 
@@ -534,6 +535,14 @@ static const struct route {
     {"GET", "/healthz", false, handle_healthz, NULL, false},
     {"GET", "/metrics", false, handle_metrics, NULL, false},
     {"POST", "/api/run", false, handle_api_run, JSON, false},
+    /* The instructor's side: no learner page links here (srv_instructor.h). */
+    {"GET", "/instructor", false, srv_instructor_handle_dashboard, NULL, false},
+    {"GET", "/instructor/login", false, srv_instructor_handle_login_page, NULL, false},
+    {"POST", "/instructor/login", false, srv_instructor_handle_login, FORM, false},
+    {"POST", "/instructor/logout", false, srv_instructor_handle_logout, FORM, false},
+    {"GET", "/instructor/attempts.csv", false, srv_instructor_handle_export, NULL, false},
+    {"GET", "/instructor/questions.csv", false, srv_instructor_handle_export, NULL, false},
+    {"GET", "/instructor/attempts.json", false, srv_instructor_handle_export, NULL, false},
     {NULL, NULL, false, NULL, NULL, false},
 };
 

@@ -1,0 +1,593 @@
+/* srv_instructor.c: the instructor's pages (see srv_instructor.h). The numbers come from
+ * quiz_class (one walk over the store per page); this file checks access, reads the filter
+ * and draws. */
+#include "server/srv_instructor.h"
+
+#include "common/fa_err.h"
+#include "common/fa_log.h"
+#include "common/fa_mem.h"
+#include "quiz/quiz_class.h"
+#include "quiz/quiz_report.h"
+#include "server/srv_export.h"
+#include "server/srv_form.h"
+#include "server/srv_instructor_auth.h"
+#include "server/srv_layout.h"
+#include "server/srv_public.h"
+#include "server/srv_quiz.h"
+#include "server/srv_site.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define LOGIN_PATH "/instructor/login"
+#define DASHBOARD_PATH "/instructor"
+#define ANY "*" /* the filter's value for "every class" or "every quiz" */
+#define MOST_MISSED 5
+#define MAX_CLASSES 200 /* class codes listed in the filter; more are typed in the address */
+
+/* ---------- drawing: the first error sticks, checked once per page ---------- */
+
+struct html {
+    struct fa_buf *buf;
+    int rc;
+};
+
+__attribute__((format(printf, 2, 3))) static void raw(struct html *h, const char *fmt, ...)
+{
+    va_list ap;
+    if (h->rc)
+        return;
+    va_start(ap, fmt);
+    h->rc = fa_buf_vprintf(h->buf, fmt, ap);
+    va_end(ap);
+}
+
+/* Untrusted or plain text, escaped for element content and quoted attributes alike. */
+static void text(struct html *h, const char *s)
+{
+    if (!h->rc)
+        h->rc = fa_buf_append_html(h->buf, s, strlen(s));
+}
+
+static void url_value(struct html *h, const char *s)
+{
+    if (!h->rc)
+        h->rc = fa_buf_append_urlenc(h->buf, s, strlen(s));
+}
+
+static int page(struct srv_req *req, struct srv_resp *resp, const char *title,
+                struct fa_buf *body, int status)
+{
+    static const char *const css[] = {"/static/css/instructor.css", NULL};
+    struct srv_layout layout = {.title = title,
+                                .section = SRV_SECTION_NONE,
+                                .body_html = body->ptr ? body->ptr : "",
+                                .body_len = body->len,
+                                .article_class = "instructor",
+                                .current = -1,
+                                .version_tag = srv_site_get_version_tag(req->site),
+                                .extra_css = css};
+    int rc = srv_layout_render(&layout, &resp->body);
+
+    fa_buf_cleanup(body);
+    if (rc)
+        return srv_resp_error(req, resp, 500, "The page could not be built.");
+    return status;
+}
+
+/* ---------- access ---------- */
+
+/* The session of the request: FA_OK with its CSRF token, else the answer to give. */
+static int need_session(struct srv_req *req, struct srv_resp *resp, bool page_route,
+                        char csrf[65], int *status)
+{
+    struct fa_diag diag = {{0}};
+    int rc = req->instructor && req->store
+                 ? srv_instructor_session(req->instructor, req->cookie, csrf, &diag)
+                 : FA_ENOTFOUND;
+
+    if (rc == FA_OK)
+        return FA_OK;
+    if (rc != FA_ENOTFOUND) {
+        fa_log_error("req=%llu event=instructor_session error=\"%s\"",
+                     (unsigned long long)req->id, diag.msg);
+        *status = srv_resp_error(req, resp, 500, "The session could not be checked.");
+    } else if (page_route) {
+        snprintf(resp->location, sizeof resp->location, "%s", LOGIN_PATH);
+        *status = 303;
+    } else {
+        fa_buf_reset(&resp->body);
+        (void)fa_buf_puts(&resp->body, "{\"error\":\"sign in at /instructor/login first\"}\n");
+        resp->content_type = "application/json";
+        *status = 401;
+    }
+    return rc;
+}
+
+/* The Set-Cookie value: the session cookie for the instructor's paths only, never sent
+ * cross-site, never readable by scripts, Secure when the site is reached over https. */
+static void set_cookie(struct srv_req *req, struct srv_resp *resp, const char *value,
+                       int max_age)
+{
+    char base[512];
+    srv_public_base(req->pub, req->host ? req->host : "", req->https, base, sizeof base);
+    snprintf(resp->set_cookie, sizeof resp->set_cookie,
+             SRV_INSTRUCTOR_COOKIE "=%s; Path=%s" DASHBOARD_PATH
+                                   "; Max-Age=%d; HttpOnly; SameSite=Strict%s",
+             value, srv_public_prefix(req->pub), max_age,
+             strncmp(base, "https:", 6) == 0 ? "; Secure" : "");
+}
+
+/* ---------- sign-in and sign-out ---------- */
+
+static int login_form(struct srv_req *req, struct srv_resp *resp, const char *error, int status)
+{
+    struct fa_buf body;
+    struct html h = {&body, FA_OK};
+
+    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
+    raw(&h, "<h1>Instructor sign-in</h1>\n<form class=\"instructor-login\" method=\"post\" "
+            "action=\"" LOGIN_PATH "\">\n<p><label for=\"token\">Instructor token</label> "
+            "<input type=\"password\" id=\"token\" name=\"token\" required "
+            "autocomplete=\"current-password\" maxlength=\"%d\"%s></p>\n",
+        SRV_INSTRUCTOR_TOKEN_MAX, error ? " aria-describedby=\"token-error\" aria-invalid=\"true\"" : "");
+    if (error) {
+        raw(&h, "<p class=\"form-error\" id=\"token-error\" role=\"alert\">");
+        text(&h, error);
+        raw(&h, "</p>\n");
+    }
+    raw(&h, "<p><button type=\"submit\">Sign in</button></p>\n</form>\n"
+            "<p class=\"instructor-help\">The token was printed when the server first started; "
+            "<code>fa-learn admin-token</code> makes a new one.</p>\n");
+    if (h.rc) {
+        fa_buf_cleanup(&body);
+        return srv_resp_error(req, resp, 500, "The page could not be built.");
+    }
+    return page(req, resp, "Instructor sign-in", &body, status);
+}
+
+int srv_instructor_handle_login_page(struct srv_req *req, struct srv_resp *resp)
+{
+    char csrf[65];
+    struct fa_diag diag = {{0}};
+
+    if (req->instructor &&
+        srv_instructor_session(req->instructor, req->cookie, csrf, &diag) == FA_OK) {
+        snprintf(resp->location, sizeof resp->location, "%s", DASHBOARD_PATH);
+        return 303;
+    }
+    return login_form(req, resp, NULL, 200);
+}
+
+int srv_instructor_handle_login(struct srv_req *req, struct srv_resp *resp)
+{
+    struct srv_form form;
+    struct fa_diag diag = {{0}};
+    char cookie[65], csrf[65];
+    int retry_after = 0, rc;
+
+    if (!req->instructor || !req->store)
+        return srv_resp_error(req, resp, 503, "The instructor area is not available.");
+    if (!srv_instructor_may_try(req->instructor, req->client, &retry_after)) {
+        resp->retry_after = retry_after;
+        return login_form(req, resp, "Too many sign-in attempts from this address. Please "
+                                     "wait a minute.", 429);
+    }
+    if (srv_form_parse(req->body, 8, &form))
+        return login_form(req, resp, "The form was garbled; please try again.", 400);
+    const char *token = srv_form_get(&form, "token");
+    rc = token ? srv_instructor_sign_in(req->instructor, token, strlen(token), cookie, csrf,
+                                        &diag)
+               : FA_EDENIED;
+    srv_form_free(&form);
+    if (rc == FA_EDENIED) {
+        fa_log_warn("req=%llu event=instructor_login ok=0 client=%s",
+                    (unsigned long long)req->id, req->client);
+        return login_form(req, resp, "That is not the instructor token.", 403);
+    }
+    if (rc) {
+        fa_log_error("req=%llu event=instructor_login error=\"%s\"",
+                     (unsigned long long)req->id, diag.msg);
+        return srv_resp_error(req, resp, 500, "The session could not be started.");
+    }
+    fa_log_info("req=%llu event=instructor_login ok=1 client=%s", (unsigned long long)req->id,
+                req->client);
+    set_cookie(req, resp, cookie, SRV_INSTRUCTOR_SESSION_S);
+    snprintf(resp->location, sizeof resp->location, "%s", DASHBOARD_PATH);
+    return 303;
+}
+
+int srv_instructor_handle_logout(struct srv_req *req, struct srv_resp *resp)
+{
+    struct srv_form form;
+    struct fa_diag diag = {{0}};
+    char csrf[65];
+    int status = 0;
+
+    if (need_session(req, resp, true, csrf, &status))
+        return status;
+    bool garbled = srv_form_parse(req->body, 8, &form) != FA_OK;
+    bool csrf_ok = !garbled && srv_instructor_csrf_ok(csrf, srv_form_get(&form, "csrf"));
+    srv_form_free(&form);
+    if (!csrf_ok)
+        return srv_resp_error(req, resp, 403, "This sign-out did not come from your session's "
+                                              "own page. Sign out from the dashboard.");
+    if (srv_instructor_sign_out(req->instructor, req->cookie, &diag))
+        return srv_resp_error(req, resp, 500, "The session could not be ended.");
+    set_cookie(req, resp, "", 0);
+    snprintf(resp->location, sizeof resp->location, "%s", LOGIN_PATH);
+    return 303;
+}
+
+/* ---------- the filter ---------- */
+
+/* class and quiz from the query: absent or "*" is every one; class "" is "no class". */
+static struct quiz_store_filter read_filter(const struct srv_req *req)
+{
+    const char *class_code = srv_req_query(req, "class"), *quiz = srv_req_query(req, "quiz");
+    struct quiz_store_filter f = {class_code, quiz};
+    if (f.class_code && (strcmp(f.class_code, ANY) == 0 || strlen(f.class_code) > QUIZ_MAX_CLASS))
+        f.class_code = NULL;
+    if (f.quiz && (strcmp(f.quiz, ANY) == 0 || strlen(f.quiz) > 64 || !f.quiz[0]))
+        f.quiz = NULL;
+    return f;
+}
+
+/* The gathering for the request's filter, or the answer to give. */
+static int gather(struct srv_req *req, struct srv_resp *resp, const struct quiz_store_filter *f,
+                  struct quiz_class **c, int *status)
+{
+    struct fa_diag diag = {{0}};
+    const struct srv_quiz *quiz = srv_site_get_quiz(req->site);
+
+    if (!quiz) {
+        *status = srv_resp_error(req, resp, 503, "This site has no quiz.");
+        return FA_ENOTFOUND;
+    }
+    int rc = quiz_class_gather(req->store, srv_quiz_get_bank(quiz), f, c, &diag);
+    if (rc) {
+        fa_log_error("req=%llu event=instructor_gather error=\"%s\"",
+                     (unsigned long long)req->id, diag.msg);
+        *status = srv_resp_error(req, resp, 500, "The attempts could not be read.");
+    }
+    return rc;
+}
+
+/* ---------- the dashboard ---------- */
+
+struct classes {
+    struct html *h;
+    const char *chosen; /* NULL: every class */
+    size_t n;
+};
+
+static int class_option(void *ctx, const char *code)
+{
+    struct classes *cl = ctx;
+    if (!code[0] || cl->n++ >= MAX_CLASSES)
+        return FA_OK; /* "no class" has its own option */
+    raw(cl->h, "<option value=\"");
+    text(cl->h, code);
+    raw(cl->h, "\"%s>", cl->chosen && strcmp(cl->chosen, code) == 0 ? " selected" : "");
+    text(cl->h, code);
+    raw(cl->h, "</option>");
+    return FA_OK;
+}
+
+static void draw_filter(struct srv_req *req, struct html *h, const struct quiz_store_filter *f,
+                        const struct quiz_bank *bank)
+{
+    struct classes cl = {h, f->class_code, 0};
+    struct fa_diag diag = {{0}};
+
+    raw(h, "<form class=\"instructor-filter\" method=\"get\" action=\"" DASHBOARD_PATH "\">\n"
+           "<label for=\"f-class\">Class</label> <select id=\"f-class\" name=\"class\">"
+           "<option value=\"" ANY "\"%s>Every class</option>"
+           "<option value=\"\"%s>No class</option>",
+        f->class_code ? "" : " selected", f->class_code && !f->class_code[0] ? " selected" : "");
+    if (quiz_store_class_codes(req->store, class_option, &cl, &diag))
+        fa_log_warn("req=%llu event=instructor_classes error=\"%s\"",
+                    (unsigned long long)req->id, diag.msg);
+    raw(h, "</select>\n<label for=\"f-quiz\">Quiz</label> <select id=\"f-quiz\" name=\"quiz\">"
+           "<option value=\"" ANY "\"%s>Every quiz</option><option value=\"all\"%s>The full "
+           "quiz</option>",
+        f->quiz ? "" : " selected", f->quiz && strcmp(f->quiz, "all") == 0 ? " selected" : "");
+    for (size_t t = 0; t < quiz_bank_n_topics(bank); t++) {
+        const struct quiz_topic *topic = quiz_bank_get_topic(bank, t);
+        raw(h, "<option value=\"");
+        text(h, topic->slug);
+        raw(h, "\"%s>", f->quiz && strcmp(f->quiz, topic->slug) == 0 ? " selected" : "");
+        text(h, topic->title);
+        raw(h, "</option>");
+    }
+    raw(h, "</select>\n<button type=\"submit\">Show</button>\n</form>\n");
+}
+
+/* The query string of the filter, for the export links ("?class=...&quiz=..."). */
+static void filter_query(struct html *h, const struct quiz_store_filter *f)
+{
+    raw(h, "?class=");
+    url_value(h, f->class_code ? f->class_code : ANY);
+    raw(h, "&amp;quiz=");
+    url_value(h, f->quiz ? f->quiz : ANY);
+}
+
+/* The score distribution as a bar chart drawn here (no script), with the counts in its
+ * description for screen readers. */
+static void draw_histogram(struct html *h, const struct quiz_class *c)
+{
+    unsigned long most = 1;
+    for (int b = 0; b < QUIZ_STATS_BINS; b++)
+        most = c->histogram[b] > most ? c->histogram[b] : most;
+    raw(h, "<figure class=\"histogram\"><svg viewBox=\"0 0 420 170\" role=\"img\" "
+           "aria-labelledby=\"hist-title hist-desc\"><title id=\"hist-title\">Score "
+           "distribution</title><desc id=\"hist-desc\">");
+    for (int b = 0; b < QUIZ_STATS_BINS; b++)
+        raw(h, "%s%d to %d%%: %lu", b ? "; " : "", b * 10,
+            b == QUIZ_STATS_BINS - 1 ? 100 : b * 10 + 9, c->histogram[b]);
+    raw(h, "</desc>\n");
+    for (int b = 0; b < QUIZ_STATS_BINS; b++) {
+        int height = (int)(120 * c->histogram[b] / most);
+        raw(h, "<rect x=\"%d\" y=\"%d\" width=\"34\" height=\"%d\" class=\"bar\"/>"
+               "<text x=\"%d\" y=\"%d\" class=\"count\">%lu</text>"
+               "<text x=\"%d\" y=\"165\" class=\"axis\">%d</text>\n",
+            10 + 40 * b, 140 - height, height, 27 + 40 * b, 135 - height, c->histogram[b],
+            27 + 40 * b, b * 10);
+    }
+    raw(h, "</svg><figcaption>Attempts by score, in tens of percent.</figcaption></figure>\n");
+}
+
+static void draw_summary(struct html *h, const struct quiz_class *c)
+{
+    raw(h, "<section aria-labelledby=\"h-summary\"><h2 id=\"h-summary\">Scores</h2>\n");
+    if (!c->n_rows) {
+        raw(h, "<p>No attempts match this filter yet.</p></section>\n");
+        return;
+    }
+    raw(h, "<p class=\"instructor-summary\">%zu attempt%s; mean %.1f%%, median %.1f%%, "
+           "standard deviation %.1f%%.",
+        c->n_rows, c->n_rows == 1 ? "" : "s", c->summary.mean, c->summary.median,
+        c->summary.stddev);
+    if (c->n_damaged)
+        raw(h, " %zu damaged row%s in the store %s left out (the server log names them).",
+            c->n_damaged, c->n_damaged == 1 ? "" : "s", c->n_damaged == 1 ? "is" : "are");
+    raw(h, "</p>\n");
+    draw_histogram(h, c);
+    raw(h, "</section>\n");
+}
+
+/* Learners: one row per name and class, with their latest and best attempts. Rows are in
+ * submission order, so the latest is the last one seen. */
+static void draw_learners(struct html *h, const struct quiz_class *c)
+{
+    size_t *first = fa_xcalloc(c->n_rows ? c->n_rows : 1, sizeof *first), n = 0;
+
+    raw(h, "<section aria-labelledby=\"h-learners\"><h2 id=\"h-learners\">Learners</h2>\n"
+           "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Learner</th>"
+           "<th scope=\"col\">Class</th><th scope=\"col\">Attempts</th><th scope=\"col\">Latest"
+           "</th><th scope=\"col\">Best</th></tr></thead><tbody>\n");
+    for (size_t i = 0; i < c->n_rows; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = strcmp(c->rows[first[k]].learner, c->rows[i].learner) == 0 &&
+                   strcmp(c->rows[first[k]].class_code, c->rows[i].class_code) == 0;
+        if (!seen)
+            first[n++] = i;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const struct quiz_class_row *who = &c->rows[first[k]], *latest = who, *best = who;
+        size_t attempts = 0;
+        for (size_t i = first[k]; i < c->n_rows; i++) {
+            const struct quiz_class_row *r = &c->rows[i];
+            if (strcmp(r->learner, who->learner) || strcmp(r->class_code, who->class_code))
+                continue;
+            attempts++;
+            latest = r;
+            if (quiz_stats_percent(r->score_milli, r->max_milli) >
+                quiz_stats_percent(best->score_milli, best->max_milli))
+                best = r;
+        }
+        raw(h, "<tr><td>");
+        text(h, who->learner);
+        raw(h, "</td><td>");
+        text(h, who->class_code[0] ? who->class_code : "—");
+        raw(h, "</td><td>%zu</td><td><a href=\"/report/%s\">%d%%</a> (", attempts,
+            latest->report_id, quiz_stats_percent(latest->score_milli, latest->max_milli));
+        text(h, latest->quiz);
+        raw(h, ")</td><td><a href=\"/report/%s\">%d%%</a></td></tr>\n", best->report_id,
+            quiz_stats_percent(best->score_milli, best->max_milli));
+    }
+    raw(h, "</tbody></table></div></section>\n");
+    fa_free(first);
+}
+
+/* The wrong option chosen most often (bank order), or -1 when none was chosen. */
+static long most_chosen_wrong(const struct quiz_question *q, const struct quiz_item_stats *it)
+{
+    long best = -1;
+    for (size_t k = 0; k < q->n_options && k < QUIZ_MAX_OPTIONS; k++)
+        if (!q->options[k].correct && it->option_counts[k] > 0 &&
+            (best < 0 || it->option_counts[k] > it->option_counts[best]))
+            best = (long)k;
+    return best;
+}
+
+static void question_link(struct html *h, const struct quiz_question *q)
+{
+    raw(h, "<a href=\"");
+    text(h, q->wiki);
+    raw(h, "\">");
+    text(h, q->id);
+    raw(h, "</a>");
+}
+
+static void draw_questions(struct html *h, const struct quiz_class *c,
+                           const struct quiz_bank *bank)
+{
+    size_t missed[MOST_MISSED], n_missed = 0;
+
+    /* The most-missed questions: lowest facility first, among those given. */
+    for (size_t q = 0; q < c->n_items; q++) {
+        if (!c->items[q].n_attempts)
+            continue;
+        size_t at = n_missed < MOST_MISSED ? n_missed++ : MOST_MISSED;
+        while (at > 0 && c->items[missed[at - 1]].facility > c->items[q].facility) {
+            if (at < MOST_MISSED)
+                missed[at] = missed[at - 1];
+            at--;
+        }
+        if (at < MOST_MISSED)
+            missed[at] = q;
+    }
+    raw(h, "<section aria-labelledby=\"h-missed\"><h2 id=\"h-missed\">Most missed</h2>\n");
+    if (!n_missed)
+        raw(h, "<p>No question has been answered yet.</p>\n");
+    else
+        raw(h, "<ol class=\"most-missed\">\n");
+    for (size_t i = 0; i < n_missed; i++) {
+        const struct quiz_question *q = quiz_bank_get_question(bank, missed[i]);
+        raw(h, "<li>");
+        question_link(h, q);
+        raw(h, ": %.0f%% of its marks obtained over %zu attempt%s</li>\n",
+            100 * c->items[missed[i]].facility, c->items[missed[i]].n_attempts,
+            c->items[missed[i]].n_attempts == 1 ? "" : "s");
+    }
+    if (n_missed)
+        raw(h, "</ol>\n");
+    raw(h, "</section>\n");
+
+    raw(h, "<section aria-labelledby=\"h-questions\"><h2 id=\"h-questions\">Questions</h2>\n"
+           "<p class=\"instructor-help\"><strong>Facility</strong>: the share of the "
+           "question's marks the class obtained. <strong>Discrimination</strong>: how well a "
+           "learner's mark on it agrees with their score on the rest of the attempt (near 1: "
+           "it tells strong from weak; near 0 or below: look at it again; — with fewer than "
+           "two attempts, or when everyone scored the same).</p>\n"
+           "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Question</th>"
+           "<th scope=\"col\">Topic</th><th scope=\"col\">Given</th><th scope=\"col\">Facility"
+           "</th><th scope=\"col\">Discrimination</th><th scope=\"col\">Wrong option chosen "
+           "most</th></tr></thead><tbody>\n");
+    for (size_t q = 0; q < c->n_items; q++) {
+        const struct quiz_item_stats *it = &c->items[q];
+        const struct quiz_question *qq = quiz_bank_get_question(bank, q);
+        if (!it->n_attempts)
+            continue;
+        raw(h, "<tr><td>");
+        question_link(h, qq);
+        raw(h, "</td><td>");
+        text(h, quiz_bank_get_topic(bank, qq->topic)->title);
+        raw(h, "</td><td>%zu</td><td>%.0f%%</td><td>", it->n_attempts, 100 * it->facility);
+        if (isnan(it->discrimination))
+            raw(h, "—");
+        else
+            raw(h, "%.2f", it->discrimination);
+        raw(h, "</td><td>");
+        long wrong = most_chosen_wrong(qq, it);
+        if (wrong < 0) {
+            raw(h, "—");
+        } else {
+            raw(h, "%lu× ", it->option_counts[wrong]);
+            text(h, qq->options[wrong].text);
+        }
+        raw(h, "</td></tr>\n");
+    }
+    raw(h, "</tbody></table></div></section>\n");
+}
+
+static void draw_topics(struct html *h, const struct quiz_class *c, const struct quiz_bank *bank)
+{
+    raw(h, "<section aria-labelledby=\"h-topics\"><h2 id=\"h-topics\">Topics</h2>\n"
+           "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Topic</th>"
+           "<th scope=\"col\">Attempts</th><th scope=\"col\">Score</th></tr></thead><tbody>\n");
+    for (size_t t = 0; t < c->n_topics; t++) {
+        long long earned = 0, max = 0;
+        size_t n = 0;
+        for (size_t i = 0; i < c->n_rows; i++) {
+            if (c->rows[i].topic_max_milli[t] <= 0)
+                continue;
+            n++;
+            earned += c->rows[i].topic_earned_milli[t];
+            max += c->rows[i].topic_max_milli[t];
+        }
+        if (!n)
+            continue;
+        raw(h, "<tr><td>");
+        text(h, quiz_bank_get_topic(bank, t)->title);
+        raw(h, "</td><td>%zu</td><td>%d%%</td></tr>\n", n, quiz_stats_percent(earned, max));
+    }
+    raw(h, "</tbody></table></div></section>\n");
+}
+
+int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
+{
+    char csrf[65];
+    int status = 0;
+    struct quiz_class *c = NULL;
+    struct quiz_store_filter f = read_filter(req);
+
+    if (need_session(req, resp, true, csrf, &status) || gather(req, resp, &f, &c, &status))
+        return status;
+    const struct quiz_bank *bank = srv_quiz_get_bank(srv_site_get_quiz(req->site));
+    struct fa_buf body;
+    struct html h = {&body, FA_OK};
+    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
+    raw(&h, "<h1>Instructor</h1>\n<form class=\"instructor-logout\" method=\"post\" "
+            "action=\"/instructor/logout\"><input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+            "<button type=\"submit\">Sign out</button></form>\n",
+        csrf);
+    draw_filter(req, &h, &f, bank);
+    raw(&h, "<p class=\"instructor-exports\">Download: <a href=\"/instructor/attempts.csv");
+    filter_query(&h, &f);
+    raw(&h, "\">attempts (CSV)</a> · <a href=\"/instructor/questions.csv");
+    filter_query(&h, &f);
+    raw(&h, "\">questions (CSV)</a> · <a href=\"/instructor/attempts.json");
+    filter_query(&h, &f);
+    raw(&h, "\">everything (JSON)</a></p>\n");
+    draw_summary(&h, c);
+    if (c->n_rows) {
+        draw_questions(&h, c, bank);
+        draw_topics(&h, c, bank);
+        draw_learners(&h, c);
+    }
+    quiz_class_free(c);
+    if (h.rc) {
+        fa_buf_cleanup(&body);
+        return srv_resp_error(req, resp, 500, "The dashboard could not be built.");
+    }
+    return page(req, resp, "Instructor", &body, 200);
+}
+
+/* ---------- exports ---------- */
+
+int srv_instructor_handle_export(struct srv_req *req, struct srv_resp *resp)
+{
+    static const struct {
+        const char *path, *content_type;
+    } kinds[] = {{"/instructor/attempts.csv", "text/csv; charset=utf-8; header=present"},
+                 {"/instructor/questions.csv", "text/csv; charset=utf-8; header=present"},
+                 {"/instructor/attempts.json", "application/json"}};
+    char csrf[65];
+    int status = 0, rc;
+    struct quiz_class *c = NULL;
+    struct quiz_store_filter f = read_filter(req);
+    size_t kind = 0;
+
+    while (kind < 2 && strcmp(req->path, kinds[kind].path) != 0)
+        kind++;
+    if (need_session(req, resp, false, csrf, &status) || gather(req, resp, &f, &c, &status))
+        return status;
+    const struct quiz_bank *bank = srv_quiz_get_bank(srv_site_get_quiz(req->site));
+    fa_buf_reset(&resp->body);
+    rc = kind == 0   ? srv_export_attempts_csv(c, bank, &resp->body)
+         : kind == 1 ? srv_export_questions_csv(c, bank, &resp->body)
+                     : srv_export_json(c, bank, &f, &resp->body);
+    quiz_class_free(c);
+    if (rc) {
+        fa_buf_reset(&resp->body);
+        return srv_resp_error(req, resp, 500, "The export could not be built (too large?).");
+    }
+    resp->content_type = kinds[kind].content_type;
+    return 200;
+}

@@ -1,0 +1,286 @@
+"""The instructor's side over HTTP against a real `fa-learn serve` (issue 15):
+
+- access: every /instructor route refuses without a session (303 to the sign-in page for
+  pages, 401 for exports), a wrong token is refused, Origin is checked on sign-in, the
+  sign-in rate limit answers 429 with Retry-After;
+- the session cookie: HttpOnly, SameSite=Strict, limited to /instructor, expiring, Secure
+  when the public URL is https; it survives a restart; sign-out needs the session's CSRF
+  token and ends the session;
+- the token: generated at the first start and printed once (never again), kept only as a
+  hash; `fa-learn admin-token` replaces it and ends every session; --admin-token-file wins
+  and a too-short token file is refused at start;
+- the dashboard and its exports show the numbers `fa-learn stats` computes from the same
+  store (the exports byte for byte); learners' pages never link to /instructor.
+
+Usage: fa-learn python test_instructor.py FA_LEARN_BINARY SOURCE_DIR"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
+import test_quiz  # noqa: E402  (request, api_submit, right_answers)
+
+ROUTES_GET_PAGES = ["/instructor"]
+ROUTES_GET_EXPORTS = ["/instructor/attempts.csv", "/instructor/questions.csv",
+                      "/instructor/attempts.json"]
+TOKEN_LINE = re.compile(r"^\s+([0-9a-f]{64})$", re.M)
+
+
+class Server:
+    """A server whose stderr is kept (the generated token is printed there)."""
+
+    def __init__(self, binary, data, *extra):
+        self.err_path = os.path.join(data, "stderr.txt")
+        self.err = open(self.err_path, "w")
+        self.proc = subprocess.Popen([binary, "serve", "--port", "0", "--data", data,
+                                      "--quiet", "--no-sandbox", *extra],
+                                     stdout=subprocess.PIPE, stderr=self.err, text=True)
+        line = self.proc.stdout.readline()
+        self.base = line.split("serving ", 1)[1].strip().rstrip("/") if "serving " in line \
+            else None
+
+    def stderr(self):
+        with open(self.err_path) as f:
+            return f.read()
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+        self.err.close()
+
+
+def req(base, path, data=None, cookie=None, origin=True, headers=()):
+    """(status, headers, body); form data (a dict) is sent from the site's own origin."""
+    import urllib.request
+    r = urllib.request.Request(base + path, data=urllib.parse.urlencode(data).encode()
+                               if data is not None else None)
+    if data is not None:
+        r.add_header("Content-Type", "application/x-www-form-urlencoded")
+        if origin:
+            r.add_header("Origin", base)
+    if cookie:
+        r.add_header("Cookie", "fa_instructor=" + cookie)
+    for k, v in headers:
+        r.add_header(k, v)
+    opener = urllib.request.build_opener(test_quiz.NoRedirect)
+    try:
+        with opener.open(r, timeout=30) as resp:
+            return resp.status, resp.headers, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode()
+
+
+def sign_in(base, token):
+    status, headers, _ = req(base, "/instructor/login", {"token": token})
+    m = re.match(r"fa_instructor=([0-9a-f]{64});", headers.get("Set-Cookie", ""))
+    return status, headers, m.group(1) if m else None
+
+
+def csrf_of(page):
+    m = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+    return m.group(1) if m else None
+
+
+def test_refused_without_session(base):
+    for path in ROUTES_GET_PAGES:
+        status, headers, _ = req(base, path)
+        check(status == 303 and headers.get("Location") == "/instructor/login",
+              f"GET {path} without a session: 303 to the sign-in page ({status})")
+        status, headers, _ = req(base, path, cookie="0" * 64)
+        check(status == 303, f"GET {path} with an unknown session: 303 ({status})")
+    for path in ROUTES_GET_EXPORTS:
+        status, _, body = req(base, path)
+        check(status == 401 and "sign in" in body, f"GET {path} without a session: 401")
+    status, headers, _ = req(base, "/instructor/logout", {"csrf": "x"})
+    check(status == 303 and headers.get("Location") == "/instructor/login",
+          f"POST /instructor/logout without a session: 303 ({status})")
+    status, _, page = req(base, "/instructor/login")
+    check(status == 200 and 'name="token"' in page and 'type="password"' in page,
+          "the sign-in page has a password field")
+    for path in ("/", "/wiki", "/quiz", "/sandbox", "/quiz/all"):
+        _, _, page = req(base, path)
+        check("/instructor" not in page, f"{path} does not link the instructor's pages")
+
+
+def test_sign_in(base, token):
+    status, _, page = req(base, "/instructor/login", {"token": "a" * 64})
+    check(status == 403 and "not the instructor token" in page and 'name="token"' in page,
+          f"a wrong token: 403 and the form again ({status})")
+    status, _, _ = req(base, "/instructor/login", {"token": token}, origin=False,
+                       headers=[("Origin", "http://evil.example")])
+    check(status == 403, f"sign-in from another origin: 403 ({status})")
+    status, headers, cookie = sign_in(base, token)
+    attrs = headers.get("Set-Cookie", "")
+    check(status == 303 and headers.get("Location") == "/instructor" and cookie,
+          f"the right token: 303 to the dashboard with a cookie ({status})")
+    for attr in ("HttpOnly", "SameSite=Strict", "Path=/instructor", "Max-Age=28800"):
+        check(attr in attrs, f"the cookie is {attr} ({attrs})")
+    check("Secure" not in attrs, "no Secure over plain http")
+    status, headers, _ = req(base, "/instructor/login", cookie=cookie)
+    check(status == 303 and headers.get("Location") == "/instructor",
+          "the sign-in page sends a signed-in instructor to the dashboard")
+    return cookie
+
+
+def make_class(base):
+    questions, right = test_quiz.right_answers(base, "all")
+    topic = questions[0]["topic"]
+    for k, (name, code) in enumerate([("Ada <b>", "LAB-1"), ("Bob", "LAB-1"), ("Cy", "LAB-2"),
+                                      ("Di", "")]):
+        answers = {}
+        for j, q in enumerate([q for q in questions if q["topic"] == topic]):
+            if (j + k) % 3:
+                answers[q["id"]] = right[q["id"]]
+        body = {"name": name, "quiz": topic, "answers": answers}
+        if code:
+            body["class"] = code
+        status, _ = test_quiz.api_submit(base, body)
+        check(status == 201, f"attempt of {name} stored ({status})")
+    return topic
+
+
+def stats(binary, data, *args):
+    p = subprocess.run([binary, "stats", "--data", data, "--quiz-dir",
+                        os.path.join(test_quiz.SOURCE, "quiz"), *args],
+                       capture_output=True, timeout=60)
+    return p.returncode, p.stdout.decode()
+
+
+def test_dashboard(binary, data, base, cookie, topic):
+    status, _, page = req(base, "/instructor", cookie=cookie)
+    check(status == 200, f"the dashboard answers ({status})")
+    check("Ada &lt;b&gt;" in page and "Ada <b>" not in page, "names are escaped")
+    check('<option value="LAB-1">' in page and '<option value="LAB-2">' in page,
+          "the filter lists the classes")
+    _, out = stats(binary, data, "--json")
+    doc = json.loads(out)
+    s = doc["summary"]
+    check(f"{s['attempts']} attempts; mean {s['mean']:.1f}%, median {s['median']:.1f}%" in page,
+          "the dashboard's summary is fa-learn stats'")
+    check('role="img"' in page and "<desc" in page, "the distribution is an accessible chart")
+    for q in doc["questions"]:
+        if q["given"]:
+            check(q["question"] in page, f"question {q['question']} is listed")
+    status, _, page = req(base, "/instructor?class=LAB-1&quiz=" + topic, cookie=cookie)
+    check(status == 200 and "2 attempts" in page and "Cy" not in page,
+          "the filter keeps one class")
+    for path, args in (("/instructor/attempts.csv", ["--csv"]),
+                       ("/instructor/questions.csv", ["--csv", "--questions"]),
+                       ("/instructor/attempts.json", ["--json"])):
+        for query, filt in (("", []), ("?class=LAB-1&quiz=" + topic,
+                                       ["--class", "LAB-1", "--quiz", topic]),
+                            ("?class=&quiz=*", ["--class", ""])):
+            status, headers, body = req(base, path + query, cookie=cookie)
+            _, want = stats(binary, data, *args, *filt)
+            check(status == 200 and body == want,
+                  f"{path}{query} equals fa-learn stats {' '.join(args + filt)}")
+        check(("csv" in path) == headers.get("Content-Type", "").startswith("text/csv"),
+              f"{path} has its media type ({headers.get('Content-Type')})")
+
+
+def test_sign_out(base, cookie):
+    _, _, page = req(base, "/instructor", cookie=cookie)
+    csrf = csrf_of(page)
+    check(csrf is not None, "the dashboard carries the session's CSRF token")
+    status, _, _ = req(base, "/instructor/logout", {"csrf": "0" * 64}, cookie=cookie)
+    check(status == 403, f"sign-out with a wrong CSRF token: 403 ({status})")
+    status, _, _ = req(base, "/instructor/logout", {}, cookie=cookie)
+    check(status == 403, f"sign-out without a CSRF token: 403 ({status})")
+    status, _, _ = req(base, "/instructor", cookie=cookie)
+    check(status == 200, "the session lives on after refused sign-outs")
+    status, headers, _ = req(base, "/instructor/logout", {"csrf": csrf}, cookie=cookie)
+    check(status == 303 and "Max-Age=0" in headers.get("Set-Cookie", ""),
+          f"sign-out: 303 and the cookie cleared ({status})")
+    status, _, _ = req(base, "/instructor", cookie=cookie)
+    check(status == 303, "the session is over")
+
+
+def test_rate_limit(base):
+    statuses = [req(base, "/instructor/login", {"token": "b" * 64})[0] for _ in range(12)]
+    check(403 in statuses and statuses[-1] == 429,
+          f"sign-in attempts past the limit: 429 ({statuses})")
+    status, headers, _ = req(base, "/instructor/login", {"token": "b" * 64})
+    check(status == 429 and int(headers.get("Retry-After", "0")) > 0, "with Retry-After")
+
+
+def main():
+    binary, test_quiz.SOURCE = sys.argv[1], sys.argv[2]
+    with tempfile.TemporaryDirectory() as data:
+        server = Server(binary, data)
+        tokens = []
+        try:
+            tokens = TOKEN_LINE.findall(server.stderr())
+            check(len(tokens) == 1, f"the first start prints one token ({len(tokens)})")
+            token = tokens[0] if tokens else ""
+            test_refused_without_session(server.base)
+            cookie = test_sign_in(server.base, token)
+            topic = make_class(server.base)
+            test_dashboard(binary, data, server.base, cookie, topic)
+        finally:
+            server.stop()
+        db = open(os.path.join(data, "fa-learn.db"), "rb").read()
+        check(token.encode() not in db and cookie.encode() not in db,
+              "the store holds neither the token nor the cookie")
+
+        # A restart: the token is not printed again; the session lives on.
+        server = Server(binary, data)
+        try:
+            check(not TOKEN_LINE.search(server.stderr()), "a restart prints no token")
+            status, _, _ = req(server.base, "/instructor", cookie=cookie)
+            check(status == 200, f"the session survives a restart ({status})")
+            test_sign_out(server.base, cookie)
+            _, _, cookie = sign_in(server.base, token)
+            # A new token: the old one and every session stop working.
+            p = subprocess.run([binary, "admin-token", "--data", data], capture_output=True,
+                               text=True, timeout=60)
+            new = p.stdout.strip()
+            check(p.returncode == 0 and re.fullmatch(r"[0-9a-f]{64}", new) and new != token,
+                  f"fa-learn admin-token prints a new token ({p.returncode}: {p.stderr})")
+        finally:
+            server.stop()
+        server = Server(binary, data)
+        try:
+            check(req(server.base, "/instructor", cookie=cookie)[0] == 303,
+                  "a new token ends the sessions")
+            check(sign_in(server.base, token)[0] == 403, "the old token is refused")
+            check(sign_in(server.base, new)[0] == 303, "the new token signs in")
+            test_rate_limit(server.base)
+        finally:
+            server.stop()
+
+    # A token file wins; nothing is generated; a short file is refused at start.
+    with tempfile.TemporaryDirectory() as data:
+        path = os.path.join(data, "token")
+        with open(path, "w") as f:
+            f.write("  correct-horse-battery-staple\n")
+        server = Server(binary, data, "--admin-token-file", path,
+                        "--public-url", "https://course.example")
+        try:
+            check(not TOKEN_LINE.search(server.stderr()), "with a token file nothing is printed")
+            status, headers, _ = req(server.base, "/instructor/login",
+                                     {"token": "correct-horse-battery-staple"}, origin=False,
+                                     headers=[("Host", "course.example"),
+                                              ("Origin", "https://course.example")])
+            check(status == 303 and "Secure" in headers.get("Set-Cookie", ""),
+                  f"the file's token signs in; Secure under an https public URL ({status})")
+        finally:
+            server.stop()
+        with open(path, "w") as f:
+            f.write("short\n")
+        server = Server(binary, data, "--admin-token-file", path)
+        code = server.proc.wait(timeout=30)
+        check(server.base is None and code != 0 and "16 to 256" in server.stderr(),
+              f"a too-short token file is refused at start ({code})")
+        server.err.close()
+    finish("integration.instructor")
+
+
+if __name__ == "__main__":
+    main()
