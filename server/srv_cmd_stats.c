@@ -1,11 +1,11 @@
-/* srv_cmd_stats.c: `fa-learn stats` (see srv_cmd_stats.h). The numbers are quiz_class's;
+/* srv_cmd_stats.c: `fa-learn stats` (see srv_cmd_stats.h). The numbers are quiz_results';
  * this file only chooses the attempts and writes them out. */
 #include "server/srv_cmd_stats.h"
 
 #include "common/fa_err.h"
 #include "common/fa_buf.h"
 #include "quiz/quiz_bank.h"
-#include "quiz/quiz_class.h"
+#include "quiz/quiz_results.h"
 #include "quiz/quiz_store.h"
 #include "server/srv_export.h"
 
@@ -46,7 +46,7 @@ enum format { FORMAT_TEXT, FORMAT_CSV, FORMAT_CSV_QUESTIONS, FORMAT_JSON };
 
 /* ---------- text ---------- */
 
-static void write_text(FILE *out, const struct quiz_class *c, const struct quiz_bank *bank)
+static void write_text(FILE *out, const struct quiz_results *c, const struct quiz_bank *bank)
 {
     fprintf(out, "%zu attempt%s", c->n_rows, c->n_rows == 1 ? "" : "s");
     if (c->n_damaged)
@@ -133,11 +133,11 @@ int srv_cmd_stats(int argc, char **argv, const char *data_dir, const char *quiz_
     }
     struct quiz_bank *bank = NULL;
     struct quiz_store *store = NULL;
-    struct quiz_class *c = NULL;
+    struct quiz_results *c = NULL;
     int status = 1;
     if (quiz_bank_load(quiz_dir, NULL, NULL, &bank, &diag) ||
         quiz_store_open(data_dir, &store, &diag) ||
-        quiz_class_gather(store, bank, &filter, &c, &diag)) {
+        quiz_results_gather(store, bank, &filter, &c, &diag)) {
         fprintf(stderr, "fa-learn stats: %s\n", diag.msg);
         goto out;
     }
@@ -162,7 +162,7 @@ int srv_cmd_stats(int argc, char **argv, const char *data_dir, const char *quiz_
     if (status)
         fprintf(stderr, "fa-learn stats: writing the output failed\n");
 out:
-    quiz_class_free(c);
+    quiz_results_free(c);
     quiz_store_close(store);
     quiz_bank_free(bank);
     return status;

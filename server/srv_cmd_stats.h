@@ -1,5 +1,5 @@
 /* srv_cmd_stats.h: the `fa-learn stats` command: a class's attempts and the statistics of
- * its questions (quiz/quiz_class.h), read from a data folder (safe while `fa-learn serve`
+ * its questions (quiz/quiz_results.h), read from a data folder (safe while `fa-learn serve`
  * runs), as text, CSV (RFC 4180) or JSON. */
 #ifndef FA_SERVER_SRV_CMD_STATS_H
 #define FA_SERVER_SRV_CMD_STATS_H

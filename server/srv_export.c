@@ -60,7 +60,7 @@ static const char *iso(int64_t ms, char buf[FA_TIME_ISO_LEN])
     return fa_time_iso8601((time_t)(ms / 1000), buf);
 }
 
-int srv_export_attempts_csv(const struct quiz_class *c, const struct quiz_bank *bank,
+int srv_export_attempts_csv(const struct quiz_results *c, const struct quiz_bank *bank,
                             struct fa_buf *buf)
 {
     struct out o = {buf, FA_OK};
@@ -73,7 +73,7 @@ int srv_export_attempts_csv(const struct quiz_class *c, const struct quiz_bank *
     }
     put(&o, "\r\n");
     for (size_t i = 0; i < c->n_rows; i++) {
-        const struct quiz_class_row *r = &c->rows[i];
+        const struct quiz_results_row *r = &c->rows[i];
         put(&o, "%s,", r->report_id);
         csv_text(&o, r->learner);
         put(&o, ",");
@@ -94,7 +94,7 @@ int srv_export_attempts_csv(const struct quiz_class *c, const struct quiz_bank *
     return o.rc;
 }
 
-int srv_export_questions_csv(const struct quiz_class *c, const struct quiz_bank *bank,
+int srv_export_questions_csv(const struct quiz_results *c, const struct quiz_bank *bank,
                              struct fa_buf *buf)
 {
     struct out o = {buf, FA_OK};
@@ -128,8 +128,8 @@ int srv_export_questions_csv(const struct quiz_class *c, const struct quiz_bank 
 
 static json_t *number_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
 
-static json_t *attempt_json(const struct quiz_class *c, const struct quiz_bank *bank,
-                            const struct quiz_class_row *r)
+static json_t *attempt_json(const struct quiz_results *c, const struct quiz_bank *bank,
+                            const struct quiz_results_row *r)
 {
     char started[FA_TIME_ISO_LEN], submitted[FA_TIME_ISO_LEN];
     json_t *topics = json_object();
@@ -170,7 +170,7 @@ static int append_chunk(const char *chunk, size_t len, void *buf)
     return fa_buf_append(buf, chunk, len) ? -1 : 0;
 }
 
-int srv_export_json(const struct quiz_class *c, const struct quiz_bank *bank,
+int srv_export_json(const struct quiz_results *c, const struct quiz_bank *bank,
                     const struct quiz_store_filter *f, struct fa_buf *out)
 {
     json_t *rows = json_array(), *questions = json_array(), *bins = json_array();

@@ -1,12 +1,12 @@
 /* srv_instructor.c: the instructor's pages (see srv_instructor.h). The numbers come from
- * quiz_class (one walk over the store per page); this file checks access, reads the filter
+ * quiz_results (one walk over the store per page); this file checks access, reads the filter
  * and draws. */
 #include "server/srv_instructor.h"
 
 #include "common/fa_err.h"
 #include "common/fa_log.h"
 #include "common/fa_mem.h"
-#include "quiz/quiz_class.h"
+#include "quiz/quiz_results.h"
 #include "quiz/quiz_report.h"
 #include "server/srv_export.h"
 #include "server/srv_form.h"
@@ -238,7 +238,7 @@ static struct quiz_store_filter read_filter(const struct srv_req *req)
 
 /* The gathering for the request's filter, or the answer to give. */
 static int gather(struct srv_req *req, struct srv_resp *resp, const struct quiz_store_filter *f,
-                  struct quiz_class **c, int *status)
+                  struct quiz_results **c, int *status)
 {
     struct fa_diag diag = {{0}};
     const struct srv_quiz *quiz = srv_site_get_quiz(req->site);
@@ -247,7 +247,7 @@ static int gather(struct srv_req *req, struct srv_resp *resp, const struct quiz_
         *status = srv_resp_error(req, resp, 503, "This site has no quiz.");
         return FA_ENOTFOUND;
     }
-    int rc = quiz_class_gather(req->store, srv_quiz_get_bank(quiz), f, c, &diag);
+    int rc = quiz_results_gather(req->store, srv_quiz_get_bank(quiz), f, c, &diag);
     if (rc) {
         fa_log_error("req=%llu event=instructor_gather error=\"%s\"",
                      (unsigned long long)req->id, diag.msg);
@@ -317,7 +317,7 @@ static void filter_query(struct html *h, const struct quiz_store_filter *f)
 
 /* The score distribution as a bar chart drawn here (no script), with the counts in its
  * description for screen readers. */
-static void draw_histogram(struct html *h, const struct quiz_class *c)
+static void draw_histogram(struct html *h, const struct quiz_results *c)
 {
     unsigned long most = 1;
     for (int b = 0; b < QUIZ_STATS_BINS; b++)
@@ -340,7 +340,7 @@ static void draw_histogram(struct html *h, const struct quiz_class *c)
     raw(h, "</svg><figcaption>Attempts by score, in tens of percent.</figcaption></figure>\n");
 }
 
-static void draw_summary(struct html *h, const struct quiz_class *c)
+static void draw_summary(struct html *h, const struct quiz_results *c)
 {
     raw(h, "<section aria-labelledby=\"h-summary\"><h2 id=\"h-summary\">Scores</h2>\n");
     if (!c->n_rows) {
@@ -361,7 +361,7 @@ static void draw_summary(struct html *h, const struct quiz_class *c)
 
 /* Learners: one row per name and class, with their latest and best attempts. Rows are in
  * submission order, so the latest is the last one seen. */
-static void draw_learners(struct html *h, const struct quiz_class *c)
+static void draw_learners(struct html *h, const struct quiz_results *c)
 {
     size_t *first = fa_xcalloc(c->n_rows ? c->n_rows : 1, sizeof *first), n = 0;
 
@@ -378,10 +378,10 @@ static void draw_learners(struct html *h, const struct quiz_class *c)
             first[n++] = i;
     }
     for (size_t k = 0; k < n; k++) {
-        const struct quiz_class_row *who = &c->rows[first[k]], *latest = who, *best = who;
+        const struct quiz_results_row *who = &c->rows[first[k]], *latest = who, *best = who;
         size_t attempts = 0;
         for (size_t i = first[k]; i < c->n_rows; i++) {
-            const struct quiz_class_row *r = &c->rows[i];
+            const struct quiz_results_row *r = &c->rows[i];
             if (strcmp(r->learner, who->learner) || strcmp(r->class_code, who->class_code))
                 continue;
             attempts++;
@@ -424,7 +424,7 @@ static void question_link(struct html *h, const struct quiz_question *q)
     raw(h, "</a>");
 }
 
-static void draw_questions(struct html *h, const struct quiz_class *c,
+static void draw_questions(struct html *h, const struct quiz_results *c,
                            const struct quiz_bank *bank)
 {
     size_t missed[MOST_MISSED], n_missed = 0;
@@ -496,7 +496,7 @@ static void draw_questions(struct html *h, const struct quiz_class *c,
     raw(h, "</tbody></table></div></section>\n");
 }
 
-static void draw_topics(struct html *h, const struct quiz_class *c, const struct quiz_bank *bank)
+static void draw_topics(struct html *h, const struct quiz_results *c, const struct quiz_bank *bank)
 {
     raw(h, "<section aria-labelledby=\"h-topics\"><h2 id=\"h-topics\">Topics</h2>\n"
            "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Topic</th>"
@@ -524,7 +524,7 @@ int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
 {
     char csrf[65];
     int status = 0;
-    struct quiz_class *c = NULL;
+    struct quiz_results *c = NULL;
     struct quiz_store_filter f = read_filter(req);
 
     if (need_session(req, resp, true, csrf, &status) || gather(req, resp, &f, &c, &status))
@@ -551,7 +551,7 @@ int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
         draw_topics(&h, c, bank);
         draw_learners(&h, c);
     }
-    quiz_class_free(c);
+    quiz_results_free(c);
     if (h.rc) {
         fa_buf_cleanup(&body);
         return srv_resp_error(req, resp, 500, "The dashboard could not be built.");
@@ -570,7 +570,7 @@ int srv_instructor_handle_export(struct srv_req *req, struct srv_resp *resp)
                  {"/instructor/attempts.json", "application/json"}};
     char csrf[65];
     int status = 0, rc;
-    struct quiz_class *c = NULL;
+    struct quiz_results *c = NULL;
     struct quiz_store_filter f = read_filter(req);
     size_t kind = 0;
 
@@ -583,7 +583,7 @@ int srv_instructor_handle_export(struct srv_req *req, struct srv_resp *resp)
     rc = kind == 0   ? srv_export_attempts_csv(c, bank, &resp->body)
          : kind == 1 ? srv_export_questions_csv(c, bank, &resp->body)
                      : srv_export_json(c, bank, &f, &resp->body);
-    quiz_class_free(c);
+    quiz_results_free(c);
     if (rc) {
         fa_buf_reset(&resp->body);
         return srv_resp_error(req, resp, 500, "The export could not be built (too large?).");

@@ -1,5 +1,5 @@
-/* quiz_class.c: a class's attempts gathered for the instructor (quiz_class.h). */
-#include "quiz/quiz_class.h"
+/* quiz_results.c: a class's attempts gathered for the instructor (quiz_results.h). */
+#include "quiz/quiz_results.h"
 
 #include "common/fa_mem.h"
 
@@ -9,7 +9,7 @@
  * offsets while they grow, and pointed to once the walk is over (a realloc moves them). */
 struct gatherer {
     const struct quiz_bank *bank;
-    struct quiz_class *c;
+    struct quiz_results *c;
     size_t cap_rows, n_marks, cap_marks;
     size_t *first_mark; /* per row: its first mark's offset in c->marks */
 };
@@ -17,7 +17,7 @@ struct gatherer {
 static int take_attempt(void *ctx, const struct quiz_attempt *a)
 {
     struct gatherer *g = ctx;
-    struct quiz_class *c = g->c;
+    struct quiz_results *c = g->c;
 
     if (c->n_rows == g->cap_rows) {
         g->cap_rows = g->cap_rows ? 2 * g->cap_rows : 64;
@@ -25,7 +25,7 @@ static int take_attempt(void *ctx, const struct quiz_attempt *a)
         c->stats_attempts = fa_xrealloc(c->stats_attempts, g->cap_rows * sizeof *c->stats_attempts);
         g->first_mark = fa_xrealloc(g->first_mark, g->cap_rows * sizeof *g->first_mark);
     }
-    struct quiz_class_row *row = &c->rows[c->n_rows];
+    struct quiz_results_row *row = &c->rows[c->n_rows];
     memset(row, 0, sizeof *row);
     memcpy(row->report_id, a->report_id, sizeof row->report_id);
     memcpy(row->learner, a->learner, sizeof row->learner);
@@ -62,11 +62,11 @@ static int take_attempt(void *ctx, const struct quiz_attempt *a)
     return FA_OK;
 }
 
-int quiz_class_gather(struct quiz_store *store, const struct quiz_bank *bank,
-                      const struct quiz_store_filter *f, struct quiz_class **out,
+int quiz_results_gather(struct quiz_store *store, const struct quiz_bank *bank,
+                      const struct quiz_store_filter *f, struct quiz_results **out,
                       struct fa_diag *diag)
 {
-    struct quiz_class *c = fa_xcalloc(1, sizeof *c);
+    struct quiz_results *c = fa_xcalloc(1, sizeof *c);
     struct gatherer g = {bank, c, 0, 0, 0, NULL};
 
     c->n_topics = quiz_bank_n_topics(bank);
@@ -74,7 +74,7 @@ int quiz_class_gather(struct quiz_store *store, const struct quiz_bank *bank,
     int rc = quiz_store_each(store, f, take_attempt, &g, &c->n_damaged, diag);
     if (rc) {
         fa_free(g.first_mark);
-        quiz_class_free(c);
+        quiz_results_free(c);
         return rc;
     }
     for (size_t i = 0; i < c->n_rows; i++)
@@ -91,7 +91,7 @@ int quiz_class_gather(struct quiz_store *store, const struct quiz_bank *bank,
     return FA_OK;
 }
 
-void quiz_class_free(struct quiz_class *c)
+void quiz_results_free(struct quiz_results *c)
 {
     if (!c)
         return;

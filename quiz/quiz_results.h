@@ -1,12 +1,12 @@
-/* quiz_class.h: a class's attempts gathered for the instructor: one row per attempt (who,
+/* quiz_results.h: a class's attempts gathered for the instructor: one row per attempt (who,
  * which quiz, when, the score and the score per topic) and the statistics of the questions
  * they were given (quiz_stats.h), from one walk over the store. The `fa-learn stats`
  * command renders it; the instructor's dashboard and exports render the same gathering.
  *
  * Questions are matched to the bank by id: a stored answer to a question the bank no longer
  * has still counts in its attempt's score but has no statistics row. */
-#ifndef FA_QUIZ_QUIZ_CLASS_H
-#define FA_QUIZ_QUIZ_CLASS_H
+#ifndef FA_QUIZ_QUIZ_RESULTS_H
+#define FA_QUIZ_QUIZ_RESULTS_H
 
 #include "common/fa_err.h"
 #include "quiz/quiz_bank.h"
@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 /* One attempt, as a row of the export. */
-struct quiz_class_row {
+struct quiz_results_row {
     char report_id[QUIZ_REPORT_ID_LEN + 1];
     char learner[QUIZ_MAX_NAME + 1];
     char class_code[QUIZ_MAX_CLASS + 1];
@@ -29,8 +29,8 @@ struct quiz_class_row {
     int *topic_earned_milli, *topic_max_milli;
 };
 
-struct quiz_class {
-    struct quiz_class_row *rows; /* in the order of submission */
+struct quiz_results {
+    struct quiz_results_row *rows; /* in the order of submission */
     size_t n_rows;
     size_t n_damaged; /* rows of the store skipped as damaged */
     size_t n_topics;
@@ -45,10 +45,10 @@ struct quiz_class {
 };
 
 /* Gathers the attempts f lets through (NULL: all) against bank. FA_EDB from the store (with
- * diag); on success *out owns everything (quiz_class_free). */
-int quiz_class_gather(struct quiz_store *store, const struct quiz_bank *bank,
-                      const struct quiz_store_filter *f, struct quiz_class **out,
+ * diag); on success *out owns everything (quiz_results_free). */
+int quiz_results_gather(struct quiz_store *store, const struct quiz_bank *bank,
+                      const struct quiz_store_filter *f, struct quiz_results **out,
                       struct fa_diag *diag);
-void quiz_class_free(struct quiz_class *c);
+void quiz_results_free(struct quiz_results *c);
 
 #endif
