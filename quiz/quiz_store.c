@@ -45,8 +45,9 @@ static const char *const migrations[] = {
     /* 2: the report as shown, so that a permalink never changes */
     "ALTER TABLE attempts ADD COLUMN report_text TEXT;"
     "ALTER TABLE attempts ADD COLUMN report_markdown TEXT;",
-    /* 3: the instructor's side (quiz_store_admin.c): signed-in sessions, by the hash of
-     * their cookie, and settings such as the hash of the instructor's token */
+    /* 3: the instructor's side: signed-in sessions, by the hash of their cookie, and
+     * settings such as the hash of the instructor's token (quiz_store_admin.c); classes and
+     * their quiz settings (quiz_store_classes.c). Times are Unix milliseconds, 0 for none. */
     "CREATE TABLE instructor_sessions ("
     "  token_hash TEXT PRIMARY KEY,"
     "  csrf TEXT NOT NULL,"
@@ -54,7 +55,19 @@ static const char *const migrations[] = {
     "  expires_ms INTEGER NOT NULL);"
     "CREATE TABLE settings ("
     "  name TEXT PRIMARY KEY,"
-    "  value TEXT NOT NULL);",
+    "  value TEXT NOT NULL);"
+    "CREATE TABLE classes ("
+    "  code TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  is_open INTEGER NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  opens_ms INTEGER NOT NULL,"
+    "  closes_ms INTEGER NOT NULL,"
+    "  max_attempts INTEGER NOT NULL,"
+    "  reveal INTEGER NOT NULL,"
+    "  time_limit_s INTEGER NOT NULL,"
+    "  pool_size INTEGER NOT NULL);"
+    "CREATE INDEX attempts_by_learner ON attempts(class_code, learner, quiz);",
 };
 
 /* The columns every read of an attempt selects, in read_attempt's order. */

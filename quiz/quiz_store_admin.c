@@ -8,41 +8,12 @@
 
 #include <string.h>
 
-/* Runs sql with the text values vals (n of them, NULL binds NULL) and the integers ints
- * (bound after the texts); for a SELECT, copies the first column of the first row into out
- * (cap bytes). FA_ENOTFOUND when a SELECT finds no row. The lock is taken here. */
+/* One statement under the store's lock (see quiz_store_exec). */
 static int run(struct quiz_store *s, const char *sql, const char *const *vals, int n,
                const long long *ints, int n_ints, char *out, size_t cap, struct fa_diag *diag)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = FA_OK, step;
-
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        rc = quiz_store_db_error(s, diag, "preparing an instructor statement");
-        goto out;
-    }
-    for (int i = 0; i < n; i++)
-        sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_STATIC);
-    for (int i = 0; i < n_ints; i++)
-        sqlite3_bind_int64(st, n + i + 1, ints[i]);
-    step = sqlite3_step(st);
-    if (out && step == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        size_t len = (size_t)sqlite3_column_bytes(st, 0);
-        /* What the store hands out is checked like everything it reads back. */
-        if (sqlite3_column_type(st, 0) != SQLITE_TEXT || !v || len >= cap ||
-            fa_utf8_bad_offset(v, len) < len)
-            rc = fa_diag_set(diag, FA_EINVAL, "store: a damaged instructor row");
-        else
-            memcpy(out, v, len + 1);
-    } else if (out && step == SQLITE_DONE) {
-        rc = FA_ENOTFOUND;
-    } else if (step != SQLITE_DONE && step != SQLITE_ROW) {
-        rc = quiz_store_db_error(s, diag, "an instructor statement");
-    }
-out:
-    sqlite3_finalize(st);
+    int rc = quiz_store_exec(s, sql, vals, n, ints, n_ints, out, cap, NULL, diag);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -121,5 +92,39 @@ int quiz_store_class_codes(struct quiz_store *s, int (*each)(void *ctx, const ch
 out:
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int quiz_store_exec(struct quiz_store *s, const char *sql, const char *const *vals, int n,
+                    const long long *ints, int n_ints, char *out, size_t cap, long *changes,
+                    struct fa_diag *diag)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = FA_OK, step;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return quiz_store_db_error(s, diag, "preparing an instructor statement");
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_STATIC);
+    for (int i = 0; i < n_ints; i++)
+        sqlite3_bind_int64(st, n + i + 1, ints[i]);
+    step = sqlite3_step(st);
+    if (out && step == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        size_t len = (size_t)sqlite3_column_bytes(st, 0);
+        /* What the store hands out is checked like everything it reads back. */
+        if (sqlite3_column_type(st, 0) != SQLITE_TEXT || !v || len >= cap ||
+            fa_utf8_bad_offset(v, len) < len)
+            rc = fa_diag_set(diag, FA_EINVAL, "store: a damaged instructor row");
+        else
+            memcpy(out, v, len + 1);
+    } else if (out && step == SQLITE_DONE) {
+        rc = FA_ENOTFOUND;
+    } else if (step != SQLITE_DONE && step != SQLITE_ROW) {
+        rc = quiz_store_db_error(s, diag, "an instructor statement");
+    }
+    if (changes)
+        *changes = rc ? 0 : (long)sqlite3_changes(s->db);
+    sqlite3_finalize(st);
     return rc;
 }

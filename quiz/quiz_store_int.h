@@ -29,4 +29,12 @@ struct quiz_store {
 /* Counts a failed statement and describes it in diag with SQLite's message; FA_EDB. */
 int quiz_store_db_error(struct quiz_store *s, struct fa_diag *diag, const char *what);
 
+/* Runs one statement of the instructor's tables with the caller holding s->lock: the text
+ * values vals (n of them, NULL binds NULL), then the integers ints. For a SELECT with out,
+ * the first column of the first row is copied there (cap bytes; FA_ENOTFOUND when there is
+ * no row); changes (may be NULL) receives the rows a write changed. */
+int quiz_store_exec(struct quiz_store *s, const char *sql, const char *const *vals, int n,
+                    const long long *ints, int n_ints, char *out, size_t cap, long *changes,
+                    struct fa_diag *diag);
+
 #endif
