@@ -7,6 +7,7 @@
 #include "quiz/quiz_store.h"
 #include "server/srv_cmd_backup.h"
 #include "server/srv_cmd_stats.h"
+#include "server/srv_instructor.h"
 #include "server/srv_instructor_auth.h"
 #include "server/srv_cmd_check.h"
 #include "server/srv_cmd_run.h"
@@ -21,6 +22,7 @@
 #include "server/srv_site.h"
 
 #include <errno.h>
+#include <time.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -329,6 +331,20 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
     return true;
 }
 
+/* How often the server deletes attempts past the instructor's retention setting. */
+#define RETENTION_EVERY_S 3600
+
+static void apply_retention(struct quiz_store *store)
+{
+    struct fa_diag diag = {{0}};
+    long n = 0;
+
+    if (srv_instructor_apply_retention(store, &n, &diag))
+        fa_log_error("event=retention error=\"%s\"", diag.msg);
+    else if (n)
+        fa_log_info("event=retention deleted=%ld", n);
+}
+
 /* Creates dir and its missing parents (mode 0700) and checks that it is a writable folder. */
 static bool ensure_data_dir(const char *dir)
 {
@@ -499,8 +515,20 @@ static int cmd_serve(int argc, char **argv)
     fa_log_info("event=start port=%d threads=%ld content=\"%s\"", port, opts.threads,
                 opts.content_dir);
 
-    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    apply_retention(store);
+    for (;;) {
         struct srv_site *fresh = NULL;
+        /* Waking every hour for the retention setting (srv_instructor_apply_retention). */
+        struct timespec every = {RETENTION_EVERY_S, 0};
+
+        sig = sigtimedwait(&signals, NULL, &every);
+        if (sig < 0) {
+            if (errno == EAGAIN)
+                apply_retention(store);
+            continue;
+        }
+        if (sig != SIGHUP)
+            break;
 
         if (srv_site_build(&site_config, &fresh, &diag)) {
             fa_log_error("event=reload ok=0 error=\"%s\" (still serving the previous content)",

@@ -11,6 +11,7 @@
 #include "server/srv_export.h"
 #include "server/srv_form.h"
 #include "server/srv_instructor_auth.h"
+#include "server/srv_instructor_int.h"
 #include "server/srv_layout.h"
 #include "server/srv_public.h"
 #include "server/srv_quiz.h"
@@ -30,12 +31,7 @@
 
 /* ---------- drawing: the first error sticks, checked once per page ---------- */
 
-struct html {
-    struct fa_buf *buf;
-    int rc;
-};
-
-__attribute__((format(printf, 2, 3))) static void raw(struct html *h, const char *fmt, ...)
+void srv_html_raw(struct srv_html *h, const char *fmt, ...)
 {
     va_list ap;
     if (h->rc)
@@ -45,22 +41,26 @@ __attribute__((format(printf, 2, 3))) static void raw(struct html *h, const char
     va_end(ap);
 }
 
-/* Untrusted or plain text, escaped for element content and quoted attributes alike. */
-static void text(struct html *h, const char *s)
+void srv_html_text(struct srv_html *h, const char *s)
 {
     if (!h->rc)
         h->rc = fa_buf_append_html(h->buf, s, strlen(s));
 }
 
-static void url_value(struct html *h, const char *s)
+void srv_html_url(struct srv_html *h, const char *s)
 {
     if (!h->rc)
         h->rc = fa_buf_append_urlenc(h->buf, s, strlen(s));
 }
 
-static int page(struct srv_req *req, struct srv_resp *resp, const char *title,
-                struct fa_buf *body, int status)
+int srv_instructor_page(struct srv_req *req, struct srv_resp *resp, const char *title,
+                        struct srv_html *h, int status)
 {
+    struct fa_buf *body = h->buf;
+    if (h->rc) {
+        fa_buf_cleanup(body);
+        return srv_resp_error(req, resp, 500, "The page could not be built.");
+    }
     static const char *const css[] = {"/static/css/instructor.css", NULL};
     struct srv_layout layout = {.title = title,
                                 .section = SRV_SECTION_NONE,
@@ -78,11 +78,17 @@ static int page(struct srv_req *req, struct srv_resp *resp, const char *title,
     return status;
 }
 
+void srv_instructor_nav(struct srv_html *h)
+{
+    srv_html_raw(h, "<nav class=\"instructor-nav\" aria-label=\"Instructor\"><a "
+                    "href=\"/instructor\">Dashboard</a> · <a href=\"/instructor/classes\">"
+                    "Classes</a></nav>\n");
+}
+
 /* ---------- access ---------- */
 
-/* The session of the request: FA_OK with its CSRF token, else the answer to give. */
-static int need_session(struct srv_req *req, struct srv_resp *resp, bool page_route,
-                        char csrf[65], int *status)
+int srv_instructor_need_session(struct srv_req *req, struct srv_resp *resp, bool page_route,
+                                char csrf[65], int *status)
 {
     struct fa_diag diag = {{0}};
     int rc = req->instructor && req->store
@@ -126,27 +132,23 @@ static void set_cookie(struct srv_req *req, struct srv_resp *resp, const char *v
 static int login_form(struct srv_req *req, struct srv_resp *resp, const char *error, int status)
 {
     struct fa_buf body;
-    struct html h = {&body, FA_OK};
+    struct srv_html h = {&body, FA_OK};
 
     fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    raw(&h, "<h1>Instructor sign-in</h1>\n<form class=\"instructor-login\" method=\"post\" "
+    srv_html_raw(&h, "<h1>Instructor sign-in</h1>\n<form class=\"instructor-login\" method=\"post\" "
             "action=\"" LOGIN_PATH "\">\n<p><label for=\"token\">Instructor token</label> "
             "<input type=\"password\" id=\"token\" name=\"token\" required "
             "autocomplete=\"current-password\" maxlength=\"%d\"%s></p>\n",
         SRV_INSTRUCTOR_TOKEN_MAX, error ? " aria-describedby=\"token-error\" aria-invalid=\"true\"" : "");
     if (error) {
-        raw(&h, "<p class=\"form-error\" id=\"token-error\" role=\"alert\">");
-        text(&h, error);
-        raw(&h, "</p>\n");
+        srv_html_raw(&h, "<p class=\"form-error\" id=\"token-error\" role=\"alert\">");
+        srv_html_text(&h, error);
+        srv_html_raw(&h, "</p>\n");
     }
-    raw(&h, "<p><button type=\"submit\">Sign in</button></p>\n</form>\n"
+    srv_html_raw(&h, "<p><button type=\"submit\">Sign in</button></p>\n</form>\n"
             "<p class=\"instructor-help\">The token was printed when the server first started; "
             "<code>fa-learn admin-token</code> makes a new one.</p>\n");
-    if (h.rc) {
-        fa_buf_cleanup(&body);
-        return srv_resp_error(req, resp, 500, "The page could not be built.");
-    }
-    return page(req, resp, "Instructor sign-in", &body, status);
+    return srv_instructor_page(req, resp, "Instructor sign-in", &h, status);
 }
 
 int srv_instructor_handle_login_page(struct srv_req *req, struct srv_resp *resp)
@@ -207,7 +209,7 @@ int srv_instructor_handle_logout(struct srv_req *req, struct srv_resp *resp)
     char csrf[65];
     int status = 0;
 
-    if (need_session(req, resp, true, csrf, &status))
+    if (srv_instructor_need_session(req, resp, true, csrf, &status))
         return status;
     bool garbled = srv_form_parse(req->body, 8, &form) != FA_OK;
     bool csrf_ok = !garbled && srv_instructor_csrf_ok(csrf, srv_form_get(&form, "csrf"));
@@ -259,7 +261,7 @@ static int gather(struct srv_req *req, struct srv_resp *resp, const struct quiz_
 /* ---------- the dashboard ---------- */
 
 struct classes {
-    struct html *h;
+    struct srv_html *h;
     const char *chosen; /* NULL: every class */
     size_t n;
 };
@@ -269,21 +271,21 @@ static int class_option(void *ctx, const char *code)
     struct classes *cl = ctx;
     if (!code[0] || cl->n++ >= MAX_CLASSES)
         return FA_OK; /* "no class" has its own option */
-    raw(cl->h, "<option value=\"");
-    text(cl->h, code);
-    raw(cl->h, "\"%s>", cl->chosen && strcmp(cl->chosen, code) == 0 ? " selected" : "");
-    text(cl->h, code);
-    raw(cl->h, "</option>");
+    srv_html_raw(cl->h, "<option value=\"");
+    srv_html_text(cl->h, code);
+    srv_html_raw(cl->h, "\"%s>", cl->chosen && strcmp(cl->chosen, code) == 0 ? " selected" : "");
+    srv_html_text(cl->h, code);
+    srv_html_raw(cl->h, "</option>");
     return FA_OK;
 }
 
-static void draw_filter(struct srv_req *req, struct html *h, const struct quiz_store_filter *f,
+static void draw_filter(struct srv_req *req, struct srv_html *h, const struct quiz_store_filter *f,
                         const struct quiz_bank *bank)
 {
     struct classes cl = {h, f->class_code, 0};
     struct fa_diag diag = {{0}};
 
-    raw(h, "<form class=\"instructor-filter\" method=\"get\" action=\"" DASHBOARD_PATH "\">\n"
+    srv_html_raw(h, "<form class=\"instructor-filter\" method=\"get\" action=\"" DASHBOARD_PATH "\">\n"
            "<label for=\"f-class\">Class</label> <select id=\"f-class\" name=\"class\">"
            "<option value=\"" ANY "\"%s>Every class</option>"
            "<option value=\"\"%s>No class</option>",
@@ -291,81 +293,81 @@ static void draw_filter(struct srv_req *req, struct html *h, const struct quiz_s
     if (quiz_store_class_codes(req->store, class_option, &cl, &diag))
         fa_log_warn("req=%llu event=instructor_classes error=\"%s\"",
                     (unsigned long long)req->id, diag.msg);
-    raw(h, "</select>\n<label for=\"f-quiz\">Quiz</label> <select id=\"f-quiz\" name=\"quiz\">"
+    srv_html_raw(h, "</select>\n<label for=\"f-quiz\">Quiz</label> <select id=\"f-quiz\" name=\"quiz\">"
            "<option value=\"" ANY "\"%s>Every quiz</option><option value=\"all\"%s>The full "
            "quiz</option>",
         f->quiz ? "" : " selected", f->quiz && strcmp(f->quiz, "all") == 0 ? " selected" : "");
     for (size_t t = 0; t < quiz_bank_n_topics(bank); t++) {
         const struct quiz_topic *topic = quiz_bank_get_topic(bank, t);
-        raw(h, "<option value=\"");
-        text(h, topic->slug);
-        raw(h, "\"%s>", f->quiz && strcmp(f->quiz, topic->slug) == 0 ? " selected" : "");
-        text(h, topic->title);
-        raw(h, "</option>");
+        srv_html_raw(h, "<option value=\"");
+        srv_html_text(h, topic->slug);
+        srv_html_raw(h, "\"%s>", f->quiz && strcmp(f->quiz, topic->slug) == 0 ? " selected" : "");
+        srv_html_text(h, topic->title);
+        srv_html_raw(h, "</option>");
     }
-    raw(h, "</select>\n<button type=\"submit\">Show</button>\n</form>\n");
+    srv_html_raw(h, "</select>\n<button type=\"submit\">Show</button>\n</form>\n");
 }
 
 /* The query string of the filter, for the export links ("?class=...&quiz=..."). */
-static void filter_query(struct html *h, const struct quiz_store_filter *f)
+static void filter_query(struct srv_html *h, const struct quiz_store_filter *f)
 {
-    raw(h, "?class=");
-    url_value(h, f->class_code ? f->class_code : ANY);
-    raw(h, "&amp;quiz=");
-    url_value(h, f->quiz ? f->quiz : ANY);
+    srv_html_raw(h, "?class=");
+    srv_html_url(h, f->class_code ? f->class_code : ANY);
+    srv_html_raw(h, "&amp;quiz=");
+    srv_html_url(h, f->quiz ? f->quiz : ANY);
 }
 
 /* The score distribution as a bar chart drawn here (no script), with the counts in its
  * description for screen readers. */
-static void draw_histogram(struct html *h, const struct quiz_results *c)
+static void draw_histogram(struct srv_html *h, const struct quiz_results *c)
 {
     unsigned long most = 1;
     for (int b = 0; b < QUIZ_STATS_BINS; b++)
         most = c->histogram[b] > most ? c->histogram[b] : most;
-    raw(h, "<figure class=\"histogram\"><svg viewBox=\"0 0 420 170\" role=\"img\" "
+    srv_html_raw(h, "<figure class=\"histogram\"><svg viewBox=\"0 0 420 170\" role=\"img\" "
            "aria-labelledby=\"hist-title hist-desc\"><title id=\"hist-title\">Score "
            "distribution</title><desc id=\"hist-desc\">");
     for (int b = 0; b < QUIZ_STATS_BINS; b++)
-        raw(h, "%s%d to %d%%: %lu", b ? "; " : "", b * 10,
+        srv_html_raw(h, "%s%d to %d%%: %lu", b ? "; " : "", b * 10,
             b == QUIZ_STATS_BINS - 1 ? 100 : b * 10 + 9, c->histogram[b]);
-    raw(h, "</desc>\n");
+    srv_html_raw(h, "</desc>\n");
     for (int b = 0; b < QUIZ_STATS_BINS; b++) {
         int height = (int)(120 * c->histogram[b] / most);
-        raw(h, "<rect x=\"%d\" y=\"%d\" width=\"34\" height=\"%d\" class=\"bar\"/>"
+        srv_html_raw(h, "<rect x=\"%d\" y=\"%d\" width=\"34\" height=\"%d\" class=\"bar\"/>"
                "<text x=\"%d\" y=\"%d\" class=\"count\">%lu</text>"
                "<text x=\"%d\" y=\"165\" class=\"axis\">%d</text>\n",
             10 + 40 * b, 140 - height, height, 27 + 40 * b, 135 - height, c->histogram[b],
             27 + 40 * b, b * 10);
     }
-    raw(h, "</svg><figcaption>Attempts by score, in tens of percent.</figcaption></figure>\n");
+    srv_html_raw(h, "</svg><figcaption>Attempts by score, in tens of percent.</figcaption></figure>\n");
 }
 
-static void draw_summary(struct html *h, const struct quiz_results *c)
+static void draw_summary(struct srv_html *h, const struct quiz_results *c)
 {
-    raw(h, "<section aria-labelledby=\"h-summary\"><h2 id=\"h-summary\">Scores</h2>\n");
+    srv_html_raw(h, "<section aria-labelledby=\"h-summary\"><h2 id=\"h-summary\">Scores</h2>\n");
     if (!c->n_rows) {
-        raw(h, "<p>No attempts match this filter yet.</p></section>\n");
+        srv_html_raw(h, "<p>No attempts match this filter yet.</p></section>\n");
         return;
     }
-    raw(h, "<p class=\"instructor-summary\">%zu attempt%s; mean %.1f%%, median %.1f%%, "
+    srv_html_raw(h, "<p class=\"instructor-summary\">%zu attempt%s; mean %.1f%%, median %.1f%%, "
            "standard deviation %.1f%%.",
         c->n_rows, c->n_rows == 1 ? "" : "s", c->summary.mean, c->summary.median,
         c->summary.stddev);
     if (c->n_damaged)
-        raw(h, " %zu damaged row%s in the store %s left out (the server log names them).",
+        srv_html_raw(h, " %zu damaged row%s in the store %s left out (the server log names them).",
             c->n_damaged, c->n_damaged == 1 ? "" : "s", c->n_damaged == 1 ? "is" : "are");
-    raw(h, "</p>\n");
+    srv_html_raw(h, "</p>\n");
     draw_histogram(h, c);
-    raw(h, "</section>\n");
+    srv_html_raw(h, "</section>\n");
 }
 
 /* Learners: one row per name and class, with their latest and best attempts. Rows are in
  * submission order, so the latest is the last one seen. */
-static void draw_learners(struct html *h, const struct quiz_results *c)
+static void draw_learners(struct srv_html *h, const struct quiz_results *c)
 {
     size_t *first = fa_xcalloc(c->n_rows ? c->n_rows : 1, sizeof *first), n = 0;
 
-    raw(h, "<section aria-labelledby=\"h-learners\"><h2 id=\"h-learners\">Learners</h2>\n"
+    srv_html_raw(h, "<section aria-labelledby=\"h-learners\"><h2 id=\"h-learners\">Learners</h2>\n"
            "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Learner</th>"
            "<th scope=\"col\">Class</th><th scope=\"col\">Attempts</th><th scope=\"col\">Latest"
            "</th><th scope=\"col\">Best</th></tr></thead><tbody>\n");
@@ -390,17 +392,21 @@ static void draw_learners(struct html *h, const struct quiz_results *c)
                 quiz_stats_percent(best->score_milli, best->max_milli))
                 best = r;
         }
-        raw(h, "<tr><td>");
-        text(h, who->learner);
-        raw(h, "</td><td>");
-        text(h, who->class_code[0] ? who->class_code : "—");
-        raw(h, "</td><td>%zu</td><td><a href=\"/report/%s\">%d%%</a> (", attempts,
+        srv_html_raw(h, "<tr><td><a href=\"/instructor/learner?class=");
+        srv_html_url(h, who->class_code);
+        srv_html_raw(h, "&amp;name=");
+        srv_html_url(h, who->learner);
+        srv_html_raw(h, "\">");
+        srv_html_text(h, who->learner);
+        srv_html_raw(h, "</a></td><td>");
+        srv_html_text(h, who->class_code[0] ? who->class_code : "—");
+        srv_html_raw(h, "</td><td>%zu</td><td><a href=\"/report/%s\">%d%%</a> (", attempts,
             latest->report_id, quiz_stats_percent(latest->score_milli, latest->max_milli));
-        text(h, latest->quiz);
-        raw(h, ")</td><td><a href=\"/report/%s\">%d%%</a></td></tr>\n", best->report_id,
+        srv_html_text(h, latest->quiz);
+        srv_html_raw(h, ")</td><td><a href=\"/report/%s\">%d%%</a></td></tr>\n", best->report_id,
             quiz_stats_percent(best->score_milli, best->max_milli));
     }
-    raw(h, "</tbody></table></div></section>\n");
+    srv_html_raw(h, "</tbody></table></div></section>\n");
     fa_free(first);
 }
 
@@ -415,16 +421,16 @@ static long most_chosen_wrong(const struct quiz_question *q, const struct quiz_i
     return best;
 }
 
-static void question_link(struct html *h, const struct quiz_question *q)
+static void question_link(struct srv_html *h, const struct quiz_question *q)
 {
-    raw(h, "<a href=\"");
-    text(h, q->wiki);
-    raw(h, "\">");
-    text(h, q->id);
-    raw(h, "</a>");
+    srv_html_raw(h, "<a href=\"");
+    srv_html_text(h, q->wiki);
+    srv_html_raw(h, "\">");
+    srv_html_text(h, q->id);
+    srv_html_raw(h, "</a>");
 }
 
-static void draw_questions(struct html *h, const struct quiz_results *c,
+static void draw_questions(struct srv_html *h, const struct quiz_results *c,
                            const struct quiz_bank *bank)
 {
     size_t missed[MOST_MISSED], n_missed = 0;
@@ -442,24 +448,24 @@ static void draw_questions(struct html *h, const struct quiz_results *c,
         if (at < MOST_MISSED)
             missed[at] = q;
     }
-    raw(h, "<section aria-labelledby=\"h-missed\"><h2 id=\"h-missed\">Most missed</h2>\n");
+    srv_html_raw(h, "<section aria-labelledby=\"h-missed\"><h2 id=\"h-missed\">Most missed</h2>\n");
     if (!n_missed)
-        raw(h, "<p>No question has been answered yet.</p>\n");
+        srv_html_raw(h, "<p>No question has been answered yet.</p>\n");
     else
-        raw(h, "<ol class=\"most-missed\">\n");
+        srv_html_raw(h, "<ol class=\"most-missed\">\n");
     for (size_t i = 0; i < n_missed; i++) {
         const struct quiz_question *q = quiz_bank_get_question(bank, missed[i]);
-        raw(h, "<li>");
+        srv_html_raw(h, "<li>");
         question_link(h, q);
-        raw(h, ": %.0f%% of its marks obtained over %zu attempt%s</li>\n",
+        srv_html_raw(h, ": %.0f%% of its marks obtained over %zu attempt%s</li>\n",
             100 * c->items[missed[i]].facility, c->items[missed[i]].n_attempts,
             c->items[missed[i]].n_attempts == 1 ? "" : "s");
     }
     if (n_missed)
-        raw(h, "</ol>\n");
-    raw(h, "</section>\n");
+        srv_html_raw(h, "</ol>\n");
+    srv_html_raw(h, "</section>\n");
 
-    raw(h, "<section aria-labelledby=\"h-questions\"><h2 id=\"h-questions\">Questions</h2>\n"
+    srv_html_raw(h, "<section aria-labelledby=\"h-questions\"><h2 id=\"h-questions\">Questions</h2>\n"
            "<p class=\"instructor-help\"><strong>Facility</strong>: the share of the "
            "question's marks the class obtained. <strong>Discrimination</strong>: how well a "
            "learner's mark on it agrees with their score on the rest of the attempt (near 1: "
@@ -474,31 +480,31 @@ static void draw_questions(struct html *h, const struct quiz_results *c,
         const struct quiz_question *qq = quiz_bank_get_question(bank, q);
         if (!it->n_attempts)
             continue;
-        raw(h, "<tr><td>");
+        srv_html_raw(h, "<tr><td>");
         question_link(h, qq);
-        raw(h, "</td><td>");
-        text(h, quiz_bank_get_topic(bank, qq->topic)->title);
-        raw(h, "</td><td>%zu</td><td>%.0f%%</td><td>", it->n_attempts, 100 * it->facility);
+        srv_html_raw(h, "</td><td>");
+        srv_html_text(h, quiz_bank_get_topic(bank, qq->topic)->title);
+        srv_html_raw(h, "</td><td>%zu</td><td>%.0f%%</td><td>", it->n_attempts, 100 * it->facility);
         if (isnan(it->discrimination))
-            raw(h, "—");
+            srv_html_raw(h, "—");
         else
-            raw(h, "%.2f", it->discrimination);
-        raw(h, "</td><td>");
+            srv_html_raw(h, "%.2f", it->discrimination);
+        srv_html_raw(h, "</td><td>");
         long wrong = most_chosen_wrong(qq, it);
         if (wrong < 0) {
-            raw(h, "—");
+            srv_html_raw(h, "—");
         } else {
-            raw(h, "%lu× ", it->option_counts[wrong]);
-            text(h, qq->options[wrong].text);
+            srv_html_raw(h, "%lu× ", it->option_counts[wrong]);
+            srv_html_text(h, qq->options[wrong].text);
         }
-        raw(h, "</td></tr>\n");
+        srv_html_raw(h, "</td></tr>\n");
     }
-    raw(h, "</tbody></table></div></section>\n");
+    srv_html_raw(h, "</tbody></table></div></section>\n");
 }
 
-static void draw_topics(struct html *h, const struct quiz_results *c, const struct quiz_bank *bank)
+static void draw_topics(struct srv_html *h, const struct quiz_results *c, const struct quiz_bank *bank)
 {
-    raw(h, "<section aria-labelledby=\"h-topics\"><h2 id=\"h-topics\">Topics</h2>\n"
+    srv_html_raw(h, "<section aria-labelledby=\"h-topics\"><h2 id=\"h-topics\">Topics</h2>\n"
            "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Topic</th>"
            "<th scope=\"col\">Attempts</th><th scope=\"col\">Score</th></tr></thead><tbody>\n");
     for (size_t t = 0; t < c->n_topics; t++) {
@@ -513,11 +519,11 @@ static void draw_topics(struct html *h, const struct quiz_results *c, const stru
         }
         if (!n)
             continue;
-        raw(h, "<tr><td>");
-        text(h, quiz_bank_get_topic(bank, t)->title);
-        raw(h, "</td><td>%zu</td><td>%d%%</td></tr>\n", n, quiz_stats_percent(earned, max));
+        srv_html_raw(h, "<tr><td>");
+        srv_html_text(h, quiz_bank_get_topic(bank, t)->title);
+        srv_html_raw(h, "</td><td>%zu</td><td>%d%%</td></tr>\n", n, quiz_stats_percent(earned, max));
     }
-    raw(h, "</tbody></table></div></section>\n");
+    srv_html_raw(h, "</tbody></table></div></section>\n");
 }
 
 int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
@@ -527,24 +533,25 @@ int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
     struct quiz_results *c = NULL;
     struct quiz_store_filter f = read_filter(req);
 
-    if (need_session(req, resp, true, csrf, &status) || gather(req, resp, &f, &c, &status))
+    if (srv_instructor_need_session(req, resp, true, csrf, &status) || gather(req, resp, &f, &c, &status))
         return status;
     const struct quiz_bank *bank = srv_quiz_get_bank(srv_site_get_quiz(req->site));
     struct fa_buf body;
-    struct html h = {&body, FA_OK};
+    struct srv_html h = {&body, FA_OK};
     fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    raw(&h, "<h1>Instructor</h1>\n<form class=\"instructor-logout\" method=\"post\" "
+    srv_html_raw(&h, "<h1>Instructor</h1>\n<form class=\"instructor-logout\" method=\"post\" "
             "action=\"/instructor/logout\"><input type=\"hidden\" name=\"csrf\" value=\"%s\">"
             "<button type=\"submit\">Sign out</button></form>\n",
         csrf);
+    srv_instructor_nav(&h);
     draw_filter(req, &h, &f, bank);
-    raw(&h, "<p class=\"instructor-exports\">Download: <a href=\"/instructor/attempts.csv");
+    srv_html_raw(&h, "<p class=\"instructor-exports\">Download: <a href=\"/instructor/attempts.csv");
     filter_query(&h, &f);
-    raw(&h, "\">attempts (CSV)</a> · <a href=\"/instructor/questions.csv");
+    srv_html_raw(&h, "\">attempts (CSV)</a> · <a href=\"/instructor/questions.csv");
     filter_query(&h, &f);
-    raw(&h, "\">questions (CSV)</a> · <a href=\"/instructor/attempts.json");
+    srv_html_raw(&h, "\">questions (CSV)</a> · <a href=\"/instructor/attempts.json");
     filter_query(&h, &f);
-    raw(&h, "\">everything (JSON)</a></p>\n");
+    srv_html_raw(&h, "\">everything (JSON)</a></p>\n");
     draw_summary(&h, c);
     if (c->n_rows) {
         draw_questions(&h, c, bank);
@@ -552,11 +559,7 @@ int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
         draw_learners(&h, c);
     }
     quiz_results_free(c);
-    if (h.rc) {
-        fa_buf_cleanup(&body);
-        return srv_resp_error(req, resp, 500, "The dashboard could not be built.");
-    }
-    return page(req, resp, "Instructor", &body, 200);
+    return srv_instructor_page(req, resp, "Instructor", &h, 200);
 }
 
 /* ---------- exports ---------- */
@@ -576,7 +579,7 @@ int srv_instructor_handle_export(struct srv_req *req, struct srv_resp *resp)
 
     while (kind < 2 && strcmp(req->path, kinds[kind].path) != 0)
         kind++;
-    if (need_session(req, resp, false, csrf, &status) || gather(req, resp, &f, &c, &status))
+    if (srv_instructor_need_session(req, resp, false, csrf, &status) || gather(req, resp, &f, &c, &status))
         return status;
     const struct quiz_bank *bank = srv_quiz_get_bank(srv_site_get_quiz(req->site));
     fa_buf_reset(&resp->body);

@@ -9,6 +9,8 @@
 #ifndef FA_SERVER_SRV_INSTRUCTOR_H
 #define FA_SERVER_SRV_INSTRUCTOR_H
 
+#include "common/fa_err.h"
+#include "quiz/quiz_store.h"
 #include "server/srv_http.h"
 
 /* GET /instructor/login: the sign-in form (303 to the dashboard when signed in already). */
@@ -23,5 +25,29 @@ int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp);
 /* GET /instructor/attempts.csv, /instructor/questions.csv, /instructor/attempts.json
  * [?class=CODE&quiz=NAME]: the exports (srv_export.h), as downloads. */
 int srv_instructor_handle_export(struct srv_req *req, struct srv_resp *resp);
+
+/* GET /instructor/classes: the classes, a form to create one, the retention setting.
+ * POST /instructor/classes (action=create: name, code; action=retention: days). */
+int srv_instructor_handle_classes(struct srv_req *req, struct srv_resp *resp);
+int srv_instructor_handle_classes_post(struct srv_req *req, struct srv_resp *resp);
+/* GET /instructor/classes/<code>: its settings form and join link. POST (action=save with
+ * the settings; action=delete, asked to confirm first): 303 back, or 422 with the form. */
+int srv_instructor_handle_class(struct srv_req *req, struct srv_resp *resp);
+int srv_instructor_handle_class_post(struct srv_req *req, struct srv_resp *resp);
+/* GET /instructor/learner?class=CODE&name=NAME: the learner's attempts over time, linked to
+ * their reports. POST /instructor/learner (class, name; asked to confirm first): deletes
+ * them. */
+int srv_instructor_handle_learner(struct srv_req *req, struct srv_resp *resp);
+int srv_instructor_handle_learner_post(struct srv_req *req, struct srv_resp *resp);
+
+/* Deletes the attempts older than the retention setting (none when it is 0 or unset);
+ * *n_attempts receives how many went. The server runs it at start and every hour. */
+int srv_instructor_apply_retention(struct quiz_store *store, long *n_attempts,
+                                   struct fa_diag *diag);
+
+/* GET /join/<code> (a learners' page): the class's name and the settings its quizzes have,
+ * and a script that keeps the code in the browser for the quiz and sandbox pages. 404 for
+ * a code no class has. */
+int srv_join_handle(struct srv_req *req, struct srv_resp *resp);
 
 #endif

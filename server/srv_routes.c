@@ -543,6 +543,13 @@ static const struct route {
     {"GET", "/instructor/attempts.csv", false, srv_instructor_handle_export, NULL, false},
     {"GET", "/instructor/questions.csv", false, srv_instructor_handle_export, NULL, false},
     {"GET", "/instructor/attempts.json", false, srv_instructor_handle_export, NULL, false},
+    {"GET", "/instructor/classes", false, srv_instructor_handle_classes, NULL, false},
+    {"POST", "/instructor/classes", false, srv_instructor_handle_classes_post, FORM, false},
+    {"GET", "/instructor/classes/", true, srv_instructor_handle_class, NULL, false},
+    {"POST", "/instructor/classes/", true, srv_instructor_handle_class_post, FORM, false},
+    {"GET", "/instructor/learner", false, srv_instructor_handle_learner, NULL, false},
+    {"POST", "/instructor/learner", false, srv_instructor_handle_learner_post, FORM, false},
+    {"GET", "/join/", true, srv_join_handle, NULL, false},
     {NULL, NULL, false, NULL, NULL, false},
 };
 

@@ -27,7 +27,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check, finish  # noqa: E402
 import test_quiz  # noqa: E402  (request, api_submit, right_answers)
 
-ROUTES_GET_PAGES = ["/instructor"]
+ROUTES_GET_PAGES = ["/instructor", "/instructor/classes", "/instructor/classes/LAB-1",
+                    "/instructor/learner?class=&name=x"]
+ROUTES_POST = ["/instructor/logout", "/instructor/classes", "/instructor/classes/LAB-1",
+               "/instructor/learner"]
 ROUTES_GET_EXPORTS = ["/instructor/attempts.csv", "/instructor/questions.csv",
                       "/instructor/attempts.json"]
 TOKEN_LINE = re.compile(r"^\s+([0-9a-f]{64})$", re.M)
@@ -98,9 +101,10 @@ def test_refused_without_session(base):
     for path in ROUTES_GET_EXPORTS:
         status, _, body = req(base, path)
         check(status == 401 and "sign in" in body, f"GET {path} without a session: 401")
-    status, headers, _ = req(base, "/instructor/logout", {"csrf": "x"})
-    check(status == 303 and headers.get("Location") == "/instructor/login",
-          f"POST /instructor/logout without a session: 303 ({status})")
+    for path in ROUTES_POST:
+        status, headers, _ = req(base, path, {"csrf": "x", "action": "delete", "confirm": "yes"})
+        check(status == 303 and headers.get("Location") == "/instructor/login",
+              f"POST {path} without a session: 303 to the sign-in page ({status})")
     status, _, page = req(base, "/instructor/login")
     check(status == 200 and 'name="token"' in page and 'type="password"' in page,
           "the sign-in page has a password field")
@@ -202,6 +206,96 @@ def test_sign_out(base, cookie):
     check(status == 303, "the session is over")
 
 
+def test_classes(binary, data, base, cookie):
+    _, _, page = req(base, "/instructor/classes", cookie=cookie)
+    csrf = csrf_of(page)
+    status, _, _ = req(base, "/instructor/classes", {"action": "create", "name": "x"},
+                       cookie=cookie)
+    check(status == 403, f"creating a class without the CSRF token: 403 ({status})")
+    status, headers, _ = req(base, "/instructor/classes",
+                             {"csrf": csrf, "action": "create", "name": "Lab <1>",
+                              "code": "LAB-1"}, cookie=cookie)
+    check(status == 303 and headers.get("Location") == "/instructor/classes/LAB-1",
+          f"a class is created ({status} {headers.get('Location')})")
+    status, _, page = req(base, "/instructor/classes",
+                          {"csrf": csrf, "action": "create", "name": "Again", "code": "LAB-1"},
+                          cookie=cookie)
+    check(status == 422 and "exists already" in page, f"a taken code: 422 ({status})")
+    status, headers, _ = req(base, "/instructor/classes",
+                             {"csrf": csrf, "action": "create", "name": "Made up"},
+                             cookie=cookie)
+    made = headers.get("Location", "").rsplit("/", 1)[-1]
+    check(status == 303 and re.fullmatch(r"[2-9A-HJ-NP-Z]{8}", made),
+          f"an empty code gets a generated one ({made})")
+    _, _, page = req(base, "/instructor/classes", cookie=cookie)
+    check("Lab &lt;1&gt;" in page and ">LAB-1<" in page and made in page,
+          "the list shows both classes, escaped")
+
+    settings = {"csrf": csrf, "action": "save", "name": "Lab one", "open": "1",
+                "opens": "2026-01-01T08:00", "closes": "2030-01-01T08:00",
+                "max_attempts": "2", "reveal": "1", "time_limit_min": "30", "pool_size": "3"}
+    status, _, _ = req(base, "/instructor/classes/LAB-1", settings, cookie=cookie)
+    check(status == 303, f"settings saved ({status})")
+    _, _, page = req(base, "/instructor/classes/LAB-1", cookie=cookie)
+    check('value="2026-01-01T08:00"' in page and 'value="30"' in page and
+          '<option value="1" selected>' in page, "the settings read back")
+    bad = dict(settings, closes="2025-01-01T08:00", name="Typed name")
+    status, _, page = req(base, "/instructor/classes/LAB-1", bad, cookie=cookie)
+    check(status == 422 and "close after it opens" in page and 'value="Typed name"' in page,
+          f"bad settings: 422, the reason and what was typed ({status})")
+    status, _, page = req(base, "/join/LAB-1")
+    check(status == 200 and "Lab one" in page and "2 attempts per quiz" in page
+          and "30 minutes per attempt" in page and 'data-class="LAB-1"' in page
+          and "/instructor" not in page, f"the join page shows the settings ({status})")
+    check(req(base, "/join/NOPE")[0] == 404, "an unknown join code: 404")
+    check(req(base, "/join/bad*code")[0] == 404, "a malformed join code: 404")
+
+    # A learner's page and deleting their attempts (asked first).
+    _, out = stats(binary, data, "--json", "--class", "LAB-1")
+    before = json.loads(out)["attempts"]
+    _, _, page = req(base, "/instructor/learner?class=LAB-1&name=Bob", cookie=cookie)
+    check(page.count("/report/") == sum(a["learner"] == "Bob" for a in before),
+          "the learner's page lists their attempts")
+    form = {"csrf": csrf, "class": "LAB-1", "name": "Bob"}
+    status, _, page = req(base, "/instructor/learner", form, cookie=cookie)
+    check(status == 200 and "Are you sure" in page and 'name="confirm" value="yes"' in page,
+          "deleting a learner's attempts asks first")
+    _, out = stats(binary, data, "--json", "--class", "LAB-1")
+    check(len(json.loads(out)["attempts"]) == len(before), "nothing deleted before confirming")
+    status, _, _ = req(base, "/instructor/learner", dict(form, confirm="yes"), cookie=cookie)
+    _, out = stats(binary, data, "--json", "--class", "LAB-1")
+    after = json.loads(out)["attempts"]
+    check(status == 303 and after and all(a["learner"] != "Bob" for a in after),
+          "confirmed: the learner's attempts are gone, the others stay")
+
+    # Retention: attempts older than the setting go when it is saved (and every hour).
+    import sqlite3
+    db = sqlite3.connect(os.path.join(data, "fa-learn.db"), timeout=10)
+    with db:
+        db.execute("UPDATE attempts SET submitted_ms = 1000 WHERE learner = 'Cy'")
+    db.close()
+    status, _, _ = req(base, "/instructor/classes", {"csrf": csrf, "action": "retention",
+                                                     "days": "30"}, cookie=cookie)
+    _, out = stats(binary, data, "--json")
+    left = json.loads(out)["attempts"]
+    check(status == 303 and left and all(a["learner"] != "Cy" for a in left),
+          "retention deletes the old attempts only")
+    status, _, page = req(base, "/instructor/classes", {"csrf": csrf, "action": "retention",
+                                                        "days": "-4"}, cookie=cookie)
+    check(status == 422 and "3650" in page, "a bad retention: 422 with the range")
+
+    # Deleting a class takes its attempts (asked first).
+    form = {"csrf": csrf, "action": "delete"}
+    status, _, page = req(base, "/instructor/classes/LAB-1", form, cookie=cookie)
+    check(status == 200 and "Are you sure" in page, "deleting a class asks first")
+    status, _, _ = req(base, "/instructor/classes/LAB-1", dict(form, confirm="yes"),
+                       cookie=cookie)
+    _, out = stats(binary, data, "--json", "--class", "LAB-1")
+    check(status == 303 and json.loads(out)["attempts"] == [] and
+          req(base, "/instructor/classes/LAB-1", cookie=cookie)[0] == 404,
+          "confirmed: the class and its attempts are gone")
+
+
 def test_rate_limit(base):
     statuses = [req(base, "/instructor/login", {"token": "b" * 64})[0] for _ in range(12)]
     check(403 in statuses and statuses[-1] == 429,
@@ -223,6 +317,7 @@ def main():
             cookie = test_sign_in(server.base, token)
             topic = make_class(server.base)
             test_dashboard(binary, data, server.base, cookie, topic)
+            test_classes(binary, data, server.base, cookie)
         finally:
             server.stop()
         db = open(os.path.join(data, "fa-learn.db"), "rb").read()
