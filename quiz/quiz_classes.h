@@ -13,27 +13,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define QUIZ_MAX_CLASS_NAME 80  /* bytes */
-#define QUIZ_MAX_ATTEMPTS 100   /* the highest attempt limit that can be set */
+#define QUIZ_MAX_CLASS_NAME 80 /* bytes */
+#define QUIZ_MAX_ATTEMPTS 100  /* the highest attempt limit that can be set */
 #define QUIZ_MAX_TIME_LIMIT_S (24 * 3600)
 
 /* What the result page shows the learner. */
 enum quiz_reveal {
-    QUIZ_REVEAL_ALL,              /* score, answers, right answers and explanations at once */
+    QUIZ_REVEAL_ALL,               /* score, answers, right answers and explanations at once */
     QUIZ_REVEAL_SCORE_UNTIL_CLOSE, /* the score only, everything once the class closes */
-    QUIZ_REVEAL_SCORE_ONLY,       /* the score only, always */
+    QUIZ_REVEAL_SCORE_ONLY,        /* the score only, always */
 };
 
 struct quiz_class {
     char code[QUIZ_MAX_CLASS + 1]; /* 1-32 of A-Z a-z 0-9 - _ . */
     char name[QUIZ_MAX_CLASS_NAME + 1];
-    bool open;                   /* a closed class takes no submissions */
+    bool open; /* a closed class takes no submissions */
     int64_t created_ms;
     int64_t opens_ms, closes_ms; /* submissions only in [opens, closes); 0: no bound */
     int max_attempts;            /* per learner name and quiz; 0: unlimited */
     enum quiz_reveal reveal;
-    int time_limit_s;            /* per attempt, from the signed start time; 0: none */
-    int pool_size;               /* questions drawn per topic for an attempt; 0: all */
+    int time_limit_s; /* per attempt, from the signed start time; 0: none */
+    int pool_size;    /* questions drawn per topic for an attempt; 0: all */
 };
 
 /* A class with the defaults (open, no bounds, unlimited, everything revealed). */
@@ -67,12 +67,11 @@ int quiz_store_class_delete(struct quiz_store *store, const char *code, long *n_
                             struct fa_diag *diag);
 
 /* Deletes a learner's attempts in a class ("" for no class); *n_attempts receives how many. */
-int quiz_store_learner_delete(struct quiz_store *store, const char *class_code,
-                              const char *learner, long *n_attempts, struct fa_diag *diag);
+int quiz_store_learner_delete(struct quiz_store *store, const char *class_code, const char *learner,
+                              long *n_attempts, struct fa_diag *diag);
 /* How many attempts the learner has made at quiz in the class (for the attempt limit). */
-int quiz_store_attempt_count(struct quiz_store *store, const char *class_code,
-                             const char *learner, const char *quiz, long *n,
-                             struct fa_diag *diag);
+int quiz_store_attempt_count(struct quiz_store *store, const char *class_code, const char *learner,
+                             const char *quiz, long *n, struct fa_diag *diag);
 /* Deletes the attempts submitted before before_ms (the retention setting). */
 int quiz_store_purge(struct quiz_store *store, int64_t before_ms, long *n_attempts,
                      struct fa_diag *diag);

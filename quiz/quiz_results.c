@@ -52,8 +52,8 @@ static int take_attempt(void *ctx, const struct quiz_attempt *a)
             g->cap_marks = g->cap_marks ? 2 * g->cap_marks : 1024;
             c->marks = fa_xrealloc(c->marks, g->cap_marks * sizeof *c->marks);
         }
-        c->marks[g->n_marks++] = (struct quiz_stats_mark){(size_t)q, an->earned_milli,
-                                                          an->max_milli, an->chosen};
+        c->marks[g->n_marks++] =
+            (struct quiz_stats_mark){(size_t)q, an->earned_milli, an->max_milli, an->chosen};
         n_marks++;
     }
     c->stats_attempts[c->n_rows] =
@@ -63,8 +63,8 @@ static int take_attempt(void *ctx, const struct quiz_attempt *a)
 }
 
 int quiz_results_gather(struct quiz_store *store, const struct quiz_bank *bank,
-                      const struct quiz_store_filter *f, struct quiz_results **out,
-                      struct fa_diag *diag)
+                        const struct quiz_store_filter *f, struct quiz_results **out,
+                        struct fa_diag *diag)
 {
     struct quiz_results *c = fa_xcalloc(1, sizeof *c);
     struct gatherer g = {bank, c, 0, 0, 0, NULL};

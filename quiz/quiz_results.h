@@ -47,8 +47,8 @@ struct quiz_results {
 /* Gathers the attempts f lets through (NULL: all) against bank. FA_EDB from the store (with
  * diag); on success *out owns everything (quiz_results_free). */
 int quiz_results_gather(struct quiz_store *store, const struct quiz_bank *bank,
-                      const struct quiz_store_filter *f, struct quiz_results **out,
-                      struct fa_diag *diag);
+                        const struct quiz_store_filter *f, struct quiz_results **out,
+                        struct fa_diag *diag);
 void quiz_results_free(struct quiz_results *c);
 
 #endif

@@ -14,9 +14,9 @@
 
 /* One question of one attempt, as marked. */
 struct quiz_stats_mark {
-    size_t question;              /* index into the caller's list of questions */
-    int earned_milli, max_milli;  /* what it earned out of what it could */
-    unsigned chosen;              /* options chosen (bit i: option i in the bank's order) */
+    size_t question;             /* index into the caller's list of questions */
+    int earned_milli, max_milli; /* what it earned out of what it could */
+    unsigned chosen;             /* options chosen (bit i: option i in the bank's order) */
 };
 
 /* One attempt: its total and its marks (the questions it was given, answered or not). */

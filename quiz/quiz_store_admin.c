@@ -64,8 +64,8 @@ int quiz_store_session_end(struct quiz_store *s, const char *token_hash, int64_t
     const char *vals[] = {token_hash};
     const long long ints[] = {now_ms};
     /* The expired sessions go with it: sign-outs keep the table short. */
-    return run(s, "DELETE FROM instructor_sessions WHERE token_hash = ? OR expires_ms <= ?",
-               vals, 1, ints, 1, NULL, 0, diag);
+    return run(s, "DELETE FROM instructor_sessions WHERE token_hash = ? OR expires_ms <= ?", vals,
+               1, ints, 1, NULL, 0, diag);
 }
 
 int quiz_store_class_codes(struct quiz_store *s, int (*each)(void *ctx, const char *code),

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-#define CLASS_COLUMNS                                                                          \
-    "code, name, is_open, created_ms, opens_ms, closes_ms, max_attempts, reveal, "            \
+#define CLASS_COLUMNS                                                                              \
+    "code, name, is_open, created_ms, opens_ms, closes_ms, max_attempts, reveal, "                 \
     "time_limit_s, pool_size"
 
 void quiz_class_defaults(struct quiz_class *c)
@@ -89,8 +89,8 @@ static bool read_class(sqlite3_stmt *st, struct quiz_class *c)
     long long attempts = sqlite3_column_int64(st, 6), reveal = sqlite3_column_int64(st, 7),
               limit = sqlite3_column_int64(st, 8), pool = sqlite3_column_int64(st, 9);
     if (attempts < 0 || attempts > QUIZ_MAX_ATTEMPTS || reveal < 0 ||
-        reveal > QUIZ_REVEAL_SCORE_ONLY || limit < 0 || limit > QUIZ_MAX_TIME_LIMIT_S ||
-        pool < 0 || pool > QUIZ_MAX_QUESTIONS)
+        reveal > QUIZ_REVEAL_SCORE_ONLY || limit < 0 || limit > QUIZ_MAX_TIME_LIMIT_S || pool < 0 ||
+        pool > QUIZ_MAX_QUESTIONS)
         return false;
     c->max_attempts = (int)attempts;
     c->reveal = (enum quiz_reveal)reveal;
@@ -106,9 +106,8 @@ static int write_class(struct quiz_store *s, const struct quiz_class *c, bool cr
     if (problem)
         return fa_diag_set(diag, FA_EINVAL, "%s", problem);
     const char *vals[] = {c->code, c->name};
-    const long long ints[] = {c->open,         c->created_ms,   c->opens_ms,
-                              c->closes_ms,    c->max_attempts, c->reveal,
-                              c->time_limit_s, c->pool_size};
+    const long long ints[] = {c->open,         c->created_ms, c->opens_ms,     c->closes_ms,
+                              c->max_attempts, c->reveal,     c->time_limit_s, c->pool_size};
     char found[8];
     long changes = 0;
     int rc;
@@ -133,14 +132,12 @@ static int write_class(struct quiz_store *s, const struct quiz_class *c, bool cr
     return rc;
 }
 
-int quiz_store_class_create(struct quiz_store *s, const struct quiz_class *c,
-                            struct fa_diag *diag)
+int quiz_store_class_create(struct quiz_store *s, const struct quiz_class *c, struct fa_diag *diag)
 {
     return write_class(s, c, true, diag);
 }
 
-int quiz_store_class_update(struct quiz_store *s, const struct quiz_class *c,
-                            struct fa_diag *diag)
+int quiz_store_class_update(struct quiz_store *s, const struct quiz_class *c, struct fa_diag *diag)
 {
     return write_class(s, c, false, diag);
 }
@@ -186,8 +183,8 @@ static int copy_one(void *ctx, const struct quiz_class *c, long n)
 int quiz_store_class_get(struct quiz_store *s, const char *code, struct quiz_class *out,
                          struct fa_diag *diag)
 {
-    int rc = walk(s, "SELECT " CLASS_COLUMNS ", 0 FROM classes WHERE code = ?", code, copy_one,
-                  out, diag);
+    int rc = walk(s, "SELECT " CLASS_COLUMNS ", 0 FROM classes WHERE code = ?", code, copy_one, out,
+                  diag);
     return rc == 1 ? FA_OK : rc ? rc : FA_ENOTFOUND;
 }
 
@@ -203,8 +200,8 @@ int quiz_store_class_list(struct quiz_store *s,
 
 /* Runs the deletions of one change in one transaction (with the lock held). */
 static int in_transaction(struct quiz_store *s, const char *const *sqls, size_t n_sqls,
-                          const char *const *vals, int n_vals, const long long *ints,
-                          int n_ints, long *first_changes, struct fa_diag *diag)
+                          const char *const *vals, int n_vals, const long long *ints, int n_ints,
+                          long *first_changes, struct fa_diag *diag)
 {
     int rc = quiz_store_exec(s, "BEGIN IMMEDIATE", NULL, 0, NULL, 0, NULL, 0, NULL, diag);
     for (size_t i = 0; !rc && i < n_sqls; i++)
@@ -225,28 +222,27 @@ int quiz_store_class_delete(struct quiz_store *s, const char *code, long *n_atte
     char found[8];
 
     pthread_mutex_lock(&s->lock);
-    int rc = quiz_store_exec(s, "SELECT 'x' FROM classes WHERE code = ?", vals, 1, NULL, 0,
-                             found, sizeof found, NULL, diag);
+    int rc = quiz_store_exec(s, "SELECT 'x' FROM classes WHERE code = ?", vals, 1, NULL, 0, found,
+                             sizeof found, NULL, diag);
     if (!rc)
         rc = in_transaction(s, sqls, 2, vals, 1, NULL, 0, n_attempts, diag);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
 
-int quiz_store_learner_delete(struct quiz_store *s, const char *class_code,
-                              const char *learner, long *n_attempts, struct fa_diag *diag)
+int quiz_store_learner_delete(struct quiz_store *s, const char *class_code, const char *learner,
+                              long *n_attempts, struct fa_diag *diag)
 {
     const char *vals[] = {class_code, learner};
     pthread_mutex_lock(&s->lock);
-    int rc = quiz_store_exec(s, "DELETE FROM attempts WHERE class_code = ? AND learner = ?",
-                             vals, 2, NULL, 0, NULL, 0, n_attempts, diag);
+    int rc = quiz_store_exec(s, "DELETE FROM attempts WHERE class_code = ? AND learner = ?", vals,
+                             2, NULL, 0, NULL, 0, n_attempts, diag);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
 
-int quiz_store_attempt_count(struct quiz_store *s, const char *class_code,
-                             const char *learner, const char *quiz, long *n,
-                             struct fa_diag *diag)
+int quiz_store_attempt_count(struct quiz_store *s, const char *class_code, const char *learner,
+                             const char *quiz, long *n, struct fa_diag *diag)
 {
     const char *vals[] = {class_code, learner, quiz};
     char count[24];

@@ -19,7 +19,7 @@ struct quiz_store {
     sqlite3 *checkpoint_db;
     pthread_t checkpointer;
     bool checkpointing, stopping, wal_full; /* wal_full: a commit left the WAL long */
-    pthread_mutex_t stop_lock; /* guards the fields of the checkpointer */
+    pthread_mutex_t stop_lock;              /* guards the fields of the checkpointer */
     pthread_cond_t stop_cond, done_cond;
     unsigned long n_wanted, n_done; /* checkpoints asked for by commits; the last one served */
     sqlite3_stmt *insert_attempt, *select_attempt, *count;

@@ -68,8 +68,8 @@ static void write_text(FILE *out, const struct quiz_results *c, const struct qui
         const struct quiz_item_stats *it = &c->items[q];
         if (!it->n_attempts)
             continue;
-        fprintf(out, "  %-28s %6zu %8.1f%%", quiz_bank_get_question(bank, q)->id,
-                it->n_attempts, 100 * it->facility);
+        fprintf(out, "  %-28s %6zu %8.1f%%", quiz_bank_get_question(bank, q)->id, it->n_attempts,
+                100 * it->facility);
         if (isnan(it->discrimination))
             fprintf(out, " %15s\n", "-");
         else
@@ -150,8 +150,7 @@ int srv_cmd_stats(int argc, char **argv, const char *data_dir, const char *quiz_
                  : format == FORMAT_JSON ? srv_export_json(c, bank, &filter, &out)
                                          : srv_export_questions_csv(c, bank, &out);
         if (rc)
-            fprintf(stderr, "fa-learn stats: the export could not be built: %s\n",
-                    fa_strerror(rc));
+            fprintf(stderr, "fa-learn stats: the export could not be built: %s\n", fa_strerror(rc));
         else
             fwrite(out.ptr, 1, out.len, stdout);
         fa_buf_cleanup(&out);

@@ -142,8 +142,8 @@ static json_t *attempt_json(const struct quiz_results *c, const struct quiz_bank
                           r->topic_max_milli[t] / 1000.0, "percent",
                           quiz_stats_percent(r->topic_earned_milli[t], r->topic_max_milli[t])));
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:i, s:o}", "report_id",
-                     r->report_id, "learner", r->learner, "class", r->class_code, "quiz",
-                     r->quiz, "started", iso(r->started_ms, started), "submitted",
+                     r->report_id, "learner", r->learner, "class", r->class_code, "quiz", r->quiz,
+                     "started", iso(r->started_ms, started), "submitted",
                      iso(r->submitted_ms, submitted), "score", r->score_milli / 1000.0, "max",
                      r->max_milli / 1000.0, "percent",
                      quiz_stats_percent(r->score_milli, r->max_milli), "topics", topics);
@@ -183,12 +183,12 @@ int srv_export_json(const struct quiz_results *c, const struct quiz_bank *bank,
     for (int b = 0; b < QUIZ_STATS_BINS; b++)
         whole = !json_array_append_new(bins, json_integer((json_int_t)c->histogram[b])) && whole;
     /* json_pack takes the references it is given ("o") even when it fails. */
-    json_t *doc = json_pack("{s:{s:s?, s:s?}, s:I, s:o, s:o, s:{s:I, s:f, s:f, s:f, s:o}}",
-                            "filter", "class", f ? f->class_code : NULL, "quiz",
-                            f ? f->quiz : NULL, "damaged", (json_int_t)c->n_damaged, "attempts",
-                            rows, "questions", questions, "summary", "attempts",
-                            (json_int_t)c->summary.n, "mean", c->summary.mean, "median",
-                            c->summary.median, "stddev", c->summary.stddev, "histogram", bins);
+    json_t *doc =
+        json_pack("{s:{s:s?, s:s?}, s:I, s:o, s:o, s:{s:I, s:f, s:f, s:f, s:o}}", "filter", "class",
+                  f ? f->class_code : NULL, "quiz", f ? f->quiz : NULL, "damaged",
+                  (json_int_t)c->n_damaged, "attempts", rows, "questions", questions, "summary",
+                  "attempts", (json_int_t)c->summary.n, "mean", c->summary.mean, "median",
+                  c->summary.median, "stddev", c->summary.stddev, "histogram", bins);
     if (!doc || !whole) {
         json_decref(doc);
         return FA_ENOMEM;

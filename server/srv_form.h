@@ -11,8 +11,8 @@
 #include <stddef.h>
 
 struct srv_form {
-    char *text;             /* the decoded copy of the body the fields point into */
-    struct srv_kv *fields;  /* in the order sent */
+    char *text;            /* the decoded copy of the body the fields point into */
+    struct srv_kv *fields; /* in the order sent */
     size_t n;
 };
 

@@ -29,60 +29,45 @@
 #define MOST_MISSED 5
 #define MAX_CLASSES 200 /* class codes listed in the filter; more are typed in the address */
 
-/* ---------- drawing: the first error sticks, checked once per page ---------- */
+/* ---------- drawing (common/fa_html.h builds, the first error sticks) ---------- */
 
-void srv_html_raw(struct srv_html *h, const char *fmt, ...)
+void srv_instructor_url_attr(struct fa_html_builder *h, const char *value)
 {
-    va_list ap;
-    if (h->rc)
-        return;
-    va_start(ap, fmt);
-    h->rc = fa_buf_vprintf(h->buf, fmt, ap);
-    va_end(ap);
-}
-
-void srv_html_text(struct srv_html *h, const char *s)
-{
-    if (!h->rc)
-        h->rc = fa_buf_append_html(h->buf, s, strlen(s));
-}
-
-void srv_html_url(struct srv_html *h, const char *s)
-{
-    if (!h->rc)
-        h->rc = fa_buf_append_urlenc(h->buf, s, strlen(s));
+    struct fa_buf encoded;
+    fa_buf_init(&encoded, 4 * strlen(value) + 16);
+    if (fa_buf_append_urlenc(&encoded, value, strlen(value)) == FA_OK)
+        fa_html_attr(h, encoded.ptr ? encoded.ptr : "");
+    else
+        fa_html_raw(h, ""); /* cannot happen: the cap fits the worst case */
+    fa_buf_cleanup(&encoded);
 }
 
 int srv_instructor_page(struct srv_req *req, struct srv_resp *resp, const char *title,
-                        struct srv_html *h, int status)
+                        struct fa_html_builder *h, int status)
 {
-    struct fa_buf *body = h->buf;
-    if (h->rc) {
-        fa_buf_cleanup(body);
-        return srv_resp_error(req, resp, 500, "The page could not be built.");
-    }
     static const char *const css[] = {"/static/css/instructor.css", NULL};
+    struct fa_html body = fa_html_get(h);
     struct srv_layout layout = {.title = title,
                                 .section = SRV_SECTION_NONE,
-                                .body_html = body->ptr ? body->ptr : "",
-                                .body_len = body->len,
+                                .body_html = body.ptr,
+                                .body_len = body.len,
                                 .article_class = "instructor",
                                 .current = -1,
                                 .version_tag = srv_site_get_version_tag(req->site),
                                 .extra_css = css};
-    int rc = srv_layout_render(&layout, &resp->body);
+    int rc = fa_html_errcode(h) ? fa_html_errcode(h) : srv_layout_render(&layout, &resp->body);
 
-    fa_buf_cleanup(body);
+    fa_html_cleanup(h);
     if (rc)
         return srv_resp_error(req, resp, 500, "The page could not be built.");
     return status;
 }
 
-void srv_instructor_nav(struct srv_html *h)
+void srv_instructor_nav(struct fa_html_builder *h)
 {
-    srv_html_raw(h, "<nav class=\"instructor-nav\" aria-label=\"Instructor\"><a "
-                    "href=\"/instructor\">Dashboard</a> · <a href=\"/instructor/classes\">"
-                    "Classes</a></nav>\n");
+    fa_html_raw(h, "<nav class=\"instructor-nav\" aria-label=\"Instructor\"><a "
+                   "href=\"/instructor\">Dashboard</a> · <a href=\"/instructor/classes\">"
+                   "Classes</a></nav>\n");
 }
 
 /* ---------- access ---------- */
@@ -98,8 +83,8 @@ int srv_instructor_need_session(struct srv_req *req, struct srv_resp *resp, bool
     if (rc == FA_OK)
         return FA_OK;
     if (rc != FA_ENOTFOUND) {
-        fa_log_error("req=%llu event=instructor_session error=\"%s\"",
-                     (unsigned long long)req->id, diag.msg);
+        fa_log_error("req=%llu event=instructor_session error=\"%s\"", (unsigned long long)req->id,
+                     diag.msg);
         *status = srv_resp_error(req, resp, 500, "The session could not be checked.");
     } else if (page_route) {
         snprintf(resp->location, sizeof resp->location, "%s", LOGIN_PATH);
@@ -115,8 +100,7 @@ int srv_instructor_need_session(struct srv_req *req, struct srv_resp *resp, bool
 
 /* The Set-Cookie value: the session cookie for the instructor's paths only, never sent
  * cross-site, never readable by scripts, Secure when the site is reached over https. */
-static void set_cookie(struct srv_req *req, struct srv_resp *resp, const char *value,
-                       int max_age)
+static void set_cookie(struct srv_req *req, struct srv_resp *resp, const char *value, int max_age)
 {
     char base[512];
     srv_public_base(req->pub, req->host ? req->host : "", req->https, base, sizeof base);
@@ -131,23 +115,27 @@ static void set_cookie(struct srv_req *req, struct srv_resp *resp, const char *v
 
 static int login_form(struct srv_req *req, struct srv_resp *resp, const char *error, int status)
 {
-    struct fa_buf body;
-    struct srv_html h = {&body, FA_OK};
+    struct fa_html_builder h;
 
-    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    srv_html_raw(&h, "<h1>Instructor sign-in</h1>\n<form class=\"instructor-login\" method=\"post\" "
-            "action=\"" LOGIN_PATH "\">\n<p><label for=\"token\">Instructor token</label> "
-            "<input type=\"password\" id=\"token\" name=\"token\" required "
-            "autocomplete=\"current-password\" maxlength=\"%d\"%s></p>\n",
-        SRV_INSTRUCTOR_TOKEN_MAX, error ? " aria-describedby=\"token-error\" aria-invalid=\"true\"" : "");
+    fa_html_init(&h, SRV_MAX_PAGE_BYTES);
+    fa_html_printf(&h,
+                   "<h1>Instructor sign-in</h1>\n<form class=\"instructor-login\" "
+                   "method=\"post\" action=\"" LOGIN_PATH "\">\n<p><label for=\"token\">"
+                   "Instructor token</label> <input type=\"password\" id=\"token\" "
+                   "name=\"token\" required autocomplete=\"current-password\" "
+                   "maxlength=\"%d\"",
+                   SRV_INSTRUCTOR_TOKEN_MAX);
+    fa_html_raw(&h, error ? " aria-describedby=\"token-error\" aria-invalid=\"true\"" : "");
+    fa_html_raw(&h, "></p>\n");
     if (error) {
-        srv_html_raw(&h, "<p class=\"form-error\" id=\"token-error\" role=\"alert\">");
-        srv_html_text(&h, error);
-        srv_html_raw(&h, "</p>\n");
+        fa_html_raw(&h, "<p class=\"form-error\" id=\"token-error\" role=\"alert\">");
+        fa_html_text(&h, error);
+        fa_html_raw(&h, "</p>\n");
     }
-    srv_html_raw(&h, "<p><button type=\"submit\">Sign in</button></p>\n</form>\n"
-            "<p class=\"instructor-help\">The token was printed when the server first started; "
-            "<code>fa-learn admin-token</code> makes a new one.</p>\n");
+    fa_html_raw(&h,
+                "<p><button type=\"submit\">Sign in</button></p>\n</form>\n"
+                "<p class=\"instructor-help\">The token was printed when the server first started; "
+                "<code>fa-learn admin-token</code> makes a new one.</p>\n");
     return srv_instructor_page(req, resp, "Instructor sign-in", &h, status);
 }
 
@@ -175,24 +163,25 @@ int srv_instructor_handle_login(struct srv_req *req, struct srv_resp *resp)
         return srv_resp_error(req, resp, 503, "The instructor area is not available.");
     if (!srv_instructor_may_try(req->instructor, req->client, &retry_after)) {
         resp->retry_after = retry_after;
-        return login_form(req, resp, "Too many sign-in attempts from this address. Please "
-                                     "wait a minute.", 429);
+        return login_form(req, resp,
+                          "Too many sign-in attempts from this address. Please "
+                          "wait a minute.",
+                          429);
     }
     if (srv_form_parse(req->body, 8, &form))
         return login_form(req, resp, "The form was garbled; please try again.", 400);
     const char *token = srv_form_get(&form, "token");
-    rc = token ? srv_instructor_sign_in(req->instructor, token, strlen(token), cookie, csrf,
-                                        &diag)
+    rc = token ? srv_instructor_sign_in(req->instructor, token, strlen(token), cookie, csrf, &diag)
                : FA_EDENIED;
     srv_form_free(&form);
     if (rc == FA_EDENIED) {
-        fa_log_warn("req=%llu event=instructor_login ok=0 client=%s",
-                    (unsigned long long)req->id, req->client);
+        fa_log_warn("req=%llu event=instructor_login ok=0 client=%s", (unsigned long long)req->id,
+                    req->client);
         return login_form(req, resp, "That is not the instructor token.", 403);
     }
     if (rc) {
-        fa_log_error("req=%llu event=instructor_login error=\"%s\"",
-                     (unsigned long long)req->id, diag.msg);
+        fa_log_error("req=%llu event=instructor_login error=\"%s\"", (unsigned long long)req->id,
+                     diag.msg);
         return srv_resp_error(req, resp, 500, "The session could not be started.");
     }
     fa_log_info("req=%llu event=instructor_login ok=1 client=%s", (unsigned long long)req->id,
@@ -215,8 +204,9 @@ int srv_instructor_handle_logout(struct srv_req *req, struct srv_resp *resp)
     bool csrf_ok = !garbled && srv_instructor_csrf_ok(csrf, srv_form_get(&form, "csrf"));
     srv_form_free(&form);
     if (!csrf_ok)
-        return srv_resp_error(req, resp, 403, "This sign-out did not come from your session's "
-                                              "own page. Sign out from the dashboard.");
+        return srv_resp_error(req, resp, 403,
+                              "This sign-out did not come from your session's "
+                              "own page. Sign out from the dashboard.");
     if (srv_instructor_sign_out(req->instructor, req->cookie, &diag))
         return srv_resp_error(req, resp, 500, "The session could not be ended.");
     set_cookie(req, resp, "", 0);
@@ -251,8 +241,8 @@ static int gather(struct srv_req *req, struct srv_resp *resp, const struct quiz_
     }
     int rc = quiz_results_gather(req->store, srv_quiz_get_bank(quiz), f, c, &diag);
     if (rc) {
-        fa_log_error("req=%llu event=instructor_gather error=\"%s\"",
-                     (unsigned long long)req->id, diag.msg);
+        fa_log_error("req=%llu event=instructor_gather error=\"%s\"", (unsigned long long)req->id,
+                     diag.msg);
         *status = srv_resp_error(req, resp, 500, "The attempts could not be read.");
     }
     return rc;
@@ -261,7 +251,7 @@ static int gather(struct srv_req *req, struct srv_resp *resp, const struct quiz_
 /* ---------- the dashboard ---------- */
 
 struct classes {
-    struct srv_html *h;
+    struct fa_html_builder *h;
     const char *chosen; /* NULL: every class */
     size_t n;
 };
@@ -271,103 +261,118 @@ static int class_option(void *ctx, const char *code)
     struct classes *cl = ctx;
     if (!code[0] || cl->n++ >= MAX_CLASSES)
         return FA_OK; /* "no class" has its own option */
-    srv_html_raw(cl->h, "<option value=\"");
-    srv_html_text(cl->h, code);
-    srv_html_raw(cl->h, "\"%s>", cl->chosen && strcmp(cl->chosen, code) == 0 ? " selected" : "");
-    srv_html_text(cl->h, code);
-    srv_html_raw(cl->h, "</option>");
+    fa_html_raw(cl->h, "<option value=\"");
+    fa_html_attr(cl->h, code);
+    fa_html_raw(cl->h, cl->chosen && strcmp(cl->chosen, code) == 0 ? "\" selected>" : "\">");
+    fa_html_text(cl->h, code);
+    fa_html_raw(cl->h, "</option>");
     return FA_OK;
 }
 
-static void draw_filter(struct srv_req *req, struct srv_html *h, const struct quiz_store_filter *f,
-                        const struct quiz_bank *bank)
+static void draw_filter(struct srv_req *req, struct fa_html_builder *h,
+                        const struct quiz_store_filter *f, const struct quiz_bank *bank)
 {
     struct classes cl = {h, f->class_code, 0};
     struct fa_diag diag = {{0}};
 
-    srv_html_raw(h, "<form class=\"instructor-filter\" method=\"get\" action=\"" DASHBOARD_PATH "\">\n"
-           "<label for=\"f-class\">Class</label> <select id=\"f-class\" name=\"class\">"
-           "<option value=\"" ANY "\"%s>Every class</option>"
-           "<option value=\"\"%s>No class</option>",
-        f->class_code ? "" : " selected", f->class_code && !f->class_code[0] ? " selected" : "");
+    fa_html_raw(h, "<form class=\"instructor-filter\" method=\"get\" action=\"" DASHBOARD_PATH
+                   "\">\n<label for=\"f-class\">Class</label> <select id=\"f-class\" "
+                   "name=\"class\"><option value=\"" ANY "\"");
+    fa_html_raw(h, f->class_code ? ">" : " selected>");
+    fa_html_raw(h, "Every class</option><option value=\"\"");
+    fa_html_raw(h, f->class_code && !f->class_code[0] ? " selected>" : ">");
+    fa_html_raw(h, "No class</option>");
     if (quiz_store_class_codes(req->store, class_option, &cl, &diag))
-        fa_log_warn("req=%llu event=instructor_classes error=\"%s\"",
-                    (unsigned long long)req->id, diag.msg);
-    srv_html_raw(h, "</select>\n<label for=\"f-quiz\">Quiz</label> <select id=\"f-quiz\" name=\"quiz\">"
-           "<option value=\"" ANY "\"%s>Every quiz</option><option value=\"all\"%s>The full "
-           "quiz</option>",
-        f->quiz ? "" : " selected", f->quiz && strcmp(f->quiz, "all") == 0 ? " selected" : "");
+        fa_log_warn("req=%llu event=instructor_classes error=\"%s\"", (unsigned long long)req->id,
+                    diag.msg);
+    fa_html_raw(h, "</select>\n<label for=\"f-quiz\">Quiz</label> <select id=\"f-quiz\" "
+                   "name=\"quiz\"><option value=\"" ANY "\"");
+    fa_html_raw(h, f->quiz ? ">" : " selected>");
+    fa_html_raw(h, "Every quiz</option><option value=\"all\"");
+    fa_html_raw(h, f->quiz && strcmp(f->quiz, "all") == 0 ? " selected>" : ">");
+    fa_html_raw(h, "The full quiz</option>");
     for (size_t t = 0; t < quiz_bank_n_topics(bank); t++) {
         const struct quiz_topic *topic = quiz_bank_get_topic(bank, t);
-        srv_html_raw(h, "<option value=\"");
-        srv_html_text(h, topic->slug);
-        srv_html_raw(h, "\"%s>", f->quiz && strcmp(f->quiz, topic->slug) == 0 ? " selected" : "");
-        srv_html_text(h, topic->title);
-        srv_html_raw(h, "</option>");
+        fa_html_raw(h, "<option value=\"");
+        fa_html_attr(h, topic->slug);
+        fa_html_raw(h, f->quiz && strcmp(f->quiz, topic->slug) == 0 ? "\" selected>" : "\">");
+        fa_html_text(h, topic->title);
+        fa_html_raw(h, "</option>");
     }
-    srv_html_raw(h, "</select>\n<button type=\"submit\">Show</button>\n</form>\n");
+    fa_html_raw(h, "</select>\n<button type=\"submit\">Show</button>\n</form>\n");
 }
 
 /* The query string of the filter, for the export links ("?class=...&quiz=..."). */
-static void filter_query(struct srv_html *h, const struct quiz_store_filter *f)
+static void filter_query(struct fa_html_builder *h, const struct quiz_store_filter *f)
 {
-    srv_html_raw(h, "?class=");
-    srv_html_url(h, f->class_code ? f->class_code : ANY);
-    srv_html_raw(h, "&amp;quiz=");
-    srv_html_url(h, f->quiz ? f->quiz : ANY);
+    fa_html_raw(h, "?class=");
+    srv_instructor_url_attr(h, f->class_code ? f->class_code : ANY);
+    fa_html_raw(h, "&amp;quiz=");
+    srv_instructor_url_attr(h, f->quiz ? f->quiz : ANY);
 }
 
 /* The score distribution as a bar chart drawn here (no script), with the counts in its
  * description for screen readers. */
-static void draw_histogram(struct srv_html *h, const struct quiz_results *c)
+static void draw_histogram(struct fa_html_builder *h, const struct quiz_results *c)
 {
     unsigned long most = 1;
     for (int b = 0; b < QUIZ_STATS_BINS; b++)
         most = c->histogram[b] > most ? c->histogram[b] : most;
-    srv_html_raw(h, "<figure class=\"histogram\"><svg viewBox=\"0 0 420 170\" role=\"img\" "
-           "aria-labelledby=\"hist-title hist-desc\"><title id=\"hist-title\">Score "
-           "distribution</title><desc id=\"hist-desc\">");
+    fa_html_raw(h, "<figure class=\"histogram\"><svg viewBox=\"0 0 420 170\" role=\"img\" "
+                   "aria-labelledby=\"hist-title hist-desc\"><title id=\"hist-title\">Score "
+                   "distribution</title><desc id=\"hist-desc\">");
     for (int b = 0; b < QUIZ_STATS_BINS; b++)
-        srv_html_raw(h, "%s%d to %d%%: %lu", b ? "; " : "", b * 10,
-            b == QUIZ_STATS_BINS - 1 ? 100 : b * 10 + 9, c->histogram[b]);
-    srv_html_raw(h, "</desc>\n");
+        fa_html_printf(h, "%d to %d%%: %lu; ", b * 10, b == QUIZ_STATS_BINS - 1 ? 100 : b * 10 + 9,
+                       c->histogram[b]);
+    fa_html_raw(h, "</desc>\n");
     for (int b = 0; b < QUIZ_STATS_BINS; b++) {
         int height = (int)(120 * c->histogram[b] / most);
-        srv_html_raw(h, "<rect x=\"%d\" y=\"%d\" width=\"34\" height=\"%d\" class=\"bar\"/>"
-               "<text x=\"%d\" y=\"%d\" class=\"count\">%lu</text>"
-               "<text x=\"%d\" y=\"165\" class=\"axis\">%d</text>\n",
-            10 + 40 * b, 140 - height, height, 27 + 40 * b, 135 - height, c->histogram[b],
-            27 + 40 * b, b * 10);
+        fa_html_printf(h,
+                       "<rect x=\"%d\" y=\"%d\" width=\"34\" height=\"%d\" class=\"bar\"/>"
+                       "<text x=\"%d\" y=\"%d\" class=\"count\">%lu</text>"
+                       "<text x=\"%d\" y=\"165\" class=\"axis\">%d</text>\n",
+                       10 + 40 * b, 140 - height, height, 27 + 40 * b, 135 - height,
+                       c->histogram[b], 27 + 40 * b, b * 10);
     }
-    srv_html_raw(h, "</svg><figcaption>Attempts by score, in tens of percent.</figcaption></figure>\n");
+    fa_html_raw(h,
+                "</svg><figcaption>Attempts by score, in tens of percent.</figcaption></figure>\n");
 }
 
-static void draw_summary(struct srv_html *h, const struct quiz_results *c)
+static void draw_summary(struct fa_html_builder *h, const struct quiz_results *c)
 {
-    srv_html_raw(h, "<section aria-labelledby=\"h-summary\"><h2 id=\"h-summary\">Scores</h2>\n");
+    fa_html_raw(h, "<section aria-labelledby=\"h-summary\"><h2 id=\"h-summary\">Scores</h2>\n");
     if (!c->n_rows) {
-        srv_html_raw(h, "<p>No attempts match this filter yet.</p></section>\n");
+        fa_html_raw(h, "<p>No attempts match this filter yet.</p></section>\n");
         return;
     }
-    srv_html_raw(h, "<p class=\"instructor-summary\">%zu attempt%s; mean %.1f%%, median %.1f%%, "
-           "standard deviation %.1f%%.",
-        c->n_rows, c->n_rows == 1 ? "" : "s", c->summary.mean, c->summary.median,
-        c->summary.stddev);
+    fa_html_printf(h, "<p class=\"instructor-summary\">%zu attempt", c->n_rows);
+    fa_html_raw(h, c->n_rows == 1 ? "" : "s");
+    fa_html_printf(h, "; mean %.1f%%, median %.1f%%, standard deviation %.1f%%.", c->summary.mean,
+                   c->summary.median, c->summary.stddev);
     if (c->n_damaged)
-        srv_html_raw(h, " %zu damaged row%s in the store %s left out (the server log names them).",
-            c->n_damaged, c->n_damaged == 1 ? "" : "s", c->n_damaged == 1 ? "is" : "are");
-    srv_html_raw(h, "</p>\n");
+        fa_html_printf(h, " Damaged rows in the store left out: %zu (the server log names them).",
+                       c->n_damaged);
+    fa_html_raw(h, "</p>\n");
     draw_histogram(h, c);
-    srv_html_raw(h, "</section>\n");
+    fa_html_raw(h, "</section>\n");
+}
+
+/* A link to an attempt's report, showing its score. */
+static void report_link(struct fa_html_builder *h, const struct quiz_results_row *r)
+{
+    fa_html_raw(h, "<a href=\"/report/");
+    fa_html_attr(h, r->report_id);
+    fa_html_printf(h, "\">%d%%</a>", quiz_stats_percent(r->score_milli, r->max_milli));
 }
 
 /* Learners: one row per name and class, with their latest and best attempts. Rows are in
  * submission order, so the latest is the last one seen. */
-static void draw_learners(struct srv_html *h, const struct quiz_results *c)
+static void draw_learners(struct fa_html_builder *h, const struct quiz_results *c)
 {
     size_t *first = fa_xcalloc(c->n_rows ? c->n_rows : 1, sizeof *first), n = 0;
 
-    srv_html_raw(h, "<section aria-labelledby=\"h-learners\"><h2 id=\"h-learners\">Learners</h2>\n"
+    fa_html_raw(
+        h, "<section aria-labelledby=\"h-learners\"><h2 id=\"h-learners\">Learners</h2>\n"
            "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Learner</th>"
            "<th scope=\"col\">Class</th><th scope=\"col\">Attempts</th><th scope=\"col\">Latest"
            "</th><th scope=\"col\">Best</th></tr></thead><tbody>\n");
@@ -392,21 +397,23 @@ static void draw_learners(struct srv_html *h, const struct quiz_results *c)
                 quiz_stats_percent(best->score_milli, best->max_milli))
                 best = r;
         }
-        srv_html_raw(h, "<tr><td><a href=\"/instructor/learner?class=");
-        srv_html_url(h, who->class_code);
-        srv_html_raw(h, "&amp;name=");
-        srv_html_url(h, who->learner);
-        srv_html_raw(h, "\">");
-        srv_html_text(h, who->learner);
-        srv_html_raw(h, "</a></td><td>");
-        srv_html_text(h, who->class_code[0] ? who->class_code : "—");
-        srv_html_raw(h, "</td><td>%zu</td><td><a href=\"/report/%s\">%d%%</a> (", attempts,
-            latest->report_id, quiz_stats_percent(latest->score_milli, latest->max_milli));
-        srv_html_text(h, latest->quiz);
-        srv_html_raw(h, ")</td><td><a href=\"/report/%s\">%d%%</a></td></tr>\n", best->report_id,
-            quiz_stats_percent(best->score_milli, best->max_milli));
+        fa_html_raw(h, "<tr><td><a href=\"/instructor/learner?class=");
+        srv_instructor_url_attr(h, who->class_code);
+        fa_html_raw(h, "&amp;name=");
+        srv_instructor_url_attr(h, who->learner);
+        fa_html_raw(h, "\">");
+        fa_html_text(h, who->learner);
+        fa_html_raw(h, "</a></td><td>");
+        fa_html_text(h, who->class_code[0] ? who->class_code : "—");
+        fa_html_printf(h, "</td><td>%zu</td><td>", attempts);
+        report_link(h, latest);
+        fa_html_raw(h, " (");
+        fa_html_text(h, latest->quiz);
+        fa_html_raw(h, ")</td><td>");
+        report_link(h, best);
+        fa_html_raw(h, "</td></tr>\n");
     }
-    srv_html_raw(h, "</tbody></table></div></section>\n");
+    fa_html_raw(h, "</tbody></table></div></section>\n");
     fa_free(first);
 }
 
@@ -421,16 +428,16 @@ static long most_chosen_wrong(const struct quiz_question *q, const struct quiz_i
     return best;
 }
 
-static void question_link(struct srv_html *h, const struct quiz_question *q)
+static void question_link(struct fa_html_builder *h, const struct quiz_question *q)
 {
-    srv_html_raw(h, "<a href=\"");
-    srv_html_text(h, q->wiki);
-    srv_html_raw(h, "\">");
-    srv_html_text(h, q->id);
-    srv_html_raw(h, "</a>");
+    fa_html_raw(h, "<a href=\"");
+    fa_html_attr(h, q->wiki);
+    fa_html_raw(h, "\">");
+    fa_html_text(h, q->id);
+    fa_html_raw(h, "</a>");
 }
 
-static void draw_questions(struct srv_html *h, const struct quiz_results *c,
+static void draw_questions(struct fa_html_builder *h, const struct quiz_results *c,
                            const struct quiz_bank *bank)
 {
     size_t missed[MOST_MISSED], n_missed = 0;
@@ -448,63 +455,66 @@ static void draw_questions(struct srv_html *h, const struct quiz_results *c,
         if (at < MOST_MISSED)
             missed[at] = q;
     }
-    srv_html_raw(h, "<section aria-labelledby=\"h-missed\"><h2 id=\"h-missed\">Most missed</h2>\n");
+    fa_html_raw(h, "<section aria-labelledby=\"h-missed\"><h2 id=\"h-missed\">Most missed</h2>\n");
     if (!n_missed)
-        srv_html_raw(h, "<p>No question has been answered yet.</p>\n");
+        fa_html_raw(h, "<p>No question has been answered yet.</p>\n");
     else
-        srv_html_raw(h, "<ol class=\"most-missed\">\n");
+        fa_html_raw(h, "<ol class=\"most-missed\">\n");
     for (size_t i = 0; i < n_missed; i++) {
         const struct quiz_question *q = quiz_bank_get_question(bank, missed[i]);
-        srv_html_raw(h, "<li>");
+        fa_html_raw(h, "<li>");
         question_link(h, q);
-        srv_html_raw(h, ": %.0f%% of its marks obtained over %zu attempt%s</li>\n",
-            100 * c->items[missed[i]].facility, c->items[missed[i]].n_attempts,
-            c->items[missed[i]].n_attempts == 1 ? "" : "s");
+        fa_html_printf(h, ": %.0f%% of its marks obtained (attempts: %zu)</li>\n",
+                       100 * c->items[missed[i]].facility, c->items[missed[i]].n_attempts);
     }
     if (n_missed)
-        srv_html_raw(h, "</ol>\n");
-    srv_html_raw(h, "</section>\n");
+        fa_html_raw(h, "</ol>\n");
+    fa_html_raw(h, "</section>\n");
 
-    srv_html_raw(h, "<section aria-labelledby=\"h-questions\"><h2 id=\"h-questions\">Questions</h2>\n"
-           "<p class=\"instructor-help\"><strong>Facility</strong>: the share of the "
-           "question's marks the class obtained. <strong>Discrimination</strong>: how well a "
-           "learner's mark on it agrees with their score on the rest of the attempt (near 1: "
-           "it tells strong from weak; near 0 or below: look at it again; — with fewer than "
-           "two attempts, or when everyone scored the same).</p>\n"
-           "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Question</th>"
-           "<th scope=\"col\">Topic</th><th scope=\"col\">Given</th><th scope=\"col\">Facility"
-           "</th><th scope=\"col\">Discrimination</th><th scope=\"col\">Wrong option chosen "
-           "most</th></tr></thead><tbody>\n");
+    fa_html_raw(h,
+                "<section aria-labelledby=\"h-questions\"><h2 id=\"h-questions\">Questions</h2>\n"
+                "<p class=\"instructor-help\"><strong>Facility</strong>: the share of the "
+                "question's marks the class obtained. <strong>Discrimination</strong>: how well a "
+                "learner's mark on it agrees with their score on the rest of the attempt (near 1: "
+                "it tells strong from weak; near 0 or below: look at it again; — with fewer than "
+                "two attempts, or when everyone scored the same).</p>\n"
+                "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Question</th>"
+                "<th scope=\"col\">Topic</th><th scope=\"col\">Given</th><th scope=\"col\">Facility"
+                "</th><th scope=\"col\">Discrimination</th><th scope=\"col\">Wrong option chosen "
+                "most</th></tr></thead><tbody>\n");
     for (size_t q = 0; q < c->n_items; q++) {
         const struct quiz_item_stats *it = &c->items[q];
         const struct quiz_question *qq = quiz_bank_get_question(bank, q);
         if (!it->n_attempts)
             continue;
-        srv_html_raw(h, "<tr><td>");
+        fa_html_raw(h, "<tr><td>");
         question_link(h, qq);
-        srv_html_raw(h, "</td><td>");
-        srv_html_text(h, quiz_bank_get_topic(bank, qq->topic)->title);
-        srv_html_raw(h, "</td><td>%zu</td><td>%.0f%%</td><td>", it->n_attempts, 100 * it->facility);
+        fa_html_raw(h, "</td><td>");
+        fa_html_text(h, quiz_bank_get_topic(bank, qq->topic)->title);
+        fa_html_printf(h, "</td><td>%zu</td><td>%.0f%%</td><td>", it->n_attempts,
+                       100 * it->facility);
         if (isnan(it->discrimination))
-            srv_html_raw(h, "—");
+            fa_html_raw(h, "—");
         else
-            srv_html_raw(h, "%.2f", it->discrimination);
-        srv_html_raw(h, "</td><td>");
+            fa_html_printf(h, "%.2f", it->discrimination);
+        fa_html_raw(h, "</td><td>");
         long wrong = most_chosen_wrong(qq, it);
         if (wrong < 0) {
-            srv_html_raw(h, "—");
+            fa_html_raw(h, "—");
         } else {
-            srv_html_raw(h, "%lu× ", it->option_counts[wrong]);
-            srv_html_text(h, qq->options[wrong].text);
+            fa_html_printf(h, "%lu× ", it->option_counts[wrong]);
+            fa_html_text(h, qq->options[wrong].text);
         }
-        srv_html_raw(h, "</td></tr>\n");
+        fa_html_raw(h, "</td></tr>\n");
     }
-    srv_html_raw(h, "</tbody></table></div></section>\n");
+    fa_html_raw(h, "</tbody></table></div></section>\n");
 }
 
-static void draw_topics(struct srv_html *h, const struct quiz_results *c, const struct quiz_bank *bank)
+static void draw_topics(struct fa_html_builder *h, const struct quiz_results *c,
+                        const struct quiz_bank *bank)
 {
-    srv_html_raw(h, "<section aria-labelledby=\"h-topics\"><h2 id=\"h-topics\">Topics</h2>\n"
+    fa_html_raw(
+        h, "<section aria-labelledby=\"h-topics\"><h2 id=\"h-topics\">Topics</h2>\n"
            "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Topic</th>"
            "<th scope=\"col\">Attempts</th><th scope=\"col\">Score</th></tr></thead><tbody>\n");
     for (size_t t = 0; t < c->n_topics; t++) {
@@ -519,11 +529,12 @@ static void draw_topics(struct srv_html *h, const struct quiz_results *c, const 
         }
         if (!n)
             continue;
-        srv_html_raw(h, "<tr><td>");
-        srv_html_text(h, quiz_bank_get_topic(bank, t)->title);
-        srv_html_raw(h, "</td><td>%zu</td><td>%d%%</td></tr>\n", n, quiz_stats_percent(earned, max));
+        fa_html_raw(h, "<tr><td>");
+        fa_html_text(h, quiz_bank_get_topic(bank, t)->title);
+        fa_html_printf(h, "</td><td>%zu</td><td>%d%%</td></tr>\n", n,
+                       quiz_stats_percent(earned, max));
     }
-    srv_html_raw(h, "</tbody></table></div></section>\n");
+    fa_html_raw(h, "</tbody></table></div></section>\n");
 }
 
 int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
@@ -533,25 +544,26 @@ int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
     struct quiz_results *c = NULL;
     struct quiz_store_filter f = read_filter(req);
 
-    if (srv_instructor_need_session(req, resp, true, csrf, &status) || gather(req, resp, &f, &c, &status))
+    if (srv_instructor_need_session(req, resp, true, csrf, &status) ||
+        gather(req, resp, &f, &c, &status))
         return status;
     const struct quiz_bank *bank = srv_quiz_get_bank(srv_site_get_quiz(req->site));
-    struct fa_buf body;
-    struct srv_html h = {&body, FA_OK};
-    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    srv_html_raw(&h, "<h1>Instructor</h1>\n<form class=\"instructor-logout\" method=\"post\" "
-            "action=\"/instructor/logout\"><input type=\"hidden\" name=\"csrf\" value=\"%s\">"
-            "<button type=\"submit\">Sign out</button></form>\n",
-        csrf);
+    struct fa_html_builder h;
+    fa_html_init(&h, SRV_MAX_PAGE_BYTES);
+    fa_html_raw(&h, "<h1>Instructor</h1>\n<form class=\"instructor-logout\" method=\"post\" "
+                    "action=\"/instructor/logout\"><input type=\"hidden\" name=\"csrf\" "
+                    "value=\"");
+    fa_html_attr(&h, csrf);
+    fa_html_raw(&h, "\"><button type=\"submit\">Sign out</button></form>\n");
     srv_instructor_nav(&h);
     draw_filter(req, &h, &f, bank);
-    srv_html_raw(&h, "<p class=\"instructor-exports\">Download: <a href=\"/instructor/attempts.csv");
+    fa_html_raw(&h, "<p class=\"instructor-exports\">Download: <a href=\"/instructor/attempts.csv");
     filter_query(&h, &f);
-    srv_html_raw(&h, "\">attempts (CSV)</a> · <a href=\"/instructor/questions.csv");
+    fa_html_raw(&h, "\">attempts (CSV)</a> · <a href=\"/instructor/questions.csv");
     filter_query(&h, &f);
-    srv_html_raw(&h, "\">questions (CSV)</a> · <a href=\"/instructor/attempts.json");
+    fa_html_raw(&h, "\">questions (CSV)</a> · <a href=\"/instructor/attempts.json");
     filter_query(&h, &f);
-    srv_html_raw(&h, "\">everything (JSON)</a></p>\n");
+    fa_html_raw(&h, "\">everything (JSON)</a></p>\n");
     draw_summary(&h, c);
     if (c->n_rows) {
         draw_questions(&h, c, bank);
@@ -579,7 +591,8 @@ int srv_instructor_handle_export(struct srv_req *req, struct srv_resp *resp)
 
     while (kind < 2 && strcmp(req->path, kinds[kind].path) != 0)
         kind++;
-    if (srv_instructor_need_session(req, resp, false, csrf, &status) || gather(req, resp, &f, &c, &status))
+    if (srv_instructor_need_session(req, resp, false, csrf, &status) ||
+        gather(req, resp, &f, &c, &status))
         return status;
     const struct quiz_bank *bank = srv_quiz_get_bank(srv_site_get_quiz(req->site));
     fa_buf_reset(&resp->body);

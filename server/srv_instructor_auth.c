@@ -89,8 +89,7 @@ static int token_from_file(struct srv_instructor *in, const char *path, struct f
     const char *start = text, *end = text + len;
     while (start < end && (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r'))
         start++;
-    while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' ||
-                           end[-1] == '\r'))
+    while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
         end--;
     size_t n = (size_t)(end - start);
     bool printable = true;
@@ -146,8 +145,9 @@ int srv_instructor_open(struct quiz_store *store, const char *token_file, FILE *
             OPENSSL_cleanse(token, sizeof token);
         }
         if (!rc && !hex_to_bytes(hash, in->token_hash, sizeof in->token_hash))
-            rc = fa_diag_set(diag, FA_EINVAL, "instructor: the stored token hash is damaged; "
-                                              "make a new token with fa-learn admin-token");
+            rc = fa_diag_set(diag, FA_EINVAL,
+                             "instructor: the stored token hash is damaged; "
+                             "make a new token with fa-learn admin-token");
     }
     if (rc) {
         fa_free(in);
@@ -182,8 +182,7 @@ int srv_instructor_sign_in(struct srv_instructor *in, const char *token, size_t 
     /* Hashing first makes the comparison's length fixed: nothing about the token's length
      * or its first differing byte leaks through the time taken. */
     sha256(token, len, given);
-    if (len > SRV_INSTRUCTOR_TOKEN_MAX ||
-        CRYPTO_memcmp(given, in->token_hash, sizeof given) != 0)
+    if (len > SRV_INSTRUCTOR_TOKEN_MAX || CRYPTO_memcmp(given, in->token_hash, sizeof given) != 0)
         return fa_diag_set(diag, FA_EDENIED, "instructor: wrong token");
     int rc = random_hex(cookie, diag);
     if (!rc)

@@ -16,9 +16,9 @@
 #include <stdio.h>
 
 #define SRV_INSTRUCTOR_COOKIE "fa_instructor"
-#define SRV_INSTRUCTOR_SESSION_S (8 * 3600)  /* a working day */
-#define SRV_INSTRUCTOR_LOGINS_PER_MINUTE 10  /* sign-in attempts per client */
-#define SRV_INSTRUCTOR_TOKEN_MIN 16          /* characters of a token from a file */
+#define SRV_INSTRUCTOR_SESSION_S (8 * 3600) /* a working day */
+#define SRV_INSTRUCTOR_LOGINS_PER_MINUTE 10 /* sign-in attempts per client */
+#define SRV_INSTRUCTOR_TOKEN_MIN 16         /* characters of a token from a file */
 #define SRV_INSTRUCTOR_TOKEN_MAX 256
 
 struct srv_instructor;

@@ -53,7 +53,7 @@ static bool parse_utc(const char *text, int64_t *ms)
     return *ms > 0;
 }
 
-static void utc_value(struct srv_html *h, int64_t ms)
+static void utc_value(struct fa_html_builder *h, int64_t ms)
 {
     char buf[32] = "";
     if (ms > 0) {
@@ -62,7 +62,7 @@ static void utc_value(struct srv_html *h, int64_t ms)
         gmtime_r(&t, &tm);
         strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M", &tm);
     }
-    srv_html_text(h, buf);
+    fa_html_text(h, buf);
 }
 
 /* A whole number in [min, max] from a form field ("" is 0). */
@@ -98,34 +98,44 @@ static int posted_form(struct srv_req *req, struct srv_resp *resp, struct srv_fo
     }
     if (!srv_instructor_csrf_ok(csrf, srv_form_get(form, "csrf"))) {
         srv_form_free(form);
-        *status = srv_resp_error(req, resp, 403, "This form did not come from your session's "
-                                                 "own page. Open the page again and resend.");
+        *status = srv_resp_error(req, resp, 403,
+                                 "This form did not come from your session's "
+                                 "own page. Open the page again and resend.");
         return FA_EDENIED;
     }
     return FA_OK;
 }
 
-static void csrf_field(struct srv_req *req, struct srv_html *h)
+static void hidden(struct fa_html_builder *h, const char *name, const char *value)
+{
+    fa_html_raw(h, "<input type=\"hidden\" name=\"");
+    fa_html_attr(h, name);
+    fa_html_raw(h, "\" value=\"");
+    fa_html_attr(h, value);
+    fa_html_raw(h, "\">");
+}
+
+static void csrf_field(struct srv_req *req, struct fa_html_builder *h)
 {
     char csrf[65];
     struct fa_diag diag = {{0}};
     if (srv_instructor_session(req->instructor, req->cookie, csrf, &diag) == FA_OK)
-        srv_html_raw(h, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">", csrf);
+        hidden(h, "csrf", csrf);
 }
 
-static void error_note(struct srv_html *h, const char *error)
+static void error_note(struct fa_html_builder *h, const char *error)
 {
     if (!error)
         return;
-    srv_html_raw(h, "<p class=\"form-error\" role=\"alert\">");
-    srv_html_text(h, error);
-    srv_html_raw(h, "</p>\n");
+    fa_html_raw(h, "<p class=\"form-error\" role=\"alert\">");
+    fa_html_text(h, error);
+    fa_html_raw(h, "</p>\n");
 }
 
 /* ---------- the list of classes ---------- */
 
 struct listing {
-    struct srv_html *h;
+    struct fa_html_builder *h;
     size_t n;
 };
 
@@ -133,62 +143,62 @@ static int class_row(void *ctx, const struct quiz_class *c, long n_attempts)
 {
     struct listing *l = ctx;
     l->n++;
-    srv_html_raw(l->h, "<tr><td><a href=\"" CLASSES_PATH "/");
-    srv_html_url(l->h, c->code);
-    srv_html_raw(l->h, "\">");
-    srv_html_text(l->h, c->code);
-    srv_html_raw(l->h, "</a></td><td>");
-    srv_html_text(l->h, c->name);
-    srv_html_raw(l->h, "</td><td>%s</td><td>%ld</td><td><code>/join/", c->open ? "open" : "closed",
-                 n_attempts);
-    srv_html_text(l->h, c->code);
-    srv_html_raw(l->h, "</code></td></tr>\n");
+    fa_html_raw(l->h, "<tr><td><a href=\"" CLASSES_PATH "/");
+    srv_instructor_url_attr(l->h, c->code);
+    fa_html_raw(l->h, "\">");
+    fa_html_text(l->h, c->code);
+    fa_html_raw(l->h, "</a></td><td>");
+    fa_html_text(l->h, c->name);
+    fa_html_raw(l->h, c->open ? "</td><td>open" : "</td><td>closed");
+    fa_html_printf(l->h, "</td><td>%ld</td><td><code>/join/", n_attempts);
+    fa_html_text(l->h, c->code);
+    fa_html_raw(l->h, "</code></td></tr>\n");
     return FA_OK;
 }
 
-static int classes_page(struct srv_req *req, struct srv_resp *resp, const char *error,
-                        int status)
+static int classes_page(struct srv_req *req, struct srv_resp *resp, const char *error, int status)
 {
-    struct fa_buf body;
-    struct srv_html h = {&body, FA_OK};
+    struct fa_html_builder h;
     struct listing l = {&h, 0};
     struct fa_diag diag = {{0}};
     char days[16] = "0";
 
-    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    srv_html_raw(&h, "<h1>Classes</h1>\n");
+    fa_html_init(&h, SRV_MAX_PAGE_BYTES);
+    fa_html_raw(&h, "<h1>Classes</h1>\n");
     srv_instructor_nav(&h);
     error_note(&h, error);
-    srv_html_raw(&h, "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Code</th>"
-                     "<th scope=\"col\">Name</th><th scope=\"col\">Status</th><th scope=\"col\">"
-                     "Attempts</th><th scope=\"col\">Join link</th></tr></thead><tbody>\n");
+    fa_html_raw(&h, "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Code</th>"
+                    "<th scope=\"col\">Name</th><th scope=\"col\">Status</th><th scope=\"col\">"
+                    "Attempts</th><th scope=\"col\">Join link</th></tr></thead><tbody>\n");
     if (quiz_store_class_list(req->store, class_row, &l, &diag))
         return srv_resp_error(req, resp, 500, "The classes could not be read.");
     if (!l.n)
-        srv_html_raw(&h, "<tr><td colspan=\"5\">No class yet: create one below.</td></tr>\n");
-    srv_html_raw(&h, "</tbody></table></div>\n<h2>New class</h2>\n<form method=\"post\" "
-                     "action=\"" CLASSES_PATH "\" class=\"instructor-form\">");
+        fa_html_raw(&h, "<tr><td colspan=\"5\">No class yet: create one below.</td></tr>\n");
+    fa_html_raw(&h, "</tbody></table></div>\n<h2>New class</h2>\n<form method=\"post\" "
+                    "action=\"" CLASSES_PATH "\" class=\"instructor-form\">");
     csrf_field(req, &h);
-    srv_html_raw(&h, "<input type=\"hidden\" name=\"action\" value=\"create\">"
-                     "<p><label for=\"c-name\">Name</label> <input id=\"c-name\" name=\"name\" "
-                     "required maxlength=\"%d\"></p><p><label for=\"c-code\">Join code "
-                     "(letters, digits, - _ .; empty: one is made)</label> <input id=\"c-code\" "
-                     "name=\"code\" maxlength=\"%d\" pattern=\"[A-Za-z0-9._\\-]*\"></p>"
-                     "<p><button type=\"submit\">Create</button></p></form>\n",
-                 QUIZ_MAX_CLASS_NAME, QUIZ_MAX_CLASS);
+    fa_html_printf(&h,
+                   "<input type=\"hidden\" name=\"action\" value=\"create\">"
+                   "<p><label for=\"c-name\">Name</label> <input id=\"c-name\" name=\"name\" "
+                   "required maxlength=\"%d\"></p><p><label for=\"c-code\">Join code "
+                   "(letters, digits, - _ .; empty: one is made)</label> <input id=\"c-code\" "
+                   "name=\"code\" maxlength=\"%d\" pattern=\"[A-Za-z0-9._\\-]*\"></p>"
+                   "<p><button type=\"submit\">Create</button></p></form>\n",
+                   QUIZ_MAX_CLASS_NAME, QUIZ_MAX_CLASS);
     (void)quiz_store_setting_get(req->store, RETENTION_SETTING, days, sizeof days, &diag);
-    srv_html_raw(&h, "<h2>Retention</h2>\n<form method=\"post\" action=\"" CLASSES_PATH
-                     "\" class=\"instructor-form\">");
+    fa_html_raw(&h, "<h2>Retention</h2>\n<form method=\"post\" action=\"" CLASSES_PATH
+                    "\" class=\"instructor-form\">");
     csrf_field(req, &h);
-    srv_html_raw(&h, "<input type=\"hidden\" name=\"action\" value=\"retention\"><p><label "
-                     "for=\"c-days\">Delete attempts older than this many days (0: keep "
-                     "them)</label> <input id=\"c-days\" name=\"days\" type=\"number\" min=\"0\" "
-                     "max=\"%d\" value=\"",
-                 MAX_RETENTION_DAYS);
-    srv_html_text(&h, days);
-    srv_html_raw(&h, "\"></p><p><button type=\"submit\">Save</button></p></form>\n"
-                     "<p class=\"instructor-help\">The server applies it at start and every "
-                     "hour.</p>\n");
+    fa_html_printf(&h,
+                   "<input type=\"hidden\" name=\"action\" value=\"retention\"><p><label "
+                   "for=\"c-days\">Delete attempts older than this many days (0: keep "
+                   "them)</label> <input id=\"c-days\" name=\"days\" type=\"number\" min=\"0\" "
+                   "max=\"%d\" value=\"",
+                   MAX_RETENTION_DAYS);
+    fa_html_text(&h, days);
+    fa_html_raw(&h, "\"></p><p><button type=\"submit\">Save</button></p></form>\n"
+                    "<p class=\"instructor-help\">The server applies it at start and every "
+                    "hour.</p>\n");
     return srv_instructor_page(req, resp, "Classes", &h, status);
 }
 
@@ -241,7 +251,8 @@ int srv_instructor_handle_classes_post(struct srv_req *req, struct srv_resp *res
     quiz_class_defaults(&c);
     const char *name = srv_form_get(&form, "name"), *code = srv_form_get(&form, "code");
     c.created_ms = now_ms();
-    bool fits = name && strlen(name) <= QUIZ_MAX_CLASS_NAME && (!code || strlen(code) <= QUIZ_MAX_CLASS);
+    bool fits =
+        name && strlen(name) <= QUIZ_MAX_CLASS_NAME && (!code || strlen(code) <= QUIZ_MAX_CLASS);
     if (fits) {
         snprintf(c.name, sizeof c.name, "%s", name);
         if (code && *code)
@@ -251,8 +262,9 @@ int srv_instructor_handle_classes_post(struct srv_req *req, struct srv_resp *res
     }
     srv_form_free(&form);
     rc = fits ? quiz_store_class_create(req->store, &c, &diag)
-              : fa_diag_set(&diag, FA_EINVAL, "A name of 1 to 80 bytes and a code of at most "
-                                              "32 characters, please.");
+              : fa_diag_set(&diag, FA_EINVAL,
+                            "A name of 1 to 80 bytes and a code of at most "
+                            "32 characters, please.");
     if (rc == FA_EINVAL || rc == FA_EBUSY)
         return classes_page(req, resp, diag.msg, 422);
     if (rc)
@@ -280,64 +292,70 @@ static const char *class_code_of(const struct srv_req *req)
 static int class_page(struct srv_req *req, struct srv_resp *resp, const struct quiz_class *c,
                       const char *error, int status)
 {
-    struct fa_buf body;
-    struct srv_html h = {&body, FA_OK};
+    struct fa_html_builder h;
 
-    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    srv_html_raw(&h, "<h1>Class ");
-    srv_html_text(&h, c->code);
-    srv_html_raw(&h, "</h1>\n");
+    fa_html_init(&h, SRV_MAX_PAGE_BYTES);
+    fa_html_raw(&h, "<h1>Class ");
+    fa_html_text(&h, c->code);
+    fa_html_raw(&h, "</h1>\n");
     srv_instructor_nav(&h);
     error_note(&h, error);
-    srv_html_raw(&h, "<p>Join link for learners: <code>/join/");
-    srv_html_text(&h, c->code);
-    srv_html_raw(&h, "</code> (it fills in the class code on the quiz and sandbox pages). "
-                     "<a href=\"/instructor?class=");
-    srv_html_url(&h, c->code);
-    srv_html_raw(&h, "\">The class's results</a>.</p>\n<form method=\"post\" action=\""
-                     CLASSES_PATH "/");
-    srv_html_url(&h, c->code);
-    srv_html_raw(&h, "\" class=\"instructor-form\">");
+    fa_html_raw(&h, "<p>Join link for learners: <code>/join/");
+    fa_html_text(&h, c->code);
+    fa_html_raw(&h, "</code> (it fills in the class code on the quiz and sandbox pages). "
+                    "<a href=\"/instructor?class=");
+    srv_instructor_url_attr(&h, c->code);
+    fa_html_raw(&h, "\">The class's results</a>.</p>\n<form method=\"post\" action=\"" CLASSES_PATH
+                    "/");
+    srv_instructor_url_attr(&h, c->code);
+    fa_html_raw(&h, "\" class=\"instructor-form\">");
     csrf_field(req, &h);
-    srv_html_raw(&h, "<input type=\"hidden\" name=\"action\" value=\"save\"><p><label "
-                     "for=\"s-name\">Name</label> <input id=\"s-name\" name=\"name\" required "
-                     "maxlength=\"%d\" value=\"",
-                 QUIZ_MAX_CLASS_NAME);
-    srv_html_text(&h, c->name);
-    srv_html_raw(&h, "\"></p><p><input type=\"checkbox\" id=\"s-open\" name=\"open\" "
-                     "value=\"1\"%s> <label for=\"s-open\">Open: learners can submit</label>"
-                     "</p><p><label for=\"s-opens\">Opens (UTC)</label> <input "
-                     "type=\"datetime-local\" id=\"s-opens\" name=\"opens\" value=\"",
-                 c->open ? " checked" : "");
+    fa_html_printf(&h,
+                   "<input type=\"hidden\" name=\"action\" value=\"save\"><p><label "
+                   "for=\"s-name\">Name</label> <input id=\"s-name\" name=\"name\" required "
+                   "maxlength=\"%d\" value=\"",
+                   QUIZ_MAX_CLASS_NAME);
+    fa_html_text(&h, c->name);
+    fa_html_raw(&h, "\"></p><p><input type=\"checkbox\" id=\"s-open\" name=\"open\" "
+                    "value=\"1\"");
+    fa_html_raw(&h, c->open ? " checked>" : ">");
+    fa_html_raw(&h, " <label for=\"s-open\">Open: learners can submit</label></p><p><label "
+                    "for=\"s-opens\">Opens (UTC)</label> <input type=\"datetime-local\" "
+                    "id=\"s-opens\" name=\"opens\" value=\"");
     utc_value(&h, c->opens_ms);
-    srv_html_raw(&h, "\"></p><p><label for=\"s-closes\">Closes (UTC)</label> <input "
-                     "type=\"datetime-local\" id=\"s-closes\" name=\"closes\" value=\"");
+    fa_html_raw(&h, "\"></p><p><label for=\"s-closes\">Closes (UTC)</label> <input "
+                    "type=\"datetime-local\" id=\"s-closes\" name=\"closes\" value=\"");
     utc_value(&h, c->closes_ms);
-    srv_html_raw(&h, "\"></p><p><label for=\"s-attempts\">Attempts allowed per learner and "
-                     "quiz (0: unlimited)</label> <input type=\"number\" id=\"s-attempts\" "
-                     "name=\"max_attempts\" min=\"0\" max=\"%d\" value=\"%d\"></p>"
-                     "<p><label for=\"s-reveal\">The result page shows</label> <select "
-                     "id=\"s-reveal\" name=\"reveal\">",
-                 QUIZ_MAX_ATTEMPTS, c->max_attempts);
-    for (int r = QUIZ_REVEAL_ALL; r <= QUIZ_REVEAL_SCORE_ONLY; r++)
-        srv_html_raw(&h, "<option value=\"%d\"%s>%s</option>", r,
-                     (int)c->reveal == r ? " selected" : "", reveal_words[r]);
-    srv_html_raw(&h, "</select></p><p><label for=\"s-limit\">Time limit per attempt in "
-                     "minutes (0: none)</label> <input type=\"number\" id=\"s-limit\" "
-                     "name=\"time_limit_min\" min=\"0\" max=\"%d\" value=\"%d\"></p>"
-                     "<p><label for=\"s-pool\">Questions drawn per topic for each attempt "
-                     "(0: all)</label> <input type=\"number\" id=\"s-pool\" name=\"pool_size\" "
-                     "min=\"0\" max=\"%d\" value=\"%d\"></p><p><button type=\"submit\">Save"
-                     "</button></p></form>\n",
-                 QUIZ_MAX_TIME_LIMIT_S / 60, c->time_limit_s / 60, QUIZ_MAX_QUESTIONS,
-                 c->pool_size);
-    srv_html_raw(&h, "<h2>Delete</h2>\n<form method=\"post\" action=\"" CLASSES_PATH "/");
-    srv_html_url(&h, c->code);
-    srv_html_raw(&h, "\">");
+    fa_html_printf(&h,
+                   "\"></p><p><label for=\"s-attempts\">Attempts allowed per learner and "
+                   "quiz (0: unlimited)</label> <input type=\"number\" id=\"s-attempts\" "
+                   "name=\"max_attempts\" min=\"0\" max=\"%d\" value=\"%d\"></p>"
+                   "<p><label for=\"s-reveal\">The result page shows</label> <select "
+                   "id=\"s-reveal\" name=\"reveal\">",
+                   QUIZ_MAX_ATTEMPTS, c->max_attempts);
+    for (int r = QUIZ_REVEAL_ALL; r <= QUIZ_REVEAL_SCORE_ONLY; r++) {
+        fa_html_printf(&h, "<option value=\"%d\"", r);
+        fa_html_raw(&h, (int)c->reveal == r ? " selected>" : ">");
+        fa_html_text(&h, reveal_words[r]);
+        fa_html_raw(&h, "</option>");
+    }
+    fa_html_printf(&h,
+                   "</select></p><p><label for=\"s-limit\">Time limit per attempt in "
+                   "minutes (0: none)</label> <input type=\"number\" id=\"s-limit\" "
+                   "name=\"time_limit_min\" min=\"0\" max=\"%d\" value=\"%d\"></p>"
+                   "<p><label for=\"s-pool\">Questions drawn per topic for each attempt "
+                   "(0: all)</label> <input type=\"number\" id=\"s-pool\" name=\"pool_size\" "
+                   "min=\"0\" max=\"%d\" value=\"%d\"></p><p><button type=\"submit\">Save"
+                   "</button></p></form>\n",
+                   QUIZ_MAX_TIME_LIMIT_S / 60, c->time_limit_s / 60, QUIZ_MAX_QUESTIONS,
+                   c->pool_size);
+    fa_html_raw(&h, "<h2>Delete</h2>\n<form method=\"post\" action=\"" CLASSES_PATH "/");
+    srv_instructor_url_attr(&h, c->code);
+    fa_html_raw(&h, "\">");
     csrf_field(req, &h);
-    srv_html_raw(&h, "<input type=\"hidden\" name=\"action\" value=\"delete\"><p><button "
-                     "type=\"submit\" class=\"danger\">Delete this class and its attempts…"
-                     "</button></p></form>\n");
+    fa_html_raw(&h, "<input type=\"hidden\" name=\"action\" value=\"delete\"><p><button "
+                    "type=\"submit\" class=\"danger\">Delete this class and its attempts…"
+                    "</button></p></form>\n");
     return srv_instructor_page(req, resp, "Class", &h, status);
 }
 
@@ -391,25 +409,24 @@ static const char *read_settings(const struct srv_form *form, struct quiz_class 
 static int confirm_page(struct srv_req *req, struct srv_resp *resp, const char *action_path,
                         const char *question, const struct srv_form *form)
 {
-    struct fa_buf body;
-    struct srv_html h = {&body, FA_OK};
+    struct fa_html_builder h;
 
-    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    srv_html_raw(&h, "<h1>Are you sure?</h1>\n<p>");
-    srv_html_text(&h, question);
-    srv_html_raw(&h, " This cannot be undone.</p>\n<form method=\"post\" action=\"");
-    srv_html_text(&h, action_path);
-    srv_html_raw(&h, "\">");
+    fa_html_init(&h, SRV_MAX_PAGE_BYTES);
+    fa_html_raw(&h, "<h1>Are you sure?</h1>\n<p>");
+    fa_html_text(&h, question);
+    fa_html_raw(&h, " This cannot be undone.</p>\n<form method=\"post\" action=\"");
+    fa_html_attr(&h, action_path);
+    fa_html_raw(&h, "\">");
     for (size_t i = 0; i < form->n; i++) {
-        srv_html_raw(&h, "<input type=\"hidden\" name=\"");
-        srv_html_text(&h, form->fields[i].name);
-        srv_html_raw(&h, "\" value=\"");
-        srv_html_text(&h, form->fields[i].value);
-        srv_html_raw(&h, "\">");
+        fa_html_raw(&h, "<input type=\"hidden\" name=\"");
+        fa_html_attr(&h, form->fields[i].name);
+        fa_html_raw(&h, "\" value=\"");
+        fa_html_attr(&h, form->fields[i].value);
+        fa_html_raw(&h, "\">");
     }
-    srv_html_raw(&h, "<input type=\"hidden\" name=\"confirm\" value=\"yes\"><p><button "
-                     "type=\"submit\" class=\"danger\">Yes, delete</button> <a href=\""
-                     CLASSES_PATH "\">No, keep it</a></p></form>\n");
+    fa_html_raw(&h, "<input type=\"hidden\" name=\"confirm\" value=\"yes\"><p><button "
+                    "type=\"submit\" class=\"danger\">Yes, delete</button> <a href=\"" CLASSES_PATH
+                    "\">No, keep it</a></p></form>\n");
     return srv_instructor_page(req, resp, "Confirm", &h, 200);
 }
 
@@ -428,16 +445,18 @@ int srv_instructor_handle_class_post(struct srv_req *req, struct srv_resp *resp)
     if (rc || !action) {
         srv_form_free(&form);
         return rc == FA_ENOTFOUND ? srv_resp_error(req, resp, 404, "There is no such class.")
-               : rc              ? srv_resp_error(req, resp, 500, "The class could not be read.")
-                                 : srv_resp_error(req, resp, 400, "Unknown action.");
+               : rc               ? srv_resp_error(req, resp, 500, "The class could not be read.")
+                                  : srv_resp_error(req, resp, 400, "Unknown action.");
     }
     if (strcmp(action, "delete") == 0) {
-        bool confirmed = srv_form_get(&form, "confirm") &&
-                         strcmp(srv_form_get(&form, "confirm"), "yes") == 0;
+        bool confirmed =
+            srv_form_get(&form, "confirm") && strcmp(srv_form_get(&form, "confirm"), "yes") == 0;
         if (!confirmed) {
             char question[160];
-            snprintf(question, sizeof question, "Delete the class %s and every attempt made "
-                                                "with its code?", c.code);
+            snprintf(question, sizeof question,
+                     "Delete the class %s and every attempt made "
+                     "with its code?",
+                     c.code);
             status = confirm_page(req, resp, req->path, question, &form);
             srv_form_free(&form);
             return status;
@@ -469,19 +488,22 @@ int srv_instructor_handle_class_post(struct srv_req *req, struct srv_resp *resp)
 
 static int learner_row(void *ctx, const struct quiz_attempt *a)
 {
-    struct srv_html *h = ctx;
+    struct fa_html_builder *h = ctx;
     char when[FA_TIME_ISO_LEN];
-    srv_html_raw(h, "<tr><td>%s</td><td>", fa_time_iso8601((time_t)(a->submitted_ms / 1000), when));
-    srv_html_text(h, a->quiz);
-    srv_html_raw(h, "</td><td><a href=\"/report/%s\">%d%%</a></td></tr>\n", a->report_id,
-                 quiz_stats_percent(a->score_milli, a->max_milli));
+    fa_html_raw(h, "<tr><td>");
+    fa_html_text(h, fa_time_iso8601((time_t)(a->submitted_ms / 1000), when));
+    fa_html_raw(h, "</td><td>");
+    fa_html_text(h, a->quiz);
+    fa_html_raw(h, "</td><td><a href=\"/report/");
+    fa_html_attr(h, a->report_id);
+    fa_html_printf(h, "\">%d%%</a></td></tr>\n", quiz_stats_percent(a->score_milli, a->max_milli));
     return FA_OK;
 }
 
 /* The learner's attempts, filtered from the walk (a store function per learner would be
  * the same walk with one more condition). */
 struct learner_walk {
-    struct srv_html *h;
+    struct fa_html_builder *h;
     const char *name;
     size_t n;
 };
@@ -507,35 +529,32 @@ int srv_instructor_handle_learner(struct srv_req *req, struct srv_resp *resp)
         return status;
     if (!code || !name || !*name)
         return srv_resp_error(req, resp, 400, "Name a class and a learner.");
-    struct fa_buf body;
-    struct srv_html h = {&body, FA_OK};
+    struct fa_html_builder h;
     struct learner_walk w = {&h, name, 0};
     struct quiz_store_filter f = {code, NULL};
-    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    srv_html_raw(&h, "<h1>");
-    srv_html_text(&h, name);
-    srv_html_raw(&h, "</h1>\n");
+    fa_html_init(&h, SRV_MAX_PAGE_BYTES);
+    fa_html_raw(&h, "<h1>");
+    fa_html_text(&h, name);
+    fa_html_raw(&h, "</h1>\n");
     srv_instructor_nav(&h);
-    srv_html_raw(&h, "<p>Class: ");
-    srv_html_text(&h, code[0] ? code : "no class");
-    srv_html_raw(&h, "</p>\n<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">"
-                     "Submitted (UTC)</th><th scope=\"col\">Quiz</th><th scope=\"col\">Score"
-                     "</th></tr></thead><tbody>\n");
+    fa_html_raw(&h, "<p>Class: ");
+    fa_html_text(&h, code[0] ? code : "no class");
+    fa_html_raw(&h, "</p>\n<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">"
+                    "Submitted (UTC)</th><th scope=\"col\">Quiz</th><th scope=\"col\">Score"
+                    "</th></tr></thead><tbody>\n");
     if (quiz_store_each(req->store, &f, learner_attempt, &w, &n_damaged, &diag)) {
-        fa_buf_cleanup(&body);
+        fa_html_cleanup(&h);
         return srv_resp_error(req, resp, 500, "The attempts could not be read.");
     }
     if (!w.n)
-        srv_html_raw(&h, "<tr><td colspan=\"3\">No attempts.</td></tr>\n");
-    srv_html_raw(&h, "</tbody></table></div>\n<form method=\"post\" action=\"/instructor/"
-                     "learner\">");
-    srv_html_raw(&h, "<input type=\"hidden\" name=\"csrf\" value=\"%s\"><input type=\"hidden\" "
-                     "name=\"class\" value=\"", csrf);
-    srv_html_text(&h, code);
-    srv_html_raw(&h, "\"><input type=\"hidden\" name=\"name\" value=\"");
-    srv_html_text(&h, name);
-    srv_html_raw(&h, "\"><p><button type=\"submit\" class=\"danger\">Delete this learner's "
-                     "attempts…</button></p></form>\n");
+        fa_html_raw(&h, "<tr><td colspan=\"3\">No attempts.</td></tr>\n");
+    fa_html_raw(&h, "</tbody></table></div>\n<form method=\"post\" action=\"/instructor/"
+                    "learner\">");
+    hidden(&h, "csrf", csrf);
+    hidden(&h, "class", code);
+    hidden(&h, "name", name);
+    fa_html_raw(&h, "<p><button type=\"submit\" class=\"danger\">Delete this learner's "
+                    "attempts…</button></p></form>\n");
     return srv_instructor_page(req, resp, "Learner", &h, 200);
 }
 
@@ -573,8 +592,7 @@ int srv_instructor_handle_learner_post(struct srv_req *req, struct srv_resp *res
 
 /* ---------- retention ---------- */
 
-int srv_instructor_apply_retention(struct quiz_store *store, long *n_attempts,
-                                   struct fa_diag *diag)
+int srv_instructor_apply_retention(struct quiz_store *store, long *n_attempts, struct fa_diag *diag)
 {
     char text[16];
     int days = 0;
@@ -587,8 +605,7 @@ int srv_instructor_apply_retention(struct quiz_store *store, long *n_attempts,
         return rc;
     if (!parse_count(text, 0, MAX_RETENTION_DAYS, &days) || days == 0)
         return FA_OK;
-    return quiz_store_purge(store, now_ms() - (int64_t)days * 24 * 3600 * 1000, n_attempts,
-                            diag);
+    return quiz_store_purge(store, now_ms() - (int64_t)days * 24 * 3600 * 1000, n_attempts, diag);
 }
 
 /* ---------- the join link (a learners' page) ---------- */
@@ -608,58 +625,57 @@ int srv_join_handle(struct srv_req *req, struct srv_resp *resp)
                  ? FA_ENOTFOUND
                  : quiz_store_class_get(req->store, code, &c, &diag);
     if (rc == FA_ENOTFOUND)
-        return srv_resp_error(req, resp, 404, "There is no class with this code. Check the "
-                                              "link with your instructor.");
+        return srv_resp_error(req, resp, 404,
+                              "There is no class with this code. Check the "
+                              "link with your instructor.");
     if (rc)
         return srv_resp_error(req, resp, 500, "The class could not be read.");
-    struct fa_buf body;
-    struct srv_html h = {&body, FA_OK};
-    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    srv_html_raw(&h, "<h1>");
-    srv_html_text(&h, c.name);
-    srv_html_raw(&h, "</h1>\n<p id=\"join\" data-class=\"");
-    srv_html_text(&h, c.code);
-    srv_html_raw(&h, "\">Your class code is <strong><code>");
-    srv_html_text(&h, c.code);
-    srv_html_raw(&h, "</code></strong>. This browser now fills it in on the quiz and in the "
-                     "sandbox; without scripts, type it in the quiz's class field.</p>\n");
+    struct fa_html_builder h;
+    fa_html_init(&h, SRV_MAX_PAGE_BYTES);
+    fa_html_raw(&h, "<h1>");
+    fa_html_text(&h, c.name);
+    fa_html_raw(&h, "</h1>\n<p id=\"join\" data-class=\"");
+    fa_html_attr(&h, c.code);
+    fa_html_raw(&h, "\">Your class code is <strong><code>");
+    fa_html_text(&h, c.code);
+    fa_html_raw(&h, "</code></strong>. This browser now fills it in on the quiz and in the "
+                    "sandbox; without scripts, type it in the quiz's class field.</p>\n");
     if (!c.open)
-        srv_html_raw(&h, "<p><strong>This class is closed:</strong> its quizzes take no "
-                         "submissions now.</p>\n");
-    srv_html_raw(&h, "<h2>How this class's quizzes work</h2>\n<ul>");
+        fa_html_raw(&h, "<p><strong>This class is closed:</strong> its quizzes take no "
+                        "submissions now.</p>\n");
+    fa_html_raw(&h, "<h2>How this class's quizzes work</h2>\n<ul>");
     if (c.opens_ms || c.closes_ms) {
-        srv_html_raw(&h, "<li>Open from ");
+        fa_html_raw(&h, "<li>Open from ");
         utc_value(&h, c.opens_ms);
-        srv_html_raw(&h, "%s to ", c.opens_ms ? " UTC" : "the start");
+        fa_html_raw(&h, c.opens_ms ? " UTC to " : "the start to ");
         utc_value(&h, c.closes_ms);
-        srv_html_raw(&h, "%s.</li>", c.closes_ms ? " UTC" : "no end");
+        fa_html_raw(&h, c.closes_ms ? " UTC.</li>" : "no end.</li>");
     }
-    if (c.max_attempts)
-        srv_html_raw(&h, "<li>%d attempt%s per quiz.</li>", c.max_attempts,
-                     c.max_attempts == 1 ? "" : "s");
-    else
-        srv_html_raw(&h, "<li>As many attempts as you like.</li>");
+    if (c.max_attempts) {
+        fa_html_printf(&h, "<li>%d attempt", c.max_attempts);
+        fa_html_raw(&h, c.max_attempts == 1 ? " per quiz.</li>" : "s per quiz.</li>");
+    } else
+        fa_html_raw(&h, "<li>As many attempts as you like.</li>");
     if (c.time_limit_s)
-        srv_html_raw(&h, "<li>%d minutes per attempt.</li>", c.time_limit_s / 60);
-    if (c.pool_size)
-        srv_html_raw(&h, "<li>Each attempt draws %d question%s per topic.</li>", c.pool_size,
-                     c.pool_size == 1 ? "" : "s");
-    srv_html_raw(&h, "<li>The result page shows %s.</li></ul>\n<p><a href=\"/quiz\">Go to the "
-                     "quizzes</a> · <a href=\"/sandbox\">Open the sandbox</a></p>\n",
-                 reveal_words[c.reveal]);
-    if (h.rc) {
-        fa_buf_cleanup(&body);
-        return srv_resp_error(req, resp, 500, "The page could not be built.");
+        fa_html_printf(&h, "<li>%d minutes per attempt.</li>", c.time_limit_s / 60);
+    if (c.pool_size) {
+        fa_html_printf(&h, "<li>Each attempt draws %d question", c.pool_size);
+        fa_html_raw(&h, c.pool_size == 1 ? " per topic.</li>" : "s per topic.</li>");
     }
+    fa_html_raw(&h, "<li>The result page shows ");
+    fa_html_text(&h, reveal_words[c.reveal]);
+    fa_html_raw(&h, ".</li></ul>\n<p><a href=\"/quiz\">Go to the quizzes</a> · <a "
+                    "href=\"/sandbox\">Open the sandbox</a></p>\n");
+    struct fa_html body = fa_html_get(&h);
     struct srv_layout layout = {.title = c.name,
                                 .section = SRV_SECTION_QUIZ,
-                                .body_html = body.ptr ? body.ptr : "",
+                                .body_html = body.ptr,
                                 .body_len = body.len,
                                 .article_class = "join",
                                 .current = -1,
                                 .version_tag = srv_site_get_version_tag(req->site),
                                 .extra_js = js};
-    rc = srv_layout_render(&layout, &resp->body);
-    fa_buf_cleanup(&body);
+    rc = fa_html_errcode(&h) ? fa_html_errcode(&h) : srv_layout_render(&layout, &resp->body);
+    fa_html_cleanup(&h);
     return rc ? srv_resp_error(req, resp, 500, "The page could not be built.") : 200;
 }

@@ -72,13 +72,16 @@ static int count_classes(void *ctx, const struct quiz_class *c, long n_attempts)
     return 0;
 }
 
-static void save(struct quiz_store *store, const char *learner, const char *code,
-                 const char *quiz, int64_t submitted_ms)
+static void save(struct quiz_store *store, const char *learner, const char *code, const char *quiz,
+                 int64_t submitted_ms)
 {
-    struct quiz_stored_answer answer = {.question_id = "q", .verdict = 3,
-                                        .earned_milli = 1000, .max_milli = 1000};
-    struct quiz_attempt a = {.started_ms = submitted_ms - 1000, .submitted_ms = submitted_ms,
-                             .score_milli = 1000, .max_milli = 1000, .answers = &answer,
+    struct quiz_stored_answer answer = {
+        .question_id = "q", .verdict = 3, .earned_milli = 1000, .max_milli = 1000};
+    struct quiz_attempt a = {.started_ms = submitted_ms - 1000,
+                             .submitted_ms = submitted_ms,
+                             .score_milli = 1000,
+                             .max_milli = 1000,
+                             .answers = &answer,
                              .n_answers = 1};
     struct fa_diag diag = {{0}};
     snprintf(a.learner, sizeof a.learner, "%s", learner);
