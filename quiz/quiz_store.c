@@ -82,6 +82,12 @@ int quiz_store_db_error(struct quiz_store *s, struct fa_diag *diag, const char *
                        s->db ? sqlite3_errmsg(s->db) : "no database");
 }
 
+int quiz_store_read_error(struct quiz_store *s, struct fa_diag *diag, const char *what)
+{
+    atomic_fetch_add(&s->n_errors, 1);
+    return fa_diag_set(diag, FA_EDB, "store: %s: %s", what, sqlite3_errmsg(s->reader));
+}
+
 static int migrate(struct quiz_store *s, struct fa_diag *diag)
 {
     sqlite3_stmt *st = NULL;
@@ -225,6 +231,20 @@ static int check_writable(struct quiz_store *s, const char *path, struct fa_diag
     return FA_OK;
 }
 
+/* The connection for long reads (struct quiz_store's reader): it may only read. */
+static int open_reader(struct quiz_store *s, const char *path, struct fa_diag *diag)
+{
+    if (sqlite3_open_v2(path, &s->reader,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+                        NULL) != SQLITE_OK ||
+        sqlite3_exec(s->reader, "PRAGMA query_only = ON; PRAGMA trusted_schema = OFF;", NULL,
+                     NULL, NULL) != SQLITE_OK)
+        return fa_diag_set(diag, FA_EDB, "store: cannot open a reader on %s: %s", path,
+                           s->reader ? sqlite3_errmsg(s->reader) : "out of memory");
+    sqlite3_busy_timeout(s->reader, 5000);
+    return FA_OK;
+}
+
 int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_diag *diag)
 {
     struct quiz_store *s = fa_xcalloc(1, sizeof *s);
@@ -232,6 +252,7 @@ int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_dia
     int rc;
 
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->read_lock, NULL);
     pthread_mutex_init(&s->stop_lock, NULL);
     pthread_cond_init(&s->stop_cond, NULL);
     pthread_cond_init(&s->done_cond, NULL);
@@ -272,6 +293,8 @@ int quiz_store_open(const char *data_dir, struct quiz_store **out, struct fa_dia
     if (!rc)
         rc = prepare(s, &s->count, "SELECT count(*) FROM attempts", diag);
     if (!rc)
+        rc = open_reader(s, path, diag);
+    if (!rc)
         start_checkpointer(s, path);
 out:
     fa_free(path);
@@ -299,6 +322,8 @@ void quiz_store_close(struct quiz_store *s)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sqlite3_finalize(all[i]);
     sqlite3_close(s->db);
+    sqlite3_close(s->reader);
+    pthread_mutex_destroy(&s->read_lock);
     pthread_cond_destroy(&s->done_cond);
     pthread_cond_destroy(&s->stop_cond);
     pthread_mutex_destroy(&s->stop_lock);
@@ -647,16 +672,16 @@ int quiz_store_each(struct quiz_store *s, const struct quiz_store_filter *f,
 
     memset(&a, 0, sizeof a);
     *n_damaged = 0;
-    pthread_mutex_lock(&s->lock);
-    /* One statement is one read transaction: a consistent snapshot of the attempts. The
-     * report texts are not needed by the walk's users and are not read. */
-    if (sqlite3_prepare_v2(s->db,
+    pthread_mutex_lock(&s->read_lock);
+    /* One statement is one read transaction: a consistent snapshot of the attempts, on the
+     * reader, so that submissions go on meanwhile. The report texts are not read. */
+    if (sqlite3_prepare_v2(s->reader,
                            "SELECT learner, class_code, quiz, started_ms, submitted_ms, seed, "
                            "score_milli, max_milli, answers, NULL, NULL, report_id "
                            "FROM attempts WHERE (?1 IS NULL OR class_code = ?1) "
                            "AND (?2 IS NULL OR quiz = ?2) ORDER BY submitted_ms, id",
                            -1, &st, NULL) != SQLITE_OK) {
-        rc = quiz_store_db_error(s, diag, "preparing the walk over attempts");
+        rc = quiz_store_read_error(s, diag, "preparing the walk over attempts");
         goto out;
     }
     if (f && f->class_code)
@@ -674,11 +699,11 @@ int quiz_store_each(struct quiz_store *s, const struct quiz_store_filter *f,
             goto out;
     }
     if (step != SQLITE_DONE)
-        rc = quiz_store_db_error(s, diag, "walking the attempts");
+        rc = quiz_store_read_error(s, diag, "walking the attempts");
 out:
     clear_attempt(&a);
     sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_unlock(&s->read_lock);
     return rc;
 }
 

@@ -74,10 +74,10 @@ int quiz_store_class_codes(struct quiz_store *s, int (*each)(void *ctx, const ch
     sqlite3_stmt *st = NULL;
     int rc = FA_OK, step;
 
-    pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT class_code FROM attempts ORDER BY class_code",
+    pthread_mutex_lock(&s->read_lock);
+    if (sqlite3_prepare_v2(s->reader, "SELECT DISTINCT class_code FROM attempts ORDER BY class_code",
                            -1, &st, NULL) != SQLITE_OK) {
-        rc = quiz_store_db_error(s, diag, "preparing the list of classes");
+        rc = quiz_store_read_error(s, diag, "preparing the list of classes");
         goto out;
     }
     while ((step = sqlite3_step(st)) == SQLITE_ROW && !rc) {
@@ -88,10 +88,10 @@ int quiz_store_class_codes(struct quiz_store *s, int (*each)(void *ctx, const ch
             rc = each(ctx, code);
     }
     if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
-        rc = quiz_store_db_error(s, diag, "listing the classes");
+        rc = quiz_store_read_error(s, diag, "listing the classes");
 out:
     sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_unlock(&s->read_lock);
     return rc;
 }
 

@@ -23,11 +23,19 @@ struct quiz_store {
     pthread_cond_t stop_cond, done_cond;
     unsigned long n_wanted, n_done; /* checkpoints asked for by commits; the last one served */
     sqlite3_stmt *insert_attempt, *select_attempt, *count;
+    /* Long reads (the instructor's walks over every attempt) go through a connection of
+     * their own, under a lock of their own: in WAL mode a reader sees one snapshot and never
+     * holds a submission back. */
+    sqlite3 *reader;
+    pthread_mutex_t read_lock;
     atomic_ulong n_errors; /* failed statements, for /metrics */
 };
 
 /* Counts a failed statement and describes it in diag with SQLite's message; FA_EDB. */
 int quiz_store_db_error(struct quiz_store *s, struct fa_diag *diag, const char *what);
+
+/* The same for a failure on the reader connection. */
+int quiz_store_read_error(struct quiz_store *s, struct fa_diag *diag, const char *what);
 
 /* Runs one statement of the instructor's tables with the caller holding s->lock: the text
  * values vals (n of them, NULL binds NULL), then the integers ints. For a SELECT with out,
