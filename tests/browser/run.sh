@@ -33,8 +33,10 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+admin_token=browser-test-instructor-token
+printf '%s\n' "$admin_token" >"$tmp/admin-token"
 "$bin" serve --port 0 --data "$tmp/data" --content "$src/content" --static "$src/static" \
-    --quiet >"$tmp/out" 2>"$tmp/err" &
+    --admin-token-file "$tmp/admin-token" --quiet >"$tmp/out" 2>"$tmp/err" &
 server_pid=$!
 for _ in $(seq 100); do [[ -s $tmp/out ]] && break; sleep 0.1; done
 url=$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/out")
@@ -57,6 +59,8 @@ NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$art
     PROFILE_DIR=$tmp/profile-site node "$here/site.test.mjs"
 NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
     PROFILE_DIR=$tmp/profile-a11y node "$here/a11y.test.mjs"
+NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
+    PROFILE_DIR=$tmp/profile-instructor ADMIN_TOKEN=$admin_token node "$here/instructor.test.mjs"
 
 # A second server, without the sandbox (issue 14: the pages must say so).
 "$bin" serve --port 0 --no-sandbox --data "$tmp/data-off" --content "$src/content" \
