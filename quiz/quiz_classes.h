@@ -16,6 +16,7 @@
 #define QUIZ_MAX_CLASS_NAME 80 /* bytes */
 #define QUIZ_MAX_ATTEMPTS 100  /* the highest attempt limit that can be set */
 #define QUIZ_MAX_TIME_LIMIT_S (24 * 3600)
+#define QUIZ_MAX_KEEP_DAYS 365
 
 /* What the result page shows the learner. */
 enum quiz_reveal {
@@ -34,6 +35,7 @@ struct quiz_class {
     enum quiz_reveal reveal;
     int time_limit_s; /* per attempt, from the signed start time; 0: none */
     int pool_size;    /* questions drawn per topic for an attempt; 0: all */
+    int keep_snippets_days; /* the code of the class's sandbox runs is kept this long; 0: not */
 };
 
 /* A class with the defaults (open, no bounds, unlimited, everything revealed). */

@@ -66,7 +66,22 @@ static const char *const migrations[] = {
     "  max_attempts INTEGER NOT NULL,"
     "  reveal INTEGER NOT NULL,"
     "  time_limit_s INTEGER NOT NULL,"
-    "  pool_size INTEGER NOT NULL);"
+    "  pool_size INTEGER NOT NULL,"
+    "  keep_snippets_days INTEGER NOT NULL);"
+    /* sandbox runs, one row each, for what a class ran into (quiz_store_runs.c); the code
+     * only when the class keeps snippets, until snippet_until_ms */
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  class_code TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  denied_event TEXT NOT NULL,"
+    "  denied_class TEXT NOT NULL,"
+    "  limit_kind TEXT NOT NULL,"
+    "  duration_ms INTEGER NOT NULL,"
+    "  snippet TEXT,"
+    "  snippet_until_ms INTEGER NOT NULL);"
+    "CREATE INDEX runs_by_class ON runs(class_code, at_ms);"
     "CREATE INDEX attempts_by_learner ON attempts(class_code, learner, quiz);",
 };
 

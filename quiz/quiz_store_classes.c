@@ -13,7 +13,7 @@
 
 #define CLASS_COLUMNS                                                                              \
     "code, name, is_open, created_ms, opens_ms, closes_ms, max_attempts, reveal, "                 \
-    "time_limit_s, pool_size"
+    "time_limit_s, pool_size, keep_snippets_days"
 
 void quiz_class_defaults(struct quiz_class *c)
 {
@@ -49,6 +49,8 @@ const char *quiz_class_problem(const struct quiz_class *c)
         return "The time limit is 0 (none) to 24 hours.";
     if (c->pool_size < 0 || c->pool_size > QUIZ_MAX_QUESTIONS)
         return "Questions per topic: 0 (all) or a number of questions.";
+    if (c->keep_snippets_days < 0 || c->keep_snippets_days > QUIZ_MAX_KEEP_DAYS)
+        return "Snippets are kept 0 (not at all) to 365 days.";
     return NULL;
 }
 
@@ -79,7 +81,7 @@ static bool read_class(sqlite3_stmt *st, struct quiz_class *c)
             return false;
         memcpy(dst, v, len + 1);
     }
-    for (int col = 2; col < 10; col++)
+    for (int col = 2; col < 11; col++)
         if (sqlite3_column_type(st, col) != SQLITE_INTEGER)
             return false;
     c->open = sqlite3_column_int64(st, 2) != 0;
@@ -87,15 +89,17 @@ static bool read_class(sqlite3_stmt *st, struct quiz_class *c)
     c->opens_ms = sqlite3_column_int64(st, 4);
     c->closes_ms = sqlite3_column_int64(st, 5);
     long long attempts = sqlite3_column_int64(st, 6), reveal = sqlite3_column_int64(st, 7),
-              limit = sqlite3_column_int64(st, 8), pool = sqlite3_column_int64(st, 9);
+              limit = sqlite3_column_int64(st, 8), pool = sqlite3_column_int64(st, 9),
+              keep = sqlite3_column_int64(st, 10);
     if (attempts < 0 || attempts > QUIZ_MAX_ATTEMPTS || reveal < 0 ||
         reveal > QUIZ_REVEAL_SCORE_ONLY || limit < 0 || limit > QUIZ_MAX_TIME_LIMIT_S || pool < 0 ||
-        pool > QUIZ_MAX_QUESTIONS)
+        pool > QUIZ_MAX_QUESTIONS || keep < 0 || keep > QUIZ_MAX_KEEP_DAYS)
         return false;
     c->max_attempts = (int)attempts;
     c->reveal = (enum quiz_reveal)reveal;
     c->time_limit_s = (int)limit;
     c->pool_size = (int)pool;
+    c->keep_snippets_days = (int)keep;
     return quiz_class_problem(c) == NULL;
 }
 
@@ -107,7 +111,8 @@ static int write_class(struct quiz_store *s, const struct quiz_class *c, bool cr
         return fa_diag_set(diag, FA_EINVAL, "%s", problem);
     const char *vals[] = {c->code, c->name};
     const long long ints[] = {c->open,         c->created_ms, c->opens_ms,     c->closes_ms,
-                              c->max_attempts, c->reveal,     c->time_limit_s, c->pool_size};
+                              c->max_attempts, c->reveal,     c->time_limit_s, c->pool_size,
+                              c->keep_snippets_days};
     char found[8];
     long changes = 0;
     int rc;
@@ -122,12 +127,13 @@ static int write_class(struct quiz_store *s, const struct quiz_class *c, bool cr
     else if (rc == FA_OK || rc == FA_ENOTFOUND)
         rc = quiz_store_exec(s,
                              create ? "INSERT INTO classes (" CLASS_COLUMNS
-                                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                                     : "UPDATE classes SET name = ?2, is_open = ?3, "
                                       "created_ms = ?4, opens_ms = ?5, closes_ms = ?6, "
                                       "max_attempts = ?7, reveal = ?8, time_limit_s = ?9, "
-                                      "pool_size = ?10 WHERE code = ?1",
-                             vals, 2, ints, 8, NULL, 0, &changes, diag);
+                                      "pool_size = ?10, keep_snippets_days = ?11 "
+                                      "WHERE code = ?1",
+                             vals, 2, ints, 9, NULL, 0, &changes, diag);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -163,7 +169,7 @@ static int walk(struct quiz_store *s, const char *sql, const char *code,
             rc = fa_diag_set(diag, FA_EINVAL, "store: a class's row is damaged");
             break;
         }
-        rc = each(ctx, &c, (long)sqlite3_column_int64(st, 10));
+        rc = each(ctx, &c, (long)sqlite3_column_int64(st, 11));
     }
     if (!rc && step != SQLITE_DONE)
         rc = quiz_store_db_error(s, diag, "reading classes");

@@ -40,8 +40,9 @@ int srv_instructor_handle_class_post(struct srv_req *req, struct srv_resp *resp)
 int srv_instructor_handle_learner(struct srv_req *req, struct srv_resp *resp);
 int srv_instructor_handle_learner_post(struct srv_req *req, struct srv_resp *resp);
 
-/* Deletes the attempts older than the retention setting (none when it is 0 or unset);
- * *n_attempts receives how many went. The server runs it at start and every hour. */
+/* Deletes the attempts and sandbox runs older than the retention setting (none when it is
+ * 0 or unset), and the kept code of runs whose time has come; *n_attempts receives how many
+ * attempts went. The server runs it at start and every hour. */
 int srv_instructor_apply_retention(struct quiz_store *store, long *n_attempts,
                                    struct fa_diag *diag);
 

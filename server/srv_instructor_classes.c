@@ -10,6 +10,7 @@
 #include "common/fa_time.h"
 #include "quiz/quiz_classes.h"
 #include "quiz/quiz_results.h"
+#include "quiz/quiz_runs.h"
 #include "server/srv_form.h"
 #include "server/srv_instructor_auth.h"
 #include "server/srv_instructor_int.h"
@@ -345,10 +346,13 @@ static int class_page(struct srv_req *req, struct srv_resp *resp, const struct q
                    "name=\"time_limit_min\" min=\"0\" max=\"%d\" value=\"%d\"></p>"
                    "<p><label for=\"s-pool\">Questions drawn per topic for each attempt "
                    "(0: all)</label> <input type=\"number\" id=\"s-pool\" name=\"pool_size\" "
-                   "min=\"0\" max=\"%d\" value=\"%d\"></p><p><button type=\"submit\">Save"
-                   "</button></p></form>\n",
+                   "min=\"0\" max=\"%d\" value=\"%d\"></p><p><label for=\"s-keep\">Keep the "
+                   "code of the class's sandbox runs for this many days (0: keep only what "
+                   "happened, not the code)</label> <input type=\"number\" id=\"s-keep\" "
+                   "name=\"keep_snippets_days\" min=\"0\" max=\"%d\" value=\"%d\"></p><p>"
+                   "<button type=\"submit\">Save</button></p></form>\n",
                    QUIZ_MAX_TIME_LIMIT_S / 60, c->time_limit_s / 60, QUIZ_MAX_QUESTIONS,
-                   c->pool_size);
+                   c->pool_size, QUIZ_MAX_KEEP_DAYS, c->keep_snippets_days);
     fa_html_raw(&h, "<h2>Delete</h2>\n<form method=\"post\" action=\"" CLASSES_PATH "/");
     srv_instructor_url_attr(&h, c->code);
     fa_html_raw(&h, "\">");
@@ -402,6 +406,9 @@ static const char *read_settings(const struct srv_form *form, struct quiz_class 
     c->time_limit_s = limit_min * 60;
     if (!parse_count(srv_form_get(form, "pool_size"), 0, QUIZ_MAX_QUESTIONS, &c->pool_size))
         return "Questions per topic: 0 (all) or a number of questions.";
+    if (!parse_count(srv_form_get(form, "keep_snippets_days"), 0, QUIZ_MAX_KEEP_DAYS,
+                     &c->keep_snippets_days))
+        return "Snippets are kept 0 (not at all) to 365 days.";
     return quiz_class_problem(c);
 }
 
@@ -597,15 +604,20 @@ int srv_instructor_apply_retention(struct quiz_store *store, long *n_attempts, s
     char text[16];
     int days = 0;
 
+    long n_runs = 0;
+
     *n_attempts = 0;
     int rc = quiz_store_setting_get(store, RETENTION_SETTING, text, sizeof text, diag);
-    if (rc == FA_ENOTFOUND)
-        return FA_OK;
-    if (rc)
+    if (rc && rc != FA_ENOTFOUND)
         return rc;
-    if (!parse_count(text, 0, MAX_RETENTION_DAYS, &days) || days == 0)
-        return FA_OK;
-    return quiz_store_purge(store, now_ms() - (int64_t)days * 24 * 3600 * 1000, n_attempts, diag);
+    if (rc == FA_ENOTFOUND || !parse_count(text, 0, MAX_RETENTION_DAYS, &days))
+        days = 0;
+    int64_t cutoff = days ? now_ms() - (int64_t)days * 24 * 3600 * 1000 : 0;
+    /* Kept snippets go when their time comes, whatever the retention. */
+    rc = quiz_store_run_purge(store, cutoff, now_ms(), &n_runs, diag);
+    if (!rc && days)
+        rc = quiz_store_purge(store, cutoff, n_attempts, diag);
+    return rc;
 }
 
 /* ---------- the join link (a learners' page) ---------- */
@@ -661,6 +673,14 @@ int srv_join_handle(struct srv_req *req, struct srv_resp *resp)
     if (c.pool_size) {
         fa_html_printf(&h, "<li>Each attempt draws %d question", c.pool_size);
         fa_html_raw(&h, c.pool_size == 1 ? " per topic.</li>" : "s per topic.</li>");
+    }
+    if (c.keep_snippets_days) {
+        fa_html_printf(&h, "<li>The code you run in the sandbox is kept for your instructor "
+                           "for %d day", c.keep_snippets_days);
+        fa_html_raw(&h, c.keep_snippets_days == 1 ? ".</li>" : "s.</li>");
+    } else {
+        fa_html_raw(&h, "<li>Your instructor sees what your sandbox runs ran into (allowed, "
+                        "denied, limits), not your code.</li>");
     }
     fa_html_raw(&h, "<li>The result page shows ");
     fa_html_text(&h, reveal_words[c.reveal]);

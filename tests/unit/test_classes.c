@@ -2,6 +2,7 @@
  * create/update/get/list, the attempt counts, and the deletions an instructor confirms
  * (a class with its attempts, a learner's attempts, attempts past the retention). */
 #include "quiz/quiz_classes.h"
+#include "quiz/quiz_runs.h"
 
 #include "common/fa_mem.h"
 
@@ -52,6 +53,9 @@ static void test_problems(void)
     c = good("x");
     c.time_limit_s = -1;
     OK(CONTAINS(quiz_class_problem(&c), "time limit"));
+    c = good("x");
+    c.keep_snippets_days = QUIZ_MAX_KEEP_DAYS + 1;
+    OK(CONTAINS(quiz_class_problem(&c), "Snippets"));
 
     char code[QUIZ_MAX_CLASS + 1], other[QUIZ_MAX_CLASS + 1];
     INT_EQ(quiz_class_new_code(code), FA_OK);
@@ -61,6 +65,52 @@ static void test_problems(void)
     OK(strpbrk(code, "01OIl") == NULL);
     c = good(code);
     OK(quiz_class_problem(&c) == NULL);
+}
+
+static void test_runs(struct quiz_store *store)
+{
+    struct fa_diag diag = {{0}};
+    const int64_t day = 24LL * 3600 * 1000, now = 100 * day;
+    const struct quiz_run runs[] = {
+        {"LAB-1", now - 10, "denied", "subprocess.Popen", "default-deny", "", 12, NULL, 0},
+        {"LAB-1", now - 20, "denied", "subprocess.Popen", "default-deny", "", 12, "import os", now + day},
+        {"LAB-1", now - day - 5, "denied", "open", "path-denied", "", 3, NULL, 0},
+        {"LAB-1", now - 2 * day - 5, "limit", "", "", "time", 5000, NULL, 0},
+        {"LAB-1", now - 30 * day, "ok", "", "", "", 1, NULL, 0},
+        {"LAB-2", now - 10, "crash", "", "", "", 4, NULL, 0},
+        {"", now - 10, "ok", "", "", "", 1, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++)
+        INT_EQ(quiz_store_run_save(store, &runs[i], &diag), FA_OK);
+    struct quiz_run bad = runs[0];
+    bad.status = "x' OR 1=1 -- and then a status far longer than sixty-four bytes can ever be";
+    INT_EQ(quiz_store_run_save(store, &bad, &diag), FA_EINVAL);
+
+    struct quiz_run_summary s;
+    INT_EQ(quiz_store_run_summary(store, "LAB-1", now - 14 * day, now, &s, &diag), FA_OK);
+    INT_EQ(s.n_runs, 4); /* the run 30 days ago is before since */
+    INT_EQ(s.n_statuses, 2);
+    STR_EQ(s.statuses[0].name, "denied");
+    INT_EQ(s.statuses[0].n, 3);
+    INT_EQ(s.n_denied, 2);
+    STR_EQ(s.denied[0].name, "subprocess.Popen");
+    STR_EQ(s.denied[0].detail, "default-deny");
+    INT_EQ(s.denied[0].n, 2);
+    INT_EQ(s.n_limits, 1);
+    STR_EQ(s.limits[0].name, "time");
+    INT_EQ(s.per_day[0], 2);
+    INT_EQ(s.per_day[1], 1);
+    INT_EQ(s.per_day[2], 1);
+    INT_EQ(quiz_store_run_summary(store, NULL, 0, now, &s, &diag), FA_OK);
+    INT_EQ(s.n_runs, 7);
+    INT_EQ(quiz_store_run_summary(store, "", 0, now, &s, &diag), FA_OK);
+    INT_EQ(s.n_runs, 1);
+
+    long n = -1;
+    INT_EQ(quiz_store_run_purge(store, now - 20 * day, now + 2 * day, &n, &diag), FA_OK);
+    INT_EQ(n, 1);
+    INT_EQ(quiz_store_run_summary(store, NULL, 0, now, &s, &diag), FA_OK);
+    INT_EQ(s.n_runs, 6);
 }
 
 static int count_classes(void *ctx, const struct quiz_class *c, long n_attempts)
@@ -108,6 +158,7 @@ static void test_store(void)
     c.closes_ms = 5000;
     c.time_limit_s = 600;
     c.pool_size = 3;
+    c.keep_snippets_days = 7;
     INT_EQ(quiz_store_class_create(store, &c, &diag), FA_OK);
     INT_EQ(quiz_store_class_create(store, &c, &diag), FA_EBUSY);
     OK(CONTAINS(diag.msg, "exists already"));
@@ -148,6 +199,7 @@ static void test_store(void)
     INT_EQ(quiz_store_class_get(store, "LAB-1", &back, &diag), FA_ENOTFOUND);
     INT_EQ(quiz_store_count(store), 1); /* the attempt without a class stays */
     INT_EQ(quiz_store_class_delete(store, "LAB-1", &n, &diag), FA_ENOTFOUND);
+    test_runs(store);
 
     quiz_store_close(store);
     char *cleanup = fa_xasprintf("rm -rf '%s'", dir);
