@@ -12,6 +12,7 @@
 #include "quiz/quiz_report.h"
 #include "quiz/quiz_score.h"
 #include "quiz/quiz_store.h"
+#include "quiz/quiz_token.h"
 #include "server/srv_layout.h"
 #include "server/srv_site.h"
 
@@ -164,6 +165,12 @@ static long find_quiz(const struct quiz_bank *bank, const char *name, size_t len
     }
 }
 
+/* The name a quiz has in its tokens and forms: its topic's slug, or "all". */
+static const char *quiz_slug(const struct quiz_bank *bank, long topic)
+{
+    return topic >= 0 ? quiz_bank_get_topic(bank, (size_t)topic)->slug : "all";
+}
+
 static const char *quiz_title(const struct quiz_bank *bank, long topic)
 {
     return topic >= 0 ? quiz_bank_get_topic(bank, (size_t)topic)->title : "The full quiz";
@@ -236,9 +243,15 @@ int srv_quiz_render_index(const struct srv_quiz *quiz, struct fa_buf *out)
 struct submission {
     char name[QUIZ_MAX_NAME + 1], class_code[QUIZ_MAX_CLASS + 1];
     long topic;
+    /* The attempt token as sent ("" when none); seed and started_ms are the token's once it
+     * checked out (take_attempt). */
+    char attempt[QUIZ_TOKEN_MAX];
+    bool has_attempt;
     uint32_t seed;
     int64_t started_ms;
-    /* One per question of the bank (only the quiz's count): what was chosen or typed. */
+    /* One per question of the bank (only the quiz's count): what was chosen or typed. The
+     * options chosen are numbered as shown while the form is read, then as in the bank
+     * (take_attempt maps them through the attempt's seed). */
     unsigned *chosen;
     char **text;
     bool *seen;
@@ -312,6 +325,9 @@ static int render_question(struct fa_buf *b, const struct srv_quiz *quiz, size_t
         quiz_option_order(q, seed, order);
         rc = fa_buf_puts(b, "<ul class=\"quiz-options\">\n");
         for (size_t k = 0; k < q->n_options && !rc; k++) {
+            /* An option's value and id are its place as shown, never its place in the bank:
+             * the keyed option is often the bank's first, so a bank number would give it
+             * away (issue 13). The server maps them back through the attempt's seed. */
             unsigned o = order[k];
             rc = fa_buf_printf(b, "<li><input type=\"%s\" name=\"a.",
                                q->type == QUIZ_MULTIPLE ? "checkbox" : "radio");
@@ -322,12 +338,12 @@ static int render_question(struct fa_buf *b, const struct srv_quiz *quiz, size_t
             if (!rc)
                 rc = esc(b, q->id);
             if (!rc)
-                rc = fa_buf_printf(b, "-%u\" value=\"%u\"%s> <label for=\"a-", o, o,
+                rc = fa_buf_printf(b, "-%zu\" value=\"%zu\"%s> <label for=\"a-", k, k,
                                    filled && (filled->chosen[index] >> o & 1u) ? " checked" : "");
             if (!rc)
                 rc = esc(b, q->id);
             if (!rc)
-                rc = fa_buf_printf(b, "-%u\">%s</label></li>\n", o, r->options[o]);
+                rc = fa_buf_printf(b, "-%zu\">%s</label></li>\n", k, r->options[o]);
         }
         if (!rc)
             rc = fa_buf_puts(b, "</ul>\n");
@@ -341,6 +357,7 @@ struct refusal {
     const struct submission *filled;
     const char *name, *class_code;  /* raw values, "" when none */
     const char *name_problem, *class_problem;
+    const char *attempt_problem; /* the attempt token's, or NULL */
 };
 
 /* Appends the error of a field (or nothing when problem is NULL), with the id its input's
@@ -359,11 +376,12 @@ static int field_error(struct fa_buf *b, const char *id, const char *problem)
 
 /* The quiz page of topic: a fresh one (no refusal), or the learner's form again with their
  * answers and the errors shown (issue 14: a refused submission used to be a dead end and
- * lost the answers). seed and started_ms go back into the form unchanged. */
+ * lost the answers). token is the attempt's (quiz_token.h), "" when the server has no key;
+ * seed is its seed, which orders the options. */
 static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long topic,
-                       uint32_t seed, int64_t started_ms, const struct refusal *refused)
+                       const char *token, uint32_t seed, const struct refusal *refused)
 {
-    const char *slug = topic >= 0 ? quiz_bank_get_topic(quiz->bank, (size_t)topic)->slug : "all";
+    const char *slug = quiz_slug(quiz->bank, topic);
     const char *name_problem = refused ? refused->name_problem : NULL;
     const char *class_problem = refused ? refused->class_problem : NULL;
     size_t number = 0;
@@ -379,25 +397,37 @@ static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long to
                            "can, then submit: every question comes back with its explanation. "
                            "Your answers are kept in this browser until you submit.</p>\n",
                            n, points);
-    if (!rc && refused)
+    if (!rc && refused && (name_problem || class_problem))
         rc = fa_buf_printf(body, "<div class=\"quiz-refused\" id=\"quiz-refused\" role=\"alert\" "
                                  "tabindex=\"-1\"><p><strong>Your answers were not sent.</strong> "
                                  "They are all still here: correct the field%s marked below, "
-                                 "then submit again.</p></div>\n",
+                                 "then submit again.</p>",
                            name_problem && class_problem ? "s" : "");
+    else if (!rc && refused)
+        rc = fa_buf_puts(body, "<div class=\"quiz-refused\" id=\"quiz-refused\" role=\"alert\" "
+                               "tabindex=\"-1\"><p><strong>Your answers were not sent.</strong> "
+                               "They are all still here: submit again.</p>");
+    if (!rc && refused && refused->attempt_problem) {
+        rc = fa_buf_puts(body, "<p id=\"quiz-attempt-error\">");
+        if (!rc)
+            rc = esc(body, refused->attempt_problem);
+        if (!rc)
+            rc = fa_buf_puts(body, "</p>");
+    }
+    if (!rc && refused)
+        rc = fa_buf_puts(body, "</div>\n");
     if (!rc)
         rc = fa_buf_printf(body,
                            "<form class=\"quiz-form\" id=\"quiz-form\" method=\"post\" "
                            "action=\"/quiz/submit\" data-quiz=\"%s\" data-total=\"%zu\"%s>\n"
                            "<input type=\"hidden\" name=\"quiz\" value=\"%s\">\n"
-                           "<input type=\"hidden\" name=\"seed\" value=\"%u\">\n"
-                           "<input type=\"hidden\" name=\"started\" value=\"%lld\">\n"
+                           "<input type=\"hidden\" name=\"attempt\" value=\"%s\">\n"
                            "<div class=\"quiz-learner\">\n"
                            "<p><label for=\"quiz-name\">Your name</label> <input type=\"text\" "
                            "id=\"quiz-name\" name=\"name\" required pattern=\".*\\S.*\" "
                            "maxlength=\"%d\" autocomplete=\"name\"%s value=\"",
-                           slug, n, refused ? " data-refused=\"\"" : "", slug, seed,
-                           (long long)started_ms, QUIZ_MAX_NAME,
+                           slug, n, refused ? " data-refused=\"\"" : "", slug, token,
+                           QUIZ_MAX_NAME,
                            name_problem ? " aria-invalid=\"true\" aria-describedby=\"quiz-name-error\""
                                         : "");
     if (!rc && refused)
@@ -438,22 +468,44 @@ static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long to
     return rc;
 }
 
+/* A new attempt of the quiz: a random seed, started now, and its token (empty without a
+ * key: the page still shows, but no submission will be accepted). */
+static void new_attempt(const struct srv_req *req, const char *slug, uint32_t *seed,
+                        char token[QUIZ_TOKEN_MAX])
+{
+    if (getrandom(seed, sizeof *seed, 0) != (ssize_t)sizeof *seed)
+        *seed = (uint32_t)now_ms();
+    token[0] = '\0';
+    if (req->quiz_key)
+        quiz_token_make(req->quiz_key, slug, *seed, now_ms(), token);
+}
+
 int srv_quiz_handle_page(struct srv_req *req, struct srv_resp *resp)
 {
     const struct srv_quiz *quiz = quiz_of(req);
     const char *name = req->path + strlen("/quiz/");
     long topic = find_quiz(quiz->bank, name, strlen(name));
+    const char *given = srv_req_query(req, "attempt");
+    char token[QUIZ_TOKEN_MAX];
     struct fa_buf body;
     uint32_t seed = 0;
+    int64_t started;
 
     if (topic == -2) {
         resp->asset = srv_site_get_not_found(req->site);
         return 404;
     }
-    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
-        seed = (uint32_t)now_ms();
+    /* ?attempt=TOKEN: the same attempt again (its order and start time), as quiz.js asks
+     * for after a reload; a token that does not check out gets a new attempt instead, which
+     * quiz.js notices. */
+    if (given && req->quiz_key &&
+        quiz_token_check(req->quiz_key, quiz_slug(quiz->bank, topic), given, strlen(given),
+                         &seed, &started) == FA_OK)
+        snprintf(token, sizeof token, "%s", given);
+    else
+        new_attempt(req, quiz_slug(quiz->bank, topic), &seed, token);
     fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    if (render_quiz(&body, quiz, topic, seed, now_ms(), NULL)) {
+    if (render_quiz(&body, quiz, topic, token, seed, NULL)) {
         fa_buf_cleanup(&body);
         return srv_resp_error(req, resp, 500, "The quiz page could not be built.");
     }
@@ -591,8 +643,7 @@ static int grade_and_store(struct srv_req *req, const struct quiz_bank *bank,
     memset(a, 0, sizeof *a);
     snprintf(a->learner, sizeof a->learner, "%s", s->name);
     snprintf(a->class_code, sizeof a->class_code, "%s", s->class_code);
-    snprintf(a->quiz, sizeof a->quiz, "%s",
-             s->topic >= 0 ? quiz_bank_get_topic(bank, (size_t)s->topic)->slug : "all");
+    snprintf(a->quiz, sizeof a->quiz, "%s", quiz_slug(bank, s->topic));
     a->submitted_ms = now_ms();
     a->started_ms = s->started_ms > 0 && s->started_ms <= a->submitted_ms &&
                             a->submitted_ms - s->started_ms < MAX_QUIZ_AGE_MS
@@ -696,6 +747,59 @@ static bool form_unescape(char *s)
     return true;
 }
 
+/* Checks s's attempt token against the quiz s answers and maps the options chosen from their
+ * places as shown to the bank's, through the token's seed. 0; FA_ENOTFOUND when there is no
+ * token, FA_EINVAL when it is garbled, FA_EPOLICY when it does not check out (see
+ * quiz_token_check). On a refusal the answers are mapped all the same, through the seed the
+ * token claims, so that the page sent back shows each answer where the learner chose it;
+ * they are never marked. Without a token they are taken as the bank's numbers: what pages
+ * sent before tokens. */
+static int take_attempt(const struct srv_req *req, const struct quiz_bank *bank,
+                        struct submission *s)
+{
+    size_t len = strlen(s->attempt);
+    int rc;
+
+    if (!s->has_attempt || len == 0)
+        rc = FA_ENOTFOUND;
+    else if (!req->quiz_key)
+        rc = FA_EPOLICY;
+    else
+        rc = quiz_token_check(req->quiz_key, quiz_slug(bank, s->topic), s->attempt, len,
+                              &s->seed, &s->started_ms);
+    if (rc == FA_ENOTFOUND ||
+        (rc && quiz_token_parse(s->attempt, len, &s->seed, &s->started_ms)))
+        return rc;
+    for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
+        const struct quiz_question *q = quiz_bank_get_question(bank, i);
+        if (in_quiz(q, s->topic) && q->type != QUIZ_SHORT)
+            s->chosen[i] = quiz_chosen_from_shown(q, s->seed, s->chosen[i]);
+    }
+    return rc;
+}
+
+/* Copies an attempt token as sent into s; one too long to be a token is kept as a garbled
+ * one. */
+static void keep_attempt(struct submission *s, const char *token)
+{
+    s->has_attempt = true;
+    if (strlen(token) < sizeof s->attempt)
+        memcpy(s->attempt, token, strlen(token) + 1);
+    else
+        snprintf(s->attempt, sizeof s->attempt, "-");
+}
+
+/* What the learner reads when the form's attempt token is refused (take_attempt's rc). */
+static const char *attempt_problem(int rc)
+{
+    if (rc == FA_ENOTFOUND)
+        return "This page had no attempt token (it may come from an older version of the "
+               "site), so the time you started could not be checked. The page has one now.";
+    return "This page's attempt token did not check out (it was changed, or it was issued by "
+           "another server or for another quiz), so the time you started could not be "
+           "checked. The page has a new one now; the time taken counts from now.";
+}
+
 static bool is_form_type(const char *content_type)
 {
     static const char form[] = "application/x-www-form-urlencoded";
@@ -721,7 +825,7 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
     bool has_name = false;
     char *copy;
     size_t n_values = 0;
-    int rc, status;
+    int rc, status, attempt_rc = 0;
 
     if (!is_form_type(req->content_type))
         return srv_resp_error(req, resp, 415, "Send the quiz as a form "
@@ -758,10 +862,8 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
             s.topic = find_quiz(bank, eq + 1, strlen(eq + 1));
             if (s.topic == -2)
                 problem = "The form names a quiz that does not exist.";
-        } else if (strcmp(pair, "seed") == 0) {
-            s.seed = (uint32_t)strtoul(eq + 1, NULL, 10);
-        } else if (strcmp(pair, "started") == 0) {
-            s.started_ms = strtoll(eq + 1, NULL, 10);
+        } else if (strcmp(pair, "attempt") == 0) {
+            keep_attempt(&s, eq + 1);
         } else if (strncmp(pair, "a.", 2) == 0) {
             long i;
             if (s.topic == -2) {
@@ -778,11 +880,18 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
         problem = "The form does not say which quiz it answers.";
     if (!problem && !has_name)
         name_problem = "Please give your name: it goes on your report.";
-    if (!problem && (name_problem || class_problem)) {
-        /* The learner's own mistake: their quiz again, with everything they sent and the
-         * error next to its field, so nothing is lost, with or without JavaScript. A
-         * garbled or forged form (problem) still gets the plain error page. */
-        struct refusal refused = {&s, raw_name, raw_class, name_problem, class_problem};
+    if (!problem)
+        attempt_rc = take_attempt(req, bank, &s);
+    if (!problem && (name_problem || class_problem || attempt_rc)) {
+        /* The learner's own mistake, or a page whose attempt token does not check out (a
+         * stale page, a forged start time): their quiz again, with everything they sent and
+         * the error next to its field, so nothing is lost, with or without JavaScript. A
+         * refused token is replaced by a new one. A garbled form (problem) still gets the
+         * plain error page. */
+        struct refusal refused = {&s, raw_name, raw_class, name_problem, class_problem,
+                                  attempt_rc ? attempt_problem(attempt_rc) : NULL};
+        char token[QUIZ_TOKEN_MAX];
+        uint32_t seed = s.seed;
 
         if (fa_utf8_bad_offset(raw_name, strlen(raw_name)) < strlen(raw_name))
             refused.name = ""; /* not text: nothing to show again */
@@ -791,8 +900,12 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
         struct fa_buf body;
         long topic = s.topic;
 
+        if (attempt_rc)
+            new_attempt(req, quiz_slug(bank, topic), &seed, token);
+        else
+            snprintf(token, sizeof token, "%s", s.attempt);
         fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-        rc = render_quiz(&body, quiz, topic, s.seed, s.started_ms, &refused);
+        rc = render_quiz(&body, quiz, topic, token, seed, &refused);
         fa_free(copy);
         submission_free(&s, quiz_bank_n_questions(bank) + 1);
         if (rc) {
@@ -1181,14 +1294,17 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
     const char *name = srv_req_query(req, "topic");
     long topic = name ? find_quiz(quiz->bank, name, strlen(name)) : -1;
     json_t *questions = json_array();
+    char token[QUIZ_TOKEN_MAX];
     uint32_t seed = 0;
+    int64_t started;
 
     if (topic == -2 || req->query_too_long) {
         json_decref(questions);
         return json_error(req, resp, 404, "no such topic (see GET /api/quiz for all of them)");
     }
-    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
-        seed = (uint32_t)now_ms();
+    new_attempt(req, quiz_slug(quiz->bank, topic), &seed, token);
+    if (quiz_token_parse(token, strlen(token), &seed, &started))
+        started = now_ms(); /* no key: no token */
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
         unsigned char order[QUIZ_MAX_OPTIONS];
@@ -1200,8 +1316,9 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
          * question of every other topic (found by fuzz/fuzz_router, seed api-quiz.req). */
         options = json_array();
         quiz_option_order(q, seed, order);
+        /* Values are places as shown, like the page's (issue 13). */
         for (size_t k = 0; k < q->n_options; k++)
-            json_array_append_new(options, json_pack("{s:i, s:s}", "value", order[k], "html",
+            json_array_append_new(options, json_pack("{s:i, s:s}", "value", (int)k, "html",
                                                      quiz->questions[i].options[order[k]]));
         json_array_append_new(questions,
                               json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "id", q->id,
@@ -1220,12 +1337,10 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
                                                     "title",
                                                     quiz_bank_get_topic(quiz->bank, t)->title));
         return json_reply(req, resp,
-                          json_pack("{s:s, s:I, s:I, s:o, s:o}", "quiz",
-                                    topic >= 0 ? quiz_bank_get_topic(quiz->bank, (size_t)topic)->slug
-                                               : "all",
-                                    "seed", (json_int_t)seed, "started_ms",
-                                    (json_int_t)now_ms(), "topics", topics, "questions",
-                                    questions),
+                          json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "quiz",
+                                    quiz_slug(quiz->bank, topic), "attempt", token, "seed",
+                                    (json_int_t)seed, "started_ms", (json_int_t)started,
+                                    "topics", topics, "questions", questions),
                           200);
     }
 }
@@ -1297,8 +1412,8 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
     submission_init(&s, bank);
     json_object_foreach(root, key, value) {
         if (strcmp(key, "name") && strcmp(key, "class") && strcmp(key, "quiz") &&
-            strcmp(key, "seed") && strcmp(key, "started_ms") && strcmp(key, "answers")) {
-            problem = "unknown field (name, class, quiz, seed, started_ms, answers)";
+            strcmp(key, "attempt") && strcmp(key, "answers")) {
+            problem = "unknown field (name, class, quiz, attempt, answers)";
             break;
         }
     }
@@ -1320,11 +1435,11 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
             problem = take_class(json_string_value(cls), s.class_code, sizeof s.class_code);
     }
     if (!problem) {
-        json_t *seed = json_object_get(root, "seed"), *started = json_object_get(root, "started_ms");
-        if ((seed && !json_is_integer(seed)) || (started && !json_is_integer(started)))
-            problem = "seed and started_ms are integers";
-        s.seed = (uint32_t)json_integer_value(seed);
-        s.started_ms = json_integer_value(started);
+        json_t *attempt = json_object_get(root, "attempt");
+        if (attempt && !json_is_string(attempt))
+            problem = "attempt is a string: the token GET /api/quiz gave with the questions";
+        else if (attempt)
+            keep_attempt(&s, json_string_value(attempt));
     }
     answers = json_object_get(root, "answers");
     if (!problem && !json_is_object(answers))
@@ -1359,6 +1474,15 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
         }
     }
     json_decref(root);
+    if (!problem) {
+        int attempt_rc = take_attempt(req, bank, &s);
+        if (attempt_rc == FA_ENOTFOUND)
+            problem = "attempt is required: the token GET /api/quiz gave with the questions "
+                      "(it signs their option order and the start time)";
+        else if (attempt_rc)
+            problem = "attempt does not check out: it was changed, or issued by another "
+                      "server or for another quiz (GET /api/quiz gives a new one)";
+    }
     if (problem) {
         submission_free(&s, quiz_bank_n_questions(bank) + 1);
         return json_error(req, resp, 400, problem);

@@ -5,8 +5,12 @@
  *    the server has confirmed the attempt: the result page carries a marker (#quiz-done) for
  *    it. A refused submission comes back as the quiz page with everything filled in by the
  *    server (data-refused), which then wins over what was kept. Answers are stored by option
- *    value (the option's place in the bank); the attempt's seed, start time and the order
- *    the options were shown in are kept too, so a reload shows the same order.
+ *    value, which is the option's place as shown in this attempt; so the attempt's token
+ *    (signed by the server: its option order and start time) is kept with them, and put in
+ *    the address (?attempt=), so that a reload asks the server for the same attempt again.
+ *    A page opened afresh while answers are kept goes to their attempt; a page whose token
+ *    the server no longer accepts keeps the typed answers only (the chosen ones were places
+ *    in another order).
  * 2. Shows how many questions are answered, in the page's polite status line.
  * 3. Before submitting with questions unanswered, says how many, links the first one, and
  *    submits only when asked again.
@@ -45,28 +49,10 @@
         return form.querySelectorAll('input[name^="a."], input[name="name"], input[name="class"]');
     }
 
-    function hidden(name) {
-        return form.querySelector('input[type="hidden"][name="' + name + '"]');
-    }
-
-    /* The order the options are shown in, per question: a list of option values. */
-    function optionOrder() {
-        var order = {};
-        var lists = form.querySelectorAll('.quiz-options');
-        for (var i = 0; i < lists.length; i++) {
-            var inputs = lists[i].querySelectorAll('input');
-            if (inputs.length) {
-                order[inputs[0].name] = Array.prototype.map.call(inputs, function (x) {
-                    return x.value;
-                });
-            }
-        }
-        return order;
-    }
+    var token = form.querySelector('input[type="hidden"][name="attempt"]').value;
 
     function snapshot() {
-        var saved = { name: '', klass: '', answers: {}, seed: hidden('seed').value,
-            started: hidden('started').value, order: optionOrder() };
+        var saved = { name: '', klass: '', answers: {}, attempt: token };
         var list = fields();
         for (var i = 0; i < list.length; i++) {
             var input = list[i];
@@ -85,42 +71,16 @@
         return saved;
     }
 
-    /* Shows the options in the order kept with the answers, and keeps that order's seed and
-     * the attempt's start time in the form, so the review shows what the learner saw. */
-    function restoreOrder(saved) {
-        if (!saved.seed || !saved.order || typeof saved.order !== 'object') {
-            return;
-        }
-        var lists = form.querySelectorAll('.quiz-options');
-        for (var i = 0; i < lists.length; i++) {
-            var items = Array.prototype.slice.call(lists[i].children);
-            var first = items.length && items[0].querySelector('input');
-            var wanted = first && saved.order[first.name];
-            if (!Array.isArray(wanted) || wanted.length !== items.length) {
-                return; /* the quiz changed since: keep the server's order and seed */
-            }
-        }
-        for (var j = 0; j < lists.length; j++) {
-            var list = lists[j];
-            var rows = Array.prototype.slice.call(list.children);
-            var want = saved.order[rows[0].querySelector('input').name];
-            rows.sort(function (a, b) {
-                return want.indexOf(a.querySelector('input').value) -
-                    want.indexOf(b.querySelector('input').value);
-            });
-            rows.forEach(function (row) { list.appendChild(row); });
-        }
-        hidden('seed').value = String(saved.seed);
-        if (saved.started) {
-            hidden('started').value = String(saved.started);
-        }
-    }
-
-    function restore(saved) {
+    /* Fills the form from what was kept; the chosen options only when they were kept for
+     * this very attempt (chosen is false otherwise: their values were places in another
+     * order). */
+    function restore(saved, chosen) {
         var list = fields();
-        restoreOrder(saved);
         for (var i = 0; i < list.length; i++) {
             var input = list[i];
+            if (input.type !== 'text' && !chosen) {
+                continue;
+            }
             var value = input.name === 'name' ? saved.name
                 : input.name === 'class' ? saved.klass : saved.answers[input.name];
             if (value === undefined || value === null) {
@@ -160,24 +120,51 @@
         }
     }
 
+    var here = new URL(window.location.href);
+    var asked = here.searchParams.get('attempt');
+    var stored = null;
+    try {
+        stored = JSON.parse(window.localStorage.getItem(key) || 'null');
+    } catch (e) {
+        /* a damaged entry is ignored; the next change overwrites it */
+    }
+    if (stored && (typeof stored !== 'object' || !stored.answers)) {
+        stored = null;
+    }
+    if (!refused && stored && typeof stored.attempt === 'string' && stored.attempt &&
+        stored.attempt !== token && asked !== stored.attempt) {
+        /* Answers are kept for another attempt than this page's: open that one instead. */
+        here.searchParams.set('attempt', stored.attempt);
+        window.location.replace(here.toString());
+        return;
+    }
+    if (!refused && !stored && asked) {
+        /* An attempt whose answers were sent (or never kept): a new one. */
+        here.searchParams.delete('attempt');
+        window.location.replace(here.toString());
+        return;
+    }
+    /* From now on a reload asks for this attempt (the refused page's address is the form's
+     * POST, which a reload would send again). */
+    here.pathname = here.pathname.replace(/\/quiz\/submit$/, '/quiz/' + (form.getAttribute('data-quiz') || 'all'));
+    here.searchParams.set('attempt', token);
+    window.history.replaceState(null, '', here.toString());
+
     if (refused) {
         /* The server sent the learner's form back with an error: what it filled in is what
-         * was sent, so it is kept as is; focus goes to the first field in error. */
+         * was sent, so it is kept as is; focus goes to the first field in error, or to the
+         * message about the attempt's token. */
         save();
-        var invalid = form.querySelector('[aria-invalid="true"]');
+        var invalid = form.querySelector('[aria-invalid="true"]') ||
+            document.getElementById('quiz-refused');
         if (invalid) {
             invalid.focus();
         }
     } else {
-        try {
-            var stored = JSON.parse(window.localStorage.getItem(key) || 'null');
-            if (stored && typeof stored === 'object' && stored.answers) {
-                restore(stored);
-            }
-        } catch (e) {
-            /* a damaged entry is ignored; the next change overwrites it */
+        if (stored) {
+            restore(stored, stored.attempt === token);
         }
-        showProgress(snapshot());
+        save();
     }
 
     form.addEventListener('change', function () { save(); });

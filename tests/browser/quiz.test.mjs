@@ -15,7 +15,7 @@ const topicLink = page.locator('.quiz-list a').nth(1);
 const topicHref = await topicLink.getAttribute('href');
 await collectCsp();
 await Promise.all([page.waitForNavigation(), topicLink.click()]);
-check(page.url().endsWith(topicHref), `the topic's quiz opens (${topicHref})`);
+check(new URL(page.url()).pathname === topicHref, `the topic's quiz opens (${topicHref})`);
 const questions = page.locator('.quiz-question');
 const total = await questions.count();
 check(total >= 3, `a topic has at least three questions (${total})`);
@@ -60,15 +60,25 @@ check(overflow <= 1, `no horizontal scroll on a phone (overflow ${overflow}px)`)
 await page.screenshot({ path: path.join(artifacts, 'quiz-phone.png'), fullPage: true });
 await page.setViewportSize({ width: 1280, height: 900 });
 
-// The options keep their order over a reload (the seed is kept with the answers).
-const orderOf = () => page.$$eval('.quiz-options input', (xs) => xs.map((x) => x.id).join(','));
-const seedOf = () => page.inputValue('input[name="seed"]');
+// The options keep their order over a reload, and the attempt its start time (issue 14:
+// the signed attempt token is kept with the answers and in the address).
+const orderOf = () => page.$$eval('.quiz-options label', (xs) => xs.map((x) => x.textContent).join('|'));
+const tokenOf = () => page.inputValue('input[name="attempt"]');
 const orderBefore = await orderOf();
-const seedBefore = await seedOf();
+const tokenBefore = await tokenOf();
+check(/^\d+\.\d+\.[0-9a-f]{64}$/.test(tokenBefore), `the page carries a signed attempt token (${tokenBefore})`);
+check(new URL(page.url()).searchParams.get('attempt') === tokenBefore, 'the address names the attempt');
 await collectCsp();
 await page.reload();
-check(await orderOf() === orderBefore && await seedOf() === seedBefore,
-  'a reload keeps the order of the options and the seed');
+check(await orderOf() === orderBefore && await tokenOf() === tokenBefore,
+  'a reload keeps the order of the options and the attempt (its start time)');
+// Opened afresh from the list, the quiz goes back to the kept attempt.
+await collectCsp();
+await page.goto(`${base}${topicHref}`);
+await page.waitForURL((u) => u.searchParams.get('attempt') === tokenBefore);
+check(await tokenOf() === tokenBefore && await orderOf() === orderBefore &&
+  await page.$$eval('.quiz-question input:checked', (x) => x.length) === chosenBefore,
+  'opened again from its link, the quiz shows the kept attempt with its answers');
 
 // Issue 14: a name of only spaces. The browser's own check (pattern) is bypassed with
 // novalidate, as a browser without it would: the server answers the quiz again with every
@@ -104,6 +114,8 @@ check(await page.$$eval('.quiz-question input:checked', (x) => x.length) === cho
 await page.fill('#quiz-name', '  Keyboard Learner  ');
 // The 422 was this step's point, not a failed request (the response and its console note).
 problems.splice(0, problems.length, ...problems.filter((p) => !p.includes('422')));
+
+check(await tokenOf() === tokenBefore, 'the refusal keeps the attempt');
 
 // Submit with the keyboard: Enter on the submit button.
 await page.locator('#quiz-form button[type="submit"]').focus();

@@ -8,6 +8,7 @@
 #include "quiz/quiz_report.h"
 #include "quiz/quiz_score.h"
 #include "quiz/quiz_store.h"
+#include "quiz/quiz_token.h"
 #include "tests/unit/harness.h"
 
 #include <cmark-gfm-core-extensions.h> /* to render reports as a permissive renderer would */
@@ -163,6 +164,80 @@ static void test_score(void)
     OK(quiz_short_matches("", ""));
     OK(!quiz_short_matches("a", ""));
     STR_EQ(quiz_verdict_name(QUIZ_PARTIAL), "partial");
+}
+
+/* Issue 14: attempt tokens. The key file is made once (0600) and read again; a token checks
+ * out for its quiz only, and any change to its seed, start time or signature is caught. */
+static void test_tokens(void)
+{
+    char dir[] = "/tmp/fa-learn-test-token-XXXXXX", path[200], token[QUIZ_TOKEN_MAX];
+    char changed[QUIZ_TOKEN_MAX];
+    struct quiz_key *key = NULL, *again = NULL, *other = quiz_key_new((const unsigned char *)"k", 1);
+    struct fa_diag diag = {{0}};
+    struct stat st;
+    uint32_t seed = 0;
+    int64_t started = 0;
+
+    OK(mkdtemp(dir) != NULL);
+    INT_EQ(quiz_key_open(dir, &key, &diag), FA_OK);
+    snprintf(path, sizeof path, "%s/%s", dir, QUIZ_KEY_FILE);
+    OK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == QUIZ_KEY_BYTES);
+    INT_EQ(quiz_key_open(dir, &again, &diag), FA_OK); /* the same key: tokens still check */
+    quiz_token_make(key, "all", 4242, 1700000000123, token);
+    OK(strncmp(token, "4242.1700000000123.", 19) == 0 && strlen(token) == 19 + 64);
+    INT_EQ(quiz_token_check(again, "all", token, strlen(token), &seed, &started), FA_OK);
+    INT_EQ(seed, 4242);
+    INT_EQ(started, 1700000000123);
+    INT_EQ(quiz_token_check(key, "audit-hooks", token, strlen(token), &seed, &started),
+           FA_EPOLICY);
+    INT_EQ(quiz_token_check(other, "all", token, strlen(token), &seed, &started), FA_EPOLICY);
+    snprintf(changed, sizeof changed, "4242.1700000000000.%s", token + 19); /* earlier start */
+    INT_EQ(quiz_token_check(key, "all", changed, strlen(changed), &seed, &started), FA_EPOLICY);
+    snprintf(changed, sizeof changed, "4243.%s", token + 5); /* another order */
+    INT_EQ(quiz_token_check(key, "all", changed, strlen(changed), &seed, &started), FA_EPOLICY);
+    snprintf(changed, sizeof changed, "%s", token);
+    changed[strlen(changed) - 1] ^= 1; /* one bit of the signature */
+    INT_EQ(quiz_token_check(key, "all", changed, strlen(changed), &seed, &started), FA_EPOLICY);
+    for (size_t i = 0; i < 8; i++) {
+        static const char *const garbled[] = {"", "1.2", "1.2.", "x.2.00", "99999999999.1.0",
+                                              "1..0", "1.2.3.4", "-1.2.0"};
+        INT_EQ(quiz_token_check(key, "all", garbled[i], strlen(garbled[i]), &seed, &started),
+               FA_EINVAL);
+    }
+    snprintf(changed, sizeof changed, "%.*sABCD", (int)strlen(token) - 4, token); /* upper case */
+    INT_EQ(quiz_token_check(key, "all", changed, strlen(changed), &seed, &started), FA_EINVAL);
+    /* A file of the wrong size is not a key, and is not replaced. */
+    OK(truncate(path, 5) == 0);
+    {
+        struct quiz_key *bad = NULL;
+        INT_EQ(quiz_key_open(dir, &bad, &diag), FA_EINVAL);
+        OK(bad == NULL && strstr(diag.msg, "not a quiz key") != NULL);
+    }
+    unlink(path);
+    rmdir(dir);
+    quiz_key_free(key);
+    quiz_key_free(again);
+    quiz_key_free(other);
+}
+
+/* Issue 13: options are numbered as shown and mapped back through the attempt's seed. */
+static void test_shown_values(void)
+{
+    static const struct quiz_option four[] = {{"A", 1}, {"B", 0}, {"C", 0}, {"D", 0}};
+    struct quiz_question q = {.id = "q", .type = QUIZ_SINGLE, .points = 1, .options = four,
+                              .n_options = 4};
+    unsigned char order[QUIZ_MAX_OPTIONS];
+    int first_is_key = 0;
+
+    for (uint32_t seed = 1; seed <= 64; seed++) {
+        quiz_option_order(&q, seed, order);
+        for (unsigned k = 0; k < 4; k++)
+            INT_EQ(quiz_chosen_from_shown(&q, seed, 1u << k), 1u << order[k]);
+        first_is_key += order[0] == 0;
+    }
+    INT_EQ(quiz_chosen_from_shown(&q, 7, 1u << 6), 0); /* no such place */
+    /* The key (the bank's first) is shown first about a quarter of the time, not always. */
+    OK(first_is_key > 4 && first_is_key < 32);
 }
 
 static void test_outcomes(void)
@@ -650,6 +725,8 @@ int main(int argc, char **argv)
     test_missing_folder();
     test_score();
     test_outcomes();
+    test_tokens();
+    test_shown_values();
     test_store();
     test_report(dir);
     test_migration();
