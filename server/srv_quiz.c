@@ -38,6 +38,8 @@ struct rendered {
 struct srv_quiz {
     struct quiz_bank *bank;
     struct rendered *questions;
+    /* One plain-text title per question, for the reports (cnt_markdown_plain_title). */
+    char **titles;
 };
 
 /* ---- building ----------------------------------------------------------------------- */
@@ -65,6 +67,7 @@ int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
         return fa_diag_set(diag, FA_EINVAL, "%s/%s", quiz_dir, bank_diag.msg);
     }
     quiz->questions = fa_xcalloc(quiz_bank_n_questions(quiz->bank) + 1, sizeof *quiz->questions);
+    quiz->titles = fa_xcalloc(quiz_bank_n_questions(quiz->bank) + 1, sizeof *quiz->titles);
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
         struct rendered *r = &quiz->questions[i];
@@ -81,6 +84,8 @@ int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
                                q->wiki_line, why);
         }
         r->stem = render(q->stem, 0);
+        if (cnt_markdown_plain_title(q->stem, strlen(q->stem), &quiz->titles[i]))
+            quiz->titles[i] = fa_xstrdup(q->id); /* the bank checked the text: only a cap */
         r->explanation = render(q->explanation, 0);
         for (size_t k = 0; k < q->n_options; k++) {
             const char *text = q->options[k].text;
@@ -103,6 +108,9 @@ void srv_quiz_free(struct srv_quiz *quiz)
         for (size_t k = 0; k < QUIZ_MAX_OPTIONS; k++)
             fa_free(quiz->questions[i].options[k]);
     }
+    for (size_t i = 0; quiz->titles && i < quiz_bank_n_questions(quiz->bank); i++)
+        fa_free(quiz->titles[i]);
+    fa_free(quiz->titles);
     fa_free(quiz->questions);
     quiz_bank_free(quiz->bank);
     fa_free(quiz);
@@ -634,9 +642,11 @@ static void permalink(const struct srv_req *req, const char *report_id, char *ou
 }
 
 /* Marks s, makes its report and stores both; fills a (release with attempt_cleanup). */
-static int grade_and_store(struct srv_req *req, const struct quiz_bank *bank,
+static int grade_and_store(struct srv_req *req, const struct srv_quiz *quiz,
                            const struct submission *s, struct quiz_attempt *a)
 {
+    const struct quiz_bank *bank = quiz->bank;
+    const char *const *titles = (const char *const *)quiz->titles;
     struct fa_diag diag = {{0}};
     size_t n = 0;
 
@@ -683,7 +693,8 @@ static int grade_and_store(struct srv_req *req, const struct quiz_bank *bank,
         permalink(req, a->report_id, link, sizeof link);
         fa_buf_init(&text, 1 << 20);
         fa_buf_init(&md, 1 << 20);
-        if (quiz_report_text(bank, a, link, &text) || quiz_report_markdown(bank, a, link, &md)) {
+        if (quiz_report_text(bank, titles, a, link, &text) ||
+            quiz_report_markdown(bank, titles, a, link, &md)) {
             fa_buf_cleanup(&text);
             fa_buf_cleanup(&md);
             return FA_EDB;
@@ -920,7 +931,7 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
         submission_free(&s, quiz_bank_n_questions(bank) + 1);
         return srv_resp_error(req, resp, 400, problem);
     }
-    rc = grade_and_store(req, bank, &s, &a);
+    rc = grade_and_store(req, quiz, &s, &a);
     submission_free(&s, quiz_bank_n_questions(bank) + 1);
     if (rc == FA_EIO)
         status = srv_resp_error(req, resp, 503, "Answers cannot be stored right now.");
@@ -1066,8 +1077,10 @@ static int stored_reports(const struct srv_req *req, const struct srv_quiz *quiz
         return rc || !md ? rc : fa_buf_puts(md, a->report_markdown);
     }
     permalink(req, a->report_id, link, sizeof link);
-    rc = quiz_report_text(quiz->bank, a, link, text);
-    return rc || !md ? rc : quiz_report_markdown(quiz->bank, a, link, md);
+    rc = quiz_report_text(quiz->bank, (const char *const *)quiz->titles, a, link, text);
+    return rc || !md ? rc
+                     : quiz_report_markdown(quiz->bank, (const char *const *)quiz->titles, a,
+                                            link, md);
 }
 
 /* What to do next, under the score: retake this quiz, the next topic's quiz, and the wiki
@@ -1487,7 +1500,7 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
         submission_free(&s, quiz_bank_n_questions(bank) + 1);
         return json_error(req, resp, 400, problem);
     }
-    rc = grade_and_store(req, bank, &s, &a);
+    rc = grade_and_store(req, quiz, &s, &a);
     submission_free(&s, quiz_bank_n_questions(bank) + 1);
     if (rc == FA_EIO)
         status = json_error(req, resp, 503, "answers cannot be stored right now");

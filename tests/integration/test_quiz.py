@@ -370,6 +370,72 @@ def test_lowest_value(base, data):
     check(not always, f"no key is always shown first: {sorted(always)}")
 
 
+IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*")
+
+
+def identifiers(text):
+    """The identifiers in text that Markdown could damage: with a '_' or a '.' in them."""
+    return {m for m in IDENTIFIER.findall(text) if "_" in m or "." in m}
+
+
+def stem_source(src):
+    """What a question's report title shows, as written: its stem up to its first paragraph's
+    end, code blocks by their first line."""
+    body = src.split("\n---\n", 1)[1]
+    shown, para, fence = [], [], None
+    for line in body.splitlines():
+        if fence is not None:  # inside a code block: keep its first line that says something
+            if line.startswith(fence):
+                fence = None
+            elif not fence_seen[0] and line.strip():
+                shown.append(line)
+                fence_seen[0] = True
+        elif line.startswith("```"):
+            fence, fence_seen = line[:3], [False]
+        elif line.strip():
+            para.append(line)
+        elif para:
+            break
+    return "\n".join(shown + para)
+
+
+def test_report_identifiers(base, data):
+    """Issue 13, section 3: the plain-text and Markdown reports of every question of the real
+    bank keep every identifier of its stem as written (they stripped '_' pairs:
+    PySys_AddAuditHook became PySysAddAuditHook) and show no code fences."""
+    status, result = api_submit(base, {"name": "Ids", "quiz": "all", "answers": {},
+                                       "attempt": sign(data, "all")})
+    if not check(status == 201, f"a submission for the report test: {status}"):
+        return
+    status, _, text = request(base, f"/api/report/{result['report_id']}")
+    stored = json.loads(text)
+    files = question_files()
+    ids = [r["id"] for r in stored["results"]]
+    plain = dict(re.findall(r"^ +(\d+)\. (.*)$", stored["report_text"], re.M))
+    md = dict(re.findall(r"^(\d+)\. (.*) \((?:unanswered|incorrect|partial)\) — right answer",
+                         stored["report_markdown"], re.M))
+    check(len(plain) == len(ids) and len(md) == len(ids),
+          f"every question is in both reports ({len(plain)}, {len(md)} of {len(ids)})")
+    damaged = []
+    for number, qid in enumerate(ids, 1):
+        source = stem_source(files[qid])
+        want = identifiers(source)
+        for form, line in (("text", plain.get(str(number), "")),
+                           ("markdown", re.sub(r"\\([!-/:-@\[-`{-~])", r"\1",
+                                               md.get(str(number), "")))):
+            cut = line.endswith("...")
+            shown = identifiers(line[:-3] if cut else line)
+            if cut:  # the last word may be cut short; the ones before it must be whole
+                last = IDENTIFIER.findall(line[:-3])[-1:]
+                shown -= set(last)
+                missing = {i for i in shown if i not in want}
+            else:
+                missing = {i for i in want if i not in line} | {i for i in shown if i not in want}
+            if missing or "```" in line:
+                damaged.append(f"{qid} ({form}): {sorted(missing)} in {line!r}")
+    check(not damaged, "identifiers kept as written in every title:\n  " + "\n  ".join(damaged))
+
+
 def test_kill(binary, data):
     """Submissions from 4 clients; SIGKILL mid-stream; every acknowledged id survives."""
     server = Server(binary, data)
@@ -421,6 +487,7 @@ def main():
             test_bad_input(server.base, data)
             test_attempt_tokens(server.base, data)
             test_lowest_value(server.base, data)
+            test_report_identifiers(server.base, data)
         finally:
             server.stop()
         test_kill(binary, data)

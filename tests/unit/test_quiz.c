@@ -4,6 +4,7 @@
 #include "common/fa_buf.h"
 #include "common/fa_file.h"
 #include "common/fa_mem.h"
+#include "content/cnt_markdown.h"
 #include "quiz/quiz_bank.h"
 #include "quiz/quiz_report.h"
 #include "quiz/quiz_score.h"
@@ -345,6 +346,28 @@ static void golden(const char *dir, const char *name, const char *got)
     fa_free(path);
 }
 
+/* The reports' titles of a bank's questions, as the server makes them (free_titles). */
+static char **make_titles(const struct quiz_bank *bank)
+{
+    size_t n = quiz_bank_n_questions(bank);
+    char **titles = fa_xcalloc(n + 1, sizeof *titles);
+
+    for (size_t i = 0; i < n; i++) {
+        const char *stem = quiz_bank_get_question(bank, i)->stem;
+        INT_EQ(cnt_markdown_plain_title(stem, strlen(stem), &titles[i]), 0);
+    }
+    return titles;
+}
+
+static void free_titles(const struct quiz_bank *bank, char **titles)
+{
+    for (size_t i = 0; i < quiz_bank_n_questions(bank); i++)
+        fa_free(titles[i]);
+    fa_free(titles);
+}
+
+#define TITLES(t) ((const char *const *)(t))
+
 /* The report of an attempt on the good bank, against snapshots of both forms. */
 static void test_report(const char *dir)
 {
@@ -364,16 +387,19 @@ static void test_report(const char *dir)
                              .score_milli = 3500, .max_milli = 9000, .answers = answers,
                              .n_answers = 6};
     struct fa_buf text, md;
-    char buf[64];
+    char buf[64], **titles;
 
     INT_EQ(quiz_bank_load(path, NULL, NULL, &bank, &diag), 0);
     fa_free(path);
     if (!bank)
         return;
+    titles = make_titles(bank);
     fa_buf_init(&text, 1 << 16);
     fa_buf_init(&md, 1 << 16);
-    INT_EQ(quiz_report_text(bank, &a, "https://course.example/report/0123", &text), 0);
-    INT_EQ(quiz_report_markdown(bank, &a, "https://course.example/report/0123", &md), 0);
+    INT_EQ(quiz_report_text(bank, TITLES(titles), &a, "https://course.example/report/0123",
+                            &text), 0);
+    INT_EQ(quiz_report_markdown(bank, TITLES(titles), &a, "https://course.example/report/0123",
+                                &md), 0);
     golden(dir, "report.txt", text.ptr ? text.ptr : "");
     golden(dir, "report.md", md.ptr ? md.ptr : "");
     /* Fixed width: no line of the text report is longer than QUIZ_REPORT_WIDTH. */
@@ -390,6 +416,64 @@ static void test_report(const char *dir)
     STR_EQ(quiz_report_right_answer(quiz_bank_get_question(bank, 1), buf, 12), "`subproc...");
     fa_buf_cleanup(&text);
     fa_buf_cleanup(&md);
+    free_titles(bank, titles);
+    quiz_bank_free(bank);
+}
+
+/* Issue 13, section 3: titles are made from cmark's tree, not by hand (which dropped every
+ * '_' and '*' and showed code fences), and the Markdown report keeps them as written. */
+static void test_titles(const char *dir)
+{
+    static const struct {
+        const char *stem, *title;
+    } cases[] = {
+        {"Which function adds a C hook, `PySys_AddAuditHook` or *sys.addaudithook*?\n\nMore.",
+         "Which function adds a C hook, `PySys_AddAuditHook` or sys.addaudithook?"},
+        {"What does fastaudit.audit_perms_x do with\n**two** lines?",
+         "What does fastaudit.audit_perms_x do with two lines?"},
+        {"```python illustration\n\ndef outer(data):\n    return data\n```\n\nWhat does "
+         "`outer` keep?", "What does `outer` keep? (code: def outer(data):)"},
+        {"```\n```\n", "(code)"},
+        {"Code with a backtick: ``a`b``, and a [link](/wiki/x).", "Code with a backtick: ``a`b``, "
+                                                                 "and a link."},
+    };
+    struct quiz_bank *bank = NULL;
+    struct fa_diag diag = {{0}};
+    char *path = fa_xasprintf("%s/good", dir), **titles;
+    struct quiz_stored_answer answers[] = {
+        {.question_id = "a-single", .verdict = QUIZ_INCORRECT, .max_milli = 1000}};
+    struct quiz_attempt a = {.learner = "T", .quiz = "all", .answers = answers, .n_answers = 1,
+                             .max_milli = 1000};
+    struct fa_buf text, md;
+    char *html, *saved;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *title = NULL;
+        INT_EQ(cnt_markdown_plain_title(cases[i].stem, strlen(cases[i].stem), &title), 0);
+        STR_EQ(title, cases[i].title);
+        fa_free(title);
+    }
+    INT_EQ(quiz_bank_load(path, NULL, NULL, &bank, &diag), 0);
+    fa_free(path);
+    if (!bank)
+        return;
+    titles = make_titles(bank);
+    saved = titles[0];
+    titles[0] = (char *)"Is `PySys_AddAuditHook` like a_b_c or *x* | y?";
+    fa_buf_init(&text, 1 << 16);
+    fa_buf_init(&md, 1 << 16);
+    INT_EQ(quiz_report_text(bank, TITLES(titles), &a, "https://course.example/report/1", &text),
+           0);
+    INT_EQ(quiz_report_markdown(bank, TITLES(titles), &a, "https://course.example/report/1", &md),
+           0);
+    OK(CONTAINS(text.ptr, "   1. Is `PySys_AddAuditHook` like a_b_c or *x* | y?\n"));
+    html = cmark_markdown_to_html(md.ptr, md.len, CMARK_OPT_DEFAULT);
+    OK(CONTAINS(html, "Is <code>PySys_AddAuditHook</code> like a_b_c or *x* | y?"));
+    free(html); /* cmark's default allocator */
+    titles[0] = saved;
+    fa_buf_cleanup(&text);
+    fa_buf_cleanup(&md);
+    free_titles(bank, titles);
     quiz_bank_free(bank);
 }
 
@@ -651,7 +735,7 @@ static void test_markdown_escaping(const char *dir)
     };
     struct quiz_bank *bank = NULL;
     struct fa_diag diag = {{0}};
-    char *path = fa_xasprintf("%s/good", dir);
+    char *path = fa_xasprintf("%s/good", dir), **titles;
     struct quiz_stored_answer answers[1] = {
         {.question_id = "a-single", .chosen = 2, .verdict = QUIZ_CORRECT, .earned_milli = 1000,
          .max_milli = 1000}};
@@ -660,6 +744,7 @@ static void test_markdown_escaping(const char *dir)
     fa_free(path);
     if (!bank)
         return;
+    titles = make_titles(bank);
     cmark_gfm_core_extensions_ensure_registered();
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
         struct quiz_attempt a = {.quiz = "all", .answers = answers, .n_answers = 1,
@@ -673,7 +758,8 @@ static void test_markdown_escaping(const char *dir)
         snprintf(a.learner, sizeof a.learner, "%s", hostile[i]);
         snprintf(a.class_code, sizeof a.class_code, "%s", hostile[i]);
         fa_buf_init(&md, 1 << 16);
-        INT_EQ(quiz_report_markdown(bank, &a, "https://course.example/report/1", &md), 0);
+        INT_EQ(quiz_report_markdown(bank, TITLES(titles), &a, "https://course.example/report/1",
+                                    &md), 0);
         for (size_t k = 0; k < sizeof exts / sizeof exts[0]; k++)
             cmark_parser_attach_syntax_extension(parser, cmark_find_syntax_extension(exts[k]));
         cmark_parser_feed(parser, md.ptr, md.len);
@@ -707,12 +793,14 @@ static void test_markdown_escaping(const char *dir)
         struct fa_buf md;
         char *html;
         fa_buf_init(&md, 1 << 16);
-        INT_EQ(quiz_report_markdown(bank, &a, "https://course.example/report/1", &md), 0);
+        INT_EQ(quiz_report_markdown(bank, TITLES(titles), &a, "https://course.example/report/1",
+                                    &md), 0);
         html = cmark_markdown_to_html(md.ptr, md.len, CMARK_OPT_UNSAFE);
         OK(CONTAINS(html, "Zoë O'Neil-Smith, Jr. (2nd) &lt;3"));
         free(html);
         fa_buf_cleanup(&md);
     }
+    free_titles(bank, titles);
     quiz_bank_free(bank);
 }
 
@@ -729,6 +817,7 @@ int main(int argc, char **argv)
     test_shown_values();
     test_store();
     test_report(dir);
+    test_titles(dir);
     test_migration();
     test_damaged_rows();
     test_markdown_escaping(dir);
