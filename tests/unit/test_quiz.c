@@ -6,6 +6,7 @@
 #include "common/fa_mem.h"
 #include "content/cnt_markdown.h"
 #include "quiz/quiz_bank.h"
+#include "quiz/quiz_cues.h"
 #include "quiz/quiz_report.h"
 #include "quiz/quiz_score.h"
 #include "quiz/quiz_store.h"
@@ -420,6 +421,31 @@ static void test_report(const char *dir)
     quiz_bank_free(bank);
 }
 
+/* Issue 13, section 2: cues that give answers away, on a small bank made to have each (and
+ * questions that must not be flagged), against tests/unit/quiz/cues/expected.txt. */
+static void test_cues(const char *dir)
+{
+    struct quiz_bank *bank = NULL;
+    struct fa_diag diag = {{0}};
+    char *path = fa_xasprintf("%s/cues", dir), *want = NULL, *expected;
+    struct fa_buf got;
+    size_t len;
+
+    fa_buf_init(&got, 1 << 16);
+    INT_EQ(quiz_bank_load(path, NULL, NULL, &bank, &diag), 0);
+    if (bank) {
+        INT_EQ(quiz_bank_cues(bank, collect, &got), 3);
+        expected = fa_xasprintf("%s/expected.txt", path);
+        INT_EQ(fa_file_read(expected, 1 << 16, 0, &want, &len, &diag), 0);
+        STR_EQ(got.ptr ? got.ptr : "", want ? want : "");
+        fa_free(want);
+        fa_free(expected);
+    }
+    quiz_bank_free(bank);
+    fa_buf_cleanup(&got);
+    fa_free(path);
+}
+
 /* Issue 13, section 3: titles are made from cmark's tree, not by hand (which dropped every
  * '_' and '*' and showed code fences), and the Markdown report keeps them as written. */
 static void test_titles(const char *dir)
@@ -818,6 +844,7 @@ int main(int argc, char **argv)
     test_store();
     test_report(dir);
     test_titles(dir);
+    test_cues(dir);
     test_migration();
     test_damaged_rows();
     test_markdown_escaping(dir);
