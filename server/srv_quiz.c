@@ -241,7 +241,17 @@ int srv_quiz_render_index(const struct srv_quiz *quiz, struct fa_buf *out)
             rc = fa_buf_printf(out, "</a> <span class=\"quiz-count\">%zu questions</span></li>\n",
                                n);
     }
-    return rc ? rc : fa_buf_puts(out, "</ul>\n");
+    /* Filled by quiz.js from the report ids this browser submitted (issue 14: losing a
+     * permalink lost the report); hidden until it has something to show. */
+    return rc ? rc
+              : fa_buf_puts(out, "</ul>\n<section class=\"quiz-mine\" id=\"quiz-mine\" hidden "
+                                 "aria-labelledby=\"quiz-mine-title\">\n<h2 id=\"quiz-mine-"
+                                 "title\">Your reports</h2>\n<p>The quizzes submitted from this "
+                                 "browser, newest first, with their scores from the server. The "
+                                 "list is kept in this browser only: there are no accounts.</p>\n"
+                                 "<ol class=\"quiz-mine-list\" id=\"quiz-mine-list\"></ol>\n"
+                                 "<p><button type=\"button\" id=\"quiz-mine-"
+                                 "forget\">Forget this list</button></p>\n</section>\n");
 }
 
 /* ---- /quiz/<name>: a quiz to take --------------------------------------------------- */

@@ -14,24 +14,67 @@
  * 2. Shows how many questions are answered, in the page's polite status line.
  * 3. Before submitting with questions unanswered, says how many, links the first one, and
  *    submits only when asked again.
+ * 4. Remembers the reports this browser submitted (their ids, once the result page confirms
+ *    the attempt was stored), and lists them on /quiz with their scores, read from the
+ *    server's GET /api/report/<id>: a lost permalink loses nothing. No accounts.
  *
  * Plain ES2017, no dependencies, nothing global; styling by class only (the CSP forbids
  * inline style). */
 (function () {
     'use strict';
 
+    /* The site may be served under a path prefix (behind a proxy, --public-url): this
+     * script's own address, PREFIX/static/js/NAME, tells which. */
+    var BASE = document.currentScript
+        ? new URL(document.currentScript.src).pathname.replace(/\/static\/js\/[^/]*$/, '')
+        : '';
+    var REPORTS = 'fa-learn.quiz.reports';
+    var MAX_REPORTS = 100;
+
+    /* The report ids this browser submitted, newest first. */
+    function keptReports() {
+        try {
+            var list = JSON.parse(window.localStorage.getItem(REPORTS) || '[]');
+            return Array.isArray(list) ? list.filter(function (id) {
+                return typeof id === 'string' && /^[0-9a-f]{32}$/.test(id);
+            }) : [];
+        } catch (e) {
+            return [];
+        }
+    }
+
+    function keepReports(list) {
+        try {
+            window.localStorage.setItem(REPORTS, JSON.stringify(list.slice(0, MAX_REPORTS)));
+        } catch (e) {
+            /* storage full or refused: the list is only a convenience */
+        }
+    }
+
     var done = document.getElementById('quiz-done');
     if (done && window.localStorage) {
-        /* The result page: the attempt is stored, the kept answers can go. */
+        /* The result page: the attempt is stored, the kept answers can go, and the report
+         * joins this browser's list (only when this browser sent it: a permalink opened from
+         * elsewhere is someone else's). */
         try {
             var doneKey = 'fa-learn.quiz.' + done.getAttribute('data-quiz');
             var kept = JSON.parse(window.localStorage.getItem(doneKey) || 'null');
             if (kept && kept.sent) {
                 window.localStorage.removeItem(doneKey);
+                var report = done.getAttribute('data-report');
+                keepReports([report].concat(keptReports().filter(function (id) {
+                    return id !== report;
+                })));
             }
         } catch (e) {
             /* nothing to do */
         }
+        return;
+    }
+
+    var mine = document.getElementById('quiz-mine');
+    if (mine && window.localStorage && window.fetch) {
+        showReports(mine);
         return;
     }
 
@@ -217,4 +260,61 @@
         /* Kept until the result page confirms the attempt was stored. */
         save({ sent: true });
     });
+
+    /* /quiz: this browser's reports, each with its quiz, date and score as the server has
+     * them; ids the server no longer knows (404) leave the list. */
+    function showReports(section) {
+        var ids = keptReports();
+        var list = document.getElementById('quiz-mine-list');
+        var titles = {};
+        var links = document.querySelectorAll('.quiz-list a');
+        for (var i = 0; i < links.length; i++) {
+            titles[links[i].getAttribute('href').replace(/^.*\/quiz\//, '')] = links[i].textContent;
+        }
+        document.getElementById('quiz-mine-forget').addEventListener('click', function () {
+            keepReports([]);
+            section.hidden = true;
+        });
+        if (!ids.length) {
+            return;
+        }
+        Promise.all(ids.map(function (id) {
+            return window.fetch(BASE + '/api/report/' + id, { headers: { Accept: 'application/json' } })
+                .then(function (r) {
+                    if (r.status === 404) {
+                        return { id: id, gone: true };
+                    }
+                    return r.ok ? r.json().then(function (j) { return { id: id, report: j }; })
+                        : { id: id };
+                })
+                .catch(function () { return { id: id }; });
+        })).then(function (results) {
+            keepReports(results.filter(function (x) { return !x.gone; }).map(function (x) {
+                return x.id;
+            }));
+            results.forEach(function (x) {
+                if (x.gone) {
+                    return;
+                }
+                var li = document.createElement('li');
+                var a = document.createElement('a');
+                a.href = BASE + '/report/' + x.id;
+                if (x.report) {
+                    var r = x.report;
+                    a.textContent = titles[r.quiz] || r.quiz;
+                    li.appendChild(a);
+                    li.appendChild(document.createTextNode(' ' + r.score + ' / ' + r.max +
+                        ' points (' + r.percent + '%), ' +
+                        new Date(r.submitted_ms).toLocaleString() + ', ' + r.learner));
+                } else {
+                    a.textContent = 'Report ' + x.id.slice(0, 8);
+                    li.appendChild(a);
+                    li.appendChild(document.createTextNode(' (its score cannot be read right now)'));
+                }
+                li.className = 'quiz-mine-item';
+                list.appendChild(li);
+            });
+            section.hidden = !list.children.length;
+        });
+    }
 }());

@@ -136,6 +136,9 @@ check(await page.locator('.quiz-review > li').count() === total, 'every question
 check(await page.locator('.quiz-review .quiz-wiki a[href^="/wiki/"]').count() === total,
   'every question links its wiki section');
 
+const reportUrl = page.url();
+const reportPct = (await page.locator('.quiz-score strong').nth(1).textContent()).trim();
+
 // Copy the report and compare the clipboard with what the page shows.
 const copyButton = page.locator('button', { hasText: 'Copy report' });
 check(await copyButton.count() === 1, 'a Copy report button');
@@ -170,5 +173,34 @@ await collectCsp();
 await page.goto(`${base}${topicHref}`);
 check(await page.$$eval('.quiz-question input:checked', (x) => x.length) === 0,
   'a submitted quiz starts empty next time');
+
+// Issue 14: the quiz index lists the reports this browser submitted, with their scores from
+// the server, so a lost permalink loses nothing.
+await collectCsp();
+await page.goto(`${base}/quiz`);
+await page.waitForSelector('#quiz-mine:not([hidden]) .quiz-mine-item');
+const mine = page.locator('#quiz-mine .quiz-mine-item');
+check(await mine.count() === 1, `one report of this browser is listed (${await mine.count()})`);
+check(await mine.first().locator('a').getAttribute('href') === new URL(reportUrl).pathname,
+  'it links the permalink');
+const mineText = await mine.first().textContent();
+check(mineText.includes(`(${reportPct})`) && mineText.includes('Keyboard Learner'),
+  `with the score from the server (${mineText})`);
+await page.screenshot({ path: path.join(artifacts, 'quiz-index-reports.png'), fullPage: true });
+// A report opened from a link (someone else's, sent through the API) does not join the list.
+const api = await (await page.request.get(`${base}/api/quiz`)).json();
+const other = await (await page.request.post(`${base}/api/quiz/submit`, {
+  data: { name: 'Someone Else', quiz: 'all', attempt: api.attempt, answers: {} } })).json();
+await collectCsp();
+await page.goto(other.report_url);
+check((await page.locator('h1').textContent()).includes('Someone Else'), "another learner's report opens");
+await collectCsp();
+await page.goto(`${base}/quiz`);
+await page.waitForSelector('#quiz-mine:not([hidden]) .quiz-mine-item');
+check(await mine.count() === 1, 'the list holds only what this browser submitted');
+await page.locator('#quiz-mine-forget').click();
+check(await page.locator('#quiz-mine').isHidden(), 'Forget this list hides it');
+await page.reload();
+check(await page.locator('#quiz-mine').isHidden(), 'and it stays forgotten');
 
 await finish();
