@@ -956,35 +956,54 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
 
 /* ---- the result and report ---------------------------------------------------------- */
 
-/* A bar per topic, drawn by the server: no chart library, no script. Each topic takes two
- * lines, its whole title above a bar with the percentage after it, in a narrow drawing: on
- * a phone it is scaled down little, so its text stays about 13 px (issue 14: a title beside
- * the bar was clipped, and the wide drawing's text shrank to about 7 px). */
+/* The geometry of a chart drawing, in its own units. */
+struct chart_shape {
+    const char *kind;                  /* "screen" or "print": its class, quiz-chart-KIND */
+    int width, row;                    /* the drawing's width; the height of one topic */
+    int label_y;                       /* the title's baseline, from the row's top */
+    int bar_x, bar_y, bar_w, bar_h;    /* the bar's track */
+    int value_x, value_y;              /* the percentage's place */
+};
+
+/* A bar per topic, drawn by the server: no chart library, no script. On screen each topic
+ * takes two lines, its whole title above a bar with the percentage after it, in a narrow
+ * drawing: on a phone it is scaled down little, so its text stays about 13 px (issue 14: a
+ * title beside the bar was clipped, and the wide drawing's text shrank to about 7 px). On
+ * paper a page is wide: one line per topic, title beside its bar, so that the full quiz's
+ * chart takes a third of a sheet with its text at about 9 pt (print.css shows only that
+ * one; the screen's two-line drawing took half a sheet, or shrank to unreadable labels). */
+static const struct chart_shape chart_screen = {"screen", 340, 46, 13, 0, 19, 290, 18, 296, 33};
+static const struct chart_shape chart_print = {"print", 730, 20, 14, 300, 4, 380, 13, 686, 15};
+
 static int render_chart(struct fa_buf *b, const struct quiz_bank *bank,
-                        const struct quiz_topic_score *ts, size_t n)
+                        const struct quiz_topic_score *ts, size_t n,
+                        const struct chart_shape *c)
 {
-    const int row = 46, bar = 290, width = 340;
+    bool print = c == &chart_print;
     int rc = fa_buf_printf(b,
-                           "<svg class=\"quiz-chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
-                           "aria-labelledby=\"quiz-chart-title\">\n<title id=\"quiz-chart-title"
-                           "\">Score by topic, in percent of its points</title>\n",
-                           width, (int)n * row + 4);
+                           "<svg class=\"quiz-chart quiz-chart-%s\" viewBox=\"0 0 %d %d\" "
+                           "role=\"img\" aria-labelledby=\"quiz-chart-title-%s\"%s>\n<title "
+                           "id=\"quiz-chart-title-%s\">Score by topic, in percent of its "
+                           "points</title>\n",
+                           c->kind, c->width, (int)n * c->row + 4, c->kind,
+                           print ? " aria-hidden=\"true\"" : "", c->kind);
 
     for (size_t i = 0; i < n && !rc; i++) {
         int pct = percent(ts[i].earned_milli, ts[i].max_milli);
-        int y = (int)i * row + 4;
-        rc = fa_buf_printf(b, "<text x=\"0\" y=\"%d\" class=\"chart-label\">", y + 13);
+        int y = (int)i * c->row + 4;
+        rc = fa_buf_printf(b, "<text x=\"0\" y=\"%d\" class=\"chart-label\">", y + c->label_y);
         if (!rc)
             rc = esc(b, quiz_bank_get_topic(bank, ts[i].topic)->title);
         if (!rc)
             rc = fa_buf_printf(b,
-                               "</text>\n<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"18\" "
-                               "class=\"chart-track\"/>\n<rect x=\"0\" y=\"%d\" width=\"%d\" "
-                               "height=\"18\" class=\"chart-bar%s\"/>\n<text x=\"%d\" y=\"%d\" "
+                               "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+                               "class=\"chart-track\"/>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" "
+                               "height=\"%d\" class=\"chart-bar%s\"/>\n<text x=\"%d\" y=\"%d\" "
                                "class=\"chart-value\">%d%%</text>\n",
-                               y + 19, bar, y + 19, bar * pct / 100,
+                               c->bar_x, y + c->bar_y, c->bar_w, c->bar_h, c->bar_x,
+                               y + c->bar_y, c->bar_w * pct / 100, c->bar_h,
                                pct >= 80 ? " is-good" : pct >= 50 ? " is-fair" : " is-weak",
-                               bar + 6, y + 33, pct);
+                               c->value_x, y + c->value_y, pct);
     }
     return rc ? rc : fa_buf_puts(b, "</svg>\n");
 }
@@ -1205,9 +1224,11 @@ static int render_result(struct srv_req *req, const struct srv_quiz *quiz,
     if (!rc)
         rc = fa_buf_puts(b, "<h2 id=\"by-topic\">By topic</h2>\n");
     if (!rc)
-        rc = render_chart(b, quiz->bank, ts, n_topics);
+        rc = render_chart(b, quiz->bank, ts, n_topics, &chart_screen);
     if (!rc)
-        rc = fa_buf_puts(b, "<h2 id=\"report\">Performance report</h2>\n<p>Copy it into a "
+        rc = render_chart(b, quiz->bank, ts, n_topics, &chart_print);
+    if (!rc)
+        rc = fa_buf_puts(b, "<h2 id=\"report\">Performance report</h2>\n<p class=\"report-advice\">Copy it into a "
                             "message or your course's learning platform: it reads the same "
                             "in any text box.</p>\n<pre id=\"report-text\" class=\"report-text\" "
                             "data-copy-label=\"Copy report\" tabindex=\"0\">");

@@ -198,6 +198,28 @@ await collectCsp();
 await page.goto(`${base}/quiz`);
 await page.waitForSelector('#quiz-mine:not([hidden]) .quiz-mine-item');
 check(await mine.count() === 1, 'the list holds only what this browser submitted');
+
+// Issue 14: the full quiz's report, every question to review (the longest report there is),
+// prints on at most two A4 sheets, with the chart's labels legible on paper.
+const full = await (await page.request.post(`${base}/api/quiz/submit`, {
+  data: { name: 'Full Quiz Printer', quiz: 'all', attempt: api.attempt, answers: {} } })).json();
+await collectCsp();
+await page.goto(full.report_url);
+const fullPdf = await page.pdf({ format: 'A4', path: path.join(artifacts, 'quiz-report-full.pdf') });
+const fullSheets = (fullPdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+check(fullSheets >= 1 && fullSheets <= 2, `the full quiz's report prints on at most 2 sheets (${fullSheets})`);
+await page.emulateMedia({ media: 'print' });
+const printLabel = await page.$eval('svg.quiz-chart-print .chart-label', (t) => t.getBoundingClientRect().height);
+// 10.7 CSS px is 8 pt.
+check(printLabel >= 10.7, `the chart's labels are legible in print (${printLabel.toFixed(1)} px high)`);
+const printClipped = await page.$$eval('svg.quiz-chart-print .chart-label', (ts) => ts.some((t) =>
+  t.getBoundingClientRect().right > t.ownerSVGElement.getBoundingClientRect().right + 0.5));
+check(!printClipped, 'no topic label is clipped in print');
+await page.screenshot({ path: path.join(artifacts, 'quiz-report-full-print.png'), fullPage: true });
+await page.emulateMedia({ media: 'screen' });
+await collectCsp();
+await page.goto(`${base}/quiz`);
+await page.waitForSelector('#quiz-mine:not([hidden]) .quiz-mine-item');
 await page.locator('#quiz-mine-forget').click();
 check(await page.locator('#quiz-mine').isHidden(), 'Forget this list hides it');
 await page.reload();
