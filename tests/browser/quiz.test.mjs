@@ -126,6 +126,12 @@ check((await page.locator('h1').textContent()).trim() === 'Result: Keyboard Lear
   'the result names the learner, trimmed');
 check(await page.locator(`.quiz-next a[href="${topicHref}"]`).count() === 1, 'a retake link');
 check(await page.locator('.quiz-next a', { hasText: 'Next topic' }).count() === 1, 'a next-topic link');
+// ... and the wiki sections of the questions missed, each once.
+const missedSections = await page.$$eval('.quiz-review > li:not(.is-correct) .quiz-wiki a',
+  (as) => [...new Set(as.map((a) => a.getAttribute('href')))].sort());
+const reread = await page.$$eval('.quiz-reread-list a', (as) => as.map((a) => a.getAttribute('href')).sort());
+check(JSON.stringify(reread) === JSON.stringify(missedSections),
+  `"Read again" links each missed question's wiki section once (${reread.length} of ${missedSections.length})`);
 // The chart's and the report's percentages agree (one rounding rule).
 const chartPcts = await page.$$eval('svg.quiz-chart .chart-value', (ts) => ts.map((t) => t.textContent));
 const reportText = await page.locator('#report-text').textContent();
