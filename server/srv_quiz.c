@@ -27,7 +27,6 @@
 #define MAX_FORM_VALUES 1024
 #define MAX_SUBMIT_BODY (64 * 1024)
 #define QUIZ_MAX_WIKI_LINKS 32 /* "Read again" links under a result */
-#define MAX_QUIZ_AGE_MS (24LL * 3600 * 1000) /* an older start time is not believed */
 
 /* A question rendered once: HTML for the stem, each option and the explanation. */
 struct rendered {
@@ -665,10 +664,10 @@ static int grade_and_store(struct srv_req *req, const struct srv_quiz *quiz,
     snprintf(a->class_code, sizeof a->class_code, "%s", s->class_code);
     snprintf(a->quiz, sizeof a->quiz, "%s", quiz_slug(bank, s->topic));
     a->submitted_ms = now_ms();
-    a->started_ms = s->started_ms > 0 && s->started_ms <= a->submitted_ms &&
-                            a->submitted_ms - s->started_ms < MAX_QUIZ_AGE_MS
-                        ? s->started_ms
-                        : a->submitted_ms;
+    /* The start time is the token's, signed by this server (take_attempt): believed however
+     * long ago, unless the clock has gone back since. */
+    a->started_ms = s->started_ms > 0 && s->started_ms <= a->submitted_ms ? s->started_ms
+                                                                          : a->submitted_ms;
     a->seed = s->seed;
     a->answers = fa_xcalloc(quiz_bank_n_questions(bank) + 1, sizeof *a->answers);
     for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {

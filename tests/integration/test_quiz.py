@@ -328,6 +328,11 @@ def test_attempt_tokens(base, data):
                                                                result_started := int(started))))
     check(status == 201 and result["started_ms"] == result_started,
           f"the API takes the signed start time ({status})")
+    two_days = int(started) - 2 * 24 * 3600 * 1000  # signed: believed however long ago
+    status, result = api_submit(base, dict(body, attempt=sign(data, "all", 5, two_days)))
+    check(status == 201 and result["started_ms"] == two_days and
+          "Time taken: 48 h" in result["report_text"],
+          f"a start two days ago, signed, is believed ({status})")
     status, _, text = request(base, "/api/quiz")
     api = json.loads(text)
     check(re.fullmatch(r"\d+\.\d+\.[0-9a-f]{64}", api.get("attempt", "")) and
