@@ -119,6 +119,29 @@ int quiz_key_open(const char *data_dir, struct quiz_key **out, struct fa_diag *d
     return rc;
 }
 
+/* HMAC-SHA256 of len bytes of text under key into mac (32 bytes). */
+static void hmac(const struct quiz_key *key, const char *text, size_t len, unsigned char *mac)
+{
+    unsigned int mac_len = 0;
+
+    HMAC(EVP_sha256(), key->bytes, (int)key->len, (const unsigned char *)text, len, mac,
+         &mac_len);
+}
+
+/* What a seed is XORed with in quiz's tokens: 32 bits of an HMAC of the quiz's name. The
+ * seed would otherwise tell the learner the order of the bank's options behind the order
+ * shown, which is what option values must not tell (issue 13); seeds are uniformly random,
+ * so a masked one says nothing without the key. */
+static uint32_t seed_mask(const struct quiz_key *key, const char *quiz)
+{
+    char text[100];
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    int len = snprintf(text, sizeof text, "fa-learn quiz seed mask 1%c%.64s", '\0', quiz);
+
+    hmac(key, text, (size_t)len, mac);
+    return (uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 | (uint32_t)mac[2] << 8 | mac[3];
+}
+
 /* The HMAC of (quiz, seed, started_ms) in lower-case hex. The quiz's name ends at a NUL in
  * the signed text, so no name can be made to read as another name plus numbers. */
 static void mac_hex(const struct quiz_key *key, const char *quiz, uint32_t seed,
@@ -126,14 +149,12 @@ static void mac_hex(const struct quiz_key *key, const char *quiz, uint32_t seed,
 {
     char text[200];
     unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
     int len = snprintf(text, sizeof text, "fa-learn quiz attempt 1%c%.64s%c%" PRIu32 "%c%" PRId64,
                        '\0', quiz, '\0', seed, '\0', started_ms);
 
-    HMAC(EVP_sha256(), key->bytes, (int)key->len, (const unsigned char *)text, (size_t)len, mac,
-         &mac_len);
+    hmac(key, text, (size_t)len, mac);
     for (unsigned int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", i < mac_len ? mac[i] : 0);
+        snprintf(hex + 2 * i, 3, "%02x", mac[i]);
 }
 
 void quiz_token_make(const struct quiz_key *key, const char *quiz, uint32_t seed,
@@ -142,7 +163,8 @@ void quiz_token_make(const struct quiz_key *key, const char *quiz, uint32_t seed
     char hex[MAC_HEX + 1];
 
     mac_hex(key, quiz, seed, started_ms, hex);
-    snprintf(out, QUIZ_TOKEN_MAX, "%" PRIu32 ".%" PRId64 ".%s", seed, started_ms, hex);
+    snprintf(out, QUIZ_TOKEN_MAX, "%" PRIu32 ".%" PRId64 ".%s", seed ^ seed_mask(key, quiz),
+             started_ms, hex);
 }
 
 /* Reads 1..max_digits decimal digits at *p (up to end) into *value; false when there are
@@ -162,7 +184,9 @@ static bool take_number(const char **p, const char *end, int max_digits, uint64_
     return n > 0 && *value <= limit;
 }
 
-int quiz_token_parse(const char *token, size_t len, uint32_t *seed, int64_t *started_ms)
+/* The token's three parts: its masked seed, its start time (its HMAC is the last MAC_HEX
+ * bytes). FA_EINVAL when it is not a token's shape. */
+static int token_parts(const char *token, size_t len, uint32_t *masked, int64_t *started_ms)
 {
     const char *p = token, *end = token + len;
     uint64_t s, t;
@@ -174,8 +198,21 @@ int quiz_token_parse(const char *token, size_t len, uint32_t *seed, int64_t *sta
     for (; p < end; p++)
         if (fa_hex_digit(*p) < 0 || (*p >= 'A' && *p <= 'F'))
             return FA_EINVAL;
-    *seed = (uint32_t)s;
+    *masked = (uint32_t)s;
     *started_ms = (int64_t)t;
+    return FA_OK;
+}
+
+int quiz_token_read(const struct quiz_key *key, const char *quiz, const char *token, size_t len,
+                    uint32_t *seed, int64_t *started_ms)
+{
+    uint32_t masked;
+    int64_t t;
+
+    if (token_parts(token, len, &masked, &t))
+        return FA_EINVAL;
+    *seed = masked ^ seed_mask(key, quiz);
+    *started_ms = t;
     return FA_OK;
 }
 
@@ -186,7 +223,7 @@ int quiz_token_check(const struct quiz_key *key, const char *quiz, const char *t
     uint32_t s;
     int64_t t;
 
-    if (quiz_token_parse(token, len, &s, &t))
+    if (quiz_token_read(key, quiz, token, len, &s, &t))
         return FA_EINVAL;
     mac_hex(key, quiz, s, t, hex);
     if (CRYPTO_memcmp(hex, token + len - MAC_HEX, MAC_HEX) != 0)

@@ -4,9 +4,10 @@
  * time and the seed were plain form fields; the seed decides how shown option positions map
  * back to the bank's options, issue 13).
  *
- * A token is text: "SEED.STARTED_MS.HMAC", the HMAC (64 hex digits) over the quiz's name, the
- * seed and the start time. It is not secret and may be used more than once; it is not bound
- * to a learner. The key is 32 random bytes in DATA_DIR/quiz-key (mode 0600), made at the
+ * A token is text: "MASKED_SEED.STARTED_MS.HMAC", the HMAC (64 hex digits) over the quiz's
+ * name, the seed and the start time. The seed is XORed with a mask made from the key and the
+ * quiz's name, so a token does not tell the learner the bank's order behind the order shown.
+ * A token may be used more than once; it is not bound to a learner. The key is 32 random bytes in DATA_DIR/quiz-key (mode 0600), made at the
  * first start. OpenSSL's libcrypto is used only here. */
 #ifndef FA_QUIZ_QUIZ_TOKEN_H
 #define FA_QUIZ_QUIZ_TOKEN_H
@@ -38,10 +39,11 @@ void quiz_key_free(struct quiz_key *key);
 void quiz_token_make(const struct quiz_key *key, const char *quiz, uint32_t seed,
                      int64_t started_ms, char out[QUIZ_TOKEN_MAX]);
 
-/* Reads the seed and start time out of token (len bytes, untrusted) without checking its
- * signature: for showing a refused form again, never for marking. FA_EINVAL when it is not
- * a token's shape. */
-int quiz_token_parse(const char *token, size_t len, uint32_t *seed, int64_t *started_ms);
+/* Reads the seed and start time out of token (len bytes, untrusted; made by key for quiz)
+ * without checking its signature: for showing a refused form again, or the start time of a
+ * token just made, never for marking. FA_EINVAL when it is not a token's shape. */
+int quiz_token_read(const struct quiz_key *key, const char *quiz, const char *token, size_t len,
+                    uint32_t *seed, int64_t *started_ms);
 
 /* Checks that token (len bytes, untrusted) was made by key for quiz, and writes its seed and
  * start time. FA_EINVAL when it is not a token's shape, FA_EPOLICY when its signature is not

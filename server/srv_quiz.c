@@ -788,7 +788,8 @@ static int take_attempt(const struct srv_req *req, const struct quiz_bank *bank,
         rc = quiz_token_check(req->quiz_key, quiz_slug(bank, s->topic), s->attempt, len,
                               &s->seed, &s->started_ms);
     if (rc == FA_ENOTFOUND ||
-        (rc && quiz_token_parse(s->attempt, len, &s->seed, &s->started_ms)))
+        (rc && (!req->quiz_key || quiz_token_read(req->quiz_key, quiz_slug(bank, s->topic),
+                                                  s->attempt, len, &s->seed, &s->started_ms))))
         return rc;
     for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(bank, i);
@@ -1346,7 +1347,8 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
         return json_error(req, resp, 404, "no such topic (see GET /api/quiz for all of them)");
     }
     new_attempt(req, quiz_slug(quiz->bank, topic), &seed, token);
-    if (quiz_token_parse(token, strlen(token), &seed, &started))
+    if (!req->quiz_key || quiz_token_read(req->quiz_key, quiz_slug(quiz->bank, topic), token,
+                                          strlen(token), &seed, &started))
         started = now_ms(); /* no key: no token */
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
@@ -1380,10 +1382,10 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
                                                     "title",
                                                     quiz_bank_get_topic(quiz->bank, t)->title));
         return json_reply(req, resp,
-                          json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "quiz",
-                                    quiz_slug(quiz->bank, topic), "attempt", token, "seed",
-                                    (json_int_t)seed, "started_ms", (json_int_t)started,
-                                    "topics", topics, "questions", questions),
+                          json_pack("{s:s, s:s, s:I, s:o, s:o}", "quiz",
+                                    quiz_slug(quiz->bank, topic), "attempt", token,
+                                    "started_ms", (json_int_t)started, "topics", topics,
+                                    "questions", questions),
                           200);
     }
 }

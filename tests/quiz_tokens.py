@@ -17,14 +17,26 @@ def key(data_dir):
         return f.read()
 
 
+def mask(secret, quiz):
+    """What a seed is XORed with in quiz's tokens (quiz_token.c seed_mask)."""
+    mac = hmac.new(secret, b"fa-learn quiz seed mask 1\0" + quiz.encode(), hashlib.sha256)
+    return int.from_bytes(mac.digest()[:4], "big")
+
+
 def sign(data_dir, quiz="all", seed=1, started_ms=None, secret=None):
     """The token of (quiz, seed, started_ms), signed with the key of data_dir (or secret)."""
+    secret = secret if secret is not None else key(data_dir)
     if started_ms is None:
         started_ms = int(time.time() * 1000)
     text = b"fa-learn quiz attempt 1\0" + quiz.encode() + b"\0" + str(seed).encode() + b"\0" + \
         str(started_ms).encode()
-    mac = hmac.new(secret if secret is not None else key(data_dir), text, hashlib.sha256)
-    return f"{seed}.{started_ms}.{mac.hexdigest()}"
+    mac = hmac.new(secret, text, hashlib.sha256)
+    return f"{seed ^ mask(secret, quiz)}.{started_ms}.{mac.hexdigest()}"
+
+
+def seed_of(data_dir, quiz, token):
+    """The seed a token of the server of data_dir carries (masked in the token)."""
+    return int(token.split(".")[0]) ^ mask(key(data_dir), quiz)
 
 
 def option_order(question_id, n_options, seed, truefalse=False):

@@ -29,7 +29,7 @@ import urllib.request
 # The shared harness: tests/checks.py.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 from checks import check, checks, failures  # noqa: E402
-from quiz_tokens import option_order, sign  # noqa: E402
+from quiz_tokens import option_order, seed_of, sign  # noqa: E402
 
 
 class Server:
@@ -194,11 +194,11 @@ def test_form_and_api(base, data):
     check(result["report_url"] in result["report_text"], "the report text holds the permalink")
 
 
-def test_shuffled_order_kept(base):
+def test_shuffled_order_kept(base, data):
     """The review shows every question's options in the order the quiz page showed them."""
     status, _, page = request(base, "/quiz/all")
     token = re.search(r'name="attempt" value="([^"]+)"', page).group(1)
-    seed = int(token.split(".")[0])
+    seed = seed_of(data, "all", token)
     shown = {}
     for qid, body in re.findall(r'<li class="quiz-question" id="q-([^"]+)">(.*?)</li>\n</ul>',
                                 page, re.S):
@@ -288,7 +288,7 @@ def test_attempt_tokens(base, data):
           "a forged ?attempt= gets a new attempt, not the forged start time")
 
     # The form, with an hour taken off the start time: refused, answers kept.
-    questions, answers = right_answers(base, "all", int(seed))
+    questions, answers = right_answers(base, "all", seed_of(data, "all", token))
     chosen = [q for q in questions if q["type"] != "short"][:5]
     form = [("quiz", "all"), ("attempt", forged), ("name", "Forger")]
     form += [("a." + q["id"], str(answers[q["id"]][0])) for q in chosen]
@@ -317,7 +317,8 @@ def test_attempt_tokens(base, data):
     check(status == 400 and "attempt is required" in result.get("error", ""),
           f"the API without a token: {status} {result}")
     for bad, what in [(forged, "a forged start time"),
-                      (sign(data, "audit-hooks", int(seed)), "another quiz's token"),
+                      (sign(data, "audit-hooks", seed_of(data, "all", token)),
+                       "another quiz's token"),
                       (sign(None, "all", 1, secret=b"k" * 32), "another key's token"),
                       ("1.2.xyz", "a garbled token")]:
         status, result = api_submit(base, dict(body, attempt=bad))
@@ -336,8 +337,12 @@ def test_attempt_tokens(base, data):
     status, _, text = request(base, "/api/quiz")
     api = json.loads(text)
     check(re.fullmatch(r"\d+\.\d+\.[0-9a-f]{64}", api.get("attempt", "")) and
-          api["attempt"].startswith(f"{api['seed']}.{api['started_ms']}."),
-          "GET /api/quiz gives a signed attempt token with its seed and start time")
+          api["attempt"].split(".")[1] == str(api["started_ms"]) and "seed" not in api,
+          "GET /api/quiz gives a signed attempt token with its start time, and no bare seed")
+    # The seed is masked in the token: the same seed makes other numbers in two quizzes'
+    # tokens, so a learner cannot work out the bank's order behind the order shown.
+    check(sign(data, "all", 99).split(".")[0] != sign(data, "audit-hooks", 99).split(".")[0]
+          and sign(data, "all", 99).split(".")[0] != "99", "the token's seed is masked")
 
 
 def test_lowest_value(base, data):
@@ -488,7 +493,7 @@ def main():
         try:
             test_pages(server.base)
             test_form_and_api(server.base, data)
-            test_shuffled_order_kept(server.base)
+            test_shuffled_order_kept(server.base, data)
             test_bad_input(server.base, data)
             test_attempt_tokens(server.base, data)
             test_lowest_value(server.base, data)
