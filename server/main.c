@@ -5,6 +5,7 @@
 #include "sandbox/sbx_python.h"
 #include "sandbox/sbx_supervisor.h"
 #include "quiz/quiz_store.h"
+#include "quiz/quiz_token.h"
 #include "server/srv_cmd_backup.h"
 #include "server/srv_cmd_check.h"
 #include "server/srv_cmd_run.h"
@@ -363,6 +364,7 @@ static int cmd_serve(int argc, char **argv)
     struct srv_mhd *mhd = NULL;
     struct srv_sandbox *sandbox = NULL;
     struct quiz_store *store = NULL;
+    struct quiz_key *quiz_key = NULL;
     struct srv_public *pub = NULL;
     struct srv_metrics *metrics = NULL;
     struct srv_ratelimit *quiz_rate = NULL;
@@ -453,11 +455,22 @@ static int cmd_serve(int argc, char **argv)
         srv_site_release(site);
         return 1;
     }
+    /* The key quiz pages' attempt tokens are signed with (made at the first start). */
+    if (quiz_key_open(opts.data_dir, &quiz_key, &diag)) {
+        fprintf(stderr, "fa-learn serve: the quiz key: %s\n", diag.msg);
+        close(fd);
+        quiz_store_close(store);
+        srv_sandbox_free(sandbox);
+        srv_public_free(pub);
+        srv_site_release(site);
+        return 1;
+    }
     metrics = srv_metrics_new(opts.data_dir);
     quiz_rate = srv_ratelimit_new((unsigned)opts.quiz_rate);
-    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, pub, metrics, quiz_rate,
-                      &mhd, &diag)) {
+    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, quiz_key, pub, metrics,
+                      quiz_rate, &mhd, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+        quiz_key_free(quiz_key);
         quiz_store_close(store);
         srv_sandbox_free(sandbox);
         srv_public_free(pub);
@@ -496,6 +509,7 @@ static int cmd_serve(int argc, char **argv)
     srv_mhd_stop(mhd);
     srv_sandbox_free(sandbox);
     quiz_store_close(store);
+    quiz_key_free(quiz_key);
     srv_public_free(pub);
     srv_metrics_free(metrics);
     srv_ratelimit_free(quiz_rate);
