@@ -825,6 +825,21 @@ int cnt_doc_has_id(const struct cnt_doc *doc, const char *id)
     return 0;
 }
 
+/* Parses a fragment with the site's dialect; call with cmark_lock held. The caller frees
+ * the tree and then the parser (which owns the extensions the tree refers to). */
+static cmark_node *parse_fragment(const char *markdown, size_t len, cmark_parser **parser)
+{
+    pthread_once(&extensions_once, on_register_extensions);
+    *parser = cmark_parser_new_with_mem(RENDER_OPTIONS, &fa_cmark_mem);
+    for (size_t i = 0; i < sizeof extension_names / sizeof extension_names[0]; i++) {
+        cmark_syntax_extension *ext = cmark_find_syntax_extension(extension_names[i]);
+        if (ext)
+            cmark_parser_attach_syntax_extension(*parser, ext);
+    }
+    cmark_parser_feed(*parser, markdown, len);
+    return cmark_parser_finish(*parser);
+}
+
 int cnt_markdown_fragment(const char *markdown, size_t len, int inline_only, char **out)
 {
     cmark_parser *parser;
@@ -836,16 +851,8 @@ int cnt_markdown_fragment(const char *markdown, size_t len, int inline_only, cha
         return FA_ELIMIT;
     if (fa_utf8_bad_offset(markdown, len) < len)
         return FA_EINVAL;
-    pthread_once(&extensions_once, on_register_extensions);
     pthread_mutex_lock(&cmark_lock);
-    parser = cmark_parser_new_with_mem(RENDER_OPTIONS, &fa_cmark_mem);
-    for (size_t i = 0; i < sizeof extension_names / sizeof extension_names[0]; i++) {
-        cmark_syntax_extension *ext = cmark_find_syntax_extension(extension_names[i]);
-        if (ext)
-            cmark_parser_attach_syntax_extension(parser, ext);
-    }
-    cmark_parser_feed(parser, markdown, len);
-    root = cmark_parser_finish(parser);
+    root = parse_fragment(markdown, len, &parser);
     rc = convert_callouts(root);
     if (!rc)
         html = cmark_render_html_with_mem(root, RENDER_OPTIONS,
@@ -867,4 +874,104 @@ int cnt_markdown_fragment(const char *markdown, size_t len, int inline_only, cha
     }
     *out = html;
     return FA_OK;
+}
+
+/* Appends a code span's text in backticks, with a fence longer than any run of backticks in
+ * it (and spaces inside when it starts or ends with one), so that it reads back as the same
+ * code span in Markdown. */
+static int append_code_span(struct fa_buf *out, const char *code)
+{
+    size_t longest = 0, run = 0;
+    bool pad;
+    int rc = 0;
+
+    for (const char *p = code; *p; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    pad = code[0] == '`' || (code[0] && code[strlen(code) - 1] == '`');
+    for (size_t i = 0; i <= longest && !rc; i++)
+        rc = fa_buf_puts(out, "`");
+    if (!rc)
+        rc = fa_buf_printf(out, "%s%s%s", pad ? " " : "", code, pad ? " " : "");
+    for (size_t i = 0; i <= longest && !rc; i++)
+        rc = fa_buf_puts(out, "`");
+    return rc;
+}
+
+/* Appends one space unless out is empty or already ends with one. */
+static int space(struct fa_buf *out)
+{
+    return out->len == 0 || out->ptr[out->len - 1] == ' ' ? 0 : fa_buf_puts(out, " ");
+}
+
+int cnt_markdown_plain_title(const char *markdown, size_t len, char **out)
+{
+    struct fa_buf text, code_lines;
+    cmark_parser *parser;
+    cmark_node *root;
+    cmark_iter *iter;
+    int rc = FA_OK;
+
+    if (len > CNT_DOC_MAX_BYTES)
+        return FA_ELIMIT;
+    if (fa_utf8_bad_offset(markdown, len) < len)
+        return FA_EINVAL;
+    fa_buf_init(&text, len + 64);
+    fa_buf_init(&code_lines, len + 64);
+    pthread_mutex_lock(&cmark_lock);
+    root = parse_fragment(markdown, len, &parser);
+    iter = cmark_iter_new(root);
+    while (!rc) {
+        cmark_event_type ev = cmark_iter_next(iter);
+        cmark_node *node = cmark_iter_get_node(iter);
+        cmark_node_type type = cmark_node_get_type(node);
+
+        if (ev == CMARK_EVENT_DONE)
+            break;
+        /* The first paragraph ends the title; code blocks before it come after it, so that
+         * the question leads (a short title is cut at its end). */
+        if (ev == CMARK_EVENT_EXIT && type == CMARK_NODE_PARAGRAPH &&
+            cmark_node_parent(node) == root)
+            break;
+        if (ev == CMARK_EVENT_EXIT)
+            continue;
+        switch (type) {
+        case CMARK_NODE_TEXT: rc = fa_buf_puts(&text, cmark_node_get_literal(node)); break;
+        case CMARK_NODE_CODE: rc = append_code_span(&text, cmark_node_get_literal(node)); break;
+        case CMARK_NODE_SOFTBREAK:
+        case CMARK_NODE_LINEBREAK: rc = space(&text); break;
+        case CMARK_NODE_CODE_BLOCK: {
+            /* Summarised as its first line that says something. */
+            const char *code = cmark_node_get_literal(node);
+            size_t n;
+            while (*code == '\n' || *code == ' ')
+                code++;
+            n = strcspn(code, "\n");
+            rc = space(&code_lines);
+            if (!rc)
+                rc = n ? fa_buf_printf(&code_lines, "(code: %.*s)", (int)n, code)
+                       : fa_buf_puts(&code_lines, "(code)");
+            break;
+        }
+        default:
+            if ((type & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK)
+                rc = space(&text);
+            break;
+        }
+    }
+    cmark_iter_free(iter);
+    cmark_node_free(root);
+    cmark_parser_free(parser);
+    pthread_mutex_unlock(&cmark_lock);
+    while (!rc && text.len && text.ptr[text.len - 1] == ' ')
+        text.ptr[--text.len] = '\0';
+    if (!rc && code_lines.len)
+        rc = fa_buf_printf(&text, "%s%s", text.len ? " " : "", code_lines.ptr);
+    if (!rc)
+        *out = fa_xstrdup(text.ptr ? text.ptr : "");
+    fa_buf_cleanup(&text);
+    fa_buf_cleanup(&code_lines);
+    return rc ? FA_ELIMIT : FA_OK;
 }

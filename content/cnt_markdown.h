@@ -56,6 +56,15 @@ void cnt_doc_free(struct cnt_doc *doc);
  * CNT_DOC_MAX_BYTES, FA_EINVAL for bytes that are not UTF-8. Thread-safe. */
 int cnt_markdown_fragment(const char *markdown, size_t len, int inline_only, char **out);
 
+/* A fragment's title as one line of plain text, for reports that are pasted anywhere (issue
+ * 13: a hand-made version stripped every '_' and '*', so `PySys_AddAuditHook` lost its
+ * underscores, and showed raw code fences). The text of the blocks up to and including the
+ * first paragraph: emphasis and link marks dropped, code spans verbatim in backticks (a
+ * fence that reads back as the same span in Markdown), a code block as "(code: its first
+ * line)", line breaks as spaces. *out is new (fa_free). FA_ELIMIT above CNT_DOC_MAX_BYTES,
+ * FA_EINVAL for bytes that are not UTF-8. Thread-safe. */
+int cnt_markdown_plain_title(const char *markdown, size_t len, char **out);
+
 /* What a document points at or declares, in document order, for the content checks of
  * `fa-learn check` (cnt_check.h): links, images and fenced code blocks, each with the line it
  * starts on (for links and images, the line of the paragraph or cell holding them). */

@@ -4,6 +4,7 @@
 
 #include "common/fa_log.h"
 #include "common/fa_mem.h"
+#include "quiz/quiz_token.h"
 #include "server/srv_public.h"
 #include "server/srv_routes.h"
 #include "server/srv_site.h"
@@ -15,6 +16,7 @@
 
 static struct srv_site *site;
 static struct srv_public *pub;
+static struct quiz_key *quiz_key; /* FUZZ_QUIZ_KEY: the corpus's forms carry its tokens */
 
 /* A broken invariant: libFuzzer saves the input that caused it. */
 static void check(int ok, const char *what, int status)
@@ -43,6 +45,7 @@ static void build_once(void)
         fprintf(stderr, "fuzz_site: cannot build the site: %s\n", diag.msg);
         abort();
     }
+    quiz_key = quiz_key_new((const unsigned char *)FUZZ_QUIZ_KEY, sizeof FUZZ_QUIZ_KEY - 1);
     /* Held until the process ends, on purpose: LeakSanitizer sees it through these globals. */
 }
 
@@ -74,6 +77,7 @@ int fuzz_dispatch(const struct fuzz_request *r)
     req.pub = pub;
     req.body = (struct fa_str){body, len};
     req.site = site;
+    req.quiz_key = quiz_key;
     fa_buf_init(&resp.body, SRV_MAX_PAGE_BYTES);
 
     status = srv_routes_dispatch(&req, &resp);

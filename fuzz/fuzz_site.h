@@ -16,6 +16,9 @@
 /* The origin and Host of a browser on this machine, as the site built here answers them. */
 #define FUZZ_HOST "127.0.0.1:8080"
 #define FUZZ_ORIGIN "http://127.0.0.1:8080"
+/* The key quiz attempt tokens are signed with, so that seeds can carry valid ones and reach
+ * the marking (tests/quiz_tokens.py signs them: sign(None, quiz, seed, started, secret=...)). */
+#define FUZZ_QUIZ_KEY "fa-learn fuzz quiz key"
 
 /* One request as the adapter would hand it over; NULL strings are absent headers. */
 struct fuzz_request {

@@ -116,21 +116,15 @@ static const char *quiz_name(const struct quiz_bank *bank, const struct quiz_att
     return t >= 0 ? quiz_bank_get_topic(bank, (size_t)t)->title : "Full quiz";
 }
 
-/* The stem's first paragraph on one line, without Markdown emphasis marks, cut to fit len
- * (at a space, with "..."): a short title for the question. */
-static void stem_title(const struct quiz_question *q, char *buf, size_t len)
+/* Question q's title (titles[q], from the caller's Markdown renderer: see quiz_report.h), cut
+ * to fit len (at a space, with "..."). */
+static void stem_title(const char *const *titles, long q, char *buf, size_t len)
 {
     char line[400];
-    size_t k = 0;
+    size_t k;
 
-    for (const char *p = q->stem; *p && k + 1 < sizeof line; p++) {
-        if (p[0] == '\n' && p[1] == '\n')
-            break; /* the end of the first paragraph */
-        if (*p == '*' || *p == '_')
-            continue;
-        line[k++] = *p == '\n' ? ' ' : *p;
-    }
-    line[k] = '\0';
+    cut_copy(line, sizeof line, titles[q] ? titles[q] : "");
+    k = strlen(line);
     if (k >= len) {
         size_t cut = len - 4;
         while (cut > len / 2 && line[cut] != ' ')
@@ -140,8 +134,8 @@ static void stem_title(const struct quiz_question *q, char *buf, size_t len)
     cut_copy(buf, len, line);
 }
 
-int quiz_report_text(const struct quiz_bank *bank, const struct quiz_attempt *a,
-                     const char *permalink, struct fa_buf *out)
+int quiz_report_text(const struct quiz_bank *bank, const char *const *titles,
+                     const struct quiz_attempt *a, const char *permalink, struct fa_buf *out)
 {
     struct quiz_topic_score topics[64];
     size_t n_topics = quiz_report_topics(bank, a, topics, 64), missed = 0;
@@ -192,8 +186,7 @@ int quiz_report_text(const struct quiz_bank *bank, const struct quiz_attempt *a,
             const char *verdict = quiz_verdict_name((enum quiz_verdict)an->verdict);
             /* One line each, so that a long quiz stays short: "  12. " is 6 columns, the
              * answer's line is indented to match. */
-            stem_title(quiz_bank_get_question(bank, (size_t)q), title,
-                       QUIZ_REPORT_WIDTH - 6 + 1);
+            stem_title(titles, q, title, QUIZ_REPORT_WIDTH - 6 + 1);
             quiz_report_right_answer(quiz_bank_get_question(bank, (size_t)q), right,
                                      QUIZ_REPORT_WIDTH - 6 - strlen(verdict) - 2 + 1);
             rc = fa_buf_printf(out, "  %2zu. %s\n      %s: %s\n", i + 1, title, verdict, right);
@@ -221,6 +214,39 @@ static int md_text(struct fa_buf *out, const char *text)
     return rc;
 }
 
+/* A question's title (plain text with code spans in backticks, as quiz_report.h asks) as
+ * Markdown: code spans go as they are, everything else is escaped where it could start
+ * markup, so an identifier reads as written (`_` pairs are not emphasis) once rendered. */
+static int md_title(struct fa_buf *out, const char *title)
+{
+    int rc = 0;
+
+    while (*title && !rc) {
+        size_t run = strspn(title, "`");
+        if (run) {
+            /* A code span: up to the next run of exactly as many backticks. */
+            const char *p = title + run, *close = NULL;
+            while (*p && !close) {
+                size_t r = strspn(p, "`");
+                if (r == run)
+                    close = p;
+                p += r ? r : 1;
+            }
+            if (close) {
+                rc = fa_buf_append(out, title, (size_t)(close - title) + run);
+                title = close + run;
+                continue;
+            }
+        }
+        if (strchr("\\`*_[]<>&|~#!", *title))
+            rc = fa_buf_printf(out, "\\%c", *title);
+        else
+            rc = fa_buf_append(out, title, 1);
+        title++;
+    }
+    return rc;
+}
+
 /* What a learner typed (name, class code) as Markdown text: every ASCII punctuation character
  * that could start markup is backslash-escaped, so no emphasis, code, link, image, autolink
  * (":" of a scheme, "." of www., "@" of an address), raw HTML ("<") or entity ("&") comes out
@@ -244,8 +270,9 @@ static int md_untrusted(struct fa_buf *out, const char *text)
     return rc;
 }
 
-int quiz_report_markdown(const struct quiz_bank *bank, const struct quiz_attempt *a,
-                         const char *permalink, struct fa_buf *out)
+int quiz_report_markdown(const struct quiz_bank *bank, const char *const *titles,
+                         const struct quiz_attempt *a, const char *permalink,
+                         struct fa_buf *out)
 {
     struct quiz_topic_score topics[64];
     size_t n_topics = quiz_report_topics(bank, a, topics, 64), missed = 0;
@@ -290,11 +317,11 @@ int quiz_report_markdown(const struct quiz_bank *bank, const struct quiz_attempt
             rc = fa_buf_printf(out, "%zu. %s (no longer in the bank)\n", i + 1, an->question_id);
         if (rc || q < 0)
             continue;
-        stem_title(quiz_bank_get_question(bank, (size_t)q), title, sizeof title);
+        stem_title(titles, q, title, sizeof title);
         quiz_report_right_answer(quiz_bank_get_question(bank, (size_t)q), right, sizeof right);
         rc = fa_buf_printf(out, "%zu. ", i + 1);
         if (!rc)
-            rc = md_text(out, title);
+            rc = md_title(out, title);
         if (!rc)
             rc = fa_buf_printf(out, " (%s) — right answer: ",
                                quiz_verdict_name((enum quiz_verdict)an->verdict));

@@ -32,13 +32,17 @@ const char *quiz_report_points(int milli, char *buf, size_t len);
 /* "12 min 05 s", "45 s", "1 h 02 min" for a duration in milliseconds. */
 const char *quiz_report_duration(int64_t ms, char *buf, size_t len);
 
-/* Appends the plain-text report to out; permalink is the report's full URL. Answers whose
- * question left the bank since are listed by id. Fails only with FA_ELIMIT. */
-int quiz_report_text(const struct quiz_bank *bank, const struct quiz_attempt *a,
-                     const char *permalink, struct fa_buf *out);
+/* Appends the plain-text report to out; permalink is the report's full URL. titles holds one
+ * title per question of the bank, in its order: the stem as one line of plain text with code
+ * spans in backticks (the server makes them with cnt_markdown_plain_title; this module does
+ * not parse Markdown); the report cuts them to its width. Answers whose question left the
+ * bank since are listed by id. Fails only with FA_ELIMIT. */
+int quiz_report_text(const struct quiz_bank *bank, const char *const *titles,
+                     const struct quiz_attempt *a, const char *permalink, struct fa_buf *out);
 
 /* The same report in Markdown (a heading, a table of topics, a list of missed questions). */
-int quiz_report_markdown(const struct quiz_bank *bank, const struct quiz_attempt *a,
-                         const char *permalink, struct fa_buf *out);
+int quiz_report_markdown(const struct quiz_bank *bank, const char *const *titles,
+                         const struct quiz_attempt *a, const char *permalink,
+                         struct fa_buf *out);
 
 #endif

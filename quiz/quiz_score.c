@@ -115,3 +115,15 @@ void quiz_option_order(const struct quiz_question *q, uint32_t seed,
         order[j] = t;
     }
 }
+
+unsigned quiz_chosen_from_shown(const struct quiz_question *q, uint32_t seed, unsigned shown)
+{
+    unsigned char order[QUIZ_MAX_OPTIONS];
+    unsigned chosen = 0;
+
+    quiz_option_order(q, seed, order);
+    for (size_t k = 0; k < q->n_options; k++)
+        if (shown >> k & 1u)
+            chosen |= 1u << order[k];
+    return chosen;
+}

@@ -38,6 +38,12 @@ bool quiz_short_matches(const char *given, const char *accepted);
 void quiz_option_order(const struct quiz_question *q, uint32_t seed,
                        unsigned char order[QUIZ_MAX_OPTIONS]);
 
+/* Options chosen as shown (bit k: the k-th option on the page of an attempt with this seed)
+ * as options of the bank (bit i: option i of the file), through quiz_option_order: pages and
+ * the API number options as shown, so that a value says nothing about the key (issue 13);
+ * marks and stored attempts use the bank's numbers. Bits past q's options are dropped. */
+unsigned quiz_chosen_from_shown(const struct quiz_question *q, uint32_t seed, unsigned shown);
+
 /* "correct", "partial", "incorrect", "unanswered". */
 const char *quiz_verdict_name(enum quiz_verdict v);
 

@@ -19,7 +19,7 @@ packages=(
     build-essential cmake pkg-config git
     libmicrohttpd-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
     libjansson-dev libseccomp-dev libjs-codemirror zlib1g-dev libcurl4-openssl-dev
-    libssl-dev # libcrypto: SHA-256 and constant-time comparison of secrets
+    libssl-dev # libcrypto: HMAC-SHA256 for quiz attempt tokens, SHA-256 of instructor secrets
     nginx-light wrk clang
     systemd # systemd-analyze, for the test of contrib/systemd/fa-learn.service
 )

@@ -5,6 +5,7 @@
 #include "sandbox/sbx_python.h"
 #include "sandbox/sbx_supervisor.h"
 #include "quiz/quiz_store.h"
+#include "quiz/quiz_token.h"
 #include "server/srv_cmd_backup.h"
 #include "server/srv_cmd_stats.h"
 #include "server/srv_instructor.h"
@@ -390,6 +391,7 @@ static int cmd_serve(int argc, char **argv)
     struct srv_mhd *mhd = NULL;
     struct srv_sandbox *sandbox = NULL;
     struct quiz_store *store = NULL;
+    struct quiz_key *quiz_key = NULL;
     struct srv_public *pub = NULL;
     struct srv_metrics *metrics = NULL;
     struct srv_ratelimit *quiz_rate = NULL;
@@ -481,8 +483,12 @@ static int cmd_serve(int argc, char **argv)
         srv_site_release(site);
         return 1;
     }
-    if (srv_instructor_open(store, opts.admin_token_file, stderr, &instructor, &diag)) {
+    /* The key quiz pages' attempt tokens are signed with (made at the first start), and the
+     * instructor's token. */
+    if (quiz_key_open(opts.data_dir, &quiz_key, &diag) ||
+        srv_instructor_open(store, opts.admin_token_file, stderr, &instructor, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+        quiz_key_free(quiz_key);
         close(fd);
         quiz_store_close(store);
         srv_sandbox_free(sandbox);
@@ -492,10 +498,11 @@ static int cmd_serve(int argc, char **argv)
     }
     metrics = srv_metrics_new(opts.data_dir);
     quiz_rate = srv_ratelimit_new((unsigned)opts.quiz_rate);
-    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, pub, metrics, quiz_rate,
-                      instructor, &mhd, &diag)) {
+    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, quiz_key, pub, metrics,
+                      quiz_rate, instructor, &mhd, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
         srv_instructor_free(instructor);
+        quiz_key_free(quiz_key);
         quiz_store_close(store);
         srv_sandbox_free(sandbox);
         srv_public_free(pub);
@@ -547,6 +554,7 @@ static int cmd_serve(int argc, char **argv)
     srv_sandbox_free(sandbox);
     srv_instructor_free(instructor);
     quiz_store_close(store);
+    quiz_key_free(quiz_key);
     srv_public_free(pub);
     srv_metrics_free(metrics);
     srv_ratelimit_free(quiz_rate);

@@ -4,6 +4,7 @@
 #include "content/cnt_check.h"
 #include "content/cnt_site.h"
 #include "quiz/quiz_bank.h"
+#include "quiz/quiz_cues.h"
 #include "server/srv_routes.h"
 #include "server/srv_sandbox_page.h"
 
@@ -18,7 +19,10 @@ const char srv_cmd_check_usage[] =
     "somewhere, every image has alt text, every Python block is marked runnable (```pyrun\n"
     "status=...) or ```python illustration, and the sandbox gallery's and trace table's wiki\n"
     "links exist; then the quiz's question bank, each question's wiki section included.\n"
-    "Prints each problem as \"file:line: what is wrong\".\n"
+    "Prints each problem as \"file:line: what is wrong\". Cues that give a quiz answer away\n"
+    "(a keyed option much longer than the others, a topic's true/false questions all keyed\n"
+    "one way, a select-all question listing its right options first) are printed as\n"
+    "\"file:1: warning: QUESTION-ID: ...\"; warnings do not change the exit status.\n"
     "\n"
     "  --content DIR   content folder with home.md and pages/ [FA_LEARN_CONTENT]\n"
     "  --static DIR    folder served under /static/ [FA_LEARN_STATIC]\n"
@@ -43,9 +47,10 @@ static void print_bank_problem(void *cls, const char *file, int line, const char
     fprintf(stderr, "%s/%s:%d: %s\n", (const char *)cls, file, line, what);
 }
 
-/* The question bank, and the wiki section each question links to. */
+/* The question bank, and the wiki section each question links to; its cues are counted in
+ * *warnings. */
 static size_t check_bank(const struct cnt_site *site, const struct cnt_check_env *env,
-                         const char *quiz_dir)
+                         const char *quiz_dir, size_t *warnings)
 {
     struct quiz_bank *bank = NULL;
     struct fa_diag diag = {{0}};
@@ -63,6 +68,7 @@ static size_t check_bank(const struct cnt_site *site, const struct cnt_check_env
             problems++;
         }
     }
+    *warnings = quiz_bank_cues(bank, print_bank_problem, dir);
     quiz_bank_free(bank);
     return problems;
 }
@@ -111,7 +117,7 @@ int srv_cmd_check(int argc, char **argv, const char *content_dir, const char *st
     struct cnt_check_env env = {.site_paths = paths};
     struct cnt_site *site = NULL;
     struct fa_diag diag = {{0}};
-    size_t problems;
+    size_t problems, warnings = 0;
 
     for (int i = 0; i < argc; i++) {
         if (i + 1 < argc && strcmp(argv[i], "--content") == 0) {
@@ -137,7 +143,10 @@ int srv_cmd_check(int argc, char **argv, const char *content_dir, const char *st
         problems = cnt_check_site(site, &env, print_problem, &w);
     }
     problems += check_sandbox_links(site, &env, content_dir);
-    problems += check_bank(site, &env, quiz_dir);
+    problems += check_bank(site, &env, quiz_dir, &warnings);
+    if (warnings)
+        fprintf(stderr, "fa-learn check: %zu warning%s about cues in the quiz (see above)\n",
+                warnings, warnings == 1 ? "" : "s");
     if (problems)
         fprintf(stderr, "fa-learn check: %zu problem%s\n", problems, problems == 1 ? "" : "s");
     else

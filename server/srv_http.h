@@ -22,6 +22,7 @@ struct srv_metrics;
 struct srv_ratelimit;
 struct srv_instructor;
 struct quiz_store;
+struct quiz_key;
 
 /* One query-string value, percent-decoded by the adapter. Borrowed from the connection. */
 struct srv_kv {
@@ -55,6 +56,8 @@ struct srv_req {
     struct srv_site *site;       /* the site this request is served from (held by the adapter) */
     struct srv_sandbox *sandbox; /* the sandbox client, NULL when the sandbox is off */
     struct quiz_store *store;    /* the store of quiz attempts, NULL when there is none */
+    const struct quiz_key *quiz_key; /* signs quiz attempt tokens (quiz_token.h); NULL: none
+                                        issued, every submission refused */
     struct srv_deferred *deferred; /* for handlers that answer later (see srv_resp.deferred) */
 };
 

@@ -49,6 +49,7 @@ struct srv_mhd {
     atomic_uint_fast64_t next_request_id;
     struct srv_sandbox *sandbox; /* handed to handlers; NULL when off */
     struct quiz_store *store;    /* handed to handlers; NULL when there is none */
+    const struct quiz_key *quiz_key; /* handed to handlers; NULL when there is none */
     const struct srv_public *pub; /* accepted hosts, public origin, trusted proxies */
     struct srv_metrics *metrics;  /* counters, or NULL */
     struct srv_ratelimit *quiz_rate; /* quiz submissions per client, or NULL */
@@ -456,6 +457,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         st->req.site = srv_mhd_get_site(mhd);
         st->req.sandbox = mhd->sandbox;
         st->req.store = mhd->store;
+        st->req.quiz_key = mhd->quiz_key;
         snprintf(st->client, sizeof st->client, "%s", cs ? cs->client : "unknown");
         st->req.pub = mhd->pub;
         st->req.metrics = mhd->metrics;
@@ -734,9 +736,10 @@ static void *on_watchdog(void *arg)
 
 int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
                   struct srv_sandbox *sandbox, struct quiz_store *store,
-                  const struct srv_public *pub, struct srv_metrics *metrics,
-                  struct srv_ratelimit *quiz_rate, struct srv_instructor *instructor,
-                  struct srv_mhd **out, struct fa_diag *diag)
+                  const struct quiz_key *quiz_key, const struct srv_public *pub,
+                  struct srv_metrics *metrics, struct srv_ratelimit *quiz_rate,
+                  struct srv_instructor *instructor, struct srv_mhd **out,
+                  struct fa_diag *diag)
 {
     struct srv_mhd *mhd = fa_xcalloc(1, sizeof *mhd);
 
@@ -745,6 +748,7 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
     pthread_cond_init(&mhd->stop_cond, NULL);
     mhd->sandbox = sandbox;
     mhd->store = store;
+    mhd->quiz_key = quiz_key;
     mhd->pub = pub;
     mhd->metrics = metrics;
     mhd->quiz_rate = quiz_rate;

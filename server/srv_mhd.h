@@ -18,23 +18,25 @@ struct srv_asset;
 struct srv_mhd;
 struct srv_sandbox;
 struct quiz_store;
+struct quiz_key;
 struct srv_public;
 struct srv_metrics;
 struct srv_ratelimit;
 struct srv_instructor;
 
 /* Starts serving on listen_fd (already bound and listening; the adapter takes ownership) with
- * threads worker threads, from site (the adapter takes a reference). sandbox and store
- * (borrowed, either may be NULL), pub (borrowed, required: whose forwarded headers to
+ * threads worker threads, from site (the adapter takes a reference). sandbox, store and
+ * quiz_key (borrowed, any may be NULL), pub (borrowed, required: whose forwarded headers to
  * believe, handed to handlers for their Host and Origin checks), metrics (borrowed, may be
  * NULL: requests and connections are counted there), quiz_rate and instructor (borrowed,
  * may be NULL) go to handlers in srv_req; they must outlive the adapter. Handlers may defer their answer (srv_resp.deferred): the connection is suspended
  * meanwhile, and every deferred request must be completed before srv_mhd_stop. */
 int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
                   struct srv_sandbox *sandbox, struct quiz_store *store,
-                  const struct srv_public *pub, struct srv_metrics *metrics,
-                  struct srv_ratelimit *quiz_rate, struct srv_instructor *instructor,
-                  struct srv_mhd **out, struct fa_diag *diag);
+                  const struct quiz_key *quiz_key, const struct srv_public *pub,
+                  struct srv_metrics *metrics, struct srv_ratelimit *quiz_rate,
+                  struct srv_instructor *instructor, struct srv_mhd **out,
+                  struct fa_diag *diag);
 /* Replaces the site served to new requests; requests in flight finish with the old one.
  * Takes a reference to site. Thread-safe. */
 void srv_mhd_set_site(struct srv_mhd *mhd, struct srv_site *site);

@@ -12,6 +12,7 @@
 #include "quiz/quiz_report.h"
 #include "quiz/quiz_score.h"
 #include "quiz/quiz_store.h"
+#include "quiz/quiz_token.h"
 #include "server/srv_layout.h"
 #include "server/srv_site.h"
 
@@ -26,7 +27,6 @@
 #define MAX_FORM_VALUES 1024
 #define MAX_SUBMIT_BODY (64 * 1024)
 #define QUIZ_MAX_WIKI_LINKS 32 /* "Read again" links under a result */
-#define MAX_QUIZ_AGE_MS (24LL * 3600 * 1000) /* an older start time is not believed */
 
 /* A question rendered once: HTML for the stem, each option and the explanation. */
 struct rendered {
@@ -37,6 +37,8 @@ struct rendered {
 struct srv_quiz {
     struct quiz_bank *bank;
     struct rendered *questions;
+    /* One plain-text title per question, for the reports (cnt_markdown_plain_title). */
+    char **titles;
 };
 
 /* ---- building ----------------------------------------------------------------------- */
@@ -64,6 +66,7 @@ int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
         return fa_diag_set(diag, FA_EINVAL, "%s/%s", quiz_dir, bank_diag.msg);
     }
     quiz->questions = fa_xcalloc(quiz_bank_n_questions(quiz->bank) + 1, sizeof *quiz->questions);
+    quiz->titles = fa_xcalloc(quiz_bank_n_questions(quiz->bank) + 1, sizeof *quiz->titles);
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
         struct rendered *r = &quiz->questions[i];
@@ -80,6 +83,8 @@ int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
                                q->wiki_line, why);
         }
         r->stem = render(q->stem, 0);
+        if (cnt_markdown_plain_title(q->stem, strlen(q->stem), &quiz->titles[i]))
+            quiz->titles[i] = fa_xstrdup(q->id); /* the bank checked the text: only a cap */
         r->explanation = render(q->explanation, 0);
         for (size_t k = 0; k < q->n_options; k++) {
             const char *text = q->options[k].text;
@@ -102,6 +107,9 @@ void srv_quiz_free(struct srv_quiz *quiz)
         for (size_t k = 0; k < QUIZ_MAX_OPTIONS; k++)
             fa_free(quiz->questions[i].options[k]);
     }
+    for (size_t i = 0; quiz->titles && i < quiz_bank_n_questions(quiz->bank); i++)
+        fa_free(quiz->titles[i]);
+    fa_free(quiz->titles);
     fa_free(quiz->questions);
     quiz_bank_free(quiz->bank);
     fa_free(quiz);
@@ -162,6 +170,12 @@ static long find_quiz(const struct quiz_bank *bank, const char *name, size_t len
         long t = quiz_bank_find_topic(bank, name, len);
         return t >= 0 ? t : -2;
     }
+}
+
+/* The name a quiz has in its tokens and forms: its topic's slug, or "all". */
+static const char *quiz_slug(const struct quiz_bank *bank, long topic)
+{
+    return topic >= 0 ? quiz_bank_get_topic(bank, (size_t)topic)->slug : "all";
 }
 
 static const char *quiz_title(const struct quiz_bank *bank, long topic)
@@ -226,7 +240,17 @@ int srv_quiz_render_index(const struct srv_quiz *quiz, struct fa_buf *out)
             rc = fa_buf_printf(out, "</a> <span class=\"quiz-count\">%zu questions</span></li>\n",
                                n);
     }
-    return rc ? rc : fa_buf_puts(out, "</ul>\n");
+    /* Filled by quiz.js from the report ids this browser submitted (issue 14: losing a
+     * permalink lost the report); hidden until it has something to show. */
+    return rc ? rc
+              : fa_buf_puts(out, "</ul>\n<section class=\"quiz-mine\" id=\"quiz-mine\" hidden "
+                                 "aria-labelledby=\"quiz-mine-title\">\n<h2 id=\"quiz-mine-"
+                                 "title\">Your reports</h2>\n<p>The quizzes submitted from this "
+                                 "browser, newest first, with their scores from the server. The "
+                                 "list is kept in this browser only: there are no accounts.</p>\n"
+                                 "<ol class=\"quiz-mine-list\" id=\"quiz-mine-list\"></ol>\n"
+                                 "<p><button type=\"button\" id=\"quiz-mine-"
+                                 "forget\">Forget this list</button></p>\n</section>\n");
 }
 
 /* ---- /quiz/<name>: a quiz to take --------------------------------------------------- */
@@ -236,9 +260,15 @@ int srv_quiz_render_index(const struct srv_quiz *quiz, struct fa_buf *out)
 struct submission {
     char name[QUIZ_MAX_NAME + 1], class_code[QUIZ_MAX_CLASS + 1];
     long topic;
+    /* The attempt token as sent ("" when none); seed and started_ms are the token's once it
+     * checked out (take_attempt). */
+    char attempt[QUIZ_TOKEN_MAX];
+    bool has_attempt;
     uint32_t seed;
     int64_t started_ms;
-    /* One per question of the bank (only the quiz's count): what was chosen or typed. */
+    /* One per question of the bank (only the quiz's count): what was chosen or typed. The
+     * options chosen are numbered as shown while the form is read, then as in the bank
+     * (take_attempt maps them through the attempt's seed). */
     unsigned *chosen;
     char **text;
     bool *seen;
@@ -312,6 +342,9 @@ static int render_question(struct fa_buf *b, const struct srv_quiz *quiz, size_t
         quiz_option_order(q, seed, order);
         rc = fa_buf_puts(b, "<ul class=\"quiz-options\">\n");
         for (size_t k = 0; k < q->n_options && !rc; k++) {
+            /* An option's value and id are its place as shown, never its place in the bank:
+             * the keyed option is often the bank's first, so a bank number would give it
+             * away (issue 13). The server maps them back through the attempt's seed. */
             unsigned o = order[k];
             rc = fa_buf_printf(b, "<li><input type=\"%s\" name=\"a.",
                                q->type == QUIZ_MULTIPLE ? "checkbox" : "radio");
@@ -322,12 +355,12 @@ static int render_question(struct fa_buf *b, const struct srv_quiz *quiz, size_t
             if (!rc)
                 rc = esc(b, q->id);
             if (!rc)
-                rc = fa_buf_printf(b, "-%u\" value=\"%u\"%s> <label for=\"a-", o, o,
+                rc = fa_buf_printf(b, "-%zu\" value=\"%zu\"%s> <label for=\"a-", k, k,
                                    filled && (filled->chosen[index] >> o & 1u) ? " checked" : "");
             if (!rc)
                 rc = esc(b, q->id);
             if (!rc)
-                rc = fa_buf_printf(b, "-%u\">%s</label></li>\n", o, r->options[o]);
+                rc = fa_buf_printf(b, "-%zu\">%s</label></li>\n", k, r->options[o]);
         }
         if (!rc)
             rc = fa_buf_puts(b, "</ul>\n");
@@ -341,6 +374,7 @@ struct refusal {
     const struct submission *filled;
     const char *name, *class_code;  /* raw values, "" when none */
     const char *name_problem, *class_problem;
+    const char *attempt_problem; /* the attempt token's, or NULL */
 };
 
 /* Appends the error of a field (or nothing when problem is NULL), with the id its input's
@@ -359,11 +393,12 @@ static int field_error(struct fa_buf *b, const char *id, const char *problem)
 
 /* The quiz page of topic: a fresh one (no refusal), or the learner's form again with their
  * answers and the errors shown (issue 14: a refused submission used to be a dead end and
- * lost the answers). seed and started_ms go back into the form unchanged. */
+ * lost the answers). token is the attempt's (quiz_token.h), "" when the server has no key;
+ * seed is its seed, which orders the options. */
 static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long topic,
-                       uint32_t seed, int64_t started_ms, const struct refusal *refused)
+                       const char *token, uint32_t seed, const struct refusal *refused)
 {
-    const char *slug = topic >= 0 ? quiz_bank_get_topic(quiz->bank, (size_t)topic)->slug : "all";
+    const char *slug = quiz_slug(quiz->bank, topic);
     const char *name_problem = refused ? refused->name_problem : NULL;
     const char *class_problem = refused ? refused->class_problem : NULL;
     size_t number = 0;
@@ -379,25 +414,37 @@ static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long to
                            "can, then submit: every question comes back with its explanation. "
                            "Your answers are kept in this browser until you submit.</p>\n",
                            n, points);
-    if (!rc && refused)
+    if (!rc && refused && (name_problem || class_problem))
         rc = fa_buf_printf(body, "<div class=\"quiz-refused\" id=\"quiz-refused\" role=\"alert\" "
                                  "tabindex=\"-1\"><p><strong>Your answers were not sent.</strong> "
                                  "They are all still here: correct the field%s marked below, "
-                                 "then submit again.</p></div>\n",
+                                 "then submit again.</p>",
                            name_problem && class_problem ? "s" : "");
+    else if (!rc && refused)
+        rc = fa_buf_puts(body, "<div class=\"quiz-refused\" id=\"quiz-refused\" role=\"alert\" "
+                               "tabindex=\"-1\"><p><strong>Your answers were not sent.</strong> "
+                               "They are all still here: submit again.</p>");
+    if (!rc && refused && refused->attempt_problem) {
+        rc = fa_buf_puts(body, "<p id=\"quiz-attempt-error\">");
+        if (!rc)
+            rc = esc(body, refused->attempt_problem);
+        if (!rc)
+            rc = fa_buf_puts(body, "</p>");
+    }
+    if (!rc && refused)
+        rc = fa_buf_puts(body, "</div>\n");
     if (!rc)
         rc = fa_buf_printf(body,
                            "<form class=\"quiz-form\" id=\"quiz-form\" method=\"post\" "
                            "action=\"/quiz/submit\" data-quiz=\"%s\" data-total=\"%zu\"%s>\n"
                            "<input type=\"hidden\" name=\"quiz\" value=\"%s\">\n"
-                           "<input type=\"hidden\" name=\"seed\" value=\"%u\">\n"
-                           "<input type=\"hidden\" name=\"started\" value=\"%lld\">\n"
+                           "<input type=\"hidden\" name=\"attempt\" value=\"%s\">\n"
                            "<div class=\"quiz-learner\">\n"
                            "<p><label for=\"quiz-name\">Your name</label> <input type=\"text\" "
                            "id=\"quiz-name\" name=\"name\" required pattern=\".*\\S.*\" "
                            "maxlength=\"%d\" autocomplete=\"name\"%s value=\"",
-                           slug, n, refused ? " data-refused=\"\"" : "", slug, seed,
-                           (long long)started_ms, QUIZ_MAX_NAME,
+                           slug, n, refused ? " data-refused=\"\"" : "", slug, token,
+                           QUIZ_MAX_NAME,
                            name_problem ? " aria-invalid=\"true\" aria-describedby=\"quiz-name-error\""
                                         : "");
     if (!rc && refused)
@@ -438,22 +485,44 @@ static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long to
     return rc;
 }
 
+/* A new attempt of the quiz: a random seed, started now, and its token (empty without a
+ * key: the page still shows, but no submission will be accepted). */
+static void new_attempt(const struct srv_req *req, const char *slug, uint32_t *seed,
+                        char token[QUIZ_TOKEN_MAX])
+{
+    if (getrandom(seed, sizeof *seed, 0) != (ssize_t)sizeof *seed)
+        *seed = (uint32_t)now_ms();
+    token[0] = '\0';
+    if (req->quiz_key)
+        quiz_token_make(req->quiz_key, slug, *seed, now_ms(), token);
+}
+
 int srv_quiz_handle_page(struct srv_req *req, struct srv_resp *resp)
 {
     const struct srv_quiz *quiz = quiz_of(req);
     const char *name = req->path + strlen("/quiz/");
     long topic = find_quiz(quiz->bank, name, strlen(name));
+    const char *given = srv_req_query(req, "attempt");
+    char token[QUIZ_TOKEN_MAX];
     struct fa_buf body;
     uint32_t seed = 0;
+    int64_t started;
 
     if (topic == -2) {
         resp->asset = srv_site_get_not_found(req->site);
         return 404;
     }
-    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
-        seed = (uint32_t)now_ms();
+    /* ?attempt=TOKEN: the same attempt again (its order and start time), as quiz.js asks
+     * for after a reload; a token that does not check out gets a new attempt instead, which
+     * quiz.js notices. */
+    if (given && req->quiz_key &&
+        quiz_token_check(req->quiz_key, quiz_slug(quiz->bank, topic), given, strlen(given),
+                         &seed, &started) == FA_OK)
+        snprintf(token, sizeof token, "%s", given);
+    else
+        new_attempt(req, quiz_slug(quiz->bank, topic), &seed, token);
     fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    if (render_quiz(&body, quiz, topic, seed, now_ms(), NULL)) {
+    if (render_quiz(&body, quiz, topic, token, seed, NULL)) {
         fa_buf_cleanup(&body);
         return srv_resp_error(req, resp, 500, "The quiz page could not be built.");
     }
@@ -582,22 +651,23 @@ static void permalink(const struct srv_req *req, const char *report_id, char *ou
 }
 
 /* Marks s, makes its report and stores both; fills a (release with attempt_cleanup). */
-static int grade_and_store(struct srv_req *req, const struct quiz_bank *bank,
+static int grade_and_store(struct srv_req *req, const struct srv_quiz *quiz,
                            const struct submission *s, struct quiz_attempt *a)
 {
+    const struct quiz_bank *bank = quiz->bank;
+    const char *const *titles = (const char *const *)quiz->titles;
     struct fa_diag diag = {{0}};
     size_t n = 0;
 
     memset(a, 0, sizeof *a);
     snprintf(a->learner, sizeof a->learner, "%s", s->name);
     snprintf(a->class_code, sizeof a->class_code, "%s", s->class_code);
-    snprintf(a->quiz, sizeof a->quiz, "%s",
-             s->topic >= 0 ? quiz_bank_get_topic(bank, (size_t)s->topic)->slug : "all");
+    snprintf(a->quiz, sizeof a->quiz, "%s", quiz_slug(bank, s->topic));
     a->submitted_ms = now_ms();
-    a->started_ms = s->started_ms > 0 && s->started_ms <= a->submitted_ms &&
-                            a->submitted_ms - s->started_ms < MAX_QUIZ_AGE_MS
-                        ? s->started_ms
-                        : a->submitted_ms;
+    /* The start time is the token's, signed by this server (take_attempt): believed however
+     * long ago, unless the clock has gone back since. */
+    a->started_ms = s->started_ms > 0 && s->started_ms <= a->submitted_ms ? s->started_ms
+                                                                          : a->submitted_ms;
     a->seed = s->seed;
     a->answers = fa_xcalloc(quiz_bank_n_questions(bank) + 1, sizeof *a->answers);
     for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
@@ -632,7 +702,8 @@ static int grade_and_store(struct srv_req *req, const struct quiz_bank *bank,
         permalink(req, a->report_id, link, sizeof link);
         fa_buf_init(&text, 1 << 20);
         fa_buf_init(&md, 1 << 20);
-        if (quiz_report_text(bank, a, link, &text) || quiz_report_markdown(bank, a, link, &md)) {
+        if (quiz_report_text(bank, titles, a, link, &text) ||
+            quiz_report_markdown(bank, titles, a, link, &md)) {
             fa_buf_cleanup(&text);
             fa_buf_cleanup(&md);
             return FA_EDB;
@@ -696,6 +767,60 @@ static bool form_unescape(char *s)
     return true;
 }
 
+/* Checks s's attempt token against the quiz s answers and maps the options chosen from their
+ * places as shown to the bank's, through the token's seed. 0; FA_ENOTFOUND when there is no
+ * token, FA_EINVAL when it is garbled, FA_EPOLICY when it does not check out (see
+ * quiz_token_check). On a refusal the answers are mapped all the same, through the seed the
+ * token claims, so that the page sent back shows each answer where the learner chose it;
+ * they are never marked. Without a token they are taken as the bank's numbers: what pages
+ * sent before tokens. */
+static int take_attempt(const struct srv_req *req, const struct quiz_bank *bank,
+                        struct submission *s)
+{
+    size_t len = strlen(s->attempt);
+    int rc;
+
+    if (!s->has_attempt || len == 0)
+        rc = FA_ENOTFOUND;
+    else if (!req->quiz_key)
+        rc = FA_EPOLICY;
+    else
+        rc = quiz_token_check(req->quiz_key, quiz_slug(bank, s->topic), s->attempt, len,
+                              &s->seed, &s->started_ms);
+    if (rc == FA_ENOTFOUND ||
+        (rc && (!req->quiz_key || quiz_token_read(req->quiz_key, quiz_slug(bank, s->topic),
+                                                  s->attempt, len, &s->seed, &s->started_ms))))
+        return rc;
+    for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
+        const struct quiz_question *q = quiz_bank_get_question(bank, i);
+        if (in_quiz(q, s->topic) && q->type != QUIZ_SHORT)
+            s->chosen[i] = quiz_chosen_from_shown(q, s->seed, s->chosen[i]);
+    }
+    return rc;
+}
+
+/* Copies an attempt token as sent into s; one too long to be a token is kept as a garbled
+ * one. */
+static void keep_attempt(struct submission *s, const char *token)
+{
+    s->has_attempt = true;
+    if (strlen(token) < sizeof s->attempt)
+        memcpy(s->attempt, token, strlen(token) + 1);
+    else
+        snprintf(s->attempt, sizeof s->attempt, "-");
+}
+
+/* What the learner reads when the form's attempt token is refused (take_attempt's rc). */
+static const char *attempt_problem(int rc)
+{
+    if (rc == FA_ENOTFOUND)
+        return "This page had no attempt token (it may come from an older version of the "
+               "site), so the time you started could not be checked. The page has one now.";
+    return "This page's attempt token did not check out (it was changed, or it was issued by "
+           "another server or for another quiz), so the time you started could not be "
+           "checked. The page has a new one now; the time taken counts from now.";
+}
+
 static bool is_form_type(const char *content_type)
 {
     static const char form[] = "application/x-www-form-urlencoded";
@@ -721,7 +846,7 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
     bool has_name = false;
     char *copy;
     size_t n_values = 0;
-    int rc, status;
+    int rc, status, attempt_rc = 0;
 
     if (!is_form_type(req->content_type))
         return srv_resp_error(req, resp, 415, "Send the quiz as a form "
@@ -758,10 +883,8 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
             s.topic = find_quiz(bank, eq + 1, strlen(eq + 1));
             if (s.topic == -2)
                 problem = "The form names a quiz that does not exist.";
-        } else if (strcmp(pair, "seed") == 0) {
-            s.seed = (uint32_t)strtoul(eq + 1, NULL, 10);
-        } else if (strcmp(pair, "started") == 0) {
-            s.started_ms = strtoll(eq + 1, NULL, 10);
+        } else if (strcmp(pair, "attempt") == 0) {
+            keep_attempt(&s, eq + 1);
         } else if (strncmp(pair, "a.", 2) == 0) {
             long i;
             if (s.topic == -2) {
@@ -778,11 +901,18 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
         problem = "The form does not say which quiz it answers.";
     if (!problem && !has_name)
         name_problem = "Please give your name: it goes on your report.";
-    if (!problem && (name_problem || class_problem)) {
-        /* The learner's own mistake: their quiz again, with everything they sent and the
-         * error next to its field, so nothing is lost, with or without JavaScript. A
-         * garbled or forged form (problem) still gets the plain error page. */
-        struct refusal refused = {&s, raw_name, raw_class, name_problem, class_problem};
+    if (!problem)
+        attempt_rc = take_attempt(req, bank, &s);
+    if (!problem && (name_problem || class_problem || attempt_rc)) {
+        /* The learner's own mistake, or a page whose attempt token does not check out (a
+         * stale page, a forged start time): their quiz again, with everything they sent and
+         * the error next to its field, so nothing is lost, with or without JavaScript. A
+         * refused token is replaced by a new one. A garbled form (problem) still gets the
+         * plain error page. */
+        struct refusal refused = {&s, raw_name, raw_class, name_problem, class_problem,
+                                  attempt_rc ? attempt_problem(attempt_rc) : NULL};
+        char token[QUIZ_TOKEN_MAX];
+        uint32_t seed = s.seed;
 
         if (fa_utf8_bad_offset(raw_name, strlen(raw_name)) < strlen(raw_name))
             refused.name = ""; /* not text: nothing to show again */
@@ -791,8 +921,12 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
         struct fa_buf body;
         long topic = s.topic;
 
+        if (attempt_rc)
+            new_attempt(req, quiz_slug(bank, topic), &seed, token);
+        else
+            snprintf(token, sizeof token, "%s", s.attempt);
         fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-        rc = render_quiz(&body, quiz, topic, s.seed, s.started_ms, &refused);
+        rc = render_quiz(&body, quiz, topic, token, seed, &refused);
         fa_free(copy);
         submission_free(&s, quiz_bank_n_questions(bank) + 1);
         if (rc) {
@@ -807,7 +941,7 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
         submission_free(&s, quiz_bank_n_questions(bank) + 1);
         return srv_resp_error(req, resp, 400, problem);
     }
-    rc = grade_and_store(req, bank, &s, &a);
+    rc = grade_and_store(req, quiz, &s, &a);
     submission_free(&s, quiz_bank_n_questions(bank) + 1);
     if (rc == FA_EIO)
         status = srv_resp_error(req, resp, 503, "Answers cannot be stored right now.");
@@ -822,35 +956,54 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
 
 /* ---- the result and report ---------------------------------------------------------- */
 
-/* A bar per topic, drawn by the server: no chart library, no script. Each topic takes two
- * lines, its whole title above a bar with the percentage after it, in a narrow drawing: on
- * a phone it is scaled down little, so its text stays about 13 px (issue 14: a title beside
- * the bar was clipped, and the wide drawing's text shrank to about 7 px). */
+/* The geometry of a chart drawing, in its own units. */
+struct chart_shape {
+    const char *kind;                  /* "screen" or "print": its class, quiz-chart-KIND */
+    int width, row;                    /* the drawing's width; the height of one topic */
+    int label_y;                       /* the title's baseline, from the row's top */
+    int bar_x, bar_y, bar_w, bar_h;    /* the bar's track */
+    int value_x, value_y;              /* the percentage's place */
+};
+
+/* A bar per topic, drawn by the server: no chart library, no script. On screen each topic
+ * takes two lines, its whole title above a bar with the percentage after it, in a narrow
+ * drawing: on a phone it is scaled down little, so its text stays about 13 px (issue 14: a
+ * title beside the bar was clipped, and the wide drawing's text shrank to about 7 px). On
+ * paper a page is wide: one line per topic, title beside its bar, so that the full quiz's
+ * chart takes a third of a sheet with its text at about 9 pt (print.css shows only that
+ * one; the screen's two-line drawing took half a sheet, or shrank to unreadable labels). */
+static const struct chart_shape chart_screen = {"screen", 340, 46, 13, 0, 19, 290, 18, 296, 33};
+static const struct chart_shape chart_print = {"print", 730, 20, 14, 300, 4, 380, 13, 686, 15};
+
 static int render_chart(struct fa_buf *b, const struct quiz_bank *bank,
-                        const struct quiz_topic_score *ts, size_t n)
+                        const struct quiz_topic_score *ts, size_t n,
+                        const struct chart_shape *c)
 {
-    const int row = 46, bar = 290, width = 340;
+    bool print = c == &chart_print;
     int rc = fa_buf_printf(b,
-                           "<svg class=\"quiz-chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
-                           "aria-labelledby=\"quiz-chart-title\">\n<title id=\"quiz-chart-title"
-                           "\">Score by topic, in percent of its points</title>\n",
-                           width, (int)n * row + 4);
+                           "<svg class=\"quiz-chart quiz-chart-%s\" viewBox=\"0 0 %d %d\" "
+                           "role=\"img\" aria-labelledby=\"quiz-chart-title-%s\"%s>\n<title "
+                           "id=\"quiz-chart-title-%s\">Score by topic, in percent of its "
+                           "points</title>\n",
+                           c->kind, c->width, (int)n * c->row + 4, c->kind,
+                           print ? " aria-hidden=\"true\"" : "", c->kind);
 
     for (size_t i = 0; i < n && !rc; i++) {
         int pct = percent(ts[i].earned_milli, ts[i].max_milli);
-        int y = (int)i * row + 4;
-        rc = fa_buf_printf(b, "<text x=\"0\" y=\"%d\" class=\"chart-label\">", y + 13);
+        int y = (int)i * c->row + 4;
+        rc = fa_buf_printf(b, "<text x=\"0\" y=\"%d\" class=\"chart-label\">", y + c->label_y);
         if (!rc)
             rc = esc(b, quiz_bank_get_topic(bank, ts[i].topic)->title);
         if (!rc)
             rc = fa_buf_printf(b,
-                               "</text>\n<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"18\" "
-                               "class=\"chart-track\"/>\n<rect x=\"0\" y=\"%d\" width=\"%d\" "
-                               "height=\"18\" class=\"chart-bar%s\"/>\n<text x=\"%d\" y=\"%d\" "
+                               "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+                               "class=\"chart-track\"/>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" "
+                               "height=\"%d\" class=\"chart-bar%s\"/>\n<text x=\"%d\" y=\"%d\" "
                                "class=\"chart-value\">%d%%</text>\n",
-                               y + 19, bar, y + 19, bar * pct / 100,
+                               c->bar_x, y + c->bar_y, c->bar_w, c->bar_h, c->bar_x,
+                               y + c->bar_y, c->bar_w * pct / 100, c->bar_h,
                                pct >= 80 ? " is-good" : pct >= 50 ? " is-fair" : " is-weak",
-                               bar + 6, y + 33, pct);
+                               c->value_x, y + c->value_y, pct);
     }
     return rc ? rc : fa_buf_puts(b, "</svg>\n");
 }
@@ -953,8 +1106,10 @@ static int stored_reports(const struct srv_req *req, const struct srv_quiz *quiz
         return rc || !md ? rc : fa_buf_puts(md, a->report_markdown);
     }
     permalink(req, a->report_id, link, sizeof link);
-    rc = quiz_report_text(quiz->bank, a, link, text);
-    return rc || !md ? rc : quiz_report_markdown(quiz->bank, a, link, md);
+    rc = quiz_report_text(quiz->bank, (const char *const *)quiz->titles, a, link, text);
+    return rc || !md ? rc
+                     : quiz_report_markdown(quiz->bank, (const char *const *)quiz->titles, a,
+                                            link, md);
 }
 
 /* What to do next, under the score: retake this quiz, the next topic's quiz, and the wiki
@@ -1069,9 +1224,11 @@ static int render_result(struct srv_req *req, const struct srv_quiz *quiz,
     if (!rc)
         rc = fa_buf_puts(b, "<h2 id=\"by-topic\">By topic</h2>\n");
     if (!rc)
-        rc = render_chart(b, quiz->bank, ts, n_topics);
+        rc = render_chart(b, quiz->bank, ts, n_topics, &chart_screen);
     if (!rc)
-        rc = fa_buf_puts(b, "<h2 id=\"report\">Performance report</h2>\n<p>Copy it into a "
+        rc = render_chart(b, quiz->bank, ts, n_topics, &chart_print);
+    if (!rc)
+        rc = fa_buf_puts(b, "<h2 id=\"report\">Performance report</h2>\n<p class=\"report-advice\">Copy it into a "
                             "message or your course's learning platform: it reads the same "
                             "in any text box.</p>\n<pre id=\"report-text\" class=\"report-text\" "
                             "data-copy-label=\"Copy report\" tabindex=\"0\">");
@@ -1181,14 +1338,18 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
     const char *name = srv_req_query(req, "topic");
     long topic = name ? find_quiz(quiz->bank, name, strlen(name)) : -1;
     json_t *questions = json_array();
+    char token[QUIZ_TOKEN_MAX];
     uint32_t seed = 0;
+    int64_t started;
 
     if (topic == -2 || req->query_too_long) {
         json_decref(questions);
         return json_error(req, resp, 404, "no such topic (see GET /api/quiz for all of them)");
     }
-    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
-        seed = (uint32_t)now_ms();
+    new_attempt(req, quiz_slug(quiz->bank, topic), &seed, token);
+    if (!req->quiz_key || quiz_token_read(req->quiz_key, quiz_slug(quiz->bank, topic), token,
+                                          strlen(token), &seed, &started))
+        started = now_ms(); /* no key: no token */
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
         unsigned char order[QUIZ_MAX_OPTIONS];
@@ -1200,8 +1361,9 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
          * question of every other topic (found by fuzz/fuzz_router, seed api-quiz.req). */
         options = json_array();
         quiz_option_order(q, seed, order);
+        /* Values are places as shown, like the page's (issue 13). */
         for (size_t k = 0; k < q->n_options; k++)
-            json_array_append_new(options, json_pack("{s:i, s:s}", "value", order[k], "html",
+            json_array_append_new(options, json_pack("{s:i, s:s}", "value", (int)k, "html",
                                                      quiz->questions[i].options[order[k]]));
         json_array_append_new(questions,
                               json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "id", q->id,
@@ -1220,12 +1382,10 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
                                                     "title",
                                                     quiz_bank_get_topic(quiz->bank, t)->title));
         return json_reply(req, resp,
-                          json_pack("{s:s, s:I, s:I, s:o, s:o}", "quiz",
-                                    topic >= 0 ? quiz_bank_get_topic(quiz->bank, (size_t)topic)->slug
-                                               : "all",
-                                    "seed", (json_int_t)seed, "started_ms",
-                                    (json_int_t)now_ms(), "topics", topics, "questions",
-                                    questions),
+                          json_pack("{s:s, s:s, s:I, s:o, s:o}", "quiz",
+                                    quiz_slug(quiz->bank, topic), "attempt", token,
+                                    "started_ms", (json_int_t)started, "topics", topics,
+                                    "questions", questions),
                           200);
     }
 }
@@ -1297,8 +1457,8 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
     submission_init(&s, bank);
     json_object_foreach(root, key, value) {
         if (strcmp(key, "name") && strcmp(key, "class") && strcmp(key, "quiz") &&
-            strcmp(key, "seed") && strcmp(key, "started_ms") && strcmp(key, "answers")) {
-            problem = "unknown field (name, class, quiz, seed, started_ms, answers)";
+            strcmp(key, "attempt") && strcmp(key, "answers")) {
+            problem = "unknown field (name, class, quiz, attempt, answers)";
             break;
         }
     }
@@ -1320,11 +1480,11 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
             problem = take_class(json_string_value(cls), s.class_code, sizeof s.class_code);
     }
     if (!problem) {
-        json_t *seed = json_object_get(root, "seed"), *started = json_object_get(root, "started_ms");
-        if ((seed && !json_is_integer(seed)) || (started && !json_is_integer(started)))
-            problem = "seed and started_ms are integers";
-        s.seed = (uint32_t)json_integer_value(seed);
-        s.started_ms = json_integer_value(started);
+        json_t *attempt = json_object_get(root, "attempt");
+        if (attempt && !json_is_string(attempt))
+            problem = "attempt is a string: the token GET /api/quiz gave with the questions";
+        else if (attempt)
+            keep_attempt(&s, json_string_value(attempt));
     }
     answers = json_object_get(root, "answers");
     if (!problem && !json_is_object(answers))
@@ -1359,11 +1519,20 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
         }
     }
     json_decref(root);
+    if (!problem) {
+        int attempt_rc = take_attempt(req, bank, &s);
+        if (attempt_rc == FA_ENOTFOUND)
+            problem = "attempt is required: the token GET /api/quiz gave with the questions "
+                      "(it signs their option order and the start time)";
+        else if (attempt_rc)
+            problem = "attempt does not check out: it was changed, or issued by another "
+                      "server or for another quiz (GET /api/quiz gives a new one)";
+    }
     if (problem) {
         submission_free(&s, quiz_bank_n_questions(bank) + 1);
         return json_error(req, resp, 400, problem);
     }
-    rc = grade_and_store(req, bank, &s, &a);
+    rc = grade_and_store(req, quiz, &s, &a);
     submission_free(&s, quiz_bank_n_questions(bank) + 1);
     if (rc == FA_EIO)
         status = json_error(req, resp, 503, "answers cannot be stored right now");

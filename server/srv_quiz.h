@@ -2,12 +2,17 @@
  * form and JSON submissions, the result and report page, and the JSON API.
  *
  *   GET  /quiz                 the quizzes: the full one and one per topic (an asset)
- *   GET  /quiz/<topic>|all     a quiz to take: options shuffled with a fresh seed
+ *   GET  /quiz/<topic>|all     a quiz to take: options shuffled with a fresh seed, or the
+ *                              attempt of ?attempt=TOKEN again (quiz_token.h)
  *   POST /quiz/submit          the form (works without JavaScript) -> 303 to /report/<id>
  *   GET  /report/<id>          the result and the performance report (permalink)
  *   GET  /api/quiz[?topic=]    the questions without their answers, as JSON
  *   POST /api/quiz/submit      answers as JSON -> score, results, report text, report id
  *   GET  /api/report/<id>      a stored attempt's result as JSON
+ *
+ * Options are numbered as shown (value k: the k-th option on the page), mapped back to the
+ * bank's through the seed of the attempt's signed token; a submission without a token that
+ * checks out is refused (the form: the quiz again, answers kept, a new token).
  *
  * Every text from the bank or from a learner is HTML-escaped (Markdown goes through cmark's
  * safe mode). Handlers are thread-safe; a submission is one store transaction on the HTTP

@@ -455,7 +455,9 @@ static int add_sandbox_page(struct srv_site *site, const char *content_dir,
 /* /quiz: the list of quizzes, from the bank. */
 static int add_quiz_index(struct srv_site *site)
 {
+    static const char *const js[] = {"/static/js/quiz.js", NULL}; /* the learner's reports */
     struct srv_layout layout = {.title = "Quiz",
+                                .extra_js = js,
                                 .section = SRV_SECTION_QUIZ,
                                 .article_class = "quiz",
                                 .current = -1,

@@ -367,6 +367,7 @@
             return;
         }
         setBusy(true);
+        unmarkLine(); /* the mark was the last run's */
         say('Running\u2026', 'info');
         var httpStatus = 0;
         var retryAfter = null;
@@ -552,9 +553,12 @@
 
     var markedLine = null; /* the editor line marked for a SyntaxError */
 
+    /* The mark stays while the code is as it was run, and goes at the learner's first edit
+     * (the line may no longer be the one in error) or at the next run. */
     function unmarkLine() {
         if (editor && markedLine !== null) {
             editor.removeLineClass(markedLine, 'background', 'sandbox-error-line');
+            editor.off('change', unmarkLine);
         }
         markedLine = null;
     }
@@ -563,7 +567,20 @@
         unmarkLine();
         if (editor && line >= 1 && line <= editor.lineCount()) {
             markedLine = editor.addLineClass(line - 1, 'background', 'sandbox-error-line');
+            editor.on('change', unmarkLine);
         }
+    }
+
+    /* The line under the shown one: the text up to the error again, but invisible, then
+     * the caret. Taking the same characters (offset is 1-based, in code points as Python
+     * counts them) lines the caret up whatever they are: tabs, wide letters, emoji. */
+    function caretLine(label, text, offset, width) {
+        var line = make('span', 'sandbox-syntax-caret');
+        line.appendChild(document.createTextNode('\n' + ' '.repeat(label.length)));
+        line.appendChild(make('span', 'sandbox-syntax-under',
+            Array.from(text).slice(0, offset - 1).join('')));
+        line.appendChild(document.createTextNode('^'.repeat(Math.min(width, 80))));
+        return line;
     }
 
     /* Below the message: where a SyntaxError is (the line, a caret under the error), the
@@ -580,12 +597,11 @@
         var syntax = exc.syntax;
         if (syntax && typeof syntax === 'object' && syntax.line >= 1) {
             var label = 'line ' + syntax.line + ' | ';
-            var text = String(syntax.text || '').replace(/\t/g, '    ');
+            var text = String(syntax.text || '').replace(/[\r\n]+$/, '');
             var pre = make('pre', 'sandbox-syntax', label + text);
             if (syntax.offset >= 1) {
                 var width = syntax.end_offset > syntax.offset ? syntax.end_offset - syntax.offset : 1;
-                pre.appendChild(document.createTextNode('\n' +
-                    ' '.repeat(label.length + syntax.offset - 1) + '^'.repeat(Math.min(width, 80))));
+                pre.appendChild(caretLine(label, text, syntax.offset, width));
             }
             pre.setAttribute('aria-label', 'The line with the syntax error, a caret under it');
             extra.appendChild(pre);

@@ -30,6 +30,44 @@ const marked = await page.evaluate(() => [...document.querySelectorAll('.CodeMir
 check(marked.length === 1 && marked[0] === 2, `line 2 is marked in the editor (${marked})`);
 await page.screenshot({ path: path.join(artifacts, 'errors-syntax.png'), fullPage: true });
 
+// The caret stands under the error when the line holds tabs (shown as tabs in both lines) and
+// characters outside the BMP (Python counts code points, JavaScript UTF-16 units); measured
+// on screen, not by counting characters.
+async function caretGap(errorChar) {
+  return page.evaluate((ch) => {
+    const pre = document.querySelector('#sandbox-exception pre.sandbox-syntax');
+    const texts = [];
+    for (let w = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT); w.nextNode();) texts.push(w.currentNode);
+    const line = texts[0];
+    const under = texts.filter((t) => t.data.includes('^')).pop();
+    const x = (node, i) => { const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+      return r.getBoundingClientRect().left; };
+    return Math.abs(x(line, line.data.lastIndexOf(ch)) - x(under, under.data.indexOf('^')));
+  }, errorChar);
+}
+for (const [code, what] of [['if 1:\n\tx = 1 +* 2\n', 'a tab'],
+                            ['if 1:\n\t\ts = "\u00e9\ud83d\ude00" + * 2\n', 'two tabs, an accent and an emoji']]) {
+  await runCode(code);
+  const gap = await caretGap('*').catch(() => 999);
+  check(gap < 1, `with ${what} before the error the caret is under it (${gap.toFixed(1)} px off)`);
+}
+await page.screenshot({ path: path.join(artifacts, 'errors-syntax-tabs.png'), fullPage: true });
+// The editor's mark stays while the code is unchanged and goes at the first edit.
+const markCount = () => page.locator('.CodeMirror .sandbox-error-line').count();
+check(await markCount() === 1, 'the error line is marked');
+await page.locator('#sandbox-run').focus();
+check(await markCount() === 1, 'the mark stays while the learner looks elsewhere');
+await page.evaluate(() => { const cm = document.querySelector('.CodeMirror').CodeMirror;
+  cm.replaceRange('# edited\n', { line: 0, ch: 0 }); });
+check(await markCount() === 0, 'an edit clears the mark');
+await runCode('x = 1\ndef f(:\n    pass\n');
+check(await markCount() === 1, 'a new run marks again');
+check(await page.evaluate(() => { document.getElementById('sandbox-run').click();
+  return document.querySelectorAll('.CodeMirror .sandbox-error-line').length; }) === 0,
+'and a rerun clears it as it starts');
+await page.waitForFunction(() => !document.getElementById('sandbox-run').disabled &&
+  !document.getElementById('sandbox-status').textContent.includes('Running'), null, { timeout: 20000 });
+
 await runCode('try:\n    1/0\nexcept Exception as e:\n    raise ValueError("bad") from e\n');
 let cause = await page.locator('.sandbox-exception-cause').allTextContents();
 check(cause.length === 1 && cause[0].includes('Raised from ZeroDivisionError: division by zero (line 2)'),

@@ -15,7 +15,7 @@ const topicLink = page.locator('.quiz-list a').nth(1);
 const topicHref = await topicLink.getAttribute('href');
 await collectCsp();
 await Promise.all([page.waitForNavigation(), topicLink.click()]);
-check(page.url().endsWith(topicHref), `the topic's quiz opens (${topicHref})`);
+check(new URL(page.url()).pathname === topicHref, `the topic's quiz opens (${topicHref})`);
 const questions = page.locator('.quiz-question');
 const total = await questions.count();
 check(total >= 3, `a topic has at least three questions (${total})`);
@@ -60,15 +60,25 @@ check(overflow <= 1, `no horizontal scroll on a phone (overflow ${overflow}px)`)
 await page.screenshot({ path: path.join(artifacts, 'quiz-phone.png'), fullPage: true });
 await page.setViewportSize({ width: 1280, height: 900 });
 
-// The options keep their order over a reload (the seed is kept with the answers).
-const orderOf = () => page.$$eval('.quiz-options input', (xs) => xs.map((x) => x.id).join(','));
-const seedOf = () => page.inputValue('input[name="seed"]');
+// The options keep their order over a reload, and the attempt its start time (issue 14:
+// the signed attempt token is kept with the answers and in the address).
+const orderOf = () => page.$$eval('.quiz-options label', (xs) => xs.map((x) => x.textContent).join('|'));
+const tokenOf = () => page.inputValue('input[name="attempt"]');
 const orderBefore = await orderOf();
-const seedBefore = await seedOf();
+const tokenBefore = await tokenOf();
+check(/^\d+\.\d+\.[0-9a-f]{64}$/.test(tokenBefore), `the page carries a signed attempt token (${tokenBefore})`);
+check(new URL(page.url()).searchParams.get('attempt') === tokenBefore, 'the address names the attempt');
 await collectCsp();
 await page.reload();
-check(await orderOf() === orderBefore && await seedOf() === seedBefore,
-  'a reload keeps the order of the options and the seed');
+check(await orderOf() === orderBefore && await tokenOf() === tokenBefore,
+  'a reload keeps the order of the options and the attempt (its start time)');
+// Opened afresh from the list, the quiz goes back to the kept attempt.
+await collectCsp();
+await page.goto(`${base}${topicHref}`);
+await page.waitForURL((u) => u.searchParams.get('attempt') === tokenBefore);
+check(await tokenOf() === tokenBefore && await orderOf() === orderBefore &&
+  await page.$$eval('.quiz-question input:checked', (x) => x.length) === chosenBefore,
+  'opened again from its link, the quiz shows the kept attempt with its answers');
 
 // Issue 14: a name of only spaces. The browser's own check (pattern) is bypassed with
 // novalidate, as a browser without it would: the server answers the quiz again with every
@@ -105,6 +115,8 @@ await page.fill('#quiz-name', '  Keyboard Learner  ');
 // The 422 was this step's point, not a failed request (the response and its console note).
 problems.splice(0, problems.length, ...problems.filter((p) => !p.includes('422')));
 
+check(await tokenOf() === tokenBefore, 'the refusal keeps the attempt');
+
 // Submit with the keyboard: Enter on the submit button.
 await page.locator('#quiz-form button[type="submit"]').focus();
 await collectCsp();
@@ -114,6 +126,12 @@ check((await page.locator('h1').textContent()).trim() === 'Result: Keyboard Lear
   'the result names the learner, trimmed');
 check(await page.locator(`.quiz-next a[href="${topicHref}"]`).count() === 1, 'a retake link');
 check(await page.locator('.quiz-next a', { hasText: 'Next topic' }).count() === 1, 'a next-topic link');
+// ... and the wiki sections of the questions missed, each once.
+const missedSections = await page.$$eval('.quiz-review > li:not(.is-correct) .quiz-wiki a',
+  (as) => [...new Set(as.map((a) => a.getAttribute('href')))].sort());
+const reread = await page.$$eval('.quiz-reread-list a', (as) => as.map((a) => a.getAttribute('href')).sort());
+check(JSON.stringify(reread) === JSON.stringify(missedSections),
+  `"Read again" links each missed question's wiki section once (${reread.length} of ${missedSections.length})`);
 // The chart's and the report's percentages agree (one rounding rule).
 const chartPcts = await page.$$eval('svg.quiz-chart .chart-value', (ts) => ts.map((t) => t.textContent));
 const reportText = await page.locator('#report-text').textContent();
@@ -123,6 +141,9 @@ check(await page.locator('svg.quiz-chart rect.chart-bar').count() >= 1, 'a bar c
 check(await page.locator('.quiz-review > li').count() === total, 'every question is reviewed');
 check(await page.locator('.quiz-review .quiz-wiki a[href^="/wiki/"]').count() === total,
   'every question links its wiki section');
+
+const reportUrl = page.url();
+const reportPct = (await page.locator('.quiz-score strong').nth(1).textContent()).trim();
 
 // Copy the report and compare the clipboard with what the page shows.
 const copyButton = page.locator('button', { hasText: 'Copy report' });
@@ -158,5 +179,56 @@ await collectCsp();
 await page.goto(`${base}${topicHref}`);
 check(await page.$$eval('.quiz-question input:checked', (x) => x.length) === 0,
   'a submitted quiz starts empty next time');
+
+// Issue 14: the quiz index lists the reports this browser submitted, with their scores from
+// the server, so a lost permalink loses nothing.
+await collectCsp();
+await page.goto(`${base}/quiz`);
+await page.waitForSelector('#quiz-mine:not([hidden]) .quiz-mine-item');
+const mine = page.locator('#quiz-mine .quiz-mine-item');
+check(await mine.count() === 1, `one report of this browser is listed (${await mine.count()})`);
+check(await mine.first().locator('a').getAttribute('href') === new URL(reportUrl).pathname,
+  'it links the permalink');
+const mineText = await mine.first().textContent();
+check(mineText.includes(`(${reportPct})`) && mineText.includes('Keyboard Learner'),
+  `with the score from the server (${mineText})`);
+await page.screenshot({ path: path.join(artifacts, 'quiz-index-reports.png'), fullPage: true });
+// A report opened from a link (someone else's, sent through the API) does not join the list.
+const api = await (await page.request.get(`${base}/api/quiz`)).json();
+const other = await (await page.request.post(`${base}/api/quiz/submit`, {
+  data: { name: 'Someone Else', quiz: 'all', attempt: api.attempt, answers: {} } })).json();
+await collectCsp();
+await page.goto(other.report_url);
+check((await page.locator('h1').textContent()).includes('Someone Else'), "another learner's report opens");
+await collectCsp();
+await page.goto(`${base}/quiz`);
+await page.waitForSelector('#quiz-mine:not([hidden]) .quiz-mine-item');
+check(await mine.count() === 1, 'the list holds only what this browser submitted');
+
+// Issue 14: the full quiz's report, every question to review (the longest report there is),
+// prints on at most two A4 sheets, with the chart's labels legible on paper.
+const full = await (await page.request.post(`${base}/api/quiz/submit`, {
+  data: { name: 'Full Quiz Printer', quiz: 'all', attempt: api.attempt, answers: {} } })).json();
+await collectCsp();
+await page.goto(full.report_url);
+const fullPdf = await page.pdf({ format: 'A4', path: path.join(artifacts, 'quiz-report-full.pdf') });
+const fullSheets = (fullPdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+check(fullSheets >= 1 && fullSheets <= 2, `the full quiz's report prints on at most 2 sheets (${fullSheets})`);
+await page.emulateMedia({ media: 'print' });
+const printLabel = await page.$eval('svg.quiz-chart-print .chart-label', (t) => t.getBoundingClientRect().height);
+// 10.7 CSS px is 8 pt.
+check(printLabel >= 10.7, `the chart's labels are legible in print (${printLabel.toFixed(1)} px high)`);
+const printClipped = await page.$$eval('svg.quiz-chart-print .chart-label', (ts) => ts.some((t) =>
+  t.getBoundingClientRect().right > t.ownerSVGElement.getBoundingClientRect().right + 0.5));
+check(!printClipped, 'no topic label is clipped in print');
+await page.screenshot({ path: path.join(artifacts, 'quiz-report-full-print.png'), fullPage: true });
+await page.emulateMedia({ media: 'screen' });
+await collectCsp();
+await page.goto(`${base}/quiz`);
+await page.waitForSelector('#quiz-mine:not([hidden]) .quiz-mine-item');
+await page.locator('#quiz-mine-forget').click();
+check(await page.locator('#quiz-mine').isHidden(), 'Forget this list hides it');
+await page.reload();
+check(await page.locator('#quiz-mine').isHidden(), 'and it stays forgotten');
 
 await finish();

@@ -2,8 +2,13 @@
 examples: runnable or illustration"):
 
 - every ```pyrun block runs through `fa-learn run --json` (the real supervisor, jail and
-  engine) and must end as its info string says (status=, deny=, class=...); when an
-  ```output block follows it at once, the run's output must be exactly that;
+  engine) under the preset its first line names (`# preset: NAME`; `fastaudit` when it names
+  none) and must end as its info string says (status=, deny=, class=...); when an ```output
+  block follows it at once, the run's output must be exactly that;
+- a ```pyrun block that names no preset runs under `hardened` too, and must end the same way
+  there (status, output, exception type): a block whose outcome depends on the preset must
+  say which one it shows, or a learner who changes the preset sees something the page does
+  not explain (issue 13);
 - every ```python illustration block must compile; when an ```output block follows it, it
   runs with `fa-learn python` (no sandbox) and its output must be exactly that.
 
@@ -55,22 +60,71 @@ def same_output(got, want):
     return got.rstrip() == want.rstrip()
 
 
-def check_pyrun(binary, info, code, output):
-    expect = dict(word.split("=", 1) for word in info.split()[1:])
-    # preset= picks the sandbox's rule set (issue 12): fastaudit when absent.
-    preset = ["--preset", expect.pop("preset")] if "preset" in expect else []
-    proc = subprocess.run([binary, "run", "--json", *preset, "-"], input=code,
+# The sandbox's presets (issue 12). A runnable block that shows one preset's behaviour says so
+# on its first line; the Try-it link carries the code, so it carries the preset too.
+PRESETS = ("fastaudit", "hardened", "hook-only", "strict")
+PRESET_LINE = re.compile(r"#\s*preset\s*:\s*(.*?)\s*")
+
+
+def preset_of(code):
+    """The preset named on the code's first line, None when the line names none; raises
+    ValueError for a line that names something else."""
+    m = PRESET_LINE.fullmatch(code.split("\n", 1)[0])
+    if not m:
+        return None
+    if m.group(1) not in PRESETS:
+        raise ValueError(f"'# preset: {m.group(1)}': the preset must be one of "
+                         f"{', '.join(PRESETS)}")
+    return m.group(1)
+
+
+def run(binary, code, preset):
+    """The JSON result of one run under preset, or what went wrong as text."""
+    proc = subprocess.run([binary, "run", "--json", "--preset", preset, "-"], input=code,
                           capture_output=True, text=True, timeout=60)
     try:
-        result = json.loads(proc.stdout)
+        return json.loads(proc.stdout)
     except ValueError:
-        return [f"no result from fa-learn run (exit {proc.returncode}): {proc.stderr[-300:]}"]
-    problems = run_cases.judge(result, expect)
+        return f"no result from fa-learn run (exit {proc.returncode}): {proc.stderr[-300:]}"
+
+
+def outcome(result):
+    """What a learner sees of a run besides the trace: how it ended, what it printed, and
+    the type of the exception it ended with."""
+    return {"status": result.get("status"), "exception": (result.get("exception") or {}).get("type"),
+            "output": result.get("stdout", "")}
+
+
+def check_pyrun(binary, info, code, output):
+    expect = dict(word.split("=", 1) for word in info.split()[1:])
+    problems = []
+    if "preset" in expect:
+        problems.append("preset= in the info string: name the preset on the block's first "
+                        "line instead (# preset: NAME), so that the Try-it link carries it")
+    try:
+        named = preset_of(code)
+    except ValueError as e:
+        return problems + [str(e)]
+    result = run(binary, code, named or expect.get("preset", "fastaudit"))
+    if isinstance(result, str):
+        return problems + [result]
+    problems += run_cases.judge(result, {k: v for k, v in expect.items() if k != "preset"})
     if "status" not in expect:
         problems.append("no status= in the info string")
     if output is not None and not same_output(result.get("stdout", ""), output):
         problems.append(f"output differs from the page:\n--- page\n{output}--- run\n"
                         f"{result.get('stdout', '')}")
+    if named is None and "preset" not in expect:
+        other = run(binary, code, "hardened")
+        if isinstance(other, str):
+            return problems + [f"under hardened: {other}"]
+        got, alt = outcome(result), outcome(other)
+        if got != alt:
+            diff = "".join(f"\n--- {key} under fastaudit\n{got[key]}\n--- under hardened\n"
+                           f"{alt[key]}" for key in got if got[key] != alt[key])
+            problems.append("the outcome depends on the preset, and the block does not say "
+                            "which one it shows: start it with '# preset: fastaudit' (and "
+                            "show the hardened preset's outcome in a block of its own)" + diff)
     return problems
 
 

@@ -19,6 +19,18 @@ import time
 # The shared harness: tests/checks.py.
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from checks import check, finish, until  # noqa: E402
+from quiz_tokens import sign  # noqa: E402
+
+
+def quiz_body(data):
+    """A JSON submission of the full quiz, with a token signed with data's key (started)."""
+    return json.dumps({"name": "Ada", "quiz": "all", "answers": {}, "attempt": sign(data)})
+
+
+def quiz_form(data):
+    """The same as a form."""
+    return f"quiz=all&name=Ada&attempt={sign(data)}"
+
 
 class Server:
     def __init__(self, binary, data, *flags, host="127.0.0.1"):
@@ -82,7 +94,7 @@ def test_hosts(binary, tmp):
             status, _, _ = server.request("GET", "/", headers={"Host": host})
             check(status == want, f"public URL: GET / with Host {host!r}: {status}, want {want}")
         status, _, body = server.request(
-            "POST", "/api/quiz/submit", json.dumps({"name": "Ada", "quiz": "all", "answers": {}}),
+            "POST", "/api/quiz/submit", quiz_body(tmp),
             {"Host": "course.example", "Content-Type": "application/json",
              "Origin": "https://course.example"})
         url = json.loads(body).get("report_url", "") if status == 201 else body
@@ -100,9 +112,9 @@ def test_hosts(binary, tmp):
 def test_origins(binary, tmp):
     server = Server(binary, tmp, "--sandbox-per-client", "16")
     own = f"http://127.0.0.1:{server.port}"
-    routes = [("/quiz/submit", "application/x-www-form-urlencoded", "quiz=all&name=Ada&seed=1"),
+    routes = [("/quiz/submit", "application/x-www-form-urlencoded", quiz_form(tmp)),
               ("/api/quiz/submit", "application/json",
-               json.dumps({"name": "Ada", "quiz": "all", "answers": {}})),
+               quiz_body(tmp)),
               ("/api/run", "application/json", json.dumps({"code": "print(1)"}))]
     try:
         for path, ctype, body in routes:
@@ -175,7 +187,7 @@ def test_proxy(binary, tmp):
                  "the untrusted peer itself as the logged client (its X-Forwarded-For ignored)")]:
             until(lambda: re.search(pattern, server.log()), what, 10)
         status, _, body = server.request(
-            "POST", "/api/quiz/submit", json.dumps({"name": "Ada", "quiz": "all", "answers": {}}),
+            "POST", "/api/quiz/submit", quiz_body(tmp),
             {"Content-Type": "application/json", "X-Forwarded-Proto": "https"})
         url = json.loads(body).get("report_url", "") if status == 201 else body
         check(url.startswith(f"https://127.0.0.1:{server.port}/report/"),
@@ -309,12 +321,12 @@ def test_ratelimit(binary, tmp):
     """Quiz submissions per client and minute: past the limit 429 with Retry-After; another
     client is not affected."""
     server = Server(binary, tmp, "--no-sandbox", "--quiz-rate", "5")
-    body = json.dumps({"name": "Ada", "quiz": "all", "answers": {}})
+    body = quiz_body(tmp)
     try:
         statuses = [server.request("POST", "/api/quiz/submit", body,
                                    {"Content-Type": "application/json"})[0] for _ in range(6)]
         check(statuses == [201] * 5 + [429], f"six submissions with a limit of five: {statuses}")
-        status, headers, _ = server.request("POST", "/quiz/submit", "quiz=all&name=Ada&seed=1",
+        status, headers, _ = server.request("POST", "/quiz/submit", quiz_form(tmp),
                                             {"Content-Type": "application/x-www-form-urlencoded"})
         check(status == 429 and int(headers.get("Retry-After", "0")) > 0,
               f"the form past the limit: {status} {headers.get('Retry-After')}")
@@ -456,12 +468,12 @@ def test_nginx(binary, tmp, prefix=""):
         check(status == 200 and json.loads(body).get("stdout") == "42\n",
               f"a sandbox run through nginx: {status} {body[:200]}")
         status, body, _ = via_nginx("POST", "/api/quiz/submit",
-                                    json.dumps({"name": "Ada", "quiz": "all", "answers": {}}),
+                                    quiz_body(tmp),
                                     {"Content-Type": "application/json", "Origin": public})
         url = json.loads(body).get("report_url", "") if status == 201 else body
         check(status == 201 and url.startswith(public + prefix + "/report/"),
               f"the report link through nginx: {status} {url[:200]}")
-        status, _, location = via_nginx("POST", "/quiz/submit", "quiz=all&name=Ada&seed=1",
+        status, _, location = via_nginx("POST", "/quiz/submit", quiz_form(tmp),
                                         {"Content-Type": "application/x-www-form-urlencoded",
                                          "Origin": public})
         check(status == 303 and (location or "").startswith(prefix + "/report/"),

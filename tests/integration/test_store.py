@@ -58,8 +58,18 @@ def request(base, path, data=None, content_type=None):
         return e.code, e.read().decode()
 
 
+tokens = {}
+
+
+def attempt(base, quiz="all"):
+    """An attempt token of the server at base (one per quiz is enough: tokens may be reused)."""
+    if (base, quiz) not in tokens:
+        tokens[base, quiz] = json.loads(request(base, f"/api/quiz?topic={quiz}")[1])["attempt"]
+    return tokens[base, quiz]
+
+
 def api_submit(base, name, klass=None, quiz="all"):
-    body = {"name": name, "quiz": quiz, "answers": {}}
+    body = {"name": name, "quiz": quiz, "answers": {}, "attempt": attempt(base, quiz)}
     if klass is not None:
         body["class"] = klass
     status, text = request(base, "/api/quiz/submit", json.dumps(body).encode(),
@@ -153,7 +163,7 @@ def test_names(binary, data):
             check(status == 400 and "text-direction" in result.get("error", ""),
                   f"a class with U+{ord(ch):04X} is refused with its reason: {status} "
                   f"{result.get('error')}")
-        form = urllib.parse.urlencode([("quiz", "all"), ("seed", "1"), ("started", "0"),
+        form = urllib.parse.urlencode([("quiz", "all"), ("attempt", attempt(server.base)),
                                        ("name", "Mallory\u202egnp.exe")]).encode()
         status, page = request(server.base, "/quiz/submit", form,
                                "application/x-www-form-urlencoded")

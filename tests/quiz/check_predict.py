@@ -1,6 +1,15 @@
 """Runs the snippet of every predict-the-outcome question of the bank through the real
-sandbox (`fa-learn run --json`, default options) and fails when the engine's outcome differs
+sandbox (`fa-learn run --json --preset fastaudit`) and fails when the engine's outcome differs
 from the option the question marks as right, so the bank cannot drift from the engine.
+
+A question about a difference between FastAudit and fa-learn's hardened engine says, in its
+explanation, "With `--preset hardened` the outcome is `CODE`": its snippet also runs under
+`hardened`, which must give CODE, and CODE must differ from the key (a question that does not
+tell the two rule sets apart must not claim to). Such a question's stem names the `fastaudit`
+preset, so the learner knows which rule set to predict. The bank must hold some of them.
+
+The stem is sent to learners (`stem_markdown` in /api/quiz), so the ```pyrun line carries no
+expectations (`status=...`, `deny=...`): they would give the answer away.
 
 Outcome codes (quiz/README.md): runs | denied EVENT | os-layer | error TYPE.
 Usage: fa-learn python check_predict.py FA_LEARN_BINARY QUIZ_DIR
@@ -12,15 +21,22 @@ import re
 import subprocess
 import sys
 
+HARDENED = re.compile(r"With `--preset hardened` the outcome is `([^`]+)`")
+
 
 def predict_questions(quiz_dir):
     for path in sorted(pathlib.Path(quiz_dir, "questions").glob("*.md")):
         text = path.read_text()
         if not re.search(r"^type:\s*predict\s*$", text, re.M):
             continue
-        code = re.search(r"^```pyrun[^\n]*\n(.*?)^```", text, re.M | re.S)
-        keyed = re.findall(r"^- \[[xX]\] (.+?)\s*$", text, re.M)
-        yield path.name, code.group(1) if code else None, keyed
+        stem, _, explanation = text.partition("## Explanation")
+        code = re.search(r"^```pyrun([^\n]*)\n(.*?)^```", stem, re.M | re.S)
+        keyed = re.findall(r"^- \[[xX]\] (.+?)\s*$", stem, re.M)
+        hardened = HARDENED.search(explanation)
+        yield {"name": path.name, "info": code.group(1).strip() if code else None,
+               "code": code.group(2) if code else None, "keyed": keyed,
+               "hardened": hardened.group(1) if hardened else None,
+               "names_preset": "`fastaudit`" in stem}
 
 
 def outcome(result):
@@ -39,16 +55,39 @@ def outcome(result):
     return status  # limit or crash: never a keyed answer
 
 
-def check(binary, name, code, keyed):
-    if code is None or len(keyed) != 1:
-        return name, f"needs one ```pyrun snippet and one checked option (has {len(keyed)})"
-    proc = subprocess.run([binary, "run", "--json", "-"], input=code, capture_output=True,
-                          text=True, timeout=60)
+def run(binary, code, preset):
+    proc = subprocess.run([binary, "run", "--json", "--preset", preset, "-"], input=code,
+                          capture_output=True, text=True, timeout=60)
     try:
-        got = outcome(json.loads(proc.stdout))
+        return outcome(json.loads(proc.stdout)), None
     except ValueError:
-        return name, f"no result from fa-learn run: {proc.stderr[-300:]}"
-    return name, None if got == keyed[0] else f"the engine says '{got}', the key '{keyed[0]}'"
+        return None, f"no result from fa-learn run --preset {preset}: {proc.stderr[-300:]}"
+
+
+def check(binary, q):
+    """(name, problem or None, what the runs gave)."""
+    name, keyed = q["name"], q["keyed"]
+    if q["code"] is None or len(keyed) != 1:
+        return name, f"needs one ```pyrun snippet and one checked option (has {len(keyed)})", ""
+    if q["info"]:
+        return name, f"the ```pyrun line gives the outcome away ('{q['info']}'): learners see it", ""
+    got, problem = run(binary, q["code"], "fastaudit")
+    if problem:
+        return name, problem, ""
+    if got != keyed[0]:
+        return name, f"fastaudit says '{got}', the key '{keyed[0]}'", ""
+    if q["hardened"] is None:
+        return name, None, f"fastaudit: {got}"
+    if not q["names_preset"]:
+        return name, "a FastAudit-vs-hardened question must name the `fastaudit` preset in its stem", ""
+    got_h, problem = run(binary, q["code"], "hardened")
+    if problem:
+        return name, problem, ""
+    if got_h != q["hardened"]:
+        return name, f"hardened says '{got_h}', the explanation '{q['hardened']}'", ""
+    if got_h == got:
+        return name, f"both rule sets say '{got}': not a difference", ""
+    return name, None, f"fastaudit: {got}; hardened: {got_h}"
 
 
 def main():
@@ -56,11 +95,15 @@ def main():
     questions = list(predict_questions(quiz_dir))
     failures = 0
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        for name, problem in pool.map(lambda q: check(binary, *q), questions):
-            print(f"{'ok  ' if not problem else 'FAIL'} {name}" + (f": {problem}" if problem else ""))
+        for name, problem, seen in pool.map(lambda q: check(binary, q), questions):
+            print(f"{'ok  ' if not problem else 'FAIL'} {name}: {problem or seen}")
             failures += bool(problem)
-    print(f"{len(questions)} predict questions, {failures} failed")
-    return 1 if failures or not questions else 0
+    n_both = sum(q["hardened"] is not None for q in questions)
+    print(f"{len(questions)} predict questions ({n_both} run under both presets), "
+          f"{failures} failed")
+    if not n_both:
+        print("FAIL no question tells FastAudit from the hardened engine (issue 13)")
+    return 1 if failures or not questions or not n_both else 0
 
 
 if __name__ == "__main__":

@@ -4,10 +4,13 @@
 #include "common/fa_buf.h"
 #include "common/fa_file.h"
 #include "common/fa_mem.h"
+#include "content/cnt_markdown.h"
 #include "quiz/quiz_bank.h"
+#include "quiz/quiz_cues.h"
 #include "quiz/quiz_report.h"
 #include "quiz/quiz_score.h"
 #include "quiz/quiz_store.h"
+#include "quiz/quiz_token.h"
 #include "tests/unit/harness.h"
 
 #include <cmark-gfm-core-extensions.h> /* to render reports as a permissive renderer would */
@@ -165,6 +168,93 @@ static void test_score(void)
     STR_EQ(quiz_verdict_name(QUIZ_PARTIAL), "partial");
 }
 
+/* Issue 14: attempt tokens. The key file is made once (0600) and read again; a token checks
+ * out for its quiz only, and any change to its seed, start time or signature is caught. */
+static void test_tokens(void)
+{
+    char dir[] = "/tmp/fa-learn-test-token-XXXXXX", path[200], token[QUIZ_TOKEN_MAX];
+    char changed[QUIZ_TOKEN_MAX];
+    struct quiz_key *key = NULL, *again = NULL, *other = quiz_key_new((const unsigned char *)"k", 1);
+    struct fa_diag diag = {{0}};
+    struct stat st;
+    uint32_t seed = 0;
+    int64_t started = 0;
+
+    OK(mkdtemp(dir) != NULL);
+    INT_EQ(quiz_key_open(dir, &key, &diag), FA_OK);
+    snprintf(path, sizeof path, "%s/%s", dir, QUIZ_KEY_FILE);
+    OK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == QUIZ_KEY_BYTES);
+    INT_EQ(quiz_key_open(dir, &again, &diag), FA_OK); /* the same key: tokens still check */
+    quiz_token_make(key, "all", 4242, 1700000000123, token);
+    OK(strncmp(token, "4242.", 5) != 0 && strstr(token, ".1700000000123.") != NULL &&
+       strlen(token) == (size_t)(strstr(token, ".1700000000123.") - token) + 15 + 64);
+    INT_EQ(quiz_token_check(again, "all", token, strlen(token), &seed, &started), FA_OK);
+    INT_EQ(seed, 4242);
+    INT_EQ(started, 1700000000123);
+    INT_EQ(quiz_token_check(key, "audit-hooks", token, strlen(token), &seed, &started),
+           FA_EPOLICY);
+    INT_EQ(quiz_token_check(other, "all", token, strlen(token), &seed, &started), FA_EPOLICY);
+    {
+        const char *rest = strstr(token, ".1700000000123.");
+        int masked_len = (int)(rest - token);
+        /* An earlier start. */
+        snprintf(changed, sizeof changed, "%.*s.1700000000000.%s", masked_len, token, rest + 15);
+        INT_EQ(quiz_token_check(key, "all", changed, strlen(changed), &seed, &started),
+               FA_EPOLICY);
+        /* Another order: the masked seed's last digit changed. */
+        snprintf(changed, sizeof changed, "%s", token);
+        changed[masked_len - 1] = changed[masked_len - 1] == '0' ? '1' : changed[masked_len - 1] - 1;
+        INT_EQ(quiz_token_check(key, "all", changed, strlen(changed), &seed, &started),
+               FA_EPOLICY);
+        /* Read without the check (a refused form shown again): the seed comes back. */
+        INT_EQ(quiz_token_read(key, "all", token, strlen(token), &seed, &started), FA_OK);
+        INT_EQ(seed, 4242);
+    }
+    snprintf(changed, sizeof changed, "%s", token);
+    changed[strlen(changed) - 1] ^= 1; /* one bit of the signature */
+    INT_EQ(quiz_token_check(key, "all", changed, strlen(changed), &seed, &started), FA_EPOLICY);
+    for (size_t i = 0; i < 8; i++) {
+        static const char *const garbled[] = {"", "1.2", "1.2.", "x.2.00", "99999999999.1.0",
+                                              "1..0", "1.2.3.4", "-1.2.0"};
+        INT_EQ(quiz_token_check(key, "all", garbled[i], strlen(garbled[i]), &seed, &started),
+               FA_EINVAL);
+    }
+    snprintf(changed, sizeof changed, "%.*sABCD", (int)strlen(token) - 4, token); /* upper case */
+    INT_EQ(quiz_token_check(key, "all", changed, strlen(changed), &seed, &started), FA_EINVAL);
+    /* A file of the wrong size is not a key, and is not replaced. */
+    OK(truncate(path, 5) == 0);
+    {
+        struct quiz_key *bad = NULL;
+        INT_EQ(quiz_key_open(dir, &bad, &diag), FA_EINVAL);
+        OK(bad == NULL && strstr(diag.msg, "not a quiz key") != NULL);
+    }
+    unlink(path);
+    rmdir(dir);
+    quiz_key_free(key);
+    quiz_key_free(again);
+    quiz_key_free(other);
+}
+
+/* Issue 13: options are numbered as shown and mapped back through the attempt's seed. */
+static void test_shown_values(void)
+{
+    static const struct quiz_option four[] = {{"A", 1}, {"B", 0}, {"C", 0}, {"D", 0}};
+    struct quiz_question q = {.id = "q", .type = QUIZ_SINGLE, .points = 1, .options = four,
+                              .n_options = 4};
+    unsigned char order[QUIZ_MAX_OPTIONS];
+    int first_is_key = 0;
+
+    for (uint32_t seed = 1; seed <= 64; seed++) {
+        quiz_option_order(&q, seed, order);
+        for (unsigned k = 0; k < 4; k++)
+            INT_EQ(quiz_chosen_from_shown(&q, seed, 1u << k), 1u << order[k]);
+        first_is_key += order[0] == 0;
+    }
+    INT_EQ(quiz_chosen_from_shown(&q, 7, 1u << 6), 0); /* no such place */
+    /* The key (the bank's first) is shown first about a quarter of the time, not always. */
+    OK(first_is_key > 4 && first_is_key < 32);
+}
+
 static void test_outcomes(void)
 {
     char buf[200];
@@ -270,6 +360,28 @@ static void golden(const char *dir, const char *name, const char *got)
     fa_free(path);
 }
 
+/* The reports' titles of a bank's questions, as the server makes them (free_titles). */
+static char **make_titles(const struct quiz_bank *bank)
+{
+    size_t n = quiz_bank_n_questions(bank);
+    char **titles = fa_xcalloc(n + 1, sizeof *titles);
+
+    for (size_t i = 0; i < n; i++) {
+        const char *stem = quiz_bank_get_question(bank, i)->stem;
+        INT_EQ(cnt_markdown_plain_title(stem, strlen(stem), &titles[i]), 0);
+    }
+    return titles;
+}
+
+static void free_titles(const struct quiz_bank *bank, char **titles)
+{
+    for (size_t i = 0; i < quiz_bank_n_questions(bank); i++)
+        fa_free(titles[i]);
+    fa_free(titles);
+}
+
+#define TITLES(t) ((const char *const *)(t))
+
 /* The report of an attempt on the good bank, against snapshots of both forms. */
 static void test_report(const char *dir)
 {
@@ -289,16 +401,19 @@ static void test_report(const char *dir)
                              .score_milli = 3500, .max_milli = 9000, .answers = answers,
                              .n_answers = 6};
     struct fa_buf text, md;
-    char buf[64];
+    char buf[64], **titles;
 
     INT_EQ(quiz_bank_load(path, NULL, NULL, &bank, &diag), 0);
     fa_free(path);
     if (!bank)
         return;
+    titles = make_titles(bank);
     fa_buf_init(&text, 1 << 16);
     fa_buf_init(&md, 1 << 16);
-    INT_EQ(quiz_report_text(bank, &a, "https://course.example/report/0123", &text), 0);
-    INT_EQ(quiz_report_markdown(bank, &a, "https://course.example/report/0123", &md), 0);
+    INT_EQ(quiz_report_text(bank, TITLES(titles), &a, "https://course.example/report/0123",
+                            &text), 0);
+    INT_EQ(quiz_report_markdown(bank, TITLES(titles), &a, "https://course.example/report/0123",
+                                &md), 0);
     golden(dir, "report.txt", text.ptr ? text.ptr : "");
     golden(dir, "report.md", md.ptr ? md.ptr : "");
     /* Fixed width: no line of the text report is longer than QUIZ_REPORT_WIDTH. */
@@ -315,6 +430,89 @@ static void test_report(const char *dir)
     STR_EQ(quiz_report_right_answer(quiz_bank_get_question(bank, 1), buf, 12), "`subproc...");
     fa_buf_cleanup(&text);
     fa_buf_cleanup(&md);
+    free_titles(bank, titles);
+    quiz_bank_free(bank);
+}
+
+/* Issue 13, section 2: cues that give answers away, on a small bank made to have each (and
+ * questions that must not be flagged), against tests/unit/quiz/cues/expected.txt. */
+static void test_cues(const char *dir)
+{
+    struct quiz_bank *bank = NULL;
+    struct fa_diag diag = {{0}};
+    char *path = fa_xasprintf("%s/cues", dir), *want = NULL, *expected;
+    struct fa_buf got;
+    size_t len;
+
+    fa_buf_init(&got, 1 << 16);
+    INT_EQ(quiz_bank_load(path, NULL, NULL, &bank, &diag), 0);
+    if (bank) {
+        INT_EQ(quiz_bank_cues(bank, collect, &got), 3);
+        expected = fa_xasprintf("%s/expected.txt", path);
+        INT_EQ(fa_file_read(expected, 1 << 16, 0, &want, &len, &diag), 0);
+        STR_EQ(got.ptr ? got.ptr : "", want ? want : "");
+        fa_free(want);
+        fa_free(expected);
+    }
+    quiz_bank_free(bank);
+    fa_buf_cleanup(&got);
+    fa_free(path);
+}
+
+/* Issue 13, section 3: titles are made from cmark's tree, not by hand (which dropped every
+ * '_' and '*' and showed code fences), and the Markdown report keeps them as written. */
+static void test_titles(const char *dir)
+{
+    static const struct {
+        const char *stem, *title;
+    } cases[] = {
+        {"Which function adds a C hook, `PySys_AddAuditHook` or *sys.addaudithook*?\n\nMore.",
+         "Which function adds a C hook, `PySys_AddAuditHook` or sys.addaudithook?"},
+        {"What does fastaudit.audit_perms_x do with\n**two** lines?",
+         "What does fastaudit.audit_perms_x do with two lines?"},
+        {"```python illustration\n\ndef outer(data):\n    return data\n```\n\nWhat does "
+         "`outer` keep?", "What does `outer` keep? (code: def outer(data):)"},
+        {"```\n```\n", "(code)"},
+        {"Code with a backtick: ``a`b``, and a [link](/wiki/x).", "Code with a backtick: ``a`b``, "
+                                                                 "and a link."},
+    };
+    struct quiz_bank *bank = NULL;
+    struct fa_diag diag = {{0}};
+    char *path = fa_xasprintf("%s/good", dir), **titles;
+    struct quiz_stored_answer answers[] = {
+        {.question_id = "a-single", .verdict = QUIZ_INCORRECT, .max_milli = 1000}};
+    struct quiz_attempt a = {.learner = "T", .quiz = "all", .answers = answers, .n_answers = 1,
+                             .max_milli = 1000};
+    struct fa_buf text, md;
+    char *html, *saved;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *title = NULL;
+        INT_EQ(cnt_markdown_plain_title(cases[i].stem, strlen(cases[i].stem), &title), 0);
+        STR_EQ(title, cases[i].title);
+        fa_free(title);
+    }
+    INT_EQ(quiz_bank_load(path, NULL, NULL, &bank, &diag), 0);
+    fa_free(path);
+    if (!bank)
+        return;
+    titles = make_titles(bank);
+    saved = titles[0];
+    titles[0] = (char *)"Is `PySys_AddAuditHook` like a_b_c or *x* | y?";
+    fa_buf_init(&text, 1 << 16);
+    fa_buf_init(&md, 1 << 16);
+    INT_EQ(quiz_report_text(bank, TITLES(titles), &a, "https://course.example/report/1", &text),
+           0);
+    INT_EQ(quiz_report_markdown(bank, TITLES(titles), &a, "https://course.example/report/1", &md),
+           0);
+    OK(CONTAINS(text.ptr, "   1. Is `PySys_AddAuditHook` like a_b_c or *x* | y?\n"));
+    html = cmark_markdown_to_html(md.ptr, md.len, CMARK_OPT_DEFAULT);
+    OK(CONTAINS(html, "Is <code>PySys_AddAuditHook</code> like a_b_c or *x* | y?"));
+    free(html); /* cmark's default allocator */
+    titles[0] = saved;
+    fa_buf_cleanup(&text);
+    fa_buf_cleanup(&md);
+    free_titles(bank, titles);
     quiz_bank_free(bank);
 }
 
@@ -576,7 +774,7 @@ static void test_markdown_escaping(const char *dir)
     };
     struct quiz_bank *bank = NULL;
     struct fa_diag diag = {{0}};
-    char *path = fa_xasprintf("%s/good", dir);
+    char *path = fa_xasprintf("%s/good", dir), **titles;
     struct quiz_stored_answer answers[1] = {
         {.question_id = "a-single", .chosen = 2, .verdict = QUIZ_CORRECT, .earned_milli = 1000,
          .max_milli = 1000}};
@@ -585,6 +783,7 @@ static void test_markdown_escaping(const char *dir)
     fa_free(path);
     if (!bank)
         return;
+    titles = make_titles(bank);
     cmark_gfm_core_extensions_ensure_registered();
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
         struct quiz_attempt a = {.quiz = "all", .answers = answers, .n_answers = 1,
@@ -598,7 +797,8 @@ static void test_markdown_escaping(const char *dir)
         snprintf(a.learner, sizeof a.learner, "%s", hostile[i]);
         snprintf(a.class_code, sizeof a.class_code, "%s", hostile[i]);
         fa_buf_init(&md, 1 << 16);
-        INT_EQ(quiz_report_markdown(bank, &a, "https://course.example/report/1", &md), 0);
+        INT_EQ(quiz_report_markdown(bank, TITLES(titles), &a, "https://course.example/report/1",
+                                    &md), 0);
         for (size_t k = 0; k < sizeof exts / sizeof exts[0]; k++)
             cmark_parser_attach_syntax_extension(parser, cmark_find_syntax_extension(exts[k]));
         cmark_parser_feed(parser, md.ptr, md.len);
@@ -632,12 +832,14 @@ static void test_markdown_escaping(const char *dir)
         struct fa_buf md;
         char *html;
         fa_buf_init(&md, 1 << 16);
-        INT_EQ(quiz_report_markdown(bank, &a, "https://course.example/report/1", &md), 0);
+        INT_EQ(quiz_report_markdown(bank, TITLES(titles), &a, "https://course.example/report/1",
+                                    &md), 0);
         html = cmark_markdown_to_html(md.ptr, md.len, CMARK_OPT_UNSAFE);
         OK(CONTAINS(html, "Zoë O'Neil-Smith, Jr. (2nd) &lt;3"));
         free(html);
         fa_buf_cleanup(&md);
     }
+    free_titles(bank, titles);
     quiz_bank_free(bank);
 }
 
@@ -650,8 +852,12 @@ int main(int argc, char **argv)
     test_missing_folder();
     test_score();
     test_outcomes();
+    test_tokens();
+    test_shown_values();
     test_store();
     test_report(dir);
+    test_titles(dir);
+    test_cues(dir);
     test_migration();
     test_damaged_rows();
     test_markdown_escaping(dir);
