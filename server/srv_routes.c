@@ -11,6 +11,7 @@
 
 #include "common/fa_err.h"
 #include "common/fa_mem.h"
+#include "common/fa_preset.h"
 #include "content/cnt_search.h"
 #include "content/cnt_site.h"
 #include "server/srv_layout.h"
@@ -18,6 +19,7 @@
 #include "server/srv_limits.h"
 #include "server/srv_sandbox.h"
 #include "server/srv_site.h"
+#include "sandbox/sbx_options.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -267,27 +269,12 @@ static bool is_media_type(const char *content_type, const char *media_type)
 }
 
 /* A module prefix: [A-Za-z_][A-Za-z0-9_.]{0,99}. */
-static bool is_module_prefix(const char *s, size_t len)
-{
-    if (len == 0 || len > SRV_MAX_RUN_SAFE_NATIVE_LEN ||
-        !(s[0] == '_' || (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')))
-        return false;
-    for (size_t i = 1; i < len; i++)
-        if (!(s[i] == '_' || s[i] == '.' || (s[i] >= 'A' && s[i] <= 'Z') ||
-              (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
-            return false;
-    return true;
-}
-
 /* Checks the learner's options in root and builds the supervisor request (without "id")
  * with every option filled in. Returns NULL with a sentence for the learner in why. */
 static json_t *run_request(json_t *root, char *why, size_t cap)
 {
     static const char *const known[] = {"code",        "monitoring", "time_limit_ms", "disable",
                                         "safe_native", "preset",     "stdin"};
-    /* "default" is the name the default preset had before issue 12: still accepted. */
-    static const char *const presets[] = {"fastaudit", "hardened", "hook-only", "strict",
-                                          "default"};
     json_t *code = json_object_get(root, "code"), *value, *item;
     json_t *monitoring = json_object_get(root, "monitoring");
     json_t *time_limit = json_object_get(root, "time_limit_ms");
@@ -296,8 +283,7 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
     json_t *preset = json_object_get(root, "preset");
     json_t *input = json_object_get(root, "stdin");
     const char *key, *preset_name = "fastaudit";
-    json_int_t limit_ms = SRV_RUN_DEFAULT_TIME_MS;
-    bool preset_ok = false;
+    json_int_t limit_ms = SBX_RUN_DEFAULT_TIME_MS;
     size_t i;
 
     if (!json_is_object(root)) {
@@ -343,41 +329,35 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
     }
     if (time_limit) {
         limit_ms = json_integer_value(time_limit);
-        if (!json_is_integer(time_limit) || limit_ms < SRV_RUN_MIN_TIME_MS ||
-            limit_ms > SRV_RUN_MAX_TIME_MS) {
+        if (!json_is_integer(time_limit) || !sbx_options_time_ok(limit_ms)) {
             snprintf(why, cap, "time_limit_ms must be a whole number from %d to %d",
-                     SRV_RUN_MIN_TIME_MS, SRV_RUN_MAX_TIME_MS);
+                     SBX_RUN_MIN_TIME_MS, SBX_RUN_MAX_TIME_MS);
             return NULL;
         }
     }
     if (safe_native) {
         if (!json_is_array(safe_native) ||
-            json_array_size(safe_native) > SRV_MAX_RUN_SAFE_NATIVE) {
+            json_array_size(safe_native) > SBX_RUN_MAX_SAFE_NATIVE) {
             snprintf(why, cap, "safe_native must be an array of at most %d module names",
-                     SRV_MAX_RUN_SAFE_NATIVE);
+                     SBX_RUN_MAX_SAFE_NATIVE);
             return NULL;
         }
         json_array_foreach(safe_native, i, item) {
             if (!json_is_string(item) ||
-                !is_module_prefix(json_string_value(item), json_string_length(item))) {
+                !sbx_options_prefix_ok(json_string_value(item), json_string_length(item))) {
                 snprintf(why, cap, "safe_native[%zu] must be a module name like "
                                    "\"labnative.checksum\" (letters, digits, _ and ., at most "
-                                   "%d characters)", i, SRV_MAX_RUN_SAFE_NATIVE_LEN);
+                                   "%d characters)", i, SBX_RUN_SAFE_NATIVE_MAX_LEN);
                 return NULL;
             }
         }
     }
     if (preset) {
-        preset_name = json_string_value(preset);
-        for (i = 0; preset_name && i < sizeof presets / sizeof presets[0]; i++)
-            preset_ok = preset_ok || strcmp(preset_name, presets[i]) == 0;
-        if (!preset_ok) {
-            snprintf(why, cap, "preset must be one of \"fastaudit\", \"hardened\", "
-                               "\"hook-only\", \"strict\"");
+        preset_name = fa_preset_find(json_string_value(preset), json_string_length(preset));
+        if (!preset_name) {
+            snprintf(why, cap, "preset must be one of " FA_PRESET_NAMES_TEXT);
             return NULL;
         }
-        if (strcmp(preset_name, "default") == 0)
-            preset_name = "fastaudit";
     }
     return json_pack("{s:O, s:b, s:I, s:b, s:o, s:s, s:s%}", "code", code, "monitoring",
                      !json_is_false(monitoring), "time_limit_ms", limit_ms, "disable",

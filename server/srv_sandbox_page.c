@@ -1,6 +1,7 @@
 /* srv_sandbox_page.c: the /sandbox page body and its gallery (see srv_sandbox_page.h). */
 #include "server/srv_sandbox_page.h"
 
+#include "common/fa_dir.h"
 #include "common/fa_file.h"
 #include "common/fa_mem.h"
 
@@ -65,18 +66,6 @@ const char *srv_sandbox_class_wiki(size_t i)
 static int esc(struct fa_buf *out, const char *text)
 {
     return fa_buf_append_html(out, text, strlen(text));
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool is_example_name(const char *name)
-{
-    size_t len = strlen(name);
-
-    return name[0] != '.' && len > 3 && strcmp(name + len - 3, ".py") == 0;
 }
 
 /* Reads dir/name when it is a regular file of at most SRV_SANDBOX_MAX_EXAMPLE_BYTES. */
@@ -171,48 +160,28 @@ int srv_sandbox_gallery_load(const char *content_dir, struct srv_sandbox_gallery
                              struct fa_diag *diag)
 {
     char *dir_path = fa_xasprintf("%s/sandbox", content_dir);
-    DIR *dir = opendir(dir_path);
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    int rc = FA_OK;
+    struct fa_dir_list names = {NULL, 0};
+    int rc;
 
     out->examples = NULL;
     out->n = 0;
-    if (!dir) {
-        if (errno != ENOENT)
-            rc = fa_diag_set(diag, FA_EIO, "%s: %s", dir_path, strerror(errno));
-        fa_free(dir_path);
-        return rc;
-    }
-    while (!rc && (e = readdir(dir)) != NULL) {
-        if (!is_example_name(e->d_name))
-            continue;
-        if (n == SRV_SANDBOX_MAX_EXAMPLES) {
-            rc = fa_diag_set(diag, FA_ELIMIT, "%s: more than %d examples", dir_path,
-                             SRV_SANDBOX_MAX_EXAMPLES);
-            break;
-        }
-        names = fa_xrealloc(names, (n + 1) * sizeof *names);
-        names[n++] = fa_xstrdup(e->d_name);
-    }
-    closedir(dir);
-    if (n)
-        qsort(names, n, sizeof *names, cmp_names);
-    if (!rc && n)
-        out->examples = fa_xcalloc(n, sizeof *out->examples);
-    for (size_t i = 0; !rc && i < n; i++) {
+    /* The examples are the *.py files not hidden, in name order; no folder is no gallery. */
+    rc = fa_dir_list_open(dir_path, fa_dir_keep_suffix, ".py", SRV_SANDBOX_MAX_EXAMPLES,
+                          "examples", &names, diag);
+    if (rc == FA_ENOTFOUND)
+        rc = FA_OK;
+    if (!rc && names.n)
+        out->examples = fa_xcalloc(names.n, sizeof *out->examples);
+    for (size_t i = 0; !rc && i < names.n; i++) {
         char *text = NULL;
 
-        rc = read_example(dir_path, names[i], &text, diag);
+        rc = read_example(dir_path, names.names[i], &text, diag);
         if (!rc) {
-            parse_example(names[i], text, &out->examples[out->n++]);
+            parse_example(names.names[i], text, &out->examples[out->n++]);
             fa_free(text);
         }
     }
-    for (size_t i = 0; i < n; i++)
-        fa_free(names[i]);
-    fa_free(names);
+    fa_dir_list_cleanup(&names);
     fa_free(dir_path);
     if (rc)
         srv_sandbox_gallery_free(out);

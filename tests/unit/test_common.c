@@ -1,14 +1,21 @@
-/* test_common.c: bounded buffers, escaping, plain-path checks and slugs. */
+/* test_common.c: bounded buffers, escaping, plain-path checks, slugs and folder listing. */
+#define _GNU_SOURCE /* O_PATH, to make readdir fail on purpose */
 #include "harness.h"
 
 #include "common/fa_buf.h"
+#include "common/fa_dir.h"
 #include "common/fa_err.h"
 #include "common/fa_mem.h"
 #include "common/fa_path.h"
 #include "common/fa_time.h"
 #include "common/fa_utf8.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_buf_limits(void)
 {
@@ -161,8 +168,79 @@ static void test_utf8_repair(void)
     INT_EQ(fa_utf8_cut("abc", 3, 2), 2);
 }
 
+static void touch(const char *dir, const char *name)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    OK(f != NULL);
+    if (f)
+        fclose(f);
+}
+
+/* Issue 16: one folder-listing helper; a read error is an error, not the end of the folder
+ * (srv_sandbox_page.c and srv_site.c took readdir's NULL for the end whatever errno said). */
+static void test_dir_list(void)
+{
+    char dir[] = "/tmp/fa-test-dir-XXXXXX", missing[600];
+    struct fa_dir_list list = {NULL, 0};
+    struct fa_diag diag = {""};
+    DIR *d;
+    int fd;
+
+    OK(mkdtemp(dir) != NULL);
+    touch(dir, "b.md");
+    touch(dir, "a.md");
+    touch(dir, ".hidden.md");
+    touch(dir, "notes.txt");
+    touch(dir, ".md");
+    INT_EQ(fa_dir_list_open(dir, fa_dir_keep_suffix, ".md", 10, "pages", &list, &diag), FA_OK);
+    INT_EQ(list.n, 2);
+    if (list.n == 2) {
+        STR_EQ(list.names[0], "a.md");
+        STR_EQ(list.names[1], "b.md");
+    }
+    fa_dir_list_cleanup(&list);
+    INT_EQ(list.n, 0);
+    /* NULL keeps every name not hidden, "." and ".." never come back. */
+    INT_EQ(fa_dir_list_open(dir, NULL, NULL, 10, "files", &list, &diag), FA_OK);
+    INT_EQ(list.n, 3);
+    fa_dir_list_cleanup(&list);
+    /* One name over the cap is refused, with the cap in the message. */
+    INT_EQ(fa_dir_list_open(dir, fa_dir_keep_suffix, ".md", 1, "pages", &list, &diag),
+           FA_ELIMIT);
+    OK(CONTAINS(diag.msg, ": more than 1 pages"));
+    INT_EQ(list.n, 0);
+    snprintf(missing, sizeof missing, "%s/none", dir);
+    INT_EQ(fa_dir_list_open(missing, NULL, NULL, 10, "files", &list, &diag), FA_ENOTFOUND);
+    OK(CONTAINS(diag.msg, "cannot open the folder"));
+    /* A folder opened with O_PATH passes fdopendir, but getdents fails (EBADF): that must
+     * come back as FA_EIO, not as an empty folder. */
+    fd = open(dir, O_PATH | O_DIRECTORY);
+    d = fd >= 0 ? fdopendir(fd) : NULL;
+    OK(d != NULL);
+    if (d) {
+        diag.msg[0] = '\0';
+        INT_EQ(fa_dir_list_read(d, dir, NULL, NULL, 10, "files", &list, &diag), FA_EIO);
+        OK(CONTAINS(diag.msg, "cannot read the folder"));
+        INT_EQ(list.n, 0);
+        closedir(d);
+    }
+    for (const char *const *n = (const char *const[]){"a.md", "b.md", ".hidden.md",
+                                                       "notes.txt", ".md", NULL};
+         *n; n++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", dir, *n);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 int main(void)
 {
+    test_dir_list();
     test_utf8_repair();
     test_buf_limits();
     test_escaping();
