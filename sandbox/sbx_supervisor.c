@@ -667,6 +667,11 @@ static void send_json(int fd, json_t *value)
 {
     char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
 
+    /* Not silent: the server's watchdog answers the request at its deadline, and this line
+     * says why it had to. */
+    if (!text)
+        fa_log_error("event=supervisor_answer error=\"the answer could not be %s\"",
+                     value ? "encoded" : "packed");
     if (text)
         sbx_frame_write(fd, text, strlen(text));
     json_arena_free(text); /* jansson's allocator made it */

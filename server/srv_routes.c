@@ -14,6 +14,7 @@
 #include "common/fa_preset.h"
 #include "content/cnt_search.h"
 #include "content/cnt_site.h"
+#include "server/srv_json.h"
 #include "server/srv_layout.h"
 #include "common/fa_log.h"
 #include "server/srv_limits.h"
@@ -46,6 +47,12 @@ static int handle_asset(struct srv_req *req, struct srv_resp *resp)
 }
 
 /* Builds the result list for both the search page and the JSON API. */
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+/* The search module's cap, in the words of the page (a literal: srv_resp_error takes text). */
+static const char search_too_long[] =
+    "The search text is too long (at most " STRINGIFY(CNT_SEARCH_MAX_QUERY) " characters).";
+
 static int run_search(struct srv_req *req, struct srv_resp *resp, const char *q,
                       struct cnt_hit **hits, size_t *n_hits)
 {
@@ -53,14 +60,12 @@ static int run_search(struct srv_req *req, struct srv_resp *resp, const char *q,
     int rc;
 
     if (req->query_too_long)
-        return srv_resp_error(req, resp, 400, "The search text is too long (at most 200 "
-                                              "characters).");
+        return srv_resp_error(req, resp, 400, search_too_long);
     /* One more than is shown: then the page knows whether the list was cut. */
     rc = cnt_search_query(srv_site_get_search(req->site), q, strlen(q), SRV_SEARCH_HITS + 1,
                           hits, n_hits, &diag);
     if (rc == FA_ELIMIT)
-        return srv_resp_error(req, resp, 400, "The search text is too long (at most 200 "
-                                              "characters).");
+        return srv_resp_error(req, resp, 400, search_too_long);
     if (rc == FA_EINVAL)
         return srv_resp_error(req, resp, 400, "The search text is not valid UTF-8.");
     if (rc)
@@ -68,18 +73,22 @@ static int run_search(struct srv_req *req, struct srv_resp *resp, const char *q,
     return 200;
 }
 
-/* The URL of a hit: the page, plus the section's anchor. */
-static void hit_url(const struct srv_req *req, const struct cnt_hit *hit, struct fa_buf *out)
+/* The URL of a hit: the page, plus the section's anchor. FA_ELIMIT past out's cap (the
+ * caller answers 500 rather than a link that goes somewhere else). */
+static int hit_url(const struct srv_req *req, const struct cnt_hit *hit, struct fa_buf *out)
 {
     const struct cnt_site *content = srv_site_get_content(req->site);
+    int rc;
 
     if (hit->page == SIZE_MAX)
-        (void)fa_buf_puts(out, "/");
+        rc = fa_buf_puts(out, "/");
     else
-        (void)fa_buf_printf(out, "/wiki/%s", cnt_site_get_page(content, hit->page)->slug);
-    if (hit->anchor[0])
-        (void)(fa_buf_puts(out, "#") || fa_buf_append_urlenc(out, hit->anchor,
-                                                            strlen(hit->anchor)));
+        rc = fa_buf_printf(out, "/wiki/%s", cnt_site_get_page(content, hit->page)->slug);
+    if (!rc && hit->anchor[0])
+        rc = fa_buf_puts(out, "#");
+    if (!rc && hit->anchor[0])
+        rc = fa_buf_append_urlenc(out, hit->anchor, strlen(hit->anchor));
+    return rc;
 }
 
 static int render_results(struct fa_buf *b, const char *q, const struct srv_req *req,
@@ -111,8 +120,9 @@ static int render_results(struct fa_buf *b, const char *q, const struct srv_req 
     fa_buf_init(&url, 1024);
     for (size_t i = 0; i < n_hits && !rc; i++) {
         fa_buf_reset(&url);
-        hit_url(req, &hits[i], &url);
-        rc = fa_buf_puts(b, "<li><a href=\"");
+        rc = hit_url(req, &hits[i], &url);
+        if (!rc)
+            rc = fa_buf_puts(b, "<li><a href=\"");
         if (!rc)
             rc = fa_buf_append_html(b, url.ptr, url.len);
         if (!rc)
@@ -173,20 +183,6 @@ static int on_json_chunk(const char *chunk, size_t len, void *data)
     return fa_buf_append(data, chunk, len) ? -1 : 0;
 }
 
-/* Serialises a jansson value (taking its reference) into the response body as JSON. */
-static int send_json(struct srv_req *req, struct srv_resp *resp, json_t *value, int status)
-{
-    int rc = value && json_dump_callback(value, on_json_chunk, &resp->body, JSON_COMPACT) == 0
-                 ? FA_OK
-                 : FA_ENOMEM;
-
-    json_decref(value);
-    if (rc)
-        return srv_resp_error(req, resp, 500, "The answer could not be built.");
-    resp->content_type = "application/json";
-    return status;
-}
-
 static int handle_api_search(struct srv_req *req, struct srv_resp *resp)
 {
     const char *q = srv_req_query(req, "q");
@@ -199,31 +195,33 @@ static int handle_api_search(struct srv_req *req, struct srv_resp *resp)
     if (!q)
         q = "";
     status = run_search(req, resp, q, &hits, &n_hits);
-    if (status != 200) {
-        fa_buf_reset(&resp->body);
-        return send_json(req, resp, json_pack("{s:s}", "error", "bad search text"), status);
-    }
+    if (status != 200)
+        return srv_resp_json_error(req, resp, status, "bad search text");
     results = json_array();
     fa_buf_init(&url, 1024);
     for (size_t i = 0; i < n_hits && i < SRV_SEARCH_HITS; i++) {
         fa_buf_reset(&url);
-        hit_url(req, &hits[i], &url);
-        json_array_append_new(results, json_pack("{s:s, s:s, s:s, s:s}", "url", url.ptr,
-                                                 "page", hits[i].page_title, "section",
-                                                 hits[i].section_title, "snippet_html",
-                                                 hits[i].snippet_html));
+        if (hit_url(req, &hits[i], &url) ||
+            srv_json_append(req, results,
+                            json_pack("{s:s, s:s, s:s, s:s}", "url", url.ptr, "page",
+                                      hits[i].page_title, "section", hits[i].section_title,
+                                      "snippet_html", hits[i].snippet_html))) {
+            json_decref(results);
+            results = NULL; /* the answer is a 500, not a list with a hit left out */
+            break;
+        }
     }
     fa_buf_cleanup(&url);
     cnt_hits_free(hits, n_hits);
-    root = json_pack("{s:s, s:o}", "query", q, "results", results);
-    return send_json(req, resp, root, 200);
+    root = results ? json_pack("{s:s, s:o}", "query", q, "results", results) : NULL;
+    return srv_resp_json(req, resp, root, 200);
 }
 
 /* Public: status and version only. The details (the sandbox's state, the store's figures)
  * are for operators, on /metrics. */
 static int handle_healthz(struct srv_req *req, struct srv_resp *resp)
 {
-    return send_json(req, resp, json_pack("{s:s, s:s}", "status", "ok", "version", FA_VERSION),
+    return srv_resp_json(req, resp, json_pack("{s:s, s:s}", "status", "ok", "version", FA_VERSION),
                      200);
 }
 
@@ -246,13 +244,6 @@ static int handle_metrics(struct srv_req *req, struct srv_resp *resp)
 }
 
 /* ---- POST /api/run ------------------------------------------------------------------ */
-
-/* An API error: {"error": message}, in place of whatever the body held. */
-static int api_error(struct srv_req *req, struct srv_resp *resp, int status, const char *message)
-{
-    fa_buf_reset(&resp->body);
-    return send_json(req, resp, json_pack("{s:s}", "error", message), status);
-}
 
 /* Whether a Content-Type value is exactly media_type (case-insensitive), alone or followed by
  * parameters: "application/json; charset=utf-8" is JSON, "application/jsonfoo" is not. */
@@ -378,16 +369,16 @@ static void on_run_done(void *cls, int rc, const char *result, size_t len)
 
     fa_buf_init(&resp.body, SRV_MAX_RUN_RESULT);
     if (rc == FA_ETIMEDOUT) {
-        resp.status = api_error(req, &resp, 504, "the sandbox gave no result in time; the run "
+        resp.status = srv_resp_json_error(req, &resp, 504, "the sandbox gave no result in time; the run "
                                                  "was given up (try again)");
         goto out;
     }
     if (rc == FA_ELIMIT) {
-        resp.status = api_error(req, &resp, 502, "the run's result was too large to send");
+        resp.status = srv_resp_json_error(req, &resp, 502, "the run's result was too large to send");
         goto out;
     }
     if (rc) {
-        resp.status = api_error(req, &resp, 503, "the sandbox is down; try again in a moment");
+        resp.status = srv_resp_json_error(req, &resp, 503, "the sandbox is down; try again in a moment");
         resp.retry_after = 2;
         goto out;
     }
@@ -397,25 +388,25 @@ static void on_run_done(void *cls, int rc, const char *result, size_t len)
     if (!json_is_object(root)) {
         fa_log_error("req=%llu event=run error=\"the supervisor's answer is not JSON\"",
                      (unsigned long long)req->id);
-        resp.status = api_error(req, &resp, 500, "the sandbox answered something unreadable");
+        resp.status = srv_resp_json_error(req, &resp, 500, "the sandbox answered something unreadable");
     } else if (refusal && strcmp(refusal, "busy") == 0) {
-        resp.status = api_error(req, &resp, 429, "the sandbox is busy (every run slot and "
+        resp.status = srv_resp_json_error(req, &resp, 429, "the sandbox is busy (every run slot and "
                                                  "queue place is taken); try again in a second");
         resp.retry_after = 1;
     } else if (refusal && strcmp(refusal, "waited too long") == 0) {
-        resp.status = api_error(req, &resp, 429, "the sandbox is busy: the run waited too long "
+        resp.status = srv_resp_json_error(req, &resp, 429, "the sandbox is busy: the run waited too long "
                                                  "for a free slot; try again in a moment");
         resp.retry_after = 5;
     } else if (refusal) {
         fa_log_error("req=%llu event=run refusal=\"%.200s\"", (unsigned long long)req->id,
                      refusal);
-        resp.status = api_error(req, &resp, 500, "the sandbox refused the run");
+        resp.status = srv_resp_json_error(req, &resp, 500, "the sandbox refused the run");
     } else {
         json_object_del(root, "id");
         if (req->metrics)
             srv_metrics_run(req->metrics, json_string_value(json_object_get(root, "status")),
                             json_real_value(json_object_get(root, "duration_ms")));
-        resp.status = send_json(req, &resp, json_incref(root), 200);
+        resp.status = srv_resp_json(req, &resp, json_incref(root), 200);
     }
 out:
     if (resp.status == 429 && req->metrics)
@@ -436,21 +427,21 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
     int rc, status;
 
     if (req->body.len > SRV_MAX_RUN_BODY)
-        return api_error(req, resp, 413, "the body is larger than this server accepts");
+        return srv_resp_json_error(req, resp, 413, "the body is larger than this server accepts");
     root = json_loadb(req->body.ptr, req->body.len, JSON_REJECT_DUPLICATES, &error);
     if (!root) {
         snprintf(why, sizeof why, "the body is not valid JSON: %s", error.text);
-        return api_error(req, resp, 400, why);
+        return srv_resp_json_error(req, resp, 400, why);
     }
     request = run_request(root, why, sizeof why);
     json_decref(root);
     if (!request)
-        return api_error(req, resp, 400, why);
+        return srv_resp_json_error(req, resp, 400, why);
     /* Checked after the body, so that the validation runs (and is fuzzed, fuzz/) without a
      * sandbox; a bad body is the client's error whether the sandbox is on or not. */
     if (!req->sandbox) {
         json_decref(request);
-        return api_error(req, resp, 503, "the sandbox is off");
+        return srv_resp_json_error(req, resp, 503, "the sandbox is off");
     }
     fa_buf_init(&text, SRV_MAX_RUN_BODY + 4096);
     rc = json_dump_callback(request, on_json_chunk, &text, JSON_COMPACT) ? FA_ELIMIT : FA_OK;
@@ -464,12 +455,12 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
         return 0;
     }
     if (rc == FA_EIO) {
-        status = api_error(req, resp, 503, "the sandbox is down; try again in a moment");
+        status = srv_resp_json_error(req, resp, 503, "the sandbox is down; try again in a moment");
         resp->retry_after = 2;
         return status;
     }
     if (rc == FA_EBUSY) {
-        status = api_error(req, resp, 429, "you already have runs going or waiting; wait for "
+        status = srv_resp_json_error(req, resp, 429, "you already have runs going or waiting; wait for "
                                            "them to finish");
         if (req->metrics)
             srv_metrics_run_refused(req->metrics);
@@ -477,10 +468,10 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
         return status;
     }
     if (rc == FA_ELIMIT)
-        return api_error(req, resp, 400, "the request is too large for the sandbox");
+        return srv_resp_json_error(req, resp, 400, "the request is too large for the sandbox");
     fa_log_error("req=%llu event=run error=\"%s\"", (unsigned long long)req->id,
                  fa_strerror(rc));
-    return api_error(req, resp, 500, "the run could not be sent to the sandbox");
+    return srv_resp_json_error(req, resp, 500, "the run could not be sent to the sandbox");
 }
 
 #define FORM "application/x-www-form-urlencoded"
@@ -582,17 +573,17 @@ static int check_state_change(struct srv_req *req, struct srv_resp *resp, const 
     int retry_after = 0;
 
     if (!srv_public_origin_ok(req->pub, req->host, req->origin, req->referer))
-        return json ? api_error(req, resp, 403, "cross-origin requests are not accepted")
+        return json ? srv_resp_json_error(req, resp, 403, "cross-origin requests are not accepted")
                     : srv_resp_error(req, resp, 403, "This form can only be sent from this "
                                                      "site's own pages.");
     if (!is_media_type(req->content_type, body_type))
-        return json ? api_error(req, resp, 415, "the body must be JSON (Content-Type: "
+        return json ? srv_resp_json_error(req, resp, 415, "the body must be JSON (Content-Type: "
                                                 "application/json)")
                     : srv_resp_error(req, resp, 415, "Send the quiz as a form "
                                                      "(application/x-www-form-urlencoded).");
     if (rate_limited && !srv_ratelimit_take(req->quiz_rate, req->client, &retry_after)) {
         resp->retry_after = retry_after;
-        return json ? api_error(req, resp, 429, "too many quiz submissions from this address; "
+        return json ? srv_resp_json_error(req, resp, 429, "too many quiz submissions from this address; "
                                                 "try again in a minute")
                     : srv_resp_error(req, resp, 429, "Too many quiz submissions from this "
                                                      "address. Please try again in a minute.");

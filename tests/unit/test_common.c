@@ -4,6 +4,7 @@
 
 #include "common/fa_buf.h"
 #include "common/fa_dir.h"
+#include "common/fa_html.h"
 #include "common/fa_err.h"
 #include "common/fa_mem.h"
 #include "common/fa_path.h"
@@ -238,9 +239,64 @@ static void test_dir_list(void)
     rmdir(dir);
 }
 
+/* Issue 16: the sticky-error HTML builder. Text and attributes are escaped, trusted HTML
+ * goes in as it is, and the first failure sticks: nothing after it is appended, so a page
+ * is never cut in the middle and then continued. */
+static void test_html_builder(void)
+{
+    struct fa_html_builder hb, inner;
+    struct fa_buf out;
+    struct fa_html html;
+
+    fa_html_init(&hb, 1024);
+    fa_html_raw(&hb, "<p title=\"");
+    fa_html_attr(&hb, "a\"b'<c>&");
+    fa_html_raw(&hb, "\">");
+    fa_html_text(&hb, "<script>x</script>");
+    fa_html_text(&hb, NULL);
+    fa_html_text_n(&hb, "1 < 2 and more", 5);
+    fa_html_printf(&hb, " %d%%", 42);
+    fa_html_raw(&hb, "</p>");
+    INT_EQ(fa_html_errcode(&hb), FA_OK);
+    STR_EQ(fa_html_get(&hb).ptr, "<p title=\"a&quot;b&#39;&lt;c&gt;&amp;\">"
+                                 "&lt;script&gt;x&lt;/script&gt;1 &lt; 2 42%</p>");
+    /* Trusted HTML from another builder goes in unescaped. */
+    fa_html_init(&inner, 64);
+    fa_html_raw(&inner, "<em>");
+    fa_html_text(&inner, "&");
+    fa_html_raw(&inner, "</em>");
+    html = fa_html_get(&inner);
+    fa_html_put(&hb, html);
+    OK(CONTAINS(fa_html_get(&hb).ptr, "</p><em>&amp;</em>"));
+    fa_html_cleanup(&inner);
+    fa_html_cleanup(&hb);
+    /* Empty: "" and not NULL. */
+    fa_html_init(&hb, 16);
+    STR_EQ(fa_html_get(&hb).ptr, "");
+    INT_EQ(fa_html_get(&hb).len, 0);
+    /* Past the cap: FA_ELIMIT, and the later small appends do not land after the hole. */
+    fa_html_raw(&hb, "<b>");
+    fa_html_text(&hb, "far more than sixteen bytes of text");
+    fa_html_raw(&hb, "</b>");
+    INT_EQ(fa_html_errcode(&hb), FA_ELIMIT);
+    STR_EQ(fa_html_get(&hb).ptr, "<b>");
+    fa_html_cleanup(&hb);
+    /* Appending to a caller's buffer, after what it held. */
+    fa_buf_init(&out, 64);
+    OK(fa_buf_puts(&out, "head;") == FA_OK);
+    fa_html_init_into(&hb, &out);
+    fa_html_text(&hb, "<x>");
+    INT_EQ(fa_html_errcode(&hb), FA_OK);
+    STR_EQ(out.ptr, "head;&lt;x&gt;");
+    fa_html_cleanup(&hb);
+    STR_EQ(out.ptr, "head;&lt;x&gt;"); /* the caller's bytes are the caller's */
+    fa_buf_cleanup(&out);
+}
+
 int main(void)
 {
     test_dir_list();
+    test_html_builder();
     test_utf8_repair();
     test_buf_limits();
     test_escaping();
