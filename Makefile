@@ -72,9 +72,15 @@ format:
 	@if [ -n "$(FILES)" ]; then clang-format -i $(FILES); \
 	else git clang-format --extensions c,h "$$(git merge-base $(FORMAT_BASE) HEAD)"; fi
 
-# The source checks (also run by `make test` through ctest's unit label).
+# The source checks. `make test` runs the banned functions and the include cycles between
+# folders and files (ctest's unit label); lint also requires the component level (a .c with
+# its .h) and no %s in an HTML format, which server/ does not pass yet (issue 16): it lists
+# what is left, and fails until then.
 lint:
-	@./scripts/check-banned.sh .
+	@rc=0; ./scripts/check-banned.sh . || rc=1; \
+	./scripts/check-includes.py --components . || rc=1; \
+	./scripts/check-html-format.py . || rc=1; \
+	exit $$rc
 
 # Installs an optimised build under PREFIX (README.md, "Deploying"): bin/fa-learn, the course
 # in share/fa-learn, the embedded CPython in lib/fa-learn. DESTDIR is honoured for packaging.

@@ -103,9 +103,10 @@ static int render_results(struct fa_buf *b, const char *q, const struct srv_req 
     if (!rc && n_hits > SRV_SEARCH_HITS) /* cut: say so (issue 14) */
         rc = fa_buf_printf(b, "<p class=\"search-summary\">The first %d results for “",
                            SRV_SEARCH_HITS);
+    else if (!rc && n_hits == 1)
+        rc = fa_buf_puts(b, "<p class=\"search-summary\">1 result for “");
     else if (!rc)
-        rc = fa_buf_printf(b, "<p class=\"search-summary\">%zu result%s for “", n_hits,
-                           n_hits == 1 ? "" : "s");
+        rc = fa_buf_printf(b, "<p class=\"search-summary\">%zu results for “", n_hits);
     if (n_hits > SRV_SEARCH_HITS)
         n_hits = SRV_SEARCH_HITS;
     if (!rc)

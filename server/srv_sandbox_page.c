@@ -212,7 +212,11 @@ static int attr(struct fa_buf *out, const char *name, const char *value)
 
     if (!value)
         return FA_OK;
-    rc = fa_buf_printf(out, " %s=\"", name);
+    rc = fa_buf_puts(out, " ");
+    if (!rc)
+        rc = fa_buf_puts(out, name); /* a literal of this file's views */
+    if (!rc)
+        rc = fa_buf_puts(out, "=\"");
     if (!rc)
         rc = esc(out, value);
     if (!rc)
@@ -348,15 +352,33 @@ static int render_classes(struct fa_buf *out)
                               "<dl id=\"sandbox-classes\" class=\"sandbox-classes\">\n");
 
     for (size_t i = 0; !rc && i < sizeof trace_classes / sizeof trace_classes[0]; i++) {
-        rc = fa_buf_printf(out, "<dt data-class=\"%s\"><code>%s</code></dt>\n"
-                                "<dd data-class=\"%s\" data-wiki=\"%s\">",
-                           trace_classes[i].name, trace_classes[i].name, trace_classes[i].name,
-                           trace_classes[i].wiki);
+        const char *name = trace_classes[i].name, *wiki = trace_classes[i].wiki;
+
+        rc = fa_buf_puts(out, "<dt data-class=\"");
+        if (!rc)
+            rc = esc(out, name);
+        if (!rc)
+            rc = fa_buf_puts(out, "\"><code>");
+        if (!rc)
+            rc = esc(out, name);
+        if (!rc)
+            rc = fa_buf_puts(out, "</code></dt>\n<dd data-class=\"");
+        if (!rc)
+            rc = esc(out, name);
+        if (!rc)
+            rc = fa_buf_puts(out, "\" data-wiki=\"");
+        if (!rc)
+            rc = esc(out, wiki);
+        if (!rc)
+            rc = fa_buf_puts(out, "\">");
         if (!rc)
             rc = esc(out, trace_classes[i].explain);
         if (!rc)
-            rc = fa_buf_printf(out, " <a href=\"%s\">Read more</a></dd>\n",
-                               trace_classes[i].wiki);
+            rc = fa_buf_puts(out, " <a href=\"");
+        if (!rc)
+            rc = esc(out, wiki);
+        if (!rc)
+            rc = fa_buf_puts(out, "\">Read more</a></dd>\n");
     }
     if (!rc)
         rc = fa_buf_puts(out, "</dl>\n</details>\n");

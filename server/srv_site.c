@@ -341,7 +341,11 @@ static int add_wiki_index(struct srv_site *site)
         const struct cnt_page *page = cnt_site_get_page(site->content, i);
         size_t n_sections = cnt_doc_n_sections(page->doc);
 
-        rc = fa_buf_printf(&body, "<li><a href=\"/wiki/%s\">", page->slug);
+        rc = fa_buf_puts(&body, "<li><a href=\"/wiki/");
+        if (!rc)
+            rc = fa_buf_append_html(&body, page->slug, strlen(page->slug));
+        if (!rc)
+            rc = fa_buf_puts(&body, "\">");
         if (!rc)
             rc = fa_buf_append_html(&body, cnt_doc_get_title(page->doc),
                                     strlen(cnt_doc_get_title(page->doc)));
@@ -354,7 +358,11 @@ static int add_wiki_index(struct srv_site *site)
 
             if (sec->level != 2)
                 continue;
-            rc = fa_buf_printf(&body, "<li><a href=\"/wiki/%s#", page->slug);
+            rc = fa_buf_puts(&body, "<li><a href=\"/wiki/");
+            if (!rc)
+                rc = fa_buf_append_html(&body, page->slug, strlen(page->slug));
+            if (!rc)
+                rc = fa_buf_puts(&body, "#");
             if (!rc)
                 rc = fa_buf_append_html(&body, sec->anchor, strlen(sec->anchor));
             if (!rc)

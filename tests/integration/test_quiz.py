@@ -23,7 +23,7 @@ import urllib.request
 
 # The shared harness: tests/checks.py.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
-from checks import check, checks, failures  # noqa: E402
+from checks import check, checks, failures, until  # noqa: E402
 
 
 class Server:
@@ -264,10 +264,9 @@ def test_kill(binary, data):
     threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]
     for t in threads:
         t.start()
-    while True:
-        with lock:
-            if len(acknowledged) >= 300:
-                break
+    # Polled with a deadline (issue 16: this was a busy loop, no timeout, holding the GIL
+    # away from the very clients it waited for).
+    until(lambda: len(acknowledged) >= 300, "300 acknowledged submissions", timeout=120)
     server.stop(signal.SIGKILL)
     stop.set()
     for t in threads:
