@@ -69,8 +69,7 @@ int fa_dir_list_open(const char *path, fa_dir_keep_fn *keep, void *cls, size_t m
     if (!dir) {
         out->names = NULL;
         out->n = 0;
-        return fail(diag, errno == ENOENT ? FA_ENOTFOUND : FA_EIO, errno, path,
-                    "open the folder");
+        return fail(diag, errno == ENOENT ? FA_ENOTFOUND : FA_EIO, errno, path, "open the folder");
     }
     rc = fa_dir_list_read(dir, path, keep, cls, max, what, out, diag);
     closedir(dir);
@@ -91,6 +90,5 @@ bool fa_dir_keep_suffix(const char *name, void *cls)
     const char *suffix = cls;
     size_t len = strlen(name), suffix_len = strlen(suffix);
 
-    return name[0] != '.' && len > suffix_len &&
-           strcmp(name + len - suffix_len, suffix) == 0;
+    return name[0] != '.' && len > suffix_len && strcmp(name + len - suffix_len, suffix) == 0;
 }

@@ -15,7 +15,4 @@ uint64_t fa_fnv1a64(const void *data, size_t len, uint64_t h)
     return h;
 }
 
-uint64_t fa_fnv1a64_str(const char *s)
-{
-    return fa_fnv1a64(s, strlen(s), FA_FNV1A64_BASIS);
-}
+uint64_t fa_fnv1a64_str(const char *s) { return fa_fnv1a64(s, strlen(s), FA_FNV1A64_BASIS); }

@@ -3,8 +3,7 @@
 
 #include <string.h>
 
-const char *const fa_preset_names[FA_N_PRESETS] = {"fastaudit", "hardened", "hook-only",
-                                                   "strict"};
+const char *const fa_preset_names[FA_N_PRESETS] = {"fastaudit", "hardened", "hook-only", "strict"};
 
 const char *fa_preset_find(const char *name, size_t len)
 {

@@ -131,9 +131,9 @@ static const char *check_code(const char *info, char *why, size_t len)
         }
         /* The sandbox's presets (issue 12): a block says which rule set it runs under. */
         if (eq - rest == 6 && memcmp(rest, "preset", 6) == 0 &&
-            (!fa_preset_find(eq + 1, word - 7) || (word - 7 == 7 && memcmp(eq + 1, "default", 7) == 0)))
-            return snprintf(why, len, "pyrun: preset must be one of " FA_PRESET_NAMES_TEXT),
-                   why;
+            (!fa_preset_find(eq + 1, word - 7) ||
+             (word - 7 == 7 && memcmp(eq + 1, "default", 7) == 0)))
+            return snprintf(why, len, "pyrun: preset must be one of " FA_PRESET_NAMES_TEXT), why;
         rest += word;
         rest += strspn(rest, " \t");
     }

@@ -436,10 +436,7 @@ struct id_set {
     size_t mask;
 };
 
-static size_t hash_id(const char *s)
-{
-    return (size_t)fa_fnv1a64_str(s);
-}
+static size_t hash_id(const char *s) { return (size_t)fa_fnv1a64_str(s); }
 
 static struct id_slot *id_set_slot(struct id_set *set, const char *id)
 {

@@ -231,8 +231,8 @@ int cnt_site_load(const char *content_dir, struct cnt_site **out, struct fa_diag
     }
     /* The names in pages/ that end in ".md" and are not hidden (editors leave
      * ".name.md.swp" and the like next to the pages), sorted by byte value. */
-    rc = fa_dir_list_read(dir, pages_path, fa_dir_keep_suffix, ".md", CNT_SITE_MAX_PAGES,
-                          "pages", &names, diag);
+    rc = fa_dir_list_read(dir, pages_path, fa_dir_keep_suffix, ".md", CNT_SITE_MAX_PAGES, "pages",
+                          &names, diag);
     if (rc)
         goto out;
     site->pages = fa_xcalloc(names.n, sizeof *site->pages);

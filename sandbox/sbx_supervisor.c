@@ -352,8 +352,8 @@ void sbx_supervisor_clear_scratch(const char *scratch_base)
     char path[PATH_MAX];
     int rc;
 
-    rc = fa_dir_list_open(scratch_base, is_run_folder, NULL, SIZE_MAX, "run folders", &names,
-                          &diag);
+    rc =
+        fa_dir_list_open(scratch_base, is_run_folder, NULL, SIZE_MAX, "run folders", &names, &diag);
     /* A missing folder has nothing to clear; another failure leaves folders a later start
      * clears, so it is said, not fatal. */
     if (rc && rc != FA_ENOTFOUND)
@@ -459,8 +459,7 @@ static void parse_options(json_t *req, struct sbx_run_options *o)
 
     o->monitoring = !json_is_false(json_object_get(req, "monitoring"));
     o->disable = !json_is_false(json_object_get(req, "disable"));
-    snprintf(o->preset, sizeof o->preset, "%s",
-             preset_name(json_object_get(req, "preset")));
+    snprintf(o->preset, sizeof o->preset, "%s", preset_name(json_object_get(req, "preset")));
     json_array_foreach(prefixes, i, item) {
         const char *prefix = json_string_value(item);
         if (prefix && o->n_safe_native < SBX_RUN_MAX_SAFE_NATIVE &&
@@ -1018,7 +1017,8 @@ static void take_request(int fd, const char *text, size_t len)
         slot->request_len =
             slot->request ? sizeof options + options.stdin_len + code_len : 0;
     }
-    slot->time_limit_ms = json_is_integer(limit) && sbx_options_time_ok(json_integer_value(limit)) &&
+    slot->time_limit_ms = json_is_integer(limit) &&
+                                  sbx_options_time_ok(json_integer_value(limit)) &&
                                   json_integer_value(limit) <= cfg->max_time_ms
                               ? (unsigned)json_integer_value(limit)
                               : cfg->max_time_ms;

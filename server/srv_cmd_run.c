@@ -19,7 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 const char srv_cmd_run_usage[] =
     "Usage: fa-learn run [--json] [--time-limit MS] [--no-monitoring] [--no-disable]\n"
     "                    [--safe-native PREFIX]... [--preset NAME] FILE|-\n"
@@ -185,8 +184,10 @@ int srv_cmd_run(int argc, char **argv)
 
     /* The environment's limit is the default the flag overrides, so it is checked alike. */
     if (env_limit && *env_limit && !parse_time_limit(env_limit, &time_limit)) {
-        fprintf(stderr, "fa-learn run: FA_LEARN_TIME_LIMIT '%s' is not a number from %d to %d "
-                        "(ms)\n", env_limit, SBX_RUN_MIN_TIME_MS, SBX_RUN_MAX_TIME_MS);
+        fprintf(stderr,
+                "fa-learn run: FA_LEARN_TIME_LIMIT '%s' is not a number from %d to %d "
+                "(ms)\n",
+                env_limit, SBX_RUN_MIN_TIME_MS, SBX_RUN_MAX_TIME_MS);
         return 2;
     }
     for (int i = 0; i < argc; i++) {
@@ -203,24 +204,28 @@ int srv_cmd_run(int argc, char **argv)
                 return 2;
             }
             if (!sbx_options_prefix_ok(argv[i + 1], strlen(argv[i + 1]))) {
-                fprintf(stderr, "fa-learn run: safe-native prefix '%s' is not a module name "
-                                "like labnative.checksum (letters, digits, _ and ., at most %d "
-                                "characters)\n", argv[i + 1], SBX_RUN_SAFE_NATIVE_MAX_LEN);
+                fprintf(stderr,
+                        "fa-learn run: safe-native prefix '%s' is not a module name "
+                        "like labnative.checksum (letters, digits, _ and ., at most %d "
+                        "characters)\n",
+                        argv[i + 1], SBX_RUN_SAFE_NATIVE_MAX_LEN);
                 return 2;
             }
             prefixes[n_prefixes++] = argv[++i];
         } else if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc) {
             preset = fa_preset_find(argv[i + 1], strlen(argv[i + 1]));
             if (!preset) {
-                fprintf(stderr, "fa-learn run: unknown preset '%s' (" FA_PRESET_NAMES_TEXT
-                                ")\n", argv[i + 1]);
+                fprintf(stderr, "fa-learn run: unknown preset '%s' (" FA_PRESET_NAMES_TEXT ")\n",
+                        argv[i + 1]);
                 return 2;
             }
             i++;
         } else if (strcmp(argv[i], "--time-limit") == 0 && i + 1 < argc) {
             if (!parse_time_limit(argv[++i], &time_limit)) {
-                fprintf(stderr, "fa-learn run: time limit '%s' is not a number from %d to %d "
-                                "(ms)\n", argv[i], SBX_RUN_MIN_TIME_MS, SBX_RUN_MAX_TIME_MS);
+                fprintf(stderr,
+                        "fa-learn run: time limit '%s' is not a number from %d to %d "
+                        "(ms)\n",
+                        argv[i], SBX_RUN_MIN_TIME_MS, SBX_RUN_MAX_TIME_MS);
                 return 2;
             }
         } else if (strcmp(argv[i], "--help") == 0) {

@@ -60,7 +60,8 @@ int srv_resp_error(const struct srv_req *req, struct srv_resp *resp, int status,
      * a failure is a bug: said in the log, and the page still says what happened, as text. */
     if (fa_html_errcode(&hb) || srv_layout_render(&layout, &resp->body)) {
         fa_log_error("req=%llu event=error_page status=%d error=\"the page could not be "
-                     "built\"", req ? (unsigned long long)req->id : 0ULL, status);
+                     "built\"",
+                     req ? (unsigned long long)req->id : 0ULL, status);
         fa_buf_reset(&resp->body);
         fa_html_cleanup(&hb);
         resp->status = status;

@@ -39,8 +39,7 @@ int srv_resp_json(struct srv_req *req, struct srv_resp *resp, json_t *value, int
     return status;
 }
 
-int srv_resp_json_error(struct srv_req *req, struct srv_resp *resp, int status,
-                        const char *message)
+int srv_resp_json_error(struct srv_req *req, struct srv_resp *resp, int status, const char *message)
 {
     fa_buf_reset(&resp->body);
     return srv_resp_json(req, resp, json_pack("{s:s}", "error", message), status);

@@ -12,8 +12,8 @@
 #include <string.h>
 
 /* One tag per URL of a NULL-terminated list (or none): before, the URL, ?v=TAG, after. */
-static void render_extra(struct fa_html_builder *hb, const char *const *urls,
-                         const char *before, const char *after, const char *v)
+static void render_extra(struct fa_html_builder *hb, const char *const *urls, const char *before,
+                         const char *after, const char *v)
 {
     for (size_t i = 0; urls && urls[i]; i++) {
         fa_html_raw(hb, before);

@@ -223,7 +223,7 @@ static int handle_api_search(struct srv_req *req, struct srv_resp *resp)
 static int handle_healthz(struct srv_req *req, struct srv_resp *resp)
 {
     return srv_resp_json(req, resp, json_pack("{s:s, s:s}", "status", "ok", "version", FA_VERSION),
-                     200);
+                         200);
 }
 
 /* Prometheus' text format, for loopback and the --metrics-allow clients; everyone else gets
@@ -328,8 +328,7 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
         }
     }
     if (safe_native) {
-        if (!json_is_array(safe_native) ||
-            json_array_size(safe_native) > SBX_RUN_MAX_SAFE_NATIVE) {
+        if (!json_is_array(safe_native) || json_array_size(safe_native) > SBX_RUN_MAX_SAFE_NATIVE) {
             snprintf(why, cap, "safe_native must be an array of at most %d module names",
                      SBX_RUN_MAX_SAFE_NATIVE);
             return NULL;
@@ -337,9 +336,11 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
         json_array_foreach(safe_native, i, item) {
             if (!json_is_string(item) ||
                 !sbx_options_prefix_ok(json_string_value(item), json_string_length(item))) {
-                snprintf(why, cap, "safe_native[%zu] must be a module name like "
-                                   "\"labnative.checksum\" (letters, digits, _ and ., at most "
-                                   "%d characters)", i, SBX_RUN_SAFE_NATIVE_MAX_LEN);
+                snprintf(why, cap,
+                         "safe_native[%zu] must be a module name like "
+                         "\"labnative.checksum\" (letters, digits, _ and ., at most "
+                         "%d characters)",
+                         i, SBX_RUN_SAFE_NATIVE_MAX_LEN);
                 return NULL;
             }
         }
@@ -370,16 +371,19 @@ static void on_run_done(void *cls, int rc, const char *result, size_t len)
 
     fa_buf_init(&resp.body, SRV_MAX_RUN_RESULT);
     if (rc == FA_ETIMEDOUT) {
-        resp.status = srv_resp_json_error(req, &resp, 504, "the sandbox gave no result in time; the run "
-                                                 "was given up (try again)");
+        resp.status = srv_resp_json_error(req, &resp, 504,
+                                          "the sandbox gave no result in time; the run "
+                                          "was given up (try again)");
         goto out;
     }
     if (rc == FA_ELIMIT) {
-        resp.status = srv_resp_json_error(req, &resp, 502, "the run's result was too large to send");
+        resp.status =
+            srv_resp_json_error(req, &resp, 502, "the run's result was too large to send");
         goto out;
     }
     if (rc) {
-        resp.status = srv_resp_json_error(req, &resp, 503, "the sandbox is down; try again in a moment");
+        resp.status =
+            srv_resp_json_error(req, &resp, 503, "the sandbox is down; try again in a moment");
         resp.retry_after = 2;
         goto out;
     }
@@ -389,14 +393,17 @@ static void on_run_done(void *cls, int rc, const char *result, size_t len)
     if (!json_is_object(root)) {
         fa_log_error("req=%llu event=run error=\"the supervisor's answer is not JSON\"",
                      (unsigned long long)req->id);
-        resp.status = srv_resp_json_error(req, &resp, 500, "the sandbox answered something unreadable");
+        resp.status =
+            srv_resp_json_error(req, &resp, 500, "the sandbox answered something unreadable");
     } else if (refusal && strcmp(refusal, "busy") == 0) {
-        resp.status = srv_resp_json_error(req, &resp, 429, "the sandbox is busy (every run slot and "
-                                                 "queue place is taken); try again in a second");
+        resp.status = srv_resp_json_error(req, &resp, 429,
+                                          "the sandbox is busy (every run slot and "
+                                          "queue place is taken); try again in a second");
         resp.retry_after = 1;
     } else if (refusal && strcmp(refusal, "waited too long") == 0) {
-        resp.status = srv_resp_json_error(req, &resp, 429, "the sandbox is busy: the run waited too long "
-                                                 "for a free slot; try again in a moment");
+        resp.status = srv_resp_json_error(req, &resp, 429,
+                                          "the sandbox is busy: the run waited too long "
+                                          "for a free slot; try again in a moment");
         resp.retry_after = 5;
     } else if (refusal) {
         fa_log_error("req=%llu event=run refusal=\"%.200s\"", (unsigned long long)req->id,
@@ -461,8 +468,9 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
         return status;
     }
     if (rc == FA_EBUSY) {
-        status = srv_resp_json_error(req, resp, 429, "you already have runs going or waiting; wait for "
-                                           "them to finish");
+        status = srv_resp_json_error(req, resp, 429,
+                                     "you already have runs going or waiting; wait for "
+                                     "them to finish");
         if (req->metrics)
             srv_metrics_run_refused(req->metrics);
         resp->retry_after = 1;
@@ -575,19 +583,24 @@ static int check_state_change(struct srv_req *req, struct srv_resp *resp, const 
 
     if (!srv_public_origin_ok(req->pub, req->host, req->origin, req->referer))
         return json ? srv_resp_json_error(req, resp, 403, "cross-origin requests are not accepted")
-                    : srv_resp_error(req, resp, 403, "This form can only be sent from this "
-                                                     "site's own pages.");
+                    : srv_resp_error(req, resp, 403,
+                                     "This form can only be sent from this "
+                                     "site's own pages.");
     if (!is_media_type(req->content_type, body_type))
-        return json ? srv_resp_json_error(req, resp, 415, "the body must be JSON (Content-Type: "
-                                                "application/json)")
-                    : srv_resp_error(req, resp, 415, "Send the quiz as a form "
-                                                     "(application/x-www-form-urlencoded).");
+        return json ? srv_resp_json_error(req, resp, 415,
+                                          "the body must be JSON (Content-Type: "
+                                          "application/json)")
+                    : srv_resp_error(req, resp, 415,
+                                     "Send the quiz as a form "
+                                     "(application/x-www-form-urlencoded).");
     if (rate_limited && !srv_ratelimit_take(req->quiz_rate, req->client, &retry_after)) {
         resp->retry_after = retry_after;
-        return json ? srv_resp_json_error(req, resp, 429, "too many quiz submissions from this address; "
-                                                "try again in a minute")
-                    : srv_resp_error(req, resp, 429, "Too many quiz submissions from this "
-                                                     "address. Please try again in a minute.");
+        return json ? srv_resp_json_error(req, resp, 429,
+                                          "too many quiz submissions from this address; "
+                                          "try again in a minute")
+                    : srv_resp_error(req, resp, 429,
+                                     "Too many quiz submissions from this "
+                                     "address. Please try again in a minute.");
     }
     return 0;
 }

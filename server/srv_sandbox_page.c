@@ -162,8 +162,8 @@ int srv_sandbox_gallery_load(const char *content_dir, struct srv_sandbox_gallery
     out->examples = NULL;
     out->n = 0;
     /* The examples are the *.py files not hidden, in name order; no folder is no gallery. */
-    rc = fa_dir_list_open(dir_path, fa_dir_keep_suffix, ".py", SRV_SANDBOX_MAX_EXAMPLES,
-                          "examples", &names, diag);
+    rc = fa_dir_list_open(dir_path, fa_dir_keep_suffix, ".py", SRV_SANDBOX_MAX_EXAMPLES, "examples",
+                          &names, diag);
     if (rc == FA_ENOTFOUND)
         rc = FA_OK;
     if (!rc && names.n)

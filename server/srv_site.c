@@ -60,7 +60,6 @@ struct srv_site {
     bool sandbox_off;      /* srv_site_config.sandbox_off */
 };
 
-
 static bool worth_gzip(const char *content_type, size_t len)
 {
     return len >= 256 && (strncmp(content_type, "text/", 5) == 0 ||
@@ -238,8 +237,8 @@ static int add_tree(struct srv_site *site, const char *root_real, const char *ro
     if (rc == FA_ENOTFOUND)
         rc = FA_EIO; /* the static tree is not optional */
     for (size_t i = 0; !rc && i < names.n; i++) {
-        char *child = rel[0] ? fa_xasprintf("%s/%s", rel, names.names[i])
-                             : fa_xstrdup(names.names[i]);
+        char *child =
+            rel[0] ? fa_xasprintf("%s/%s", rel, names.names[i]) : fa_xstrdup(names.names[i]);
         char *full = fa_xasprintf("%s/%s", root, child);
         struct stat st;
         int st_rc = lstat(full, &st);

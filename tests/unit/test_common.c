@@ -210,8 +210,7 @@ static void test_dir_list(void)
     INT_EQ(list.n, 3);
     fa_dir_list_cleanup(&list);
     /* One name over the cap is refused, with the cap in the message. */
-    INT_EQ(fa_dir_list_open(dir, fa_dir_keep_suffix, ".md", 1, "pages", &list, &diag),
-           FA_ELIMIT);
+    INT_EQ(fa_dir_list_open(dir, fa_dir_keep_suffix, ".md", 1, "pages", &list, &diag), FA_ELIMIT);
     OK(CONTAINS(diag.msg, ": more than 1 pages"));
     INT_EQ(list.n, 0);
     snprintf(missing, sizeof missing, "%s/none", dir);
@@ -229,8 +228,8 @@ static void test_dir_list(void)
         INT_EQ(list.n, 0);
         closedir(d);
     }
-    for (const char *const *n = (const char *const[]){"a.md", "b.md", ".hidden.md",
-                                                       "notes.txt", ".md", NULL};
+    for (const char *const *n =
+             (const char *const[]){"a.md", "b.md", ".hidden.md", "notes.txt", ".md", NULL};
          *n; n++) {
         char path[600];
         snprintf(path, sizeof path, "%s/%s", dir, *n);
