@@ -573,6 +573,14 @@ static bool redirect_trailing_slash(struct srv_req *req, struct srv_resp *resp)
     return true;
 }
 
+/* A refusal in the route's own kind of answer: JSON for the API, a page for a form. */
+static int refuse(struct srv_req *req, struct srv_resp *resp, bool json, int status,
+                  const char *api_message, const char *page_message)
+{
+    return json ? srv_resp_json_error(req, resp, status, api_message)
+                : srv_resp_error(req, resp, status, page_message);
+}
+
 /* One check for every state-changing route: the request comes from the site's own pages,
  * and its body is of the route's media type. Returns 0 to go on, or the error's status. */
 static int check_state_change(struct srv_req *req, struct srv_resp *resp, const char *body_type,
@@ -582,25 +590,18 @@ static int check_state_change(struct srv_req *req, struct srv_resp *resp, const 
     int retry_after = 0;
 
     if (!srv_public_origin_ok(req->pub, req->host, req->origin, req->referer))
-        return json ? srv_resp_json_error(req, resp, 403, "cross-origin requests are not accepted")
-                    : srv_resp_error(req, resp, 403,
-                                     "This form can only be sent from this "
-                                     "site's own pages.");
+        return refuse(req, resp, json, 403, "cross-origin requests are not accepted",
+                      "This form can only be sent from this site's own pages.");
     if (!is_media_type(req->content_type, body_type))
-        return json ? srv_resp_json_error(req, resp, 415,
-                                          "the body must be JSON (Content-Type: "
-                                          "application/json)")
-                    : srv_resp_error(req, resp, 415,
-                                     "Send the quiz as a form "
-                                     "(application/x-www-form-urlencoded).");
+        return refuse(req, resp, json, 415,
+                      "the body must be JSON (Content-Type: application/json)",
+                      "Send the quiz as a form (application/x-www-form-urlencoded).");
     if (rate_limited && !srv_ratelimit_take(req->quiz_rate, req->client, &retry_after)) {
         resp->retry_after = retry_after;
-        return json ? srv_resp_json_error(req, resp, 429,
-                                          "too many quiz submissions from this address; "
-                                          "try again in a minute")
-                    : srv_resp_error(req, resp, 429,
-                                     "Too many quiz submissions from this "
-                                     "address. Please try again in a minute.");
+        return refuse(req, resp, json, 429,
+                      "too many quiz submissions from this address; try again in a minute",
+                      "Too many quiz submissions from this address. Please try again in a "
+                      "minute.");
     }
     return 0;
 }
