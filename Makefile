@@ -13,7 +13,8 @@ FUZZ_SHORT_TIME ?= 10
 
 PREFIX ?= /usr/local
 
-.PHONY: all setup build serve test bench asan clean fuzz fuzz-build fuzz-short install
+.PHONY: all setup build serve test bench asan clean fuzz fuzz-build fuzz-short install format \
+	lint clang-build
 
 all: build
 
@@ -36,11 +37,11 @@ test: build
 
 # gcc cannot build libFuzzer targets, so they are not a ctest label of BUILD: the Fuzz build
 # type with clang (scripts/setup.sh installs it) configures every library instrumented.
-# A missing clang or libFuzzer runtime fails here, it is never skipped. Warnings are not
-# errors in this build: -Werror (CI) is held against gcc, and clang's -Wformat=2 differs.
+# A missing clang or libFuzzer runtime fails here, it is never skipped. CMAKE_FLAGS passes on
+# -DFA_WERROR=ON (CI): the tree is warning-free under clang as under gcc.
 fuzz-build: setup
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Fuzz \
-	    -DFA_PYTHON_CONFIG="$$(tail -n 1 $(PY_CONFIG_FILE))" $(CMAKE_FLAGS) -DFA_WERROR=OFF \
+	    -DFA_PYTHON_CONFIG="$$(tail -n 1 $(PY_CONFIG_FILE))" $(CMAKE_FLAGS) \
 	    > $(BUILD)/cmake-fuzz.log \
 	    || { cat $(BUILD)/cmake-fuzz.log; exit 1; }
 	@cmake --build $(FUZZ_BUILD) --target fuzz_all -j $$(nproc)
@@ -50,6 +51,36 @@ fuzz: fuzz-build
 
 fuzz-short: fuzz-build
 	@./fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SHORT_TIME)
+
+# The whole tree (tests included) built with clang in a folder of its own, next to BUILD's:
+# CI builds with both compilers (warnings are errors there); the tests run on gcc's build.
+CLANG_BUILD ?= $(BUILD)-clang
+clang-build: setup
+	@cmake -S . -B $(CLANG_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	    -DFA_PYTHON_CONFIG="$$(tail -n 1 $(PY_CONFIG_FILE))" $(CMAKE_FLAGS) \
+	    > $(BUILD)/cmake-clang.log \
+	    || { cat $(BUILD)/cmake-clang.log; exit 1; }
+	@cmake --build $(CLANG_BUILD) -j $$(nproc)
+
+# `make format` runs clang-format (.clang-format: the tree's style) over the lines this branch
+# changed since it left FORMAT_BASE, committed or not (git clang-format, from Debian's
+# clang-format package), or over whole FILES when given. It never reformats the whole tree:
+# hand-packed argument lists differ from clang-format's in about one line in twenty, and
+# rewriting them all would collide with every branch in flight.
+FORMAT_BASE ?= main
+format:
+	@if [ -n "$(FILES)" ]; then clang-format -i $(FILES); \
+	else git clang-format --extensions c,h "$$(git merge-base $(FORMAT_BASE) HEAD)"; fi
+
+# The source checks. `make test` runs the banned functions and the include cycles between
+# folders and files (ctest's unit label); lint also requires the component level (a .c with
+# its .h) and no %s in an HTML format, which server/ does not pass yet (issue 16): it lists
+# what is left, and fails until then.
+lint:
+	@rc=0; ./scripts/check-banned.sh . || rc=1; \
+	./scripts/check-includes.py --components . || rc=1; \
+	./scripts/check-html-format.py . || rc=1; \
+	exit $$rc
 
 # Installs an optimised build under PREFIX (README.md, "Deploying"): bin/fa-learn, the course
 # in share/fa-learn, the embedded CPython in lib/fa-learn. DESTDIR is honoured for packaging.

@@ -68,10 +68,7 @@ void fa_html_printf(struct fa_html_builder *hb, const char *fmt, ...)
     va_end(ap);
 }
 
-int fa_html_errcode(const struct fa_html_builder *hb)
-{
-    return hb->rc;
-}
+int fa_html_errcode(const struct fa_html_builder *hb) { return hb->rc; }
 
 struct fa_html fa_html_get(const struct fa_html_builder *hb)
 {

@@ -38,6 +38,8 @@ static void append(char *text, size_t cap, size_t *len, const char *fmt, ...)
 }
 
 static void emit(enum fa_log_level level, const char *file, int line, int saved_errno,
+                 const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static void emit(enum fa_log_level level, const char *file, int line, int saved_errno,
                  const char *fmt, va_list ap)
 {
     char text[2048];

@@ -1,6 +1,8 @@
 /* cnt_check.c: links, images and code marks of a loaded wiki (see cnt_check.h). */
 #include "content/cnt_check.h"
 
+#include "common/fa_preset.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,8 +12,6 @@
  * them), and the statuses a run can end with. */
 static const char *const pyrun_keys[] = {"status", "deny",  "allow",  "class", "exception",
                                          "stdout", "limit", "signal", "preset"};
-/* The sandbox's presets (issue 12): a block says which rule set it runs under. */
-static const char *const presets[] = {"fastaudit", "hardened", "hook-only", "strict"};
 static const char *const statuses[] = {"ok", "error", "denied", "limit", "crash"};
 
 static bool in_list(const char *word, size_t len, const char *const *list, size_t n)
@@ -129,10 +129,11 @@ static const char *check_code(const char *info, char *why, size_t len)
                                           "crash"), why;
             has_status = true;
         }
+        /* The sandbox's presets (issue 12): a block says which rule set it runs under. */
         if (eq - rest == 6 && memcmp(rest, "preset", 6) == 0 &&
-            !in_list(eq + 1, word - 7, presets, sizeof presets / sizeof presets[0]))
-            return snprintf(why, len, "pyrun: preset must be fastaudit, hardened, hook-only or "
-                                      "strict"), why;
+            (!fa_preset_find(eq + 1, word - 7) ||
+             (word - 7 == 7 && memcmp(eq + 1, "default", 7) == 0)))
+            return snprintf(why, len, "pyrun: preset must be one of " FA_PRESET_NAMES_TEXT), why;
         rest += word;
         rest += strspn(rest, " \t");
     }

@@ -11,6 +11,7 @@
 #include "content/cnt_markdown.h"
 
 #include "common/fa_buf.h"
+#include "common/fa_hash.h"
 #include "common/fa_mem.h"
 #include "common/fa_utf8.h"
 
@@ -435,14 +436,7 @@ struct id_set {
     size_t mask;
 };
 
-static size_t hash_id(const char *s)
-{
-    uint64_t h = 14695981039346656037u; /* FNV-1a */
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return (size_t)h;
-}
+static size_t hash_id(const char *s) { return (size_t)fa_fnv1a64_str(s); }
 
 static struct id_slot *id_set_slot(struct id_set *set, const char *id)
 {

@@ -7,6 +7,7 @@
  * followed, read forever or half-read. */
 #include "content/cnt_site.h"
 
+#include "common/fa_dir.h"
 #include "common/fa_mem.h"
 
 #include <dirent.h>
@@ -124,13 +125,6 @@ out:
     return rc;
 }
 
-static bool ends_with_md(const char *name)
-{
-    size_t len = strlen(name);
-
-    return len > 3 && strcmp(name + len - 3, ".md") == 0;
-}
-
 /* Checks "NN-slug.md": one or more digits, '-', then runs of [a-z0-9] joined by single
  * dashes. Returns the slug's start and length through the out parameters. */
 static bool parse_page_name(const char *name, const char **slug, size_t *slug_len)
@@ -152,47 +146,6 @@ static bool parse_page_name(const char *name, const char **slug, size_t *slug_le
     }
     *slug_len = (size_t)(end - *slug);
     return !after_dash && *slug_len <= SLUG_MAX;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Collects the names in pages/ that end in ".md" and are not hidden (editors leave
- * ".name.md.swp" and the like next to the pages), sorted by byte value. */
-static int list_pages(DIR *dir, const char *pages_path, char ***names_out, size_t *n_out,
-                      struct fa_diag *diag)
-{
-    char **names = NULL;
-    size_t n_names = 0;
-    int rc = FA_OK;
-
-    for (;;) {
-        struct dirent *ent;
-
-        errno = 0;
-        ent = readdir(dir);
-        if (!ent) {
-            if (errno)
-                rc = io_fail(diag, errno, pages_path, "read the folder");
-            break;
-        }
-        if (ent->d_name[0] == '.' || !ends_with_md(ent->d_name))
-            continue;
-        if (n_names == CNT_SITE_MAX_PAGES) {
-            rc = fa_diag_set(diag, FA_ELIMIT, "%s: more than %d pages", pages_path,
-                             CNT_SITE_MAX_PAGES);
-            break;
-        }
-        names = fa_xrealloc(names, (n_names + 1) * sizeof *names);
-        names[n_names++] = fa_xstrdup(ent->d_name);
-    }
-    if (!rc && n_names)
-        qsort(names, n_names, sizeof *names, cmp_names);
-    *names_out = names;
-    *n_out = n_names;
-    return rc;
 }
 
 static int load_page(struct cnt_site *site, int pages_fd, const char *dir_path, const char *name,
@@ -238,8 +191,8 @@ int cnt_site_load(const char *content_dir, struct cnt_site **out, struct fa_diag
 {
     struct cnt_site *site = fa_xcalloc(1, sizeof *site);
     char *dir_path = NULL, *home_path = NULL, *pages_path = NULL;
-    char **names = NULL;
-    size_t n_names = 0, dir_len = strlen(content_dir);
+    struct fa_dir_list names = {NULL, 0};
+    size_t dir_len = strlen(content_dir);
     int dir_fd = -1, pages_fd = -1;
     DIR *dir = NULL;
     int rc;
@@ -276,20 +229,21 @@ int cnt_site_load(const char *content_dir, struct cnt_site **out, struct fa_diag
         rc = io_fail(diag, errno, pages_path, "open the pages folder");
         goto out;
     }
-    rc = list_pages(dir, pages_path, &names, &n_names, diag);
+    /* The names in pages/ that end in ".md" and are not hidden (editors leave
+     * ".name.md.swp" and the like next to the pages), sorted by byte value. */
+    rc = fa_dir_list_read(dir, pages_path, fa_dir_keep_suffix, ".md", CNT_SITE_MAX_PAGES, "pages",
+                          &names, diag);
     if (rc)
         goto out;
-    site->pages = fa_xcalloc(n_names, sizeof *site->pages);
-    for (size_t i = 0; i < n_names && !rc; i++)
-        rc = load_page(site, dirfd(dir), dir_path, names[i], diag);
+    site->pages = fa_xcalloc(names.n, sizeof *site->pages);
+    for (size_t i = 0; i < names.n && !rc; i++)
+        rc = load_page(site, dirfd(dir), dir_path, names.names[i], diag);
     if (rc)
         goto out;
     *out = site;
     site = NULL;
 out:
-    for (size_t i = 0; i < n_names; i++)
-        fa_free(names[i]);
-    fa_free(names);
+    fa_dir_list_cleanup(&names);
     if (dir)
         closedir(dir); /* also closes pages_fd */
     else if (pages_fd >= 0)

@@ -365,13 +365,14 @@ static int on_json_chunk(const char *chunk, size_t len, void *data)
 static void set_home(const char *scratch)
 {
     PyObject *os = PyImport_ImportModule("os");
-    PyObject *environ = os ? PyObject_GetAttrString(os, "environ") : NULL;
+    /* Not named environ: that is libc's global (unistd.h), and clang's -Wshadow says so. */
+    PyObject *os_environ = os ? PyObject_GetAttrString(os, "environ") : NULL;
     PyObject *home = PyUnicode_DecodeFSDefault(scratch);
 
-    if (!environ || !home || PyMapping_SetItemString(environ, "HOME", home) != 0)
+    if (!os_environ || !home || PyMapping_SetItemString(os_environ, "HOME", home) != 0)
         PyErr_Clear();
     Py_XDECREF(home);
-    Py_XDECREF(environ);
+    Py_XDECREF(os_environ);
     Py_XDECREF(os);
 }
 

@@ -6,6 +6,7 @@
 
 #include "common/fa_buf.h"
 #include "common/fa_err.h"
+#include "sandbox/sbx_options.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,8 +18,6 @@
 #define SBX_RUN_MAX_STDIN (8 * 1024)
 #define SBX_RUN_MAX_TRACE 2000          /* trace entries kept per run */
 
-#define SBX_RUN_MAX_SAFE_NATIVE 8
-
 /* The learner's options, each bounded by the supervisor before a run starts. */
 struct sbx_run_options {
     bool monitoring;           /* native call monitoring (sys.monitoring) on */
@@ -27,7 +26,8 @@ struct sbx_run_options {
     /* "default"; "hook-only": audit hooks alone (monitoring off); "strict": monitoring on,
      * no DISABLE, and reads limited to the scratch folder and the interpreter's files. */
     char preset[16];
-    char safe_native[SBX_RUN_MAX_SAFE_NATIVE][100]; /* extra safe-native module prefixes */
+    /* extra safe-native module prefixes (sbx_options_prefix_ok) */
+    char safe_native[SBX_RUN_MAX_SAFE_NATIVE][SBX_RUN_SAFE_NATIVE_MAX_LEN + 1];
     size_t n_safe_native;
     /* Bytes of standard input that follow these options in the child's request, before
      * the code (at most SBX_RUN_MAX_STDIN); 0: stdin is /dev/null. */

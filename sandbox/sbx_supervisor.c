@@ -5,10 +5,13 @@
 #include "sandbox/sbx_supervisor.h"
 
 #include "common/fa_buf.h"
+#include "common/fa_dir.h"
 #include "common/fa_log.h"
+#include "common/fa_preset.h"
 #include "common/fa_time.h"
 #include "common/fa_utf8.h"
 #include "sandbox/sbx_frame.h"
+#include "sandbox/sbx_options.h"
 #include "sandbox/sbx_pyprefix.h"
 #include "sandbox/sbx_report.h"
 #include "sandbox/sbx_run.h"
@@ -26,6 +29,7 @@
 #include <dirent.h>
 #include <sys/prctl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,19 +339,31 @@ static void remove_scratch(const struct child *c)
     remove_tree(c->scratch);
 }
 
+static bool is_run_folder(const char *name, void *cls)
+{
+    (void)cls;
+    return strncmp(name, "run-", 4) == 0;
+}
+
 void sbx_supervisor_clear_scratch(const char *scratch_base)
 {
-    DIR *dir = opendir(scratch_base);
+    struct fa_dir_list names = {NULL, 0};
+    struct fa_diag diag = {""};
     char path[PATH_MAX];
+    int rc;
 
-    if (!dir)
-        return;
-    for (struct dirent *e = readdir(dir); e; e = readdir(dir)) {
-        int n = snprintf(path, sizeof path, "%s/%s", scratch_base, e->d_name);
-        if (strncmp(e->d_name, "run-", 4) == 0 && n > 0 && (size_t)n < sizeof path)
+    rc =
+        fa_dir_list_open(scratch_base, is_run_folder, NULL, SIZE_MAX, "run folders", &names, &diag);
+    /* A missing folder has nothing to clear; another failure leaves folders a later start
+     * clears, so it is said, not fatal. */
+    if (rc && rc != FA_ENOTFOUND)
+        fa_log_warn("event=scratch_clear_failed detail=\"%s\"", diag.msg);
+    for (size_t i = 0; i < names.n; i++) {
+        int n = snprintf(path, sizeof path, "%s/%s", scratch_base, names.names[i]);
+        if (n > 0 && (size_t)n < sizeof path)
             remove_tree(path);
     }
-    closedir(dir);
+    fa_dir_list_cleanup(&names);
 }
 
 static const char *signal_name(int sig)
@@ -426,14 +442,13 @@ out:
             close(fds[k]);
     return rc;
 }
-/* Presets are chosen by name; an unknown name, and "default" (the name before issue 12),
- * get the default: "fastaudit", FastAudit's own rules. */
-static const char *preset_name(const char *name)
+/* Presets are chosen by name (fa_preset.h); an unknown name gets the default, FastAudit's
+ * own rules: the server and the command line have refused it already. */
+static const char *preset_name(json_t *name)
 {
-    return name && (strcmp(name, "hook-only") == 0 || strcmp(name, "strict") == 0 ||
-                    strcmp(name, "hardened") == 0)
-               ? name
-               : "fastaudit";
+    const char *found = fa_preset_find(json_string_value(name), json_string_length(name));
+
+    return found ? found : FA_PRESET_DEFAULT;
 }
 
 /* The learner's options from a request, bounded. */
@@ -444,12 +459,11 @@ static void parse_options(json_t *req, struct sbx_run_options *o)
 
     o->monitoring = !json_is_false(json_object_get(req, "monitoring"));
     o->disable = !json_is_false(json_object_get(req, "disable"));
-    snprintf(o->preset, sizeof o->preset, "%s",
-             preset_name(json_string_value(json_object_get(req, "preset"))));
+    snprintf(o->preset, sizeof o->preset, "%s", preset_name(json_object_get(req, "preset")));
     json_array_foreach(prefixes, i, item) {
         const char *prefix = json_string_value(item);
         if (prefix && o->n_safe_native < SBX_RUN_MAX_SAFE_NATIVE &&
-            strlen(prefix) < sizeof o->safe_native[0])
+            sbx_options_prefix_ok(prefix, json_string_length(item)))
             strcpy(o->safe_native[o->n_safe_native++], prefix);
     }
 }
@@ -652,6 +666,11 @@ static void send_json(int fd, json_t *value)
 {
     char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
 
+    /* Not silent: the server's watchdog answers the request at its deadline, and this line
+     * says why it had to. */
+    if (!text)
+        fa_log_error("event=supervisor_answer error=\"the answer could not be %s\"",
+                     value ? "encoded" : "packed");
     if (text)
         sbx_frame_write(fd, text, strlen(text));
     json_arena_free(text); /* jansson's allocator made it */
@@ -998,7 +1017,8 @@ static void take_request(int fd, const char *text, size_t len)
         slot->request_len =
             slot->request ? sizeof options + options.stdin_len + code_len : 0;
     }
-    slot->time_limit_ms = json_is_integer(limit) && json_integer_value(limit) > 0 &&
+    slot->time_limit_ms = json_is_integer(limit) &&
+                                  sbx_options_time_ok(json_integer_value(limit)) &&
                                   json_integer_value(limit) <= cfg->max_time_ms
                               ? (unsigned)json_integer_value(limit)
                               : cfg->max_time_ms;

@@ -67,6 +67,24 @@ if ! fuzzer_links; then
     fuzzer_links || { log "clang cannot link a libFuzzer target even with $rt"; exit 1; }
 fi
 
+# --- The browser tests' npm packages (playwright-core, axe-core) ------------------
+# From tests/browser/package-lock.json into the cache, at set-up time: ctest never installs
+# anything (issue 16), and tests/browser/run.sh fails, naming this script, when they are
+# missing or older than the lock file. The browser itself is Debian's chromium (above).
+browser_node=$cache/browser-node
+browser_src=$(cd "$(dirname "$0")/.." && pwd)/tests/browser
+if [[ $want_browser == 1 ]] &&
+   { [[ ! -f $browser_node/node_modules/playwright-core/package.json ]] ||
+     [[ ! -f $browser_node/node_modules/axe-core/package.json ]] ||
+     ! cmp -s "$browser_src/package-lock.json" "$browser_node/package-lock.json"; }; then
+    log "installing the browser tests' npm packages into $browser_node"
+    mkdir -p "$browser_node"
+    cp "$browser_src/package.json" "$browser_src/package-lock.json" "$browser_src/.npmrc" \
+        "$browser_node/"
+    (cd "$browser_node" && npm ci --no-audit --no-fund --loglevel=error >&2) ||
+        { log "npm ci failed in $browser_node"; exit 1; }
+fi
+
 # --- CPython >= 3.12 with embedding support -------------------------------------
 embed_ok() { # $1: a python3.X-config
     local cfg=$1 ver

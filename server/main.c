@@ -3,6 +3,7 @@
 #include "common/fa_err.h"
 #include "common/fa_log.h"
 #include "sandbox/sbx_python.h"
+#include "sandbox/sbx_options.h"
 #include "sandbox/sbx_supervisor.h"
 #include "quiz/quiz_store.h"
 #include "quiz/quiz_token.h"
@@ -451,7 +452,7 @@ static int cmd_serve(int argc, char **argv)
             .max_running = (unsigned)opts.sandbox_workers, /* 0: the CPU count */
             .max_queued = (unsigned)opts.sandbox_queue,
             .per_client = (unsigned)opts.sandbox_per_client,
-            .max_time_ms = SRV_RUN_MAX_TIME_MS,
+            .max_time_ms = SBX_RUN_MAX_TIME_MS,
             .disk_quota_mb = (unsigned)opts.sandbox_disk_mb,
             .max_wait_ms = (unsigned)opts.sandbox_wait_s * 1000u};
 

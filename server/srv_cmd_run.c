@@ -4,18 +4,20 @@
 
 #include "common/fa_buf.h"
 #include "common/fa_mem.h"
+#include "common/fa_preset.h"
 #include "sandbox/sbx_frame.h"
+#include "sandbox/sbx_options.h"
 #include "sandbox/sbx_run.h"
 #include "sandbox/sbx_supervisor.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
 
 const char srv_cmd_run_usage[] =
     "Usage: fa-learn run [--json] [--time-limit MS] [--no-monitoring] [--no-disable]\n"
@@ -27,10 +29,12 @@ const char srv_cmd_run_usage[] =
     "FastAudit with the trace on. Prints the snippet's output, then every decision the engine\n"
     "took. --json prints the whole result as JSON instead.\n"
     "\n"
-    "  --time-limit MS   wall-clock limit, 1-10000 (default 5000) [FA_LEARN_TIME_LIMIT]\n"
+    "  --time-limit MS   wall-clock limit, 100-10000 (default 5000, or the environment's\n"
+    "                    FA_LEARN_TIME_LIMIT)\n"
     "  --no-monitoring   no native call monitoring (sys.monitoring off)\n"
     "  --no-disable      never answer DISABLE: every call site keeps paying (see the counters)\n"
-    "  --safe-native P   treat native callables of module prefix P as safe (up to 8 times)\n"
+    "  --safe-native P   treat native callables of module prefix P (a module name such as\n"
+    "                    labnative.checksum, at most 100 characters) as safe (up to 8 times)\n"
     "  --preset NAME     fastaudit (the default: FastAudit 0.2.7's own rules), hardened\n"
     "                    (fa-learn's rule set: mk_audit(..., hardened=True)), hook-only\n"
     "                    (hardened audit hooks alone, no call monitor) or strict (hardened,\n"
@@ -40,6 +44,19 @@ const char srv_cmd_run_usage[] =
     "\n"
     "Exit status: 0 ok, 1 the snippet raised, 3 denied by the policy, 4 a limit ended it,\n"
     "5 it crashed, 2 usage errors.\n";
+
+/* A time limit from the command line or the environment: whole ms within sbx_options.h's
+ * bounds. */
+static bool parse_time_limit(const char *text, long *out)
+{
+    char *end;
+    long ms = strtol(text, &end, 10);
+
+    if (end == text || *end || !sbx_options_time_ok(ms))
+        return false;
+    *out = ms;
+    return true;
+}
 
 static int read_snippet(const char *path, struct fa_buf *code)
 {
@@ -154,17 +171,25 @@ int srv_cmd_run(int argc, char **argv)
     struct sbx_supervisor *sup = NULL;
     struct fa_diag diag = {{0}};
     struct fa_buf code, frame;
-    const char *file = NULL, *base = getenv("TMPDIR");
+    const char *file = NULL, *base = getenv("TMPDIR"), *env_limit = getenv("FA_LEARN_TIME_LIMIT");
     char scratch_base[512];
     bool as_json = false, monitoring = true, disable = true;
-    const char *preset = "fastaudit", *prefixes[SBX_RUN_MAX_SAFE_NATIVE];
+    const char *preset = FA_PRESET_DEFAULT, *prefixes[SBX_RUN_MAX_SAFE_NATIVE];
     size_t n_prefixes = 0;
     json_t *safe_native = NULL;
-    long time_limit = 5000;
+    long time_limit = SBX_RUN_DEFAULT_TIME_MS;
     json_t *request = NULL, *result = NULL;
     struct fa_buf text;
     int rc = 2;
 
+    /* The environment's limit is the default the flag overrides, so it is checked alike. */
+    if (env_limit && *env_limit && !parse_time_limit(env_limit, &time_limit)) {
+        fprintf(stderr,
+                "fa-learn run: FA_LEARN_TIME_LIMIT '%s' is not a number from %d to %d "
+                "(ms)\n",
+                env_limit, SBX_RUN_MIN_TIME_MS, SBX_RUN_MAX_TIME_MS);
+        return 2;
+    }
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             as_json = true;
@@ -173,28 +198,34 @@ int srv_cmd_run(int argc, char **argv)
         } else if (strcmp(argv[i], "--no-disable") == 0) {
             disable = false;
         } else if (strcmp(argv[i], "--safe-native") == 0 && i + 1 < argc) {
-            if (n_prefixes >= SBX_RUN_MAX_SAFE_NATIVE || strlen(argv[i + 1]) >= 100) {
-                fprintf(stderr, "fa-learn run: at most %d safe-native prefixes of up to 99 "
-                                "characters\n", SBX_RUN_MAX_SAFE_NATIVE);
+            if (n_prefixes >= SBX_RUN_MAX_SAFE_NATIVE) {
+                fprintf(stderr, "fa-learn run: at most %d safe-native prefixes\n",
+                        SBX_RUN_MAX_SAFE_NATIVE);
+                return 2;
+            }
+            if (!sbx_options_prefix_ok(argv[i + 1], strlen(argv[i + 1]))) {
+                fprintf(stderr,
+                        "fa-learn run: safe-native prefix '%s' is not a module name "
+                        "like labnative.checksum (letters, digits, _ and ., at most %d "
+                        "characters)\n",
+                        argv[i + 1], SBX_RUN_SAFE_NATIVE_MAX_LEN);
                 return 2;
             }
             prefixes[n_prefixes++] = argv[++i];
         } else if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc) {
-            preset = argv[++i];
-            if (strcmp(preset, "default") == 0)
-                preset = "fastaudit";
-            if (strcmp(preset, "fastaudit") && strcmp(preset, "hardened") &&
-                strcmp(preset, "hook-only") && strcmp(preset, "strict")) {
-                fprintf(stderr, "fa-learn run: unknown preset '%s' (fastaudit, hardened, "
-                                "hook-only, strict)\n", preset);
+            preset = fa_preset_find(argv[i + 1], strlen(argv[i + 1]));
+            if (!preset) {
+                fprintf(stderr, "fa-learn run: unknown preset '%s' (" FA_PRESET_NAMES_TEXT ")\n",
+                        argv[i + 1]);
                 return 2;
             }
+            i++;
         } else if (strcmp(argv[i], "--time-limit") == 0 && i + 1 < argc) {
-            char *end;
-            time_limit = strtol(argv[++i], &end, 10);
-            if (*end || time_limit < 1 || time_limit > 10000) {
-                fprintf(stderr, "fa-learn run: time limit '%s' is not a number from 1 to "
-                                "10000 (ms)\n", argv[i]);
+            if (!parse_time_limit(argv[++i], &time_limit)) {
+                fprintf(stderr,
+                        "fa-learn run: time limit '%s' is not a number from %d to %d "
+                        "(ms)\n",
+                        argv[i], SBX_RUN_MIN_TIME_MS, SBX_RUN_MAX_TIME_MS);
                 return 2;
             }
         } else if (strcmp(argv[i], "--help") == 0) {
@@ -212,7 +243,7 @@ int srv_cmd_run(int argc, char **argv)
         fprintf(stderr, "fa-learn run: which snippet? Give a FILE, or - for standard input\n");
         return 2;
     }
-    sbx_supervisor_default_config(&config, 10000);
+    sbx_supervisor_default_config(&config, SBX_RUN_MAX_TIME_MS);
     fa_buf_init(&code, SBX_RUN_MAX_CODE);
     fa_buf_init(&frame, SBX_MAX_RESULT);
     fa_buf_init(&text, SBX_MAX_REQUEST);

@@ -1,6 +1,8 @@
 /* srv_http.c: small pieces of HTTP that handlers and the adapter share (see srv_http.h). */
 #include "server/srv_http.h"
 
+#include "common/fa_html.h"
+#include "common/fa_log.h"
 #include "server/srv_layout.h"
 #include "server/srv_site.h"
 
@@ -14,6 +16,9 @@ const char *srv_req_query(const struct srv_req *req, const char *name)
             return req->query[i].value;
     return NULL;
 }
+
+/* An error page's own part (the layout comes around it): a heading and one sentence. */
+#define ERROR_BODY_MAX (16 * 1024)
 
 static const char *status_title(int status)
 {
@@ -35,23 +40,39 @@ int srv_resp_error(const struct srv_req *req, struct srv_resp *resp, int status,
                    const char *message)
 {
     const char *title = status_title(status);
-    struct fa_buf body;
+    struct fa_html_builder hb;
+    struct fa_html body;
     struct srv_layout layout = {.title = title, .current = -1};
 
-    fa_buf_init(&body, 16 * 1024);
     if (req && req->site)
         layout.version_tag = srv_site_get_version_tag(req->site);
-    /* Each part is small and the cap is generous; a failed append only shortens the page. */
-    (void)(fa_buf_puts(&body, "<h1>") || fa_buf_append_html(&body, title, strlen(title)) ||
-           fa_buf_puts(&body, "</h1>\n<p>") ||
-           fa_buf_append_html(&body, message, strlen(message)) ||
-           fa_buf_puts(&body, "</p>\n<p><a href=\"/\">Home page</a></p>\n"));
-    layout.body_html = body.ptr ? body.ptr : "";
+    fa_html_init(&hb, ERROR_BODY_MAX);
+    fa_html_raw(&hb, "<h1>");
+    fa_html_text(&hb, title);
+    fa_html_raw(&hb, "</h1>\n<p>");
+    fa_html_text(&hb, message);
+    fa_html_raw(&hb, "</p>\n<p><a href=\"/\">Home page</a></p>\n");
+    body = fa_html_get(&hb);
+    layout.body_html = body.ptr;
     layout.body_len = body.len;
     fa_buf_reset(&resp->body);
-    if (srv_layout_render(&layout, &resp->body))
+    /* Neither can fail for the messages of this program (literals, far under the caps), so
+     * a failure is a bug: said in the log, and the page still says what happened, as text. */
+    if (fa_html_errcode(&hb) || srv_layout_render(&layout, &resp->body)) {
+        fa_log_error("req=%llu event=error_page status=%d error=\"the page could not be "
+                     "built\"",
+                     req ? (unsigned long long)req->id : 0ULL, status);
         fa_buf_reset(&resp->body);
-    fa_buf_cleanup(&body);
+        fa_html_cleanup(&hb);
+        resp->status = status;
+        resp->asset = NULL;
+        resp->content_type = "text/plain; charset=utf-8";
+        /* Only a body capped under a line fails here; the status line then says it all. */
+        if (fa_buf_printf(&resp->body, "%d %s\n", status, title))
+            fa_buf_reset(&resp->body);
+        return status;
+    }
+    fa_html_cleanup(&hb);
     resp->status = status;
     resp->asset = NULL;
     resp->content_type = "text/html; charset=utf-8";

@@ -11,16 +11,12 @@
 #define SRV_CONNECTION_MEMORY (128 * 1024)
 /* Query values in one request: past it, 414. */
 #define SRV_MAX_QUERY_PARAMS 64
-/* POST /api/run: the JSON body, the snippet in it (the supervisor's own cap), its options,
- * and the wall-clock limits a learner may choose. */
+/* POST /api/run: the JSON body, the snippet in it (the supervisor's own cap), and stdin. */
 #define SRV_MAX_RUN_BODY (80 * 1024)
 #define SRV_MAX_RUN_CODE (64 * 1024)
 #define SRV_MAX_RUN_STDIN (8 * 1024) /* the Input box: SBX_RUN_MAX_STDIN */
-#define SRV_MAX_RUN_SAFE_NATIVE 8
-#define SRV_MAX_RUN_SAFE_NATIVE_LEN 100
-#define SRV_RUN_MIN_TIME_MS 100
-#define SRV_RUN_MAX_TIME_MS 10000
-#define SRV_RUN_DEFAULT_TIME_MS 5000
+/* The options' own limits (time, safe-native prefixes) are sandbox/sbx_options.h's, shared
+ * with the command line and the supervisor. */
 /* Sandbox capacity (each can be set at start, see `fa-learn help serve`): runs at once are the
  * CPU count; requests waiting behind them past SRV_RUN_MAX_QUEUED get 429, and so does a
  * client that already has SRV_RUN_PER_CLIENT runs going or waiting; each run's scratch
@@ -69,5 +65,7 @@
 #define SRV_MAX_PAGE_BYTES (4 * 1024 * 1024)
 #define SRV_MAX_STATIC_FILE (2 * 1024 * 1024)
 #define SRV_MAX_STATIC_FILES 256
+/* Folder levels below static/ that are served (static/a/b/c/d/e/file at the deepest). */
+#define SRV_STATIC_MAX_DEPTH 4
 
 #endif

@@ -4,6 +4,7 @@
 #include "server/srv_mhd.h"
 
 #include "common/fa_buf.h"
+#include "common/fa_hash.h"
 #include "common/fa_log.h"
 #include "common/fa_mem.h"
 #include "common/fa_time.h"
@@ -567,7 +568,6 @@ static unsigned client_slot(const struct sockaddr *sa)
 {
     const unsigned char *bytes = NULL;
     size_t len = 0;
-    uint64_t h = 1469598103934665603ull;
 
     if (sa && sa->sa_family == AF_INET) {
         bytes = (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
@@ -577,9 +577,7 @@ static unsigned client_slot(const struct sockaddr *sa)
             (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
         len = 16;
     }
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ bytes[i]) * 1099511628211ull;
-    return (unsigned)(h % CLIENT_SLOTS);
+    return (unsigned)(fa_fnv1a64(bytes, len, FA_FNV1A64_BASIS) % CLIENT_SLOTS);
 }
 
 static void client_text(const struct sockaddr *sa, char *out, size_t cap)

@@ -1,6 +1,7 @@
 /* srv_ratelimit.c: per-client budgets in fixed one-minute windows (see srv_ratelimit.h). */
 #include "server/srv_ratelimit.h"
 
+#include "common/fa_hash.h"
 #include "common/fa_mem.h"
 #include "common/fa_time.h"
 
@@ -37,16 +38,6 @@ void srv_ratelimit_free(struct srv_ratelimit *rl)
     fa_free(rl);
 }
 
-/* FNV-1a of the client's address. */
-static uint64_t hash_text(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 bool srv_ratelimit_take(struct srv_ratelimit *rl, const char *client, int *retry_after_s)
 {
     uint64_t now_s = fa_time_mono_us() / 1000000u, window = now_s / 60;
@@ -55,7 +46,7 @@ bool srv_ratelimit_take(struct srv_ratelimit *rl, const char *client, int *retry
 
     if (!rl || rl->per_minute == 0)
         return true;
-    slot = &rl->slots[hash_text(client ? client : "") % SLOTS];
+    slot = &rl->slots[fa_fnv1a64_str(client ? client : "") % SLOTS];
     pthread_mutex_lock(&rl->lock);
     if (slot->window != window) {
         slot->window = window;

@@ -12,13 +12,16 @@
 
 #include "common/fa_err.h"
 #include "common/fa_mem.h"
+#include "common/fa_preset.h"
 #include "content/cnt_search.h"
 #include "content/cnt_site.h"
+#include "server/srv_json.h"
 #include "server/srv_layout.h"
 #include "common/fa_log.h"
 #include "server/srv_limits.h"
 #include "server/srv_sandbox.h"
 #include "server/srv_site.h"
+#include "sandbox/sbx_options.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -45,6 +48,12 @@ static int handle_asset(struct srv_req *req, struct srv_resp *resp)
 }
 
 /* Builds the result list for both the search page and the JSON API. */
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+/* The search module's cap, in the words of the page (a literal: srv_resp_error takes text). */
+static const char search_too_long[] =
+    "The search text is too long (at most " STRINGIFY(CNT_SEARCH_MAX_QUERY) " characters).";
+
 static int run_search(struct srv_req *req, struct srv_resp *resp, const char *q,
                       struct cnt_hit **hits, size_t *n_hits)
 {
@@ -52,14 +61,12 @@ static int run_search(struct srv_req *req, struct srv_resp *resp, const char *q,
     int rc;
 
     if (req->query_too_long)
-        return srv_resp_error(req, resp, 400, "The search text is too long (at most 200 "
-                                              "characters).");
+        return srv_resp_error(req, resp, 400, search_too_long);
     /* One more than is shown: then the page knows whether the list was cut. */
     rc = cnt_search_query(srv_site_get_search(req->site), q, strlen(q), SRV_SEARCH_HITS + 1,
                           hits, n_hits, &diag);
     if (rc == FA_ELIMIT)
-        return srv_resp_error(req, resp, 400, "The search text is too long (at most 200 "
-                                              "characters).");
+        return srv_resp_error(req, resp, 400, search_too_long);
     if (rc == FA_EINVAL)
         return srv_resp_error(req, resp, 400, "The search text is not valid UTF-8.");
     if (rc)
@@ -67,18 +74,22 @@ static int run_search(struct srv_req *req, struct srv_resp *resp, const char *q,
     return 200;
 }
 
-/* The URL of a hit: the page, plus the section's anchor. */
-static void hit_url(const struct srv_req *req, const struct cnt_hit *hit, struct fa_buf *out)
+/* The URL of a hit: the page, plus the section's anchor. FA_ELIMIT past out's cap (the
+ * caller answers 500 rather than a link that goes somewhere else). */
+static int hit_url(const struct srv_req *req, const struct cnt_hit *hit, struct fa_buf *out)
 {
     const struct cnt_site *content = srv_site_get_content(req->site);
+    int rc;
 
     if (hit->page == SIZE_MAX)
-        (void)fa_buf_puts(out, "/");
+        rc = fa_buf_puts(out, "/");
     else
-        (void)fa_buf_printf(out, "/wiki/%s", cnt_site_get_page(content, hit->page)->slug);
-    if (hit->anchor[0])
-        (void)(fa_buf_puts(out, "#") || fa_buf_append_urlenc(out, hit->anchor,
-                                                            strlen(hit->anchor)));
+        rc = fa_buf_printf(out, "/wiki/%s", cnt_site_get_page(content, hit->page)->slug);
+    if (!rc && hit->anchor[0])
+        rc = fa_buf_puts(out, "#");
+    if (!rc && hit->anchor[0])
+        rc = fa_buf_append_urlenc(out, hit->anchor, strlen(hit->anchor));
+    return rc;
 }
 
 static int render_results(struct fa_buf *b, const char *q, const struct srv_req *req,
@@ -93,9 +104,10 @@ static int render_results(struct fa_buf *b, const char *q, const struct srv_req 
     if (!rc && n_hits > SRV_SEARCH_HITS) /* cut: say so (issue 14) */
         rc = fa_buf_printf(b, "<p class=\"search-summary\">The first %d results for “",
                            SRV_SEARCH_HITS);
+    else if (!rc && n_hits == 1)
+        rc = fa_buf_puts(b, "<p class=\"search-summary\">1 result for “");
     else if (!rc)
-        rc = fa_buf_printf(b, "<p class=\"search-summary\">%zu result%s for “", n_hits,
-                           n_hits == 1 ? "" : "s");
+        rc = fa_buf_printf(b, "<p class=\"search-summary\">%zu results for “", n_hits);
     if (n_hits > SRV_SEARCH_HITS)
         n_hits = SRV_SEARCH_HITS;
     if (!rc)
@@ -110,8 +122,9 @@ static int render_results(struct fa_buf *b, const char *q, const struct srv_req 
     fa_buf_init(&url, 1024);
     for (size_t i = 0; i < n_hits && !rc; i++) {
         fa_buf_reset(&url);
-        hit_url(req, &hits[i], &url);
-        rc = fa_buf_puts(b, "<li><a href=\"");
+        rc = hit_url(req, &hits[i], &url);
+        if (!rc)
+            rc = fa_buf_puts(b, "<li><a href=\"");
         if (!rc)
             rc = fa_buf_append_html(b, url.ptr, url.len);
         if (!rc)
@@ -172,20 +185,6 @@ static int on_json_chunk(const char *chunk, size_t len, void *data)
     return fa_buf_append(data, chunk, len) ? -1 : 0;
 }
 
-/* Serialises a jansson value (taking its reference) into the response body as JSON. */
-static int send_json(struct srv_req *req, struct srv_resp *resp, json_t *value, int status)
-{
-    int rc = value && json_dump_callback(value, on_json_chunk, &resp->body, JSON_COMPACT) == 0
-                 ? FA_OK
-                 : FA_ENOMEM;
-
-    json_decref(value);
-    if (rc)
-        return srv_resp_error(req, resp, 500, "The answer could not be built.");
-    resp->content_type = "application/json";
-    return status;
-}
-
 static int handle_api_search(struct srv_req *req, struct srv_resp *resp)
 {
     const char *q = srv_req_query(req, "q");
@@ -198,32 +197,34 @@ static int handle_api_search(struct srv_req *req, struct srv_resp *resp)
     if (!q)
         q = "";
     status = run_search(req, resp, q, &hits, &n_hits);
-    if (status != 200) {
-        fa_buf_reset(&resp->body);
-        return send_json(req, resp, json_pack("{s:s}", "error", "bad search text"), status);
-    }
+    if (status != 200)
+        return srv_resp_json_error(req, resp, status, "bad search text");
     results = json_array();
     fa_buf_init(&url, 1024);
     for (size_t i = 0; i < n_hits && i < SRV_SEARCH_HITS; i++) {
         fa_buf_reset(&url);
-        hit_url(req, &hits[i], &url);
-        json_array_append_new(results, json_pack("{s:s, s:s, s:s, s:s}", "url", url.ptr,
-                                                 "page", hits[i].page_title, "section",
-                                                 hits[i].section_title, "snippet_html",
-                                                 hits[i].snippet_html));
+        if (hit_url(req, &hits[i], &url) ||
+            srv_json_append(req, results,
+                            json_pack("{s:s, s:s, s:s, s:s}", "url", url.ptr, "page",
+                                      hits[i].page_title, "section", hits[i].section_title,
+                                      "snippet_html", hits[i].snippet_html))) {
+            json_decref(results);
+            results = NULL; /* the answer is a 500, not a list with a hit left out */
+            break;
+        }
     }
     fa_buf_cleanup(&url);
     cnt_hits_free(hits, n_hits);
-    root = json_pack("{s:s, s:o}", "query", q, "results", results);
-    return send_json(req, resp, root, 200);
+    root = results ? json_pack("{s:s, s:o}", "query", q, "results", results) : NULL;
+    return srv_resp_json(req, resp, root, 200);
 }
 
 /* Public: status and version only. The details (the sandbox's state, the store's figures)
  * are for operators, on /metrics. */
 static int handle_healthz(struct srv_req *req, struct srv_resp *resp)
 {
-    return send_json(req, resp, json_pack("{s:s, s:s}", "status", "ok", "version", FA_VERSION),
-                     200);
+    return srv_resp_json(req, resp, json_pack("{s:s, s:s}", "status", "ok", "version", FA_VERSION),
+                         200);
 }
 
 /* Prometheus' text format, for loopback and the --metrics-allow clients; everyone else gets
@@ -246,13 +247,6 @@ static int handle_metrics(struct srv_req *req, struct srv_resp *resp)
 
 /* ---- POST /api/run ------------------------------------------------------------------ */
 
-/* An API error: {"error": message}, in place of whatever the body held. */
-static int api_error(struct srv_req *req, struct srv_resp *resp, int status, const char *message)
-{
-    fa_buf_reset(&resp->body);
-    return send_json(req, resp, json_pack("{s:s}", "error", message), status);
-}
-
 /* Whether a Content-Type value is exactly media_type (case-insensitive), alone or followed by
  * parameters: "application/json; charset=utf-8" is JSON, "application/jsonfoo" is not. */
 static bool is_media_type(const char *content_type, const char *media_type)
@@ -268,27 +262,12 @@ static bool is_media_type(const char *content_type, const char *media_type)
 }
 
 /* A module prefix: [A-Za-z_][A-Za-z0-9_.]{0,99}. */
-static bool is_module_prefix(const char *s, size_t len)
-{
-    if (len == 0 || len > SRV_MAX_RUN_SAFE_NATIVE_LEN ||
-        !(s[0] == '_' || (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')))
-        return false;
-    for (size_t i = 1; i < len; i++)
-        if (!(s[i] == '_' || s[i] == '.' || (s[i] >= 'A' && s[i] <= 'Z') ||
-              (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
-            return false;
-    return true;
-}
-
 /* Checks the learner's options in root and builds the supervisor request (without "id")
  * with every option filled in. Returns NULL with a sentence for the learner in why. */
 static json_t *run_request(json_t *root, char *why, size_t cap)
 {
     static const char *const known[] = {"code",        "monitoring", "time_limit_ms", "disable",
                                         "safe_native", "preset",     "stdin"};
-    /* "default" is the name the default preset had before issue 12: still accepted. */
-    static const char *const presets[] = {"fastaudit", "hardened", "hook-only", "strict",
-                                          "default"};
     json_t *code = json_object_get(root, "code"), *value, *item;
     json_t *monitoring = json_object_get(root, "monitoring");
     json_t *time_limit = json_object_get(root, "time_limit_ms");
@@ -297,8 +276,7 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
     json_t *preset = json_object_get(root, "preset");
     json_t *input = json_object_get(root, "stdin");
     const char *key, *preset_name = "fastaudit";
-    json_int_t limit_ms = SRV_RUN_DEFAULT_TIME_MS;
-    bool preset_ok = false;
+    json_int_t limit_ms = SBX_RUN_DEFAULT_TIME_MS;
     size_t i;
 
     if (!json_is_object(root)) {
@@ -344,41 +322,36 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
     }
     if (time_limit) {
         limit_ms = json_integer_value(time_limit);
-        if (!json_is_integer(time_limit) || limit_ms < SRV_RUN_MIN_TIME_MS ||
-            limit_ms > SRV_RUN_MAX_TIME_MS) {
+        if (!json_is_integer(time_limit) || !sbx_options_time_ok(limit_ms)) {
             snprintf(why, cap, "time_limit_ms must be a whole number from %d to %d",
-                     SRV_RUN_MIN_TIME_MS, SRV_RUN_MAX_TIME_MS);
+                     SBX_RUN_MIN_TIME_MS, SBX_RUN_MAX_TIME_MS);
             return NULL;
         }
     }
     if (safe_native) {
-        if (!json_is_array(safe_native) ||
-            json_array_size(safe_native) > SRV_MAX_RUN_SAFE_NATIVE) {
+        if (!json_is_array(safe_native) || json_array_size(safe_native) > SBX_RUN_MAX_SAFE_NATIVE) {
             snprintf(why, cap, "safe_native must be an array of at most %d module names",
-                     SRV_MAX_RUN_SAFE_NATIVE);
+                     SBX_RUN_MAX_SAFE_NATIVE);
             return NULL;
         }
         json_array_foreach(safe_native, i, item) {
             if (!json_is_string(item) ||
-                !is_module_prefix(json_string_value(item), json_string_length(item))) {
-                snprintf(why, cap, "safe_native[%zu] must be a module name like "
-                                   "\"labnative.checksum\" (letters, digits, _ and ., at most "
-                                   "%d characters)", i, SRV_MAX_RUN_SAFE_NATIVE_LEN);
+                !sbx_options_prefix_ok(json_string_value(item), json_string_length(item))) {
+                snprintf(why, cap,
+                         "safe_native[%zu] must be a module name like "
+                         "\"labnative.checksum\" (letters, digits, _ and ., at most "
+                         "%d characters)",
+                         i, SBX_RUN_SAFE_NATIVE_MAX_LEN);
                 return NULL;
             }
         }
     }
     if (preset) {
-        preset_name = json_string_value(preset);
-        for (i = 0; preset_name && i < sizeof presets / sizeof presets[0]; i++)
-            preset_ok = preset_ok || strcmp(preset_name, presets[i]) == 0;
-        if (!preset_ok) {
-            snprintf(why, cap, "preset must be one of \"fastaudit\", \"hardened\", "
-                               "\"hook-only\", \"strict\"");
+        preset_name = fa_preset_find(json_string_value(preset), json_string_length(preset));
+        if (!preset_name) {
+            snprintf(why, cap, "preset must be one of " FA_PRESET_NAMES_TEXT);
             return NULL;
         }
-        if (strcmp(preset_name, "default") == 0)
-            preset_name = "fastaudit";
     }
     return json_pack("{s:O, s:b, s:I, s:b, s:o, s:s, s:s%}", "code", code, "monitoring",
                      !json_is_false(monitoring), "time_limit_ms", limit_ms, "disable",
@@ -399,16 +372,19 @@ static void on_run_done(void *cls, int rc, const char *result, size_t len)
 
     fa_buf_init(&resp.body, SRV_MAX_RUN_RESULT);
     if (rc == FA_ETIMEDOUT) {
-        resp.status = api_error(req, &resp, 504, "the sandbox gave no result in time; the run "
-                                                 "was given up (try again)");
+        resp.status = srv_resp_json_error(req, &resp, 504,
+                                          "the sandbox gave no result in time; the run "
+                                          "was given up (try again)");
         goto out;
     }
     if (rc == FA_ELIMIT) {
-        resp.status = api_error(req, &resp, 502, "the run's result was too large to send");
+        resp.status =
+            srv_resp_json_error(req, &resp, 502, "the run's result was too large to send");
         goto out;
     }
     if (rc) {
-        resp.status = api_error(req, &resp, 503, "the sandbox is down; try again in a moment");
+        resp.status =
+            srv_resp_json_error(req, &resp, 503, "the sandbox is down; try again in a moment");
         resp.retry_after = 2;
         goto out;
     }
@@ -418,25 +394,28 @@ static void on_run_done(void *cls, int rc, const char *result, size_t len)
     if (!json_is_object(root)) {
         fa_log_error("req=%llu event=run error=\"the supervisor's answer is not JSON\"",
                      (unsigned long long)req->id);
-        resp.status = api_error(req, &resp, 500, "the sandbox answered something unreadable");
+        resp.status =
+            srv_resp_json_error(req, &resp, 500, "the sandbox answered something unreadable");
     } else if (refusal && strcmp(refusal, "busy") == 0) {
-        resp.status = api_error(req, &resp, 429, "the sandbox is busy (every run slot and "
-                                                 "queue place is taken); try again in a second");
+        resp.status = srv_resp_json_error(req, &resp, 429,
+                                          "the sandbox is busy (every run slot and "
+                                          "queue place is taken); try again in a second");
         resp.retry_after = 1;
     } else if (refusal && strcmp(refusal, "waited too long") == 0) {
-        resp.status = api_error(req, &resp, 429, "the sandbox is busy: the run waited too long "
-                                                 "for a free slot; try again in a moment");
+        resp.status = srv_resp_json_error(req, &resp, 429,
+                                          "the sandbox is busy: the run waited too long "
+                                          "for a free slot; try again in a moment");
         resp.retry_after = 5;
     } else if (refusal) {
         fa_log_error("req=%llu event=run refusal=\"%.200s\"", (unsigned long long)req->id,
                      refusal);
-        resp.status = api_error(req, &resp, 500, "the sandbox refused the run");
+        resp.status = srv_resp_json_error(req, &resp, 500, "the sandbox refused the run");
     } else {
         json_object_del(root, "id");
         if (req->metrics)
             srv_metrics_run(req->metrics, json_string_value(json_object_get(root, "status")),
                             json_real_value(json_object_get(root, "duration_ms")));
-        resp.status = send_json(req, &resp, json_incref(root), 200);
+        resp.status = srv_resp_json(req, &resp, json_incref(root), 200);
     }
 out:
     if (resp.status == 429 && req->metrics)
@@ -457,21 +436,21 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
     int rc, status;
 
     if (req->body.len > SRV_MAX_RUN_BODY)
-        return api_error(req, resp, 413, "the body is larger than this server accepts");
+        return srv_resp_json_error(req, resp, 413, "the body is larger than this server accepts");
     root = json_loadb(req->body.ptr, req->body.len, JSON_REJECT_DUPLICATES, &error);
     if (!root) {
         snprintf(why, sizeof why, "the body is not valid JSON: %s", error.text);
-        return api_error(req, resp, 400, why);
+        return srv_resp_json_error(req, resp, 400, why);
     }
     request = run_request(root, why, sizeof why);
     json_decref(root);
     if (!request)
-        return api_error(req, resp, 400, why);
+        return srv_resp_json_error(req, resp, 400, why);
     /* Checked after the body, so that the validation runs (and is fuzzed, fuzz/) without a
      * sandbox; a bad body is the client's error whether the sandbox is on or not. */
     if (!req->sandbox) {
         json_decref(request);
-        return api_error(req, resp, 503, "the sandbox is off");
+        return srv_resp_json_error(req, resp, 503, "the sandbox is off");
     }
     fa_buf_init(&text, SRV_MAX_RUN_BODY + 4096);
     rc = json_dump_callback(request, on_json_chunk, &text, JSON_COMPACT) ? FA_ELIMIT : FA_OK;
@@ -485,23 +464,24 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
         return 0;
     }
     if (rc == FA_EIO) {
-        status = api_error(req, resp, 503, "the sandbox is down; try again in a moment");
+        status = srv_resp_json_error(req, resp, 503, "the sandbox is down; try again in a moment");
         resp->retry_after = 2;
         return status;
     }
     if (rc == FA_EBUSY) {
-        status = api_error(req, resp, 429, "you already have runs going or waiting; wait for "
-                                           "them to finish");
+        status = srv_resp_json_error(req, resp, 429,
+                                     "you already have runs going or waiting; wait for "
+                                     "them to finish");
         if (req->metrics)
             srv_metrics_run_refused(req->metrics);
         resp->retry_after = 1;
         return status;
     }
     if (rc == FA_ELIMIT)
-        return api_error(req, resp, 400, "the request is too large for the sandbox");
+        return srv_resp_json_error(req, resp, 400, "the request is too large for the sandbox");
     fa_log_error("req=%llu event=run error=\"%s\"", (unsigned long long)req->id,
                  fa_strerror(rc));
-    return api_error(req, resp, 500, "the run could not be sent to the sandbox");
+    return srv_resp_json_error(req, resp, 500, "the run could not be sent to the sandbox");
 }
 
 #define FORM "application/x-www-form-urlencoded"
@@ -609,6 +589,14 @@ static bool redirect_trailing_slash(struct srv_req *req, struct srv_resp *resp)
     return true;
 }
 
+/* A refusal in the route's own kind of answer: JSON for the API, a page for a form. */
+static int refuse(struct srv_req *req, struct srv_resp *resp, bool json, int status,
+                  const char *api_message, const char *page_message)
+{
+    return json ? srv_resp_json_error(req, resp, status, api_message)
+                : srv_resp_error(req, resp, status, page_message);
+}
+
 /* One check for every state-changing route: the request comes from the site's own pages,
  * and its body is of the route's media type. Returns 0 to go on, or the error's status. */
 static int check_state_change(struct srv_req *req, struct srv_resp *resp, const char *body_type,
@@ -618,20 +606,18 @@ static int check_state_change(struct srv_req *req, struct srv_resp *resp, const 
     int retry_after = 0;
 
     if (!srv_public_origin_ok(req->pub, req->host, req->origin, req->referer))
-        return json ? api_error(req, resp, 403, "cross-origin requests are not accepted")
-                    : srv_resp_error(req, resp, 403, "This form can only be sent from this "
-                                                     "site's own pages.");
+        return refuse(req, resp, json, 403, "cross-origin requests are not accepted",
+                      "This form can only be sent from this site's own pages.");
     if (!is_media_type(req->content_type, body_type))
-        return json ? api_error(req, resp, 415, "the body must be JSON (Content-Type: "
-                                                "application/json)")
-                    : srv_resp_error(req, resp, 415, "Send the quiz as a form "
-                                                     "(application/x-www-form-urlencoded).");
+        return refuse(req, resp, json, 415,
+                      "the body must be JSON (Content-Type: application/json)",
+                      "Send the quiz as a form (application/x-www-form-urlencoded).");
     if (rate_limited && !srv_ratelimit_take(req->quiz_rate, req->client, &retry_after)) {
         resp->retry_after = retry_after;
-        return json ? api_error(req, resp, 429, "too many quiz submissions from this address; "
-                                                "try again in a minute")
-                    : srv_resp_error(req, resp, 429, "Too many quiz submissions from this "
-                                                     "address. Please try again in a minute.");
+        return refuse(req, resp, json, 429,
+                      "too many quiz submissions from this address; try again in a minute",
+                      "Too many quiz submissions from this address. Please try again in a "
+                      "minute.");
     }
     return 0;
 }

@@ -38,7 +38,11 @@ struct srv_sandbox_config {
 
 #define SRV_SANDBOX_CLIENT_MAX SRV_CLIENT_TEXT_MAX
 
-/* Called once per successful submit, on the sandbox thread. rc is FA_OK with the
+/* Called once per successful submit, usually on the sandbox thread, but not always: when a
+ * submit's write to the supervisor fails, the submitting thread (an HTTP pool thread)
+ * answers every request still waiting with FA_EIO itself, and srv_sandbox_stop's caller
+ * waits for the sandbox thread to answer the rest. So done must be safe on any thread and
+ * must not call srv_sandbox_submit or srv_sandbox_stop. rc is FA_OK with the
  * supervisor's answer in (result, len) (a result or a refusal such as {"error": "busy"},
  * still with its "id"; borrowed for the call only; JSON that may hold \u0000). Otherwise
  * result is NULL and rc says why: FA_EIO, the supervisor died or the sandbox was stopped
@@ -54,7 +58,8 @@ int srv_sandbox_start(const struct srv_sandbox_config *config, struct srv_sandbo
 /* Sends one run request for client (its address as text, at most SRV_SANDBOX_CLIENT_MAX - 1
  * bytes; the per-client share counts by it). request_json is a JSON object without "id" (the
  * sandbox adds a fresh one) with the run's "time_limit_ms". On FA_OK, done is called exactly
- * once, later or already before this returns, on the sandbox thread. Returns FA_EIO at once
+ * once, later or already before this returns (see srv_sandbox_done_fn for the thread).
+ * Returns FA_EIO at once
  * when the supervisor is down (done is then never called), FA_EBUSY when client already has
  * its share of runs going or waiting, FA_EINVAL when request_json is not a JSON object,
  * FA_ELIMIT when the frame would pass SBX_MAX_REQUEST. Thread-safe. */

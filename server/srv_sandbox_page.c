@@ -1,7 +1,9 @@
 /* srv_sandbox_page.c: the /sandbox page body and its gallery (see srv_sandbox_page.h). */
 #include "server/srv_sandbox_page.h"
 
+#include "common/fa_dir.h"
 #include "common/fa_file.h"
+#include "common/fa_html.h"
 #include "common/fa_mem.h"
 
 #include <dirent.h>
@@ -60,23 +62,6 @@ static const struct {
 const char *srv_sandbox_class_wiki(size_t i)
 {
     return i < sizeof trace_classes / sizeof trace_classes[0] ? trace_classes[i].wiki : NULL;
-}
-
-static int esc(struct fa_buf *out, const char *text)
-{
-    return fa_buf_append_html(out, text, strlen(text));
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool is_example_name(const char *name)
-{
-    size_t len = strlen(name);
-
-    return name[0] != '.' && len > 3 && strcmp(name + len - 3, ".py") == 0;
 }
 
 /* Reads dir/name when it is a regular file of at most SRV_SANDBOX_MAX_EXAMPLE_BYTES. */
@@ -171,48 +156,28 @@ int srv_sandbox_gallery_load(const char *content_dir, struct srv_sandbox_gallery
                              struct fa_diag *diag)
 {
     char *dir_path = fa_xasprintf("%s/sandbox", content_dir);
-    DIR *dir = opendir(dir_path);
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    int rc = FA_OK;
+    struct fa_dir_list names = {NULL, 0};
+    int rc;
 
     out->examples = NULL;
     out->n = 0;
-    if (!dir) {
-        if (errno != ENOENT)
-            rc = fa_diag_set(diag, FA_EIO, "%s: %s", dir_path, strerror(errno));
-        fa_free(dir_path);
-        return rc;
-    }
-    while (!rc && (e = readdir(dir)) != NULL) {
-        if (!is_example_name(e->d_name))
-            continue;
-        if (n == SRV_SANDBOX_MAX_EXAMPLES) {
-            rc = fa_diag_set(diag, FA_ELIMIT, "%s: more than %d examples", dir_path,
-                             SRV_SANDBOX_MAX_EXAMPLES);
-            break;
-        }
-        names = fa_xrealloc(names, (n + 1) * sizeof *names);
-        names[n++] = fa_xstrdup(e->d_name);
-    }
-    closedir(dir);
-    if (n)
-        qsort(names, n, sizeof *names, cmp_names);
-    if (!rc && n)
-        out->examples = fa_xcalloc(n, sizeof *out->examples);
-    for (size_t i = 0; !rc && i < n; i++) {
+    /* The examples are the *.py files not hidden, in name order; no folder is no gallery. */
+    rc = fa_dir_list_open(dir_path, fa_dir_keep_suffix, ".py", SRV_SANDBOX_MAX_EXAMPLES, "examples",
+                          &names, diag);
+    if (rc == FA_ENOTFOUND)
+        rc = FA_OK;
+    if (!rc && names.n)
+        out->examples = fa_xcalloc(names.n, sizeof *out->examples);
+    for (size_t i = 0; !rc && i < names.n; i++) {
         char *text = NULL;
 
-        rc = read_example(dir_path, names[i], &text, diag);
+        rc = read_example(dir_path, names.names[i], &text, diag);
         if (!rc) {
-            parse_example(names[i], text, &out->examples[out->n++]);
+            parse_example(names.names[i], text, &out->examples[out->n++]);
             fa_free(text);
         }
     }
-    for (size_t i = 0; i < n; i++)
-        fa_free(names[i]);
-    fa_free(names);
+    fa_dir_list_cleanup(&names);
     fa_free(dir_path);
     if (rc)
         srv_sandbox_gallery_free(out);
@@ -236,85 +201,64 @@ void srv_sandbox_gallery_free(struct srv_sandbox_gallery *gallery)
     gallery->n = 0;
 }
 
-/* An attribute ` name="value"` with the value escaped; nothing when value is NULL. */
-static int attr(struct fa_buf *out, const char *name, const char *value)
+/* An attribute ` name="value"` with the value escaped; nothing when value is NULL. name is
+ * a literal of this file. */
+static void attr(struct fa_html_builder *hb, const char *name, const char *value)
 {
-    int rc;
-
     if (!value)
-        return FA_OK;
-    rc = fa_buf_printf(out, " %s=\"", name);
-    if (!rc)
-        rc = esc(out, value);
-    if (!rc)
-        rc = fa_buf_puts(out, "\"");
-    return rc;
+        return;
+    fa_html_raw(hb, " ");
+    fa_html_raw(hb, name);
+    fa_html_raw(hb, "=\"");
+    fa_html_attr(hb, value);
+    fa_html_raw(hb, "\"");
 }
 
-static int render_gallery(const struct srv_sandbox_gallery *g, struct fa_buf *out)
+static void render_gallery(const struct srv_sandbox_gallery *g, struct fa_html_builder *hb)
 {
-    int rc;
-
     if (!g || g->n == 0)
-        return FA_OK;
-    rc = fa_buf_puts(out, "<div class=\"sandbox-gallery\">\n"
-                          "<label for=\"sandbox-gallery\">Examples</label>\n"
-                          "<div class=\"sandbox-gallery-row\">\n"
-                          "<select id=\"sandbox-gallery\" "
-                          "aria-describedby=\"sandbox-concept\">\n"
-                          "<option value=\"\">Choose an example\xe2\x80\xa6</option>\n");
-    for (size_t i = 0; !rc && i < g->n; i++) {
+        return;
+    fa_html_raw(hb, "<div class=\"sandbox-gallery\">\n"
+                    "<label for=\"sandbox-gallery\">Examples</label>\n"
+                    "<div class=\"sandbox-gallery-row\">\n"
+                    "<select id=\"sandbox-gallery\" "
+                    "aria-describedby=\"sandbox-concept\">\n"
+                    "<option value=\"\">Choose an example\xe2\x80\xa6</option>\n");
+    for (size_t i = 0; i < g->n; i++) {
         const struct srv_sandbox_example *ex = &g->examples[i];
 
-        rc = fa_buf_puts(out, "<option");
-        if (!rc)
-            rc = attr(out, "value", ex->name);
-        if (!rc)
-            rc = attr(out, "data-concept", ex->concept);
-        if (!rc)
-            rc = attr(out, "data-wiki", ex->wiki);
-        if (!rc)
-            rc = attr(out, "data-args", ex->args);
-        if (!rc)
-            rc = fa_buf_puts(out, ">");
-        if (!rc)
-            rc = esc(out, ex->title);
-        if (!rc)
-            rc = fa_buf_puts(out, "</option>\n");
+        fa_html_raw(hb, "<option");
+        attr(hb, "value", ex->name);
+        attr(hb, "data-concept", ex->concept);
+        attr(hb, "data-wiki", ex->wiki);
+        attr(hb, "data-args", ex->args);
+        fa_html_raw(hb, ">");
+        fa_html_text(hb, ex->title);
+        fa_html_raw(hb, "</option>\n");
     }
-    if (!rc)
-        rc = fa_buf_puts(out, "</select>\n"
-                              "<button type=\"button\" id=\"sandbox-load\">Load</button>\n"
-                              "</div>\n"
-                              "<p id=\"sandbox-concept\" class=\"sandbox-concept\"></p>\n");
+    fa_html_raw(hb, "</select>\n"
+                    "<button type=\"button\" id=\"sandbox-load\">Load</button>\n"
+                    "</div>\n"
+                    "<p id=\"sandbox-concept\" class=\"sandbox-concept\"></p>\n");
     /* The snippets themselves, inert: sandbox.js copies one into the editor. (Templates, not
      * hidden <pre>s, which site.js would give copy buttons.) */
-    for (size_t i = 0; !rc && i < g->n; i++) {
-        rc = fa_buf_puts(out, "<template class=\"sandbox-example\"");
-        if (!rc)
-            rc = attr(out, "data-example", g->examples[i].name);
-        if (!rc)
-            rc = fa_buf_puts(out, ">");
-        if (!rc)
-            rc = esc(out, g->examples[i].code);
-        if (!rc)
-            rc = fa_buf_puts(out, "</template>\n");
+    for (size_t i = 0; i < g->n; i++) {
+        fa_html_raw(hb, "<template class=\"sandbox-example\"");
+        attr(hb, "data-example", g->examples[i].name);
+        fa_html_raw(hb, ">");
+        fa_html_text(hb, g->examples[i].code);
+        fa_html_raw(hb, "</template>\n");
     }
-    if (!rc)
-        rc = fa_buf_puts(out, "</div>\n");
-    return rc;
+    fa_html_raw(hb, "</div>\n");
 }
 
-static int render_input(const struct srv_sandbox_gallery *g, struct fa_buf *out)
+static void render_input(const struct srv_sandbox_gallery *g, struct fa_html_builder *hb)
 {
-    int rc = fa_buf_puts(out, "<section class=\"sandbox-input\" aria-labelledby=\"sandbox-code-title\">\n"
-                              "<h2 id=\"sandbox-code-title\">Your code</h2>\n");
-    if (!rc)
-        rc = render_gallery(g, out);
-    if (!rc)
-        rc = fa_buf_puts(
-            out,
-            "<form id=\"sandbox-form\" class=\"sandbox-form\" action=\"/sandbox\" "
+    fa_html_raw(hb, "<section class=\"sandbox-input\" aria-labelledby=\"sandbox-code-title\">\n"
+                    "<h2 id=\"sandbox-code-title\">Your code</h2>\n");
+    render_gallery(g, hb);
+    fa_html_raw(
+        hb, "<form id=\"sandbox-form\" class=\"sandbox-form\" action=\"/sandbox\" "
             "method=\"get\">\n"
             "<label for=\"sandbox-code\" class=\"visually-hidden\">Python code</label>\n"
             "<textarea id=\"sandbox-code\" name=\"code\" rows=\"16\" spellcheck=\"false\" "
@@ -369,35 +313,37 @@ static int render_input(const struct srv_sandbox_gallery *g, struct fa_buf *out)
             "<dt><code>strict</code></dt><dd>Hardened, reads checked against the paths too, "
             "and no DISABLE: every call site keeps paying.</dd>\n</dl>\n"
             "</fieldset>\n</form>\n</section>\n");
-    return rc;
 }
 
-static int render_classes(struct fa_buf *out)
+static void render_classes(struct fa_html_builder *hb)
 {
-    int rc = fa_buf_puts(out, "<details class=\"sandbox-classes-box\">\n"
-                              "<summary>What the trace classes mean</summary>\n"
-                              "<dl id=\"sandbox-classes\" class=\"sandbox-classes\">\n");
+    fa_html_raw(hb, "<details class=\"sandbox-classes-box\">\n"
+                    "<summary>What the trace classes mean</summary>\n"
+                    "<dl id=\"sandbox-classes\" class=\"sandbox-classes\">\n");
 
-    for (size_t i = 0; !rc && i < sizeof trace_classes / sizeof trace_classes[0]; i++) {
-        rc = fa_buf_printf(out, "<dt data-class=\"%s\"><code>%s</code></dt>\n"
-                                "<dd data-class=\"%s\" data-wiki=\"%s\">",
-                           trace_classes[i].name, trace_classes[i].name, trace_classes[i].name,
-                           trace_classes[i].wiki);
-        if (!rc)
-            rc = esc(out, trace_classes[i].explain);
-        if (!rc)
-            rc = fa_buf_printf(out, " <a href=\"%s\">Read more</a></dd>\n",
-                               trace_classes[i].wiki);
+    for (size_t i = 0; i < sizeof trace_classes / sizeof trace_classes[0]; i++) {
+        const char *name = trace_classes[i].name, *wiki = trace_classes[i].wiki;
+
+        fa_html_raw(hb, "<dt data-class=\"");
+        fa_html_attr(hb, name);
+        fa_html_raw(hb, "\"><code>");
+        fa_html_text(hb, name);
+        fa_html_raw(hb, "</code></dt>\n<dd");
+        attr(hb, "data-class", name);
+        attr(hb, "data-wiki", wiki);
+        fa_html_raw(hb, ">");
+        fa_html_text(hb, trace_classes[i].explain);
+        fa_html_raw(hb, " <a");
+        attr(hb, "href", wiki);
+        fa_html_raw(hb, ">Read more</a></dd>\n");
     }
-    if (!rc)
-        rc = fa_buf_puts(out, "</dl>\n</details>\n");
-    return rc;
+    fa_html_raw(hb, "</dl>\n</details>\n");
 }
 
-static int render_results(struct fa_buf *out)
+static void render_results(struct fa_html_builder *hb)
 {
-    int rc = fa_buf_puts(
-        out,
+    fa_html_raw(
+        hb,
         "<section class=\"sandbox-results\" aria-labelledby=\"sandbox-results-title\">\n"
         "<h2 id=\"sandbox-results-title\">Results</h2>\n"
         "<p id=\"sandbox-status\" class=\"sandbox-status\" role=\"status\" aria-live=\"polite\" "
@@ -421,32 +367,28 @@ static int render_results(struct fa_buf *out)
         "<th scope=\"col\">Reason</th></tr></thead>\n"
         "<tbody><tr class=\"sandbox-trace-empty\"><td colspan=\"4\">No run yet.</td></tr>"
         "</tbody>\n</table>\n</div>\n");
-    if (!rc)
-        rc = render_classes(out);
-    if (!rc)
-        rc = fa_buf_puts(out, "</section>\n");
-    return rc;
+    render_classes(hb);
+    fa_html_raw(hb, "</section>\n");
 }
 
 int srv_sandbox_page_render(const struct srv_sandbox_gallery *gallery, struct fa_buf *out)
 {
-    int rc = fa_buf_puts(
-        out,
-        "<h1>Sandbox</h1>\n"
-        "<p class=\"sandbox-intro\">Run Python under the FastAudit engine, inside a jail "
-        "(seccomp, Landlock, rlimits, a scratch folder of its own), and see every decision: "
-        "what was allowed, what was denied and by which rule, and what the operating system "
-        "stopped.</p>\n"
-        "<noscript><p class=\"sandbox-noscript\">The sandbox needs JavaScript to send your "
-        "code and show the results. The examples and the <a href=\"/wiki\">study wiki</a> "
-        "work without it.</p></noscript>\n"
-        "<div class=\"sandbox\">\n");
+    struct fa_html_builder builder, *hb = &builder;
 
-    if (!rc)
-        rc = render_input(gallery, out);
-    if (!rc)
-        rc = render_results(out);
-    if (!rc)
-        rc = fa_buf_puts(out, "</div>\n");
-    return rc;
+    fa_html_init_into(hb, out);
+    fa_html_raw(
+        hb, "<h1>Sandbox</h1>\n"
+            "<p class=\"sandbox-intro\">Run Python under the FastAudit engine, inside a jail "
+            "(seccomp, Landlock, rlimits, a scratch folder of its own), and see every decision: "
+            "what was allowed, what was denied and by which rule, and what the operating system "
+            "stopped.</p>\n"
+            "<noscript><p class=\"sandbox-noscript\">The sandbox needs JavaScript to send your "
+            "code and show the results. The examples and the <a href=\"/wiki\">study wiki</a> "
+            "work without it.</p></noscript>\n"
+            "<div class=\"sandbox\">\n");
+
+    render_input(gallery, hb);
+    render_results(hb);
+    fa_html_raw(hb, "</div>\n");
+    return fa_html_errcode(hb);
 }

@@ -10,7 +10,9 @@
 #include "server/srv_quiz.h"
 
 #include "common/fa_buf.h"
+#include "common/fa_dir.h"
 #include "common/fa_file.h"
+#include "common/fa_hash.h"
 #include "common/fa_mem.h"
 #include "common/fa_path.h"
 #include "content/cnt_markdown.h"
@@ -58,17 +60,6 @@ struct srv_site {
     bool sandbox_off;      /* srv_site_config.sandbox_off */
 };
 
-static uint64_t fnv1a(const void *data, size_t len, uint64_t h)
-{
-    const unsigned char *p = data;
-
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return h;
-}
-
-#define FNV_SEED 1469598103934665603ull
-
 static bool worth_gzip(const char *content_type, size_t len)
 {
     return len >= 256 && (strncmp(content_type, "text/", 5) == 0 ||
@@ -108,7 +99,7 @@ static int add_asset(struct srv_site *site, const char *path, int status, const 
                      const char *cache, char *body, size_t len)
 {
     struct srv_asset *a;
-    uint64_t h = fnv1a(body, len, FNV_SEED);
+    uint64_t h = fa_fnv1a64(body, len, FA_FNV1A64_BASIS);
     int rc;
 
     if (site->n_assets == site->cap_assets) {
@@ -234,39 +225,32 @@ static int add_file(struct srv_site *site, const char *root_real, const char *ro
     return rc;
 }
 
-/* Walks dir (relative to root) depth-first, adding every servable file. */
+/* Walks dir (relative to root) depth-first, in name order, adding every servable file. */
 static int add_tree(struct srv_site *site, const char *root_real, const char *root,
                     const char *rel, int depth, struct fa_diag *diag)
 {
     char *dir_path = rel[0] ? fa_xasprintf("%s/%s", root, rel) : fa_xstrdup(root);
-    DIR *dir = opendir(dir_path);
-    struct dirent *e;
-    int rc = FA_OK;
+    struct fa_dir_list names = {NULL, 0};
+    int rc;
 
-    if (!dir) {
-        rc = fa_diag_set(diag, FA_EIO, "%s: %s", dir_path, strerror(errno));
-        fa_free(dir_path);
-        return rc;
-    }
-    while (!rc && (e = readdir(dir)) != NULL) {
-        char *child;
+    rc = fa_dir_list_open(dir_path, NULL, NULL, SRV_MAX_STATIC_FILES, "files", &names, diag);
+    if (rc == FA_ENOTFOUND)
+        rc = FA_EIO; /* the static tree is not optional */
+    for (size_t i = 0; !rc && i < names.n; i++) {
+        char *child =
+            rel[0] ? fa_xasprintf("%s/%s", rel, names.names[i]) : fa_xstrdup(names.names[i]);
+        char *full = fa_xasprintf("%s/%s", root, child);
         struct stat st;
+        int st_rc = lstat(full, &st);
 
-        if (e->d_name[0] == '.')
-            continue;
-        child = rel[0] ? fa_xasprintf("%s/%s", rel, e->d_name) : fa_xstrdup(e->d_name);
-        {
-            char *full = fa_xasprintf("%s/%s", root, child);
-            int st_rc = lstat(full, &st);
-            fa_free(full);
-            if (st_rc == 0 && S_ISDIR(st.st_mode) && depth < 4)
-                rc = add_tree(site, root_real, root, child, depth + 1, diag);
-            else if (st_rc == 0 && S_ISREG(st.st_mode))
-                rc = add_file(site, root_real, root, child, "/static/", diag);
-        }
+        if (st_rc == 0 && S_ISDIR(st.st_mode) && depth < SRV_STATIC_MAX_DEPTH)
+            rc = add_tree(site, root_real, root, child, depth + 1, diag);
+        else if (st_rc == 0 && S_ISREG(st.st_mode))
+            rc = add_file(site, root_real, root, child, "/static/", diag);
+        fa_free(full);
         fa_free(child);
     }
-    closedir(dir);
+    fa_dir_list_cleanup(&names);
     fa_free(dir_path);
     return rc;
 }
@@ -292,10 +276,10 @@ static int add_static(struct srv_site *site, const struct srv_site_config *cfg,
 
 static void compute_version_tag(struct srv_site *site)
 {
-    uint64_t h = FNV_SEED;
+    uint64_t h = FA_FNV1A64_BASIS;
 
     for (size_t i = 0; i < site->n_assets; i++)
-        h = fnv1a(site->assets[i].etag, strlen(site->assets[i].etag), h);
+        h = fa_fnv1a64(site->assets[i].etag, strlen(site->assets[i].etag), h);
     snprintf(site->version_tag, sizeof site->version_tag, "%012llx",
              (unsigned long long)(h & 0xffffffffffffull));
 }
@@ -356,7 +340,11 @@ static int add_wiki_index(struct srv_site *site)
         const struct cnt_page *page = cnt_site_get_page(site->content, i);
         size_t n_sections = cnt_doc_n_sections(page->doc);
 
-        rc = fa_buf_printf(&body, "<li><a href=\"/wiki/%s\">", page->slug);
+        rc = fa_buf_puts(&body, "<li><a href=\"/wiki/");
+        if (!rc)
+            rc = fa_buf_append_html(&body, page->slug, strlen(page->slug));
+        if (!rc)
+            rc = fa_buf_puts(&body, "\">");
         if (!rc)
             rc = fa_buf_append_html(&body, cnt_doc_get_title(page->doc),
                                     strlen(cnt_doc_get_title(page->doc)));
@@ -369,7 +357,11 @@ static int add_wiki_index(struct srv_site *site)
 
             if (sec->level != 2)
                 continue;
-            rc = fa_buf_printf(&body, "<li><a href=\"/wiki/%s#", page->slug);
+            rc = fa_buf_puts(&body, "<li><a href=\"/wiki/");
+            if (!rc)
+                rc = fa_buf_append_html(&body, page->slug, strlen(page->slug));
+            if (!rc)
+                rc = fa_buf_puts(&body, "#");
             if (!rc)
                 rc = fa_buf_append_html(&body, sec->anchor, strlen(sec->anchor));
             if (!rc)
@@ -512,7 +504,7 @@ static void build_index(struct srv_site *site)
     site->slots = fa_xcalloc(site->n_slots, sizeof *site->slots);
     for (size_t i = 0; i < site->n_assets; i++) {
         const char *path = site->assets[i].path;
-        size_t slot = fnv1a(path, strlen(path), FNV_SEED) & (site->n_slots - 1);
+        size_t slot = fa_fnv1a64_str(path) & (site->n_slots - 1);
 
         while (site->slots[slot])
             slot = (slot + 1) & (site->n_slots - 1);
@@ -522,7 +514,7 @@ static void build_index(struct srv_site *site)
 
 const struct srv_asset *srv_site_find(const struct srv_site *site, const char *path, size_t len)
 {
-    size_t slot = fnv1a(path, len, FNV_SEED) & (site->n_slots - 1);
+    size_t slot = fa_fnv1a64(path, len, FA_FNV1A64_BASIS) & (site->n_slots - 1);
 
     while (site->slots[slot]) {
         const struct srv_asset *a = &site->assets[site->slots[slot] - 1];

@@ -45,12 +45,27 @@ export async function openBrowser() {
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
-  // Violations are per document: collect them before each navigation.
+  // Violations are per document: collect them before each navigation. A document whose
+  // violations cannot be read (the collector is not in it, or the page is gone) is a failure,
+  // never taken for "none" (issue 16).
+  const unreadable = [];
   async function collectCsp() {
-    csp.push(...await page.evaluate(() => window.__csp || []).catch(() => []));
+    let found;
+    try {
+      found = await page.evaluate(() => window.__csp);
+    } catch (e) {
+      unreadable.push(`${page.url()}: ${String(e.message).split('\n')[0]}`);
+      return;
+    }
+    if (!Array.isArray(found)) {
+      unreadable.push(`${page.url()}: the page has no violation collector`);
+      return;
+    }
+    csp.push(...found);
   }
   async function finish() {
     await collectCsp();
+    check(unreadable.length === 0, `CSP violations could be read: ${unreadable.join('; ')}`);
     check(csp.length === 0, `no CSP violations: ${csp.join('; ')}`);
     check(problems.length === 0, `no console errors or failed requests: ${problems.join('; ')}`);
     await context.close();

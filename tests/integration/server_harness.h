@@ -91,6 +91,70 @@ static void server_start(struct server *s, const char *binary, const char *sourc
     snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
 }
 
+/* Waiting for an event, never for a time (issue 16): conditions are polled every POLL_US for
+ * at most WAIT_S seconds, a bound far past what a loaded machine needs. */
+#define POLL_US (20 * 1000)
+#define WAIT_S 20.0
+
+static inline double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* How many times needle occurs in the server's log (its stderr). */
+static inline int log_count(const struct server *s, const char *needle)
+{
+    char path[400];
+    FILE *f;
+    char *text = NULL;
+    size_t cap = 0, len = 0, n;
+    int count = 0;
+
+    snprintf(path, sizeof path, "%s/stderr.log", s->dir);
+    f = fopen(path, "r");
+    if (!f)
+        return 0;
+    do {
+        if (len + 65536 + 1 > cap)
+            text = realloc(text, cap = 2 * cap + 65536 + 1);
+        n = fread(text + len, 1, cap - len - 1, f);
+        len += n;
+    } while (n > 0);
+    fclose(f);
+    text[len] = '\0';
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        count++;
+    free(text);
+    return count;
+}
+
+/* Waits until the server's log holds at least n lines with needle; false past WAIT_S. */
+static inline bool wait_log(const struct server *s, const char *needle, int n)
+{
+    for (double deadline = now_s() + WAIT_S; log_count(s, needle) < n;) {
+        if (now_s() > deadline) {
+            fprintf(stderr, "no %d lines with '%s' in %s/stderr.log\n", n, needle, s->dir);
+            return false;
+        }
+        usleep(POLL_US);
+    }
+    return true;
+}
+
+/* Sends SIGHUP and waits for the server to log the reload's outcome (needle: "event=reload
+ * ok=1" or "ok=0"), one more time than before: the proof that this reload happened. */
+static inline void reload(const struct server *s, const char *needle)
+{
+    int before = log_count(s, "event=reload ok="), before_needle = log_count(s, needle);
+
+    kill(s->pid, SIGHUP);
+    OK(wait_log(s, "event=reload ok=", before + 1));
+    INT_EQ(log_count(s, needle), before_needle + 1);
+}
+
 static bool server_alive(const struct server *s)
 {
     return kill(s->pid, 0) == 0 && waitpid(s->pid, NULL, WNOHANG) == 0;

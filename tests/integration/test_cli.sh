@@ -32,6 +32,19 @@ expect 1 'cannot read content folder .*/missing' -- "$bin" serve "${common[@]}" 
 expect 1 'cannot create data folder /proc/fa-learn-test' -- "$bin" serve "${common[@]}" --data /proc/fa-learn-test/x
 expect 1 "cannot use host 'no such host'" -- "$bin" serve "${common[@]}" --host 'no such host'
 
+# Issue 16: one run-options validator; the command line's limits are the HTTP API's
+# (100-10000 ms, module-name prefixes), and FA_LEARN_TIME_LIMIT, documented in the usage,
+# is the default limit.
+printf 'print("ok")\n' >"$tmp/ok.py"
+printf 'import time\ntime.sleep(3)\n' >"$tmp/slow.py"
+expect 2 "time limit '50' is not a number from 100 to 10000" -- "$bin" run --time-limit 50 "$tmp/ok.py"
+expect 2 "safe-native prefix 'os; rm' is not a module name" -- "$bin" run --safe-native 'os; rm' "$tmp/ok.py"
+expect 2 "unknown preset 'lax' \(fastaudit, hardened, hook-only, strict\)" -- "$bin" run --preset lax "$tmp/ok.py"
+expect 2 "FA_LEARN_TIME_LIMIT 'soon' is not a number from 100 to 10000" -- env FA_LEARN_TIME_LIMIT=soon "$bin" run "$tmp/ok.py"
+expect 0 '^ok$' -- env FA_LEARN_TIME_LIMIT=300 "$bin" run "$tmp/ok.py"
+expect 4 'stopped by a limit: time' -- env FA_LEARN_TIME_LIMIT=300 "$bin" run "$tmp/slow.py"
+expect 0 '^ok$' -- env FA_LEARN_TIME_LIMIT=300 "$bin" run --time-limit 5000 "$tmp/ok.py"
+
 # A port in use: start one server on a free port, then ask a second for the same port.
 "$bin" serve "${common[@]}" --port 0 --quiet >"$tmp/out" 2>"$tmp/err" &
 server_pid=$!

@@ -9,14 +9,6 @@
 static const char *binary, *source_dir;
 static const char *const json_headers[] = {"Content-Type: application/json", NULL};
 
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* POSTs body to /api/run with headers (JSON content type when NULL). */
 static void post_run(const struct server *s, const char *body, size_t len,
                      const char *const *headers, struct response *r)
@@ -301,19 +293,26 @@ static void test_concurrency(struct server *s)
 }
 
 /* The supervisor's pid from /metrics (loopback may read it), 0 while it is down or absent. */
+/* A gauge or counter without labels from /metrics (loopback may read it); 0 when absent. */
+static long metric(const struct server *s, const char *name)
+{
+    struct response r = {0};
+    char line[128];
+    const char *p;
+    long value = 0;
+
+    snprintf(line, sizeof line, "\n%s ", name);
+    get(s, "/metrics", NULL, &r);
+    p = r.body ? strstr(r.body, line) : NULL;
+    if (p)
+        value = strtol(p + strlen(line), NULL, 10);
+    free(r.body);
+    return value;
+}
+
 static long sandbox_pid(const struct server *s)
 {
-    static const char name[] = "\nfa_learn_sandbox_supervisor_pid ";
-    struct response r = {0};
-    const char *p;
-    long pid = 0;
-
-    get(s, "/metrics", NULL, &r);
-    p = r.body ? strstr(r.body, name) : NULL;
-    if (p)
-        pid = strtol(p + strlen(name), NULL, 10);
-    free(r.body);
-    return pid;
+    return metric(s, "fa_learn_sandbox_supervisor_pid");
 }
 
 /* The supervisor dies: the run waiting on it gets 503 at once, later runs get 503 with
@@ -343,7 +342,12 @@ static void test_supervisor_death(struct server *s)
     INT_EQ(r.status, 200);
 
     pthread_create(&thread, NULL, run_client_main, &waiting);
-    usleep(700 * 1000); /* the run is under way */
+    /* The run is under way once the server has sent it and waits for the answer (issue 16:
+     * waited for, not guessed at with a sleep). */
+    for (double deadline = now_s() + WAIT_S;
+         metric(s, "fa_learn_sandbox_queue_depth") < 1 && now_s() < deadline;)
+        usleep(POLL_US);
+    INT_EQ(metric(s, "fa_learn_sandbox_queue_depth"), 1);
     OK(kill((pid_t)pid, SIGKILL) == 0);
     pthread_join(thread, NULL);
     INT_EQ(waiting.r.status, 503);
@@ -364,8 +368,8 @@ static void test_supervisor_death(struct server *s)
     /* A new supervisor comes up (about a second later), and runs work again. */
     {
         long fresh = 0;
-        for (int i = 0; i < 100 && fresh <= 0; i++) {
-            usleep(100 * 1000);
+        for (double deadline = now_s() + WAIT_S; fresh <= 0 && now_s() < deadline;) {
+            usleep(POLL_US);
             fresh = sandbox_pid(s);
         }
         OK(fresh > 0 && fresh != pid);

@@ -194,8 +194,7 @@ static void test_not_found_and_traversal(struct server *s)
     /* A symlink inside the static folder that points out of it must not be served. */
     snprintf(link, sizeof link, "%s/static/link-out.css", s->dir);
     OK(symlink("/etc/passwd", link) == 0);
-    kill(s->pid, SIGHUP);
-    usleep(300 * 1000);
+    reload(s, "event=reload ok=1");
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         get(s, paths[i], NULL, &r);
         if (r.status != 404)
@@ -218,6 +217,7 @@ static void test_limits(struct server *s)
     CURL *h = curl_easy_init();
     char url[256];
     size_t len;
+    int status;
 
     /* Headers past the cap: 431. */
     memcpy(big_header, "X-Filler: ", 10);
@@ -251,7 +251,13 @@ static void test_limits(struct server *s)
     memset(req + len, 'u', 40000);
     len += 40000;
     len += (size_t)sprintf(req + len, " HTTP/1.1\r\nHost: x\r\n\r\n");
-    OK(raw_request(s, req, len) == 414 || raw_request(s, req, len) == 431);
+    /* One request, one answer (issue 16: the || used to send it a second time when the first
+     * answer was not 414). libmicrohttpd says 414 or 431 depending on where the line ends up
+     * cut. */
+    status = raw_request(s, req, len);
+    if (status != 414 && status != 431)
+        fprintf(stderr, "a 40000-byte URL answered %d\n", status);
+    OK(status == 414 || status == 431);
     /* Malformed requests get 400 (505 for an unknown version), and the server carries on. */
     {
         static const struct {
@@ -289,18 +295,30 @@ static void test_connection_limit(struct server *s)
                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     struct response r = {0};
     int status;
+    double deadline;
 
     for (int i = 0; i < N; i++) {
         fds[i] = socket(AF_INET, SOCK_STREAM, 0);
         OK(connect(fds[i], (struct sockaddr *)&addr, sizeof addr) == 0);
     }
-    usleep(300 * 1000); /* let the server accept them all */
-    status = raw_request(s, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
+    /* The server accepts the N connections in its own time: the refusal is the event waited
+     * for (a deadline, not a guess at how long accepting takes). */
+    for (deadline = now_s() + WAIT_S;;) {
+        status = raw_request(s, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
+        if (status == 503 || now_s() > deadline)
+            break;
+        usleep(POLL_US);
+    }
     INT_EQ(status, 503);
     for (int i = 0; i < N; i++)
         close(fds[i]);
-    usleep(300 * 1000);
-    get(s, "/", NULL, &r);
+    /* And once they are closed, the server sees it and serves this client again. */
+    for (deadline = now_s() + WAIT_S;;) {
+        get(s, "/", NULL, &r);
+        if (r.status == 200 || now_s() > deadline)
+            break;
+        usleep(POLL_US);
+    }
     INT_EQ(r.status, 200);
     free(r.body);
 }
@@ -367,12 +385,10 @@ static void test_reload(struct server *s)
         fputs("\n## Reloaded heading\n\nThis section was added while the server ran.\n", f);
         fclose(f);
     }
-    kill(s->pid, SIGHUP);
-    for (int i = 0; i < 50 && !seen; i++) {
-        usleep(100 * 1000);
-        request_on(h, url, NULL, NULL, NULL, 0, false, &r);
-        seen = r.status == 200 && CONTAINS(r.body, "id=\"reloaded-heading\"");
-    }
+    /* The server's log line is the proof that this reload happened and succeeded. */
+    reload(s, "event=reload ok=1");
+    request_on(h, url, NULL, NULL, NULL, 0, false, &r);
+    seen = r.status == 200 && CONTAINS(r.body, "id=\"reloaded-heading\"");
     OK(seen);
     INT_EQ(r.connects, 0); /* the same connection served before and after the reload */
     /* A broken edit keeps the old content. */
@@ -381,8 +397,9 @@ static void test_reload(struct server *s)
         fputs("no title here\n", f);
         fclose(f);
     }
-    kill(s->pid, SIGHUP);
-    usleep(500 * 1000);
+    /* Refused, and said so: without waiting for that line, the check below would pass just
+     * as well had the reload not been tried yet. */
+    reload(s, "event=reload ok=0");
     request_on(h, url, NULL, NULL, NULL, 0, false, &r);
     INT_EQ(r.status, 200);
     OK(CONTAINS(r.body, "Reloaded heading"));
@@ -429,7 +446,8 @@ static void test_access_log_and_stop(struct server *s)
 
     get(s, "/wiki/big-picture?x=1", NULL, &r);
     snprintf(log_path, sizeof log_path, "%s/stderr.log", s->dir);
-    usleep(100 * 1000);
+    /* The access-log line is written once the answer has gone: wait for it. */
+    OK(wait_log(s, "path=\"/wiki/big-picture\" status=200", 1));
     f = fopen(log_path, "r");
     if (f) {
         size_t n = fread(text, 1, sizeof text - 1, f);

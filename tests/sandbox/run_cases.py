@@ -30,16 +30,42 @@ HERE = pathlib.Path(__file__).resolve().parent
 ESCAPES = ["/tmp/fa-learn-escape.txt", "/tmp/fa-learn-native-escape.txt"]
 
 
+# The keys judge() understands; min_/max_ take a counter's name.
+EXPECT_KEYS = {"status", "limit", "signal", "stdout", "exception", "deny", "allow", "class",
+               "note"}
+
+
+def expect_key_problem(key):
+    """Why key is not an expectation judge() checks, or None (issue 16: a misspelt key used
+    to be skipped, so its case passed without checking anything)."""
+    if key in EXPECT_KEYS or (key.startswith(("min_", "max_")) and len(key) > 4):
+        return None
+    return f"unknown expect key {key!r} (known: {', '.join(sorted(EXPECT_KEYS))}, min_*, max_*)"
+
+
 def header(path):
-    args, expect = [], {}
+    """The case's args, its expectations, and what is wrong with its header: a case without an
+    `# expect:` line, or with an item that is not key=value of a known key, would check
+    nothing and pass by accident, so it is refused."""
+    args, expect, problems = [], {}, []
     for line in path.read_text().splitlines():
         if line.startswith("# args:"):
             args += line.split(":", 1)[1].split()
         elif line.startswith("# expect:"):
-            for item in line.split(":", 1)[1].split():
-                key, value = item.split("=", 1)
-                expect[key] = value
-    return args, expect
+            items = line.split(":", 1)[1].split()
+            if not items:
+                problems.append("an empty # expect: line")
+            for item in items:
+                key, eq, value = item.partition("=")
+                if not eq or not value:
+                    problems.append(f"expect item {item!r} is not key=value")
+                elif expect_key_problem(key):
+                    problems.append(expect_key_problem(key))
+                else:
+                    expect[key] = value
+    if "# expect:" not in path.read_text():
+        problems.append("no # expect: line: the case would check nothing")
+    return args, expect, problems
 
 
 def cli_runner(binary):
@@ -83,7 +109,9 @@ def post_run(url, body):
 
 
 def check(path, run):
-    args, expect = header(path)
+    args, expect, problems = header(path)
+    if problems:
+        return problems
     result = run(path, args)
     if isinstance(result, str):
         return [result]
@@ -125,6 +153,8 @@ def judge(result, expect):
             got = result.get("counters", {}).get(key[4:])
             if got is None or (got < int(want) if key.startswith("min_") else got > int(want)):
                 problems.append(f"counter {key[4:]} = {got}, want {key[:3]} {want}")
+        elif expect_key_problem(key):
+            problems.append(expect_key_problem(key))
     return problems
 
 

@@ -55,7 +55,7 @@ def main():
         problems = header_problems(snippet) + run_cases.check(snippet, run_cases.cli_runner(binary))
         hardened = hardened_expect(snippet)
         if hardened is not None:
-            args, _ = run_cases.header(snippet)
+            args = run_cases.header(snippet)[0]
             result = run_cases.cli_runner(binary)(snippet, [*args, "--preset", "hardened"])
             problems += ([result] if isinstance(result, str) else
                          [f"hardened: {p}" for p in run_cases.judge(result, hardened)])

@@ -1,14 +1,22 @@
-/* test_common.c: bounded buffers, escaping, plain-path checks and slugs. */
+/* test_common.c: bounded buffers, escaping, plain-path checks, slugs and folder listing. */
+#define _GNU_SOURCE /* O_PATH, to make readdir fail on purpose */
 #include "harness.h"
 
 #include "common/fa_buf.h"
+#include "common/fa_dir.h"
+#include "common/fa_html.h"
 #include "common/fa_err.h"
 #include "common/fa_mem.h"
 #include "common/fa_path.h"
 #include "common/fa_time.h"
 #include "common/fa_utf8.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_buf_limits(void)
 {
@@ -161,8 +169,133 @@ static void test_utf8_repair(void)
     INT_EQ(fa_utf8_cut("abc", 3, 2), 2);
 }
 
+static void touch(const char *dir, const char *name)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    OK(f != NULL);
+    if (f)
+        fclose(f);
+}
+
+/* Issue 16: one folder-listing helper; a read error is an error, not the end of the folder
+ * (srv_sandbox_page.c and srv_site.c took readdir's NULL for the end whatever errno said). */
+static void test_dir_list(void)
+{
+    char dir[] = "/tmp/fa-test-dir-XXXXXX", missing[600];
+    struct fa_dir_list list = {NULL, 0};
+    struct fa_diag diag = {""};
+    DIR *d;
+    int fd;
+
+    OK(mkdtemp(dir) != NULL);
+    touch(dir, "b.md");
+    touch(dir, "a.md");
+    touch(dir, ".hidden.md");
+    touch(dir, "notes.txt");
+    touch(dir, ".md");
+    INT_EQ(fa_dir_list_open(dir, fa_dir_keep_suffix, ".md", 10, "pages", &list, &diag), FA_OK);
+    INT_EQ(list.n, 2);
+    if (list.n == 2) {
+        STR_EQ(list.names[0], "a.md");
+        STR_EQ(list.names[1], "b.md");
+    }
+    fa_dir_list_cleanup(&list);
+    INT_EQ(list.n, 0);
+    /* NULL keeps every name not hidden, "." and ".." never come back. */
+    INT_EQ(fa_dir_list_open(dir, NULL, NULL, 10, "files", &list, &diag), FA_OK);
+    INT_EQ(list.n, 3);
+    fa_dir_list_cleanup(&list);
+    /* One name over the cap is refused, with the cap in the message. */
+    INT_EQ(fa_dir_list_open(dir, fa_dir_keep_suffix, ".md", 1, "pages", &list, &diag), FA_ELIMIT);
+    OK(CONTAINS(diag.msg, ": more than 1 pages"));
+    INT_EQ(list.n, 0);
+    snprintf(missing, sizeof missing, "%s/none", dir);
+    INT_EQ(fa_dir_list_open(missing, NULL, NULL, 10, "files", &list, &diag), FA_ENOTFOUND);
+    OK(CONTAINS(diag.msg, "cannot open the folder"));
+    /* A folder opened with O_PATH passes fdopendir, but getdents fails (EBADF): that must
+     * come back as FA_EIO, not as an empty folder. */
+    fd = open(dir, O_PATH | O_DIRECTORY);
+    d = fd >= 0 ? fdopendir(fd) : NULL;
+    OK(d != NULL);
+    if (d) {
+        diag.msg[0] = '\0';
+        INT_EQ(fa_dir_list_read(d, dir, NULL, NULL, 10, "files", &list, &diag), FA_EIO);
+        OK(CONTAINS(diag.msg, "cannot read the folder"));
+        INT_EQ(list.n, 0);
+        closedir(d);
+    }
+    for (const char *const *n =
+             (const char *const[]){"a.md", "b.md", ".hidden.md", "notes.txt", ".md", NULL};
+         *n; n++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", dir, *n);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* Issue 16: the sticky-error HTML builder. Text and attributes are escaped, trusted HTML
+ * goes in as it is, and the first failure sticks: nothing after it is appended, so a page
+ * is never cut in the middle and then continued. */
+static void test_html_builder(void)
+{
+    struct fa_html_builder hb, inner;
+    struct fa_buf out;
+    struct fa_html html;
+
+    fa_html_init(&hb, 1024);
+    fa_html_raw(&hb, "<p title=\"");
+    fa_html_attr(&hb, "a\"b'<c>&");
+    fa_html_raw(&hb, "\">");
+    fa_html_text(&hb, "<script>x</script>");
+    fa_html_text(&hb, NULL);
+    fa_html_text_n(&hb, "1 < 2 and more", 5);
+    fa_html_printf(&hb, " %d%%", 42);
+    fa_html_raw(&hb, "</p>");
+    INT_EQ(fa_html_errcode(&hb), FA_OK);
+    STR_EQ(fa_html_get(&hb).ptr, "<p title=\"a&quot;b&#39;&lt;c&gt;&amp;\">"
+                                 "&lt;script&gt;x&lt;/script&gt;1 &lt; 2 42%</p>");
+    /* Trusted HTML from another builder goes in unescaped. */
+    fa_html_init(&inner, 64);
+    fa_html_raw(&inner, "<em>");
+    fa_html_text(&inner, "&");
+    fa_html_raw(&inner, "</em>");
+    html = fa_html_get(&inner);
+    fa_html_put(&hb, html);
+    OK(CONTAINS(fa_html_get(&hb).ptr, "</p><em>&amp;</em>"));
+    fa_html_cleanup(&inner);
+    fa_html_cleanup(&hb);
+    /* Empty: "" and not NULL. */
+    fa_html_init(&hb, 16);
+    STR_EQ(fa_html_get(&hb).ptr, "");
+    INT_EQ(fa_html_get(&hb).len, 0);
+    /* Past the cap: FA_ELIMIT, and the later small appends do not land after the hole. */
+    fa_html_raw(&hb, "<b>");
+    fa_html_text(&hb, "far more than sixteen bytes of text");
+    fa_html_raw(&hb, "</b>");
+    INT_EQ(fa_html_errcode(&hb), FA_ELIMIT);
+    STR_EQ(fa_html_get(&hb).ptr, "<b>");
+    fa_html_cleanup(&hb);
+    /* Appending to a caller's buffer, after what it held. */
+    fa_buf_init(&out, 64);
+    OK(fa_buf_puts(&out, "head;") == FA_OK);
+    fa_html_init_into(&hb, &out);
+    fa_html_text(&hb, "<x>");
+    INT_EQ(fa_html_errcode(&hb), FA_OK);
+    STR_EQ(out.ptr, "head;&lt;x&gt;");
+    fa_html_cleanup(&hb);
+    STR_EQ(out.ptr, "head;&lt;x&gt;"); /* the caller's bytes are the caller's */
+    fa_buf_cleanup(&out);
+}
+
 int main(void)
 {
+    test_dir_list();
+    test_html_builder();
     test_utf8_repair();
     test_buf_limits();
     test_escaping();

@@ -4,6 +4,7 @@
 
 #include "common/fa_mem.h"
 #include "server/srv_http.h"
+#include "server/srv_json.h"
 #include "server/srv_public.h"
 #include "server/srv_routes.h"
 #include "server/srv_site.h"
@@ -187,8 +188,36 @@ static void test_public(void)
     }
 }
 
+/* Issue 16: the error page and the JSON replies do not drop a failure. An error page that
+ * cannot be built (here: a body capped too small for the layout) still says its status, as
+ * text, where it used to be an empty HTML body; a json_pack that failed (NULL) is a 500,
+ * not an empty answer. */
+static void test_replies(void)
+{
+    struct srv_resp resp = {0};
+
+    fa_buf_init(&resp.body, 64);
+    INT_EQ(srv_resp_error(NULL, &resp, 404, "No such page."), 404);
+    STR_EQ(resp.content_type, "text/plain; charset=utf-8");
+    STR_EQ(resp.body.ptr, "404 Page not found\n");
+    fa_buf_cleanup(&resp.body);
+
+    fa_buf_init(&resp.body, 64 * 1024);
+    INT_EQ(srv_resp_error(NULL, &resp, 400, "Bad <input>."), 400);
+    STR_EQ(resp.content_type, "text/html; charset=utf-8");
+    OK(CONTAINS(resp.body.ptr, "<p>Bad &lt;input&gt;.</p>"));
+    fa_buf_reset(&resp.body);
+    INT_EQ(srv_resp_json(NULL, &resp, json_pack("{s:s}", "ok", "\xff"), 200), 500);
+    fa_buf_reset(&resp.body);
+    INT_EQ(srv_resp_json_error(NULL, &resp, 429, "busy"), 429);
+    STR_EQ(resp.content_type, "application/json");
+    STR_EQ(resp.body.ptr, "{\"error\":\"busy\"}");
+    fa_buf_cleanup(&resp.body);
+}
+
 int main(int argc, char **argv)
 {
+    test_replies();
     test_public();
     test_etag();
     test_gzip();
