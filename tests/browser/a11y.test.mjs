@@ -5,12 +5,9 @@
 // ACCEPTED_MODERATE with its reason. axe's source is evaluated through the DevTools protocol,
 // which the page's Content-Security-Policy does not govern (an injected <script> would be a
 // CSP violation). Screenshots of the dark pages go to $ARTIFACTS. Run by run.sh.
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { artifacts, base, check, openBrowser } from './harness.mjs';
-
-const require = createRequire(path.join(process.env.NODE_PATH, 'x.js'));
-const axeSource = require('axe-core').source;
+import { axeViolations } from './axe.mjs';
 
 // Moderate findings we accept, each with why (none today).
 const ACCEPTED_MODERATE = new Map([]);
@@ -32,18 +29,7 @@ async function makeReport() {
 }
 
 async function audit(name, scheme) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, {
-    resultTypes: ['violations'],
-  }));
-  const bad = [];
-  for (const v of result.violations) {
-    if (v.impact === 'serious' || v.impact === 'critical' ||
-        (v.impact === 'moderate' && !ACCEPTED_MODERATE.has(v.id))) {
-      const where = v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ');
-      bad.push(`${v.id} (${v.impact}, ${v.nodes.length}×: ${where})`);
-    }
-  }
+  const bad = await axeViolations(page, ACCEPTED_MODERATE);
   check(bad.length === 0, `axe on ${name} (${scheme}): ${bad.join('; ')}`);
   await page.screenshot({ path: path.join(artifacts, `axe-${name}-${scheme}.png`), fullPage: true });
 }
