@@ -11,6 +11,7 @@
 #include "quiz/quiz_store.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define QUIZ_MAX_CLASS_NAME 80 /* bytes */
@@ -37,6 +38,9 @@ struct quiz_class {
     int pool_size;    /* questions drawn per topic for an attempt; 0: all */
     int keep_snippets_days; /* the code of the class's sandbox runs is kept this long; 0: not */
 };
+
+/* Whether code (len bytes, untrusted) is a class code: 1-32 of A-Z a-z 0-9 - _ . */
+bool quiz_class_code_ok(const char *code, size_t len);
 
 /* A class with the defaults (open, no bounds, unlimited, everything revealed). */
 void quiz_class_defaults(struct quiz_class *c);

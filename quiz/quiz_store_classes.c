@@ -22,15 +22,24 @@ void quiz_class_defaults(struct quiz_class *c)
     c->reveal = QUIZ_REVEAL_ALL;
 }
 
+bool quiz_class_code_ok(const char *code, size_t len)
+{
+    if (len == 0 || len > QUIZ_MAX_CLASS)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)code[i]) && !(code[i] && strchr("-_.", code[i])))
+            return false;
+    return true;
+}
+
 const char *quiz_class_problem(const struct quiz_class *c)
 {
     size_t len = strnlen(c->code, sizeof c->code), name_len = strnlen(c->name, sizeof c->name);
 
     if (len == 0 || len > QUIZ_MAX_CLASS)
         return "A class code has 1 to 32 characters.";
-    for (size_t i = 0; i < len; i++)
-        if (!isalnum((unsigned char)c->code[i]) && !strchr("-_.", c->code[i]))
-            return "A class code has only letters, digits, '-', '_' and '.'.";
+    if (!quiz_class_code_ok(c->code, len))
+        return "A class code has only letters, digits, '-', '_' and '.'.";
     if (name_len == 0 || name_len > QUIZ_MAX_CLASS_NAME)
         return "A class name has 1 to 80 bytes.";
     if (fa_utf8_bad_offset(c->name, name_len) < name_len)

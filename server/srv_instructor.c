@@ -7,6 +7,7 @@
 #include "common/fa_log.h"
 #include "common/fa_mem.h"
 #include "quiz/quiz_results.h"
+#include "quiz/quiz_runs.h"
 #include "quiz/quiz_report.h"
 #include "server/srv_export.h"
 #include "server/srv_form.h"
@@ -15,6 +16,7 @@
 #include "server/srv_layout.h"
 #include "server/srv_public.h"
 #include "server/srv_quiz.h"
+#include "server/srv_sandbox_page.h"
 #include "server/srv_site.h"
 
 #include <math.h>
@@ -22,11 +24,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define LOGIN_PATH "/instructor/login"
 #define DASHBOARD_PATH "/instructor"
 #define ANY "*" /* the filter's value for "every class" or "every quiz" */
 #define MOST_MISSED 5
+#define DAY_MS (24LL * 3600 * 1000)
 #define MAX_CLASSES 200 /* class codes listed in the filter; more are typed in the address */
 
 /* ---------- drawing (common/fa_html.h builds, the first error sticks) ---------- */
@@ -510,6 +514,65 @@ static void draw_questions(struct fa_html_builder *h, const struct quiz_results 
     fa_html_raw(h, "</tbody></table></div></section>\n");
 }
 
+/* What the class ran into in the sandbox over the last QUIZ_RUN_DAYS days. */
+static void draw_sandbox(struct srv_req *req, struct fa_html_builder *h,
+                         const struct quiz_store_filter *f)
+{
+    struct quiz_run_summary s;
+    struct fa_diag diag = {{0}};
+    int64_t now = (int64_t)time(NULL) * 1000;
+
+    fa_html_raw(h, "<section aria-labelledby=\"h-sandbox\"><h2 id=\"h-sandbox\">In the "
+                   "sandbox</h2>\n");
+    if (quiz_store_run_summary(req->store, f->class_code, now - QUIZ_RUN_DAYS * DAY_MS, now, &s,
+                               &diag)) {
+        fa_log_error("req=%llu event=run_summary error=\"%s\"", (unsigned long long)req->id,
+                     diag.msg);
+        fa_html_raw(h, "<p>The runs could not be read.</p></section>\n");
+        return;
+    }
+    if (!s.n_runs) {
+        fa_html_raw(h, "<p>No sandbox runs in the last two weeks.</p></section>\n");
+        return;
+    }
+    fa_html_printf(h, "<p>Runs in the last %d days: %ld. By outcome: ", QUIZ_RUN_DAYS, s.n_runs);
+    for (size_t i = 0; i < s.n_statuses; i++) {
+        fa_html_raw(h, i ? ", " : "");
+        fa_html_text(h, s.statuses[i].name);
+        fa_html_printf(h, " %ld", s.statuses[i].n);
+    }
+    for (size_t i = 0; i < s.n_limits; i++) {
+        fa_html_raw(h, i ? ", " : ". Ended by a limit: ");
+        fa_html_text(h, s.limits[i].name);
+        fa_html_printf(h, " %ld", s.limits[i].n);
+    }
+    fa_html_raw(h, ".</p>\n<p>Runs per day, newest first: ");
+    for (int d = 0; d < QUIZ_RUN_DAYS; d++)
+        fa_html_printf(h, d ? ", %ld" : "%ld", s.per_day[d]);
+    fa_html_raw(h, ".</p>\n");
+    if (s.n_denied) {
+        fa_html_raw(h, "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">Event "
+                       "denied most</th><th scope=\"col\">Why (the wiki)</th><th scope=\"col\">"
+                       "Runs</th></tr></thead><tbody>\n");
+        for (size_t i = 0; i < s.n_denied; i++) {
+            const char *wiki = srv_sandbox_class_wiki_of(s.denied[i].detail);
+            fa_html_raw(h, "<tr><td><code>");
+            fa_html_text(h, s.denied[i].name);
+            fa_html_raw(h, "</code></td><td>");
+            if (wiki) {
+                fa_html_raw(h, "<a href=\"");
+                fa_html_attr(h, wiki);
+                fa_html_raw(h, "\">");
+            }
+            fa_html_text(h, s.denied[i].detail);
+            fa_html_raw(h, wiki ? "</a>" : "");
+            fa_html_printf(h, "</td><td>%ld</td></tr>\n", s.denied[i].n);
+        }
+        fa_html_raw(h, "</tbody></table></div>\n");
+    }
+    fa_html_raw(h, "</section>\n");
+}
+
 static void draw_topics(struct fa_html_builder *h, const struct quiz_results *c,
                         const struct quiz_bank *bank)
 {
@@ -565,6 +628,7 @@ int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
     filter_query(&h, &f);
     fa_html_raw(&h, "\">everything (JSON)</a></p>\n");
     draw_summary(&h, c);
+    draw_sandbox(req, &h, &f);
     if (c->n_rows) {
         draw_questions(&h, c, bank);
         draw_topics(&h, c, bank);

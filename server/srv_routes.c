@@ -21,7 +21,9 @@
 #include "server/srv_limits.h"
 #include "server/srv_sandbox.h"
 #include "server/srv_site.h"
+#include "quiz/quiz_classes.h"
 #include "sandbox/sbx_options.h"
+#include "server/srv_run_record.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -266,8 +268,8 @@ static bool is_media_type(const char *content_type, const char *media_type)
  * with every option filled in. Returns NULL with a sentence for the learner in why. */
 static json_t *run_request(json_t *root, char *why, size_t cap)
 {
-    static const char *const known[] = {"code",        "monitoring", "time_limit_ms", "disable",
-                                        "safe_native", "preset",     "stdin"};
+    static const char *const known[] = {"code",   "monitoring", "time_limit_ms", "disable",
+                                        "safe_native", "preset", "stdin", "class"};
     json_t *code = json_object_get(root, "code"), *value, *item;
     json_t *monitoring = json_object_get(root, "monitoring");
     json_t *time_limit = json_object_get(root, "time_limit_ms");
@@ -346,6 +348,15 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
             }
         }
     }
+    /* The class the learner joined: the run's summary is kept for its instructor
+     * (srv_run_record.h); the supervisor never sees it. */
+    json_t *klass = json_object_get(root, "class");
+    if (klass && (!json_is_string(klass) ||
+                  (json_string_length(klass) &&
+                   !quiz_class_code_ok(json_string_value(klass), json_string_length(klass))))) {
+        snprintf(why, cap, "class must be a class code (1-32 of A-Z a-z 0-9 - _ .)");
+        return NULL;
+    }
     if (preset) {
         preset_name = fa_preset_find(json_string_value(preset), json_string_length(preset));
         if (!preset_name) {
@@ -363,9 +374,16 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
 
 /* The supervisor's answer, on the sandbox thread: the request is parked until this
  * completes it. */
+/* A run on its way: the request it answers, and its summary for the instructor. */
+struct run_ctx {
+    struct srv_req *req;
+    struct srv_run_record *record;
+};
+
 static void on_run_done(void *cls, int rc, const char *result, size_t len)
 {
-    struct srv_req *req = cls;
+    struct run_ctx *ctx = cls;
+    struct srv_req *req = ctx->req;
     struct srv_resp resp = {0};
     json_t *root = NULL;
     const char *refusal;
@@ -412,6 +430,7 @@ static void on_run_done(void *cls, int rc, const char *result, size_t len)
         resp.status = srv_resp_json_error(req, &resp, 500, "the sandbox refused the run");
     } else {
         json_object_del(root, "id");
+        srv_run_record_save(ctx->record, req->store, root, req->id);
         if (req->metrics)
             srv_metrics_run(req->metrics, json_string_value(json_object_get(root, "status")),
                             json_real_value(json_object_get(root, "duration_ms")));
@@ -421,6 +440,8 @@ out:
     if (resp.status == 429 && req->metrics)
         srv_metrics_run_refused(req->metrics);
     json_decref(root);
+    srv_run_record_free(ctx->record);
+    fa_free(ctx);
     srv_deferred_complete(req->deferred, &resp);
     fa_buf_cleanup(&resp.body);
 }
@@ -443,13 +464,22 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
         return srv_resp_json_error(req, resp, 400, why);
     }
     request = run_request(root, why, sizeof why);
-    json_decref(root);
-    if (!request)
+    if (!request) {
+        json_decref(root);
         return srv_resp_json_error(req, resp, 400, why);
+    }
+    json_t *klass = json_object_get(root, "class"), *code = json_object_get(root, "code");
+    struct run_ctx *ctx = fa_xcalloc(1, sizeof *ctx);
+    ctx->req = req;
+    ctx->record = srv_run_record_new(json_string_value(klass), json_string_value(code),
+                                     json_string_length(code));
+    json_decref(root);
     /* Checked after the body, so that the validation runs (and is fuzzed, fuzz/) without a
      * sandbox; a bad body is the client's error whether the sandbox is on or not. */
     if (!req->sandbox) {
         json_decref(request);
+        srv_run_record_free(ctx->record);
+        fa_free(ctx);
         return srv_resp_json_error(req, resp, 503, "the sandbox is off");
     }
     fa_buf_init(&text, SRV_MAX_RUN_BODY + 4096);
@@ -457,12 +487,14 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
     json_decref(request);
     if (!rc)
         rc = srv_sandbox_submit(req->sandbox, req->client, text.ptr, text.len, on_run_done,
-                                req);
+                                ctx);
     fa_buf_cleanup(&text);
     if (rc == FA_OK) {
         resp->deferred = true;
         return 0;
     }
+    srv_run_record_free(ctx->record);
+    fa_free(ctx);
     if (rc == FA_EIO) {
         status = srv_resp_json_error(req, resp, 503, "the sandbox is down; try again in a moment");
         resp->retry_after = 2;

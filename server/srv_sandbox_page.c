@@ -64,6 +64,14 @@ const char *srv_sandbox_class_wiki(size_t i)
     return i < sizeof trace_classes / sizeof trace_classes[0] ? trace_classes[i].wiki : NULL;
 }
 
+const char *srv_sandbox_class_wiki_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof trace_classes / sizeof trace_classes[0]; i++)
+        if (strcmp(trace_classes[i].name, name) == 0)
+            return trace_classes[i].wiki;
+    return NULL;
+}
+
 /* Reads dir/name when it is a regular file of at most SRV_SANDBOX_MAX_EXAMPLE_BYTES. */
 static int read_example(const char *dir, const char *name, char **out, struct fa_diag *diag)
 {

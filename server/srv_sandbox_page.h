@@ -42,6 +42,8 @@ void srv_sandbox_gallery_free(struct srv_sandbox_gallery *gallery);
 /* The wiki section that explains trace class i (in the page's order), or NULL past the last:
  * for the link checks of `fa-learn check`. */
 const char *srv_sandbox_class_wiki(size_t i);
+/* The wiki section that explains the trace class named name ("default-deny"), or NULL. */
+const char *srv_sandbox_class_wiki_of(const char *name);
 
 /* Appends the body HTML of /sandbox (no layout) to out. Fails only with FA_ELIMIT. */
 int srv_sandbox_page_render(const struct srv_sandbox_gallery *gallery, struct fa_buf *out);

@@ -1,5 +1,5 @@
 /* join.js: the join link's page (/join/<code>) keeps the class code in this browser, so that
- * the quiz and sandbox pages fill it in (quiz.js, sandbox.js read FA_LEARN_CLASS_KEY). */
+ * the quiz and sandbox pages fill it in (quiz.js and sandbox.js read 'fa-learn-class'). */
 (function () {
     'use strict';
     var el = document.getElementById('join');

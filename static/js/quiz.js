@@ -23,6 +23,8 @@
 (function () {
     'use strict';
 
+    var CLASS_KEY = 'fa-learn-class'; /* set by join.js */
+
     /* The site may be served under a path prefix (behind a proxy, --public-url): this
      * script's own address, PREFIX/static/js/NAME, tells which. */
     var BASE = document.currentScript
@@ -206,6 +208,12 @@
     } else {
         if (stored) {
             restore(stored, stored.attempt === token);
+        }
+        /* The class code a join link (/join/CODE) kept in this browser, when none is typed. */
+        var klass = form.querySelector('input[name="class"]');
+        var joined = window.localStorage.getItem(CLASS_KEY);
+        if (klass && !klass.value && joined) {
+            klass.value = joined;
         }
         save();
     }

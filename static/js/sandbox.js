@@ -320,6 +320,16 @@
         if (el.stdin && el.stdin.value) {
             request.stdin = el.stdin.value;
         }
+        /* The class a join link (/join/CODE, join.js) kept in this browser: the instructor
+         * sees what the class's runs ran into. */
+        try {
+            var joined = window.localStorage.getItem('fa-learn-class');
+            if (joined && /^[A-Za-z0-9._-]{1,32}$/.test(joined)) {
+                request['class'] = joined;
+            }
+        } catch (err) {
+            /* storage refused: the run is recorded without a class */
+        }
         return request;
     }
 

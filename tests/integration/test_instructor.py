@@ -40,11 +40,12 @@ TOKEN_LINE = re.compile(r"^\s+([0-9a-f]{64})$", re.M)
 class Server:
     """A server whose stderr is kept (the generated token is printed there)."""
 
-    def __init__(self, binary, data, *extra):
+    def __init__(self, binary, data, *extra, sandbox=False):
         self.err_path = os.path.join(data, "stderr.txt")
         self.err = open(self.err_path, "w")
+        flags = [] if sandbox else ["--no-sandbox"]
         self.proc = subprocess.Popen([binary, "serve", "--port", "0", "--data", data,
-                                      "--quiet", "--no-sandbox", *extra],
+                                      "--quiet", *flags, *extra],
                                      stdout=subprocess.PIPE, stderr=self.err, text=True)
         line = self.proc.stdout.readline()
         self.base = line.split("serving ", 1)[1].strip().rstrip("/") if "serving " in line \
@@ -297,6 +298,71 @@ def test_classes(binary, data, base, cookie):
           "confirmed: the class and its attempts are gone")
 
 
+def run(base, code, klass=None):
+    import urllib.request
+    body = {"code": code}
+    if klass is not None:
+        body["class"] = klass
+    r = urllib.request.Request(base + "/api/run", json.dumps(body).encode(),
+                               {"Content-Type": "application/json", "Origin": base})
+    try:
+        with urllib.request.urlopen(r, timeout=60) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def test_runs(binary):
+    """What a class ran into in the sandbox: runs recorded with the class the page sent, the
+    code only for a class that keeps snippets, summarised on the dashboard."""
+    with tempfile.TemporaryDirectory() as data:
+        server = Server(binary, data, sandbox=True)
+        try:
+            base = server.base
+            token = TOKEN_LINE.findall(server.stderr())[0]
+            _, _, cookie = sign_in(base, token)
+            _, _, page = req(base, "/instructor/classes", cookie=cookie)
+            csrf = csrf_of(page)
+            for code, keep in (("KEEP", "2"), ("NOKEEP", "0")):
+                req(base, "/instructor/classes", {"csrf": csrf, "action": "create", "name": code,
+                                                  "code": code}, cookie=cookie)
+                req(base, "/instructor/classes/" + code,
+                    {"csrf": csrf, "action": "save", "name": code, "open": "1",
+                     "keep_snippets_days": keep, "max_attempts": "0", "reveal": "0"},
+                    cookie=cookie)
+            denied = "import subprocess\nsubprocess.run(['true'])\n"
+            for klass in ("KEEP", "NOKEEP", "NOKEEP", None):
+                status, result = run(base, denied, klass)
+                check(status == 200 and result.get("status") == "denied",
+                      f"a denied run for {klass} ({status} {result.get('status')})")
+            status, result = run(base, "print(1)", "NOKEEP")
+            check(status == 200 and result.get("status") == "ok", "an ordinary run")
+            status, result = run(base, "print(1)", "bad code!")
+            check(status == 400 and "class" in result.get("error", ""),
+                  f"a malformed class code: 400 ({status})")
+            import sqlite3
+            db = sqlite3.connect(os.path.join(data, "fa-learn.db"), timeout=10)
+            rows = db.execute("SELECT class_code, status, denied_event, denied_class, "
+                              "snippet IS NOT NULL FROM runs ORDER BY id").fetchall()
+            db.close()
+            check(rows == [("KEEP", "denied", "subprocess.Popen", "default-deny", 1),
+                           ("NOKEEP", "denied", "subprocess.Popen", "default-deny", 0),
+                           ("NOKEEP", "denied", "subprocess.Popen", "default-deny", 0),
+                           ("", "denied", "subprocess.Popen", "default-deny", 0),
+                           ("NOKEEP", "ok", "", "", 0)],
+                  f"the runs as recorded: {rows}")
+            _, _, page = req(base, "/instructor?class=NOKEEP", cookie=cookie)
+            check("Runs in the last 14 days: 3" in page and "denied 2" in page
+                  and "<code>subprocess.Popen</code>" in page
+                  and 'href="/wiki/default-deny-events"' in page,
+                  "the dashboard shows what the class ran into, with the wiki's section")
+            _, _, page = req(base, "/join/KEEP")
+            check("kept for your instructor for 2 days" in page,
+                  "the join page tells learners their code is kept")
+        finally:
+            server.stop()
+
+
 def test_rate_limit(base):
     statuses = [req(base, "/instructor/login", {"token": "b" * 64})[0] for _ in range(12)]
     check(403 in statuses and statuses[-1] == 429,
@@ -375,6 +441,7 @@ def main():
         check(server.base is None and code != 0 and "16 to 256" in server.stderr(),
               f"a too-short token file is refused at start ({code})")
         server.err.close()
+    test_runs(binary)
     finish("integration.instructor")
 
 
