@@ -399,7 +399,7 @@ static int cmd_serve(int argc, char **argv)
     struct srv_instructor *instructor = NULL;
     struct fa_diag diag = {{0}};
     sigset_t signals;
-    int fd = -1, port = 0, sig = 0;
+    int fd = -1, port = 0, sig = 0, rc;
     char runs_dir[PATH_MAX];
 
     if (!parse_serve(argc, argv, &opts))
@@ -497,10 +497,15 @@ static int cmd_serve(int argc, char **argv)
         srv_site_release(site);
         return 1;
     }
-    metrics = srv_metrics_new(opts.data_dir);
+    {
+        const char *routes[SRV_METRICS_MAX_ROUTES];
+        metrics = srv_metrics_new(opts.data_dir, routes,
+                                  srv_routes_get_names(routes, SRV_METRICS_MAX_ROUTES));
+    }
     quiz_rate = srv_ratelimit_new((unsigned)opts.quiz_rate);
     if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, quiz_key, pub, metrics,
-                      quiz_rate, instructor, &mhd, &diag)) {
+                      quiz_rate, instructor, srv_routes_dispatch, srv_routes_page, &mhd,
+                      &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
         srv_instructor_free(instructor);
         quiz_key_free(quiz_key);
@@ -543,8 +548,13 @@ static int cmd_serve(int argc, char **argv)
                          diag.msg);
             continue;
         }
-        srv_mhd_set_site(mhd, fresh);
+        rc = srv_mhd_set_site(mhd, fresh);
         srv_site_release(fresh);
+        if (rc) {
+            fa_log_error("event=reload ok=0 error=\"preparing responses: %s\" (still serving "
+                         "the previous content)", fa_strerror(rc));
+            continue;
+        }
         fa_log_info("event=reload ok=1");
     }
     fa_log_info("event=stop signal=%d", sig);

@@ -3,8 +3,6 @@
 
 #include "common/fa_html.h"
 #include "common/fa_log.h"
-#include "server/srv_layout.h"
-#include "server/srv_site.h"
 
 #include <string.h>
 #include <strings.h>
@@ -36,16 +34,19 @@ static const char *status_title(int status)
     }
 }
 
+void srv_deferred_complete(struct srv_deferred *d, struct srv_resp *resp)
+{
+    d->complete(d, resp);
+}
+
 int srv_resp_error(const struct srv_req *req, struct srv_resp *resp, int status,
                    const char *message)
 {
     const char *title = status_title(status);
     struct fa_html_builder hb;
     struct fa_html body;
-    struct srv_layout layout = {.title = title, .current = -1};
+    int rc;
 
-    if (req && req->site)
-        layout.version_tag = srv_site_get_version_tag(req->site);
     fa_html_init(&hb, ERROR_BODY_MAX);
     fa_html_raw(&hb, "<h1>");
     fa_html_text(&hb, title);
@@ -53,12 +54,15 @@ int srv_resp_error(const struct srv_req *req, struct srv_resp *resp, int status,
     fa_html_text(&hb, message);
     fa_html_raw(&hb, "</p>\n<p><a href=\"/\">Home page</a></p>\n");
     body = fa_html_get(&hb);
-    layout.body_html = body.ptr;
-    layout.body_len = body.len;
     fa_buf_reset(&resp->body);
+    rc = fa_html_errcode(&hb);
+    if (!rc && req && req->page)
+        rc = req->page(req, title, body, &resp->body);
+    else if (!rc)
+        rc = fa_buf_append(&resp->body, body.ptr, body.len);
     /* Neither can fail for the messages of this program (literals, far under the caps), so
      * a failure is a bug: said in the log, and the page still says what happened, as text. */
-    if (fa_html_errcode(&hb) || srv_layout_render(&layout, &resp->body)) {
+    if (rc) {
         fa_log_error("req=%llu event=error_page status=%d error=\"the page could not be "
                      "built\"",
                      req ? (unsigned long long)req->id : 0ULL, status);

@@ -8,7 +8,9 @@
 #define FA_SERVER_SRV_HTTP_H
 
 #include "common/fa_buf.h"
+#include "common/fa_html.h"
 #include "server/srv_limits.h"
+#include "server/srv_sandbox.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,13 +18,37 @@
 struct srv_site;
 struct srv_asset;
 struct srv_sandbox;
-struct srv_deferred;
+struct srv_req;
+struct srv_resp;
 struct srv_public;
 struct srv_metrics;
 struct srv_ratelimit;
 struct srv_instructor;
 struct quiz_store;
 struct quiz_key;
+
+/* A request whose handler answers later (srv_resp.deferred). The adapter (or a test) makes
+ * one per request and sets complete: it takes the answer, once, from any thread. */
+struct srv_deferred {
+    void (*complete)(struct srv_deferred *d, struct srv_resp *resp);
+};
+
+/* The router the adapter calls for every request it does not refuse itself
+ * (srv_routes_dispatch, or a test's): returns the HTTP status and fills resp. */
+typedef int srv_dispatch_fn(struct srv_req *req, struct srv_resp *resp);
+
+/* Puts body_html (trusted HTML: a page's own part) in the site's layout under title (plain
+ * text), appending the page to out. FA_OK, or an error when the page could not be built.
+ * The error helper (srv_resp_error) renders through it, so that these HTTP types know no
+ * site and no view. */
+typedef int srv_page_fn(const struct srv_req *req, const char *title, struct fa_html body_html,
+                        struct fa_buf *out);
+
+/* Sends a run to the sandbox: srv_sandbox_submit's contract (srv_sandbox.h), so that a test
+ * can put a fake sandbox client in the request. */
+typedef int srv_run_submit_fn(struct srv_sandbox *sb, const char *client,
+                              const char *request_json, size_t len, srv_sandbox_done_fn *done,
+                              void *cls);
 
 /* One query-string value, percent-decoded by the adapter. Borrowed from the connection. */
 struct srv_kv {
@@ -55,10 +81,13 @@ struct srv_req {
     struct fa_str body;          /* the request body (at most SRV_MAX_BODY_BYTES) */
     struct srv_site *site;       /* the site this request is served from (held by the adapter) */
     struct srv_sandbox *sandbox; /* the sandbox client, NULL when the sandbox is off */
+    srv_run_submit_fn *submit_run; /* how runs reach it; NULL: srv_sandbox_submit */
     struct quiz_store *store;    /* the store of quiz attempts, NULL when there is none */
     const struct quiz_key *quiz_key; /* signs quiz attempt tokens (quiz_token.h); NULL: none
                                         issued, every submission refused */
-    struct srv_deferred *deferred; /* for handlers that answer later (see srv_resp.deferred) */
+    struct srv_deferred *deferred; /* for handlers that answer later (see srv_resp.deferred);
+                                      NULL: this request cannot be deferred */
+    srv_page_fn *page;           /* the layout of error pages; NULL: the error's part alone */
 };
 
 /* What a handler answers: either a ready asset from the site (sent as is, with its ETag,
@@ -83,14 +112,15 @@ struct srv_resp {
 /* Answers a deferred request with resp: takes resp->body (leaving it empty) and copies status,
  * content_type, cache_control and retry_after (asset, location and allow are not supported
  * here). Call once per deferred request, from any thread; the response is sent by an HTTP
- * thread afterwards. Implemented by the adapter. */
+ * thread afterwards. Calls d->complete (the adapter's, or a test's fake). */
 void srv_deferred_complete(struct srv_deferred *d, struct srv_resp *resp);
 
 /* The value of query parameter name, or NULL. Borrowed for the request's lifetime. */
 const char *srv_req_query(const struct srv_req *req, const char *name);
 
-/* Fills resp with an error page in the site's layout (status, a title and a sentence) and
- * returns status, so that handlers can `return srv_resp_error(req, resp, 400, "...")`. */
+/* Fills resp with an error page (status, a title and a sentence) in the layout of req->page
+ * (when req is not NULL and it is set) and returns status, so that handlers can
+ * `return srv_resp_error(req, resp, 400, "...")`. */
 int srv_resp_error(const struct srv_req *req, struct srv_resp *resp, int status,
                    const char *message);
 

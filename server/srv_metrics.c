@@ -6,7 +6,6 @@
 #include "common/fa_mem.h"
 #include "quiz/quiz_store.h"
 #include "sandbox/sbx_info.h"
-#include "server/srv_routes.h"
 #include "server/srv_sandbox.h"
 
 #include <limits.h>
@@ -16,7 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define MAX_ROUTES 32
+#define MAX_ROUTES (SRV_METRICS_MAX_ROUTES + 1) /* and "other" */
 /* Statuses counted each on their own; the rest as "other". */
 static const int statuses[] = {200, 201, 303, 304, 308, 400, 403, 404, 405, 413,
                                414, 415, 421, 429, 431, 500, 502, 503, 504};
@@ -48,13 +47,15 @@ struct srv_metrics {
     atomic_ulong runs_refused;
 };
 
-struct srv_metrics *srv_metrics_new(const char *data_dir)
+struct srv_metrics *srv_metrics_new(const char *data_dir, const char *const *routes,
+                                    size_t n_routes)
 {
     struct srv_metrics *m = fa_xcalloc(1, sizeof *m);
 
     snprintf(m->wal_path, sizeof m->wal_path, "%s/fa-learn.db-wal", data_dir);
     m->started = time(NULL);
-    m->n_routes = srv_routes_get_names(m->routes, MAX_ROUTES - 1);
+    for (size_t i = 0; i < n_routes && i < SRV_METRICS_MAX_ROUTES; i++)
+        m->routes[m->n_routes++] = routes[i];
     m->routes[m->n_routes++] = "other";
     return m;
 }

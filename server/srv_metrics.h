@@ -12,15 +12,22 @@
 
 #include "common/fa_buf.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct srv_metrics;
 struct srv_sandbox;
 struct quiz_store;
 
+/* The most routes counted each on their own (the rest count as "other"). */
+#define SRV_METRICS_MAX_ROUTES 31
+
 /* A new set of counters (all zero), for a server whose data folder is data_dir (the WAL's
- * size is read from there). */
-struct srv_metrics *srv_metrics_new(const char *data_dir);
+ * size is read from there), counting requests by the n_routes route names of routes (the
+ * route table's, srv_routes_get_names: given, so that the counters know no router; the strings
+ * are borrowed and must outlive the counters) and "other". */
+struct srv_metrics *srv_metrics_new(const char *data_dir, const char *const *routes,
+                                    size_t n_routes);
 void srv_metrics_free(struct srv_metrics *m);
 
 /* One HTTP request answered: route is the route table's path ("/wiki/", "other"), status

@@ -12,7 +12,6 @@
 #include "server/srv_limits.h"
 #include "server/srv_metrics.h"
 #include "server/srv_public.h"
-#include "server/srv_routes.h"
 #include "server/srv_site.h"
 
 #include <assert.h>
@@ -39,12 +38,14 @@
 
 struct srv_mhd {
     struct MHD_Daemon *daemon;
-    pthread_mutex_t lock; /* guards site, n_connections, clients and conns */
+    pthread_mutex_t lock; /* guards gen, n_connections, clients and conns */
     struct conn_state *conns; /* open connections, for the watchdog */
     pthread_t watchdog;
     bool watchdog_started, stopping; /* stopping: under lock */
     pthread_cond_t stop_cond;
-    struct srv_site *site;
+    struct generation *gen; /* the site served to new requests */
+    srv_dispatch_fn *dispatch; /* the router */
+    srv_page_fn *page;         /* the layout of error pages, for handlers and refusals */
     unsigned n_connections;
     unsigned short clients[CLIENT_SLOTS];
     atomic_uint_fast64_t next_request_id;
@@ -59,9 +60,10 @@ struct srv_mhd {
 };
 
 /* A request whose handler answers later (srv_resp.deferred): the connection is suspended
- * until srv_deferred_complete stores the answer and resumes it. Lives in request_state,
- * which cannot be freed while the connection is suspended. */
-struct srv_deferred {
+ * until srv_deferred_complete (on_deferred_complete) stores the answer and resumes it. Lives
+ * in request_state, which cannot be freed while the connection is suspended. */
+struct mhd_deferred {
+    struct srv_deferred base; /* first: what handlers see */
     struct srv_mhd *mhd;
     struct MHD_Connection *conn;
     bool suspended; /* under defer_lock: MHD_suspend_connection was called */
@@ -74,6 +76,16 @@ struct prepared {
     struct MHD_Response *plain;
     struct MHD_Response *gz;
     struct MHD_Response *not_modified;
+};
+
+/* A site and the ready-made responses of its assets (numbered as srv_site_get_asset does),
+ * so that serving an asset allocates nothing and the site model knows no HTTP library.
+ * Reference-counted: a request holds the generation it started with across a reload. */
+struct generation {
+    atomic_int refs;
+    struct srv_site *site; /* one reference */
+    struct prepared *prepared;
+    size_t n;
 };
 
 /* What a connection remembers: its client slot and whether it was over a limit at accept. */
@@ -103,7 +115,8 @@ struct request_state {
     size_t discarded;   /* bytes dropped past the cap */
     bool answered;      /* a response was queued early (refusal) */
     bool waiting;       /* a deferred answer is due */
-    struct srv_deferred deferred;
+    struct generation *gen; /* the site this request is served from, held */
+    struct mhd_deferred deferred;
     int status;
     size_t bytes;
     char log_method[12];
@@ -139,59 +152,84 @@ static struct MHD_Response *make_asset_response(const struct srv_asset *a, const
     return r;
 }
 
-int srv_mhd_prepare(struct srv_asset *asset)
+static void unprepare(struct prepared *p)
 {
-    struct prepared *p = fa_xcalloc(1, sizeof *p);
-
-    p->plain = make_asset_response(asset, asset->body, asset->len, asset->etag, false);
-    if (asset->gz)
-        p->gz = make_asset_response(asset, asset->gz, asset->gz_len, asset->etag_gz, true);
-    p->not_modified = make_asset_response(asset, "", 0, asset->etag, false);
-    asset->prepared = p;
-    if (!p->plain || (asset->gz && !p->gz) || !p->not_modified) {
-        srv_mhd_unprepare(asset);
-        return FA_ENOMEM;
-    }
-    return FA_OK;
-}
-
-void srv_mhd_unprepare(struct srv_asset *asset)
-{
-    struct prepared *p = asset->prepared;
-
-    if (!p)
-        return;
     if (p->plain)
         MHD_destroy_response(p->plain);
     if (p->gz)
         MHD_destroy_response(p->gz);
     if (p->not_modified)
         MHD_destroy_response(p->not_modified);
-    fa_free(p);
-    asset->prepared = NULL;
 }
 
-void srv_mhd_set_site(struct srv_mhd *mhd, struct srv_site *site)
+static int prepare(const struct srv_asset *asset, struct prepared *p)
 {
-    struct srv_site *old;
-
-    srv_site_retain(site);
-    pthread_mutex_lock(&mhd->lock);
-    old = mhd->site;
-    mhd->site = site;
-    pthread_mutex_unlock(&mhd->lock);
-    srv_site_release(old);
+    p->plain = make_asset_response(asset, asset->body, asset->len, asset->etag, false);
+    if (asset->gz)
+        p->gz = make_asset_response(asset, asset->gz, asset->gz_len, asset->etag_gz, true);
+    p->not_modified = make_asset_response(asset, "", 0, asset->etag, false);
+    if (!p->plain || (asset->gz && !p->gz) || !p->not_modified)
+        return FA_ENOMEM;
+    return FA_OK;
 }
 
-struct srv_site *srv_mhd_get_site(struct srv_mhd *mhd)
+static void generation_release(struct generation *gen)
 {
-    struct srv_site *site;
+    if (!gen || atomic_fetch_sub(&gen->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < gen->n; i++)
+        unprepare(&gen->prepared[i]);
+    fa_free(gen->prepared);
+    srv_site_release(gen->site);
+    fa_free(gen);
+}
+
+/* Builds the ready-made responses of every asset of site (which gets a reference). */
+static int generation_new(struct srv_site *site, struct generation **out)
+{
+    struct generation *gen = fa_xcalloc(1, sizeof *gen);
+    int rc = FA_OK;
+
+    atomic_init(&gen->refs, 1);
+    srv_site_retain(site);
+    gen->site = site;
+    gen->n = srv_site_n_assets(site);
+    gen->prepared = fa_xcalloc(gen->n ? gen->n : 1, sizeof *gen->prepared);
+    for (size_t i = 0; i < gen->n && !rc; i++)
+        rc = prepare(srv_site_get_asset(site, i), &gen->prepared[i]);
+    if (rc) {
+        generation_release(gen);
+        return rc;
+    }
+    *out = gen;
+    return FA_OK;
+}
+
+/* The current generation with a reference the caller releases. */
+static struct generation *generation_get(struct srv_mhd *mhd)
+{
+    struct generation *gen;
 
     pthread_mutex_lock(&mhd->lock);
-    site = mhd->site;
-    srv_site_retain(site);
+    gen = mhd->gen;
+    atomic_fetch_add(&gen->refs, 1);
     pthread_mutex_unlock(&mhd->lock);
-    return site;
+    return gen;
+}
+
+int srv_mhd_set_site(struct srv_mhd *mhd, struct srv_site *site)
+{
+    struct generation *gen = NULL, *old;
+    int rc = generation_new(site, &gen);
+
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&mhd->lock);
+    old = mhd->gen;
+    mhd->gen = gen;
+    pthread_mutex_unlock(&mhd->lock);
+    generation_release(old);
+    return FA_OK;
 }
 
 /* Copies s for the log: printable ASCII only, so a path cannot forge log lines. */
@@ -217,7 +255,11 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct request_state *
 static enum MHD_Result send_asset(struct MHD_Connection *conn, struct request_state *st,
                                   const struct srv_asset *a)
 {
-    const struct prepared *p = a->prepared;
+    size_t i = srv_site_asset_index(st->gen->site, a);
+    const struct prepared *p;
+
+    assert(i < st->gen->n && srv_site_get_asset(st->gen->site, i) == a);
+    p = &st->gen->prepared[i];
 
     if (a->status == 200 && st->req.if_none_match &&
         (srv_etag_matches(st->req.if_none_match, a->etag) ||
@@ -318,7 +360,7 @@ static enum MHD_Result on_query_value(void *cls, enum MHD_ValueKind kind, const 
 /* Sends the stored answer of a deferred request, if it has come. */
 static enum MHD_Result send_deferred(struct MHD_Connection *conn, struct request_state *st)
 {
-    struct srv_deferred *d = &st->deferred;
+    struct mhd_deferred *d = &st->deferred;
     bool completed;
     enum MHD_Result ok;
 
@@ -338,7 +380,7 @@ static enum MHD_Result send_deferred(struct MHD_Connection *conn, struct request
  * completion never resumes a connection that is not suspended yet. */
 static enum MHD_Result defer(struct MHD_Connection *conn, struct request_state *st)
 {
-    struct srv_deferred *d = &st->deferred;
+    struct mhd_deferred *d = &st->deferred;
 
     st->waiting = true;
     pthread_mutex_lock(&d->mhd->defer_lock);
@@ -350,8 +392,9 @@ static enum MHD_Result defer(struct MHD_Connection *conn, struct request_state *
     return d->suspended ? MHD_YES : send_deferred(conn, st);
 }
 
-void srv_deferred_complete(struct srv_deferred *d, struct srv_resp *resp)
+static void on_deferred_complete(struct srv_deferred *base, struct srv_resp *resp)
 {
+    struct mhd_deferred *d = (struct mhd_deferred *)(void *)base; /* base is its first member */
     bool suspended;
 
     pthread_mutex_lock(&d->mhd->defer_lock);
@@ -371,7 +414,7 @@ void srv_deferred_complete(struct srv_deferred *d, struct srv_resp *resp)
         MHD_resume_connection(d->conn);
 }
 
-static enum MHD_Result dispatch(struct MHD_Connection *conn, struct request_state *st)
+static enum MHD_Result handle(struct MHD_Connection *conn, struct request_state *st)
 {
     struct srv_req *req = &st->req;
     struct srv_resp resp = {0};
@@ -393,7 +436,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, struct request_stat
     req->body.len = st->body.len;
 
     fa_buf_init(&resp.body, SRV_MAX_PAGE_BYTES);
-    status = srv_routes_dispatch(req, &resp);
+    status = st->deferred.mhd->dispatch(req, &resp);
     resp.status = status;
     if (resp.deferred) {
         fa_buf_cleanup(&resp.body);
@@ -455,7 +498,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         st->req.id = atomic_fetch_add(&mhd->next_request_id, 1) + 1;
         st->req.method = method;
         st->req.path = url;
-        st->req.site = srv_mhd_get_site(mhd);
+        st->gen = generation_get(mhd);
+        st->req.site = st->gen->site;
+        st->req.page = mhd->page;
         st->req.sandbox = mhd->sandbox;
         st->req.store = mhd->store;
         st->req.quiz_key = mhd->quiz_key;
@@ -474,7 +519,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             st->req.https = proto && strcasecmp(proto, "https") == 0;
         }
         st->req.client = st->client;
-        st->req.deferred = &st->deferred;
+        st->req.deferred = &st->deferred.base;
+        st->deferred.base.complete = on_deferred_complete;
         st->deferred.mhd = mhd;
         st->deferred.conn = conn;
         fa_buf_init(&st->body, SRV_MAX_BODY_BYTES);
@@ -532,7 +578,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return send_deferred(conn, st);
     if (st->body_too_big)
         return refuse(conn, st, 413, "The request body is larger than this server accepts.", 0);
-    return dispatch(conn, st);
+    return handle(conn, st);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -557,7 +603,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                 st->status,
                 st->bytes, (unsigned long long)(fa_time_mono_us() - st->started_us),
                 why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
-    srv_site_release(st->req.site);
+    generation_release(st->gen);
     fa_buf_cleanup(&st->deferred.resp.body);
     fa_buf_cleanup(&st->body);
     fa_free(st);
@@ -736,10 +782,18 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
                   struct srv_sandbox *sandbox, struct quiz_store *store,
                   const struct quiz_key *quiz_key, const struct srv_public *pub,
                   struct srv_metrics *metrics, struct srv_ratelimit *quiz_rate,
-                  struct srv_instructor *instructor, struct srv_mhd **out,
-                  struct fa_diag *diag)
+                  struct srv_instructor *instructor, srv_dispatch_fn *dispatch,
+                  srv_page_fn *page, struct srv_mhd **out, struct fa_diag *diag)
 {
-    struct srv_mhd *mhd = fa_xcalloc(1, sizeof *mhd);
+    struct srv_mhd *mhd;
+    struct generation *gen = NULL;
+    int rc = generation_new(site, &gen);
+
+    if (rc) {
+        close(listen_fd);
+        return fa_diag_set(diag, rc, "preparing responses: %s", fa_strerror(rc));
+    }
+    mhd = fa_xcalloc(1, sizeof *mhd);
 
     pthread_mutex_init(&mhd->lock, NULL);
     pthread_mutex_init(&mhd->defer_lock, NULL);
@@ -751,8 +805,9 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
     mhd->metrics = metrics;
     mhd->quiz_rate = quiz_rate;
     mhd->instructor = instructor;
-    srv_site_retain(site);
-    mhd->site = site;
+    mhd->gen = gen;
+    mhd->dispatch = dispatch;
+    mhd->page = page;
     mhd->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
             MHD_ALLOW_SUSPEND_RESUME,
@@ -777,7 +832,7 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
         MHD_OPTION_END);
     if (!mhd->daemon) {
         close(listen_fd);
-        srv_site_release(mhd->site);
+        generation_release(mhd->gen);
         pthread_mutex_destroy(&mhd->defer_lock);
         pthread_cond_destroy(&mhd->stop_cond);
         pthread_mutex_destroy(&mhd->lock);
@@ -806,7 +861,7 @@ void srv_mhd_stop(struct srv_mhd *mhd)
         pthread_join(mhd->watchdog, NULL);
     }
     MHD_stop_daemon(mhd->daemon); /* also closes the listening socket */
-    srv_site_release(mhd->site);
+    generation_release(mhd->gen);
     pthread_mutex_destroy(&mhd->defer_lock);
     pthread_cond_destroy(&mhd->stop_cond);
     pthread_mutex_destroy(&mhd->lock);

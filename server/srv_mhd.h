@@ -12,6 +12,7 @@
 #define FA_SERVER_SRV_MHD_H
 
 #include "common/fa_err.h"
+#include "server/srv_http.h"
 
 struct srv_site;
 struct srv_asset;
@@ -29,26 +30,23 @@ struct srv_instructor;
  * quiz_key (borrowed, any may be NULL), pub (borrowed, required: whose forwarded headers to
  * believe, handed to handlers for their Host and Origin checks), metrics (borrowed, may be
  * NULL: requests and connections are counted there), quiz_rate and instructor (borrowed,
- * may be NULL) go to handlers in srv_req; they must outlive the adapter. Handlers may defer their answer (srv_resp.deferred): the connection is suspended
- * meanwhile, and every deferred request must be completed before srv_mhd_stop. */
+ * may be NULL) go to handlers in srv_req; they must outlive the adapter. dispatch is the
+ * router every request goes to (srv_routes_dispatch); page (may be NULL) the layout error
+ * pages are put in, the adapter's own refusals and handlers' (srv_req.page). Handlers may
+ * defer their answer (srv_resp.deferred, srv_req.deferred): the connection is suspended
+ * meanwhile, and every deferred request must be completed before srv_mhd_stop. Fails
+ * (closing listen_fd) when the ready-made responses of site cannot be made. */
 int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
                   struct srv_sandbox *sandbox, struct quiz_store *store,
                   const struct quiz_key *quiz_key, const struct srv_public *pub,
                   struct srv_metrics *metrics, struct srv_ratelimit *quiz_rate,
-                  struct srv_instructor *instructor, struct srv_mhd **out,
-                  struct fa_diag *diag);
+                  struct srv_instructor *instructor, srv_dispatch_fn *dispatch,
+                  srv_page_fn *page, struct srv_mhd **out, struct fa_diag *diag);
 /* Replaces the site served to new requests; requests in flight finish with the old one.
- * Takes a reference to site. Thread-safe. */
-void srv_mhd_set_site(struct srv_mhd *mhd, struct srv_site *site);
-/* The current site with a reference the caller releases. Thread-safe. */
-struct srv_site *srv_mhd_get_site(struct srv_mhd *mhd);
+ * Takes a reference to site. FA_ENOMEM (the old site stays) when its ready-made responses
+ * cannot be made. Thread-safe. */
+int srv_mhd_set_site(struct srv_mhd *mhd, struct srv_site *site);
 /* Stops accepting, finishes or closes connections, joins the threads, frees everything. */
 void srv_mhd_stop(struct srv_mhd *mhd);
-
-/* Builds the ready-made responses of an asset (plain, gzip, 304) once, so that serving it
- * allocates nothing; srv_mhd_unprepare drops them (responses still being sent stay alive
- * until they are done: libmicrohttpd counts references). Used by srv_site.c. */
-int srv_mhd_prepare(struct srv_asset *asset);
-void srv_mhd_unprepare(struct srv_asset *asset);
 
 #endif

@@ -486,8 +486,8 @@ static int handle_api_run(struct srv_req *req, struct srv_resp *resp)
     rc = json_dump_callback(request, on_json_chunk, &text, JSON_COMPACT) ? FA_ELIMIT : FA_OK;
     json_decref(request);
     if (!rc)
-        rc = srv_sandbox_submit(req->sandbox, req->client, text.ptr, text.len, on_run_done,
-                                ctx);
+        rc = (req->submit_run ? req->submit_run : srv_sandbox_submit)(
+            req->sandbox, req->client, text.ptr, text.len, on_run_done, ctx);
     fa_buf_cleanup(&text);
     if (rc == FA_OK) {
         resp->deferred = true;
@@ -654,10 +654,24 @@ static int check_state_change(struct srv_req *req, struct srv_resp *resp, const 
     return 0;
 }
 
+int srv_routes_page(const struct srv_req *req, const char *title, struct fa_html body_html,
+                    struct fa_buf *out)
+{
+    struct srv_layout layout = {.title = title, .current = -1, .body_html = body_html.ptr,
+                                .body_len = body_html.len};
+
+    if (req && req->site)
+        layout.version_tag = srv_site_get_version_tag(req->site);
+    return srv_layout_render(&layout, out);
+}
+
 int srv_routes_dispatch(struct srv_req *req, struct srv_resp *resp)
 {
     const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
     bool get_known = false, post_known = false;
+
+    if (!req->page)
+        req->page = srv_routes_page;
 
     /* Before anything else: a malformed request, then a Host the site does not answer to (a
      * DNS-rebinding page or a misdirected request), whatever the route. */

@@ -10,6 +10,11 @@
  * HEAD is served by the GET handler. Thread-safe. */
 int srv_routes_dispatch(struct srv_req *req, struct srv_resp *resp);
 
+/* The site's layout around an error page's part (srv_page_fn, srv_http.h): the page of
+ * srv_resp_error. srv_routes_dispatch puts it in a request that has none. */
+int srv_routes_page(const struct srv_req *req, const char *title, struct fa_html body_html,
+                    struct fa_buf *out);
+
 /* The paths GET answers (a path ending in '/' stands for everything under it), for the link
  * checks of `fa-learn check`. Returns how many; at most max are stored in out. */
 size_t srv_routes_get_paths(const char **out, size_t max);

@@ -20,7 +20,6 @@
 #include "content/cnt_site.h"
 #include "server/srv_layout.h"
 #include "server/srv_limits.h"
-#include "server/srv_mhd.h"
 #include "server/srv_sandbox_page.h"
 
 #include <dirent.h>
@@ -529,7 +528,6 @@ const struct srv_asset *srv_site_find(const struct srv_site *site, const char *p
 static void site_free(struct srv_site *site)
 {
     for (size_t i = 0; i < site->n_assets; i++) {
-        srv_mhd_unprepare(&site->assets[i]);
         fa_free(site->assets[i].path);
         fa_free(site->assets[i].body);
         fa_free(site->assets[i].gz);
@@ -579,12 +577,6 @@ int srv_site_build(const struct srv_site_config *config, struct srv_site **out,
     rc = add_sandbox_page(site, config->content_dir, diag);
     if (rc)
         goto out;
-    for (size_t i = 0; i < site->n_assets && !rc; i++)
-        rc = srv_mhd_prepare(&site->assets[i]);
-    if (rc) {
-        fa_diag_set(diag, rc, "preparing responses: %s", fa_strerror(rc));
-        goto out;
-    }
     build_index(site);
     *out = site;
     site = NULL;
@@ -623,3 +615,13 @@ struct cnt_search *srv_site_get_search(const struct srv_site *site) { return sit
 const char *srv_site_get_version_tag(const struct srv_site *site) { return site->version_tag; }
 
 size_t srv_site_n_assets(const struct srv_site *site) { return site->n_assets; }
+
+const struct srv_asset *srv_site_get_asset(const struct srv_site *site, size_t i)
+{
+    return i < site->n_assets ? &site->assets[i] : NULL;
+}
+
+size_t srv_site_asset_index(const struct srv_site *site, const struct srv_asset *asset)
+{
+    return (size_t)(asset - site->assets);
+}

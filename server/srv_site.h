@@ -2,8 +2,10 @@
  * SIGHUP: every wiki page wrapped in the layout, the home page, the fixed pages, and the
  * static and vendor files, each with its strong ETag and a gzip variant.
  *
- * A site is immutable once built and reference-counted: a request holds the site it started
- * with, so a reload swaps in a new one without dropping or changing requests in flight. */
+ * A pure model: it knows no HTTP library (the adapter keeps its own ready-made responses
+ * per site, numbered as the assets are). A site is immutable once built and
+ * reference-counted: a request holds the site it started with, so a reload swaps in a new
+ * one without dropping or changing requests in flight. */
 #ifndef FA_SERVER_SRV_SITE_H
 #define FA_SERVER_SRV_SITE_H
 
@@ -29,7 +31,6 @@ struct srv_asset {
     size_t gz_len;
     char etag[40];             /* "\"<hash>\"", quotes included */
     char etag_gz[40];          /* the gzip variant's own tag */
-    void *prepared;            /* the adapter's ready-made responses (srv_mhd_prepare) */
 };
 
 /* Where a site comes from. */
@@ -69,6 +70,12 @@ const struct cnt_site *srv_site_get_content(const struct srv_site *site);
 struct cnt_search *srv_site_get_search(const struct srv_site *site);
 /* Asset version string for URLs ("?v=..."): changes whenever any static file does. */
 const char *srv_site_get_version_tag(const struct srv_site *site);
+/* The assets, numbered 0 to srv_site_n_assets - 1, so that a user can keep its own table
+ * beside a site (the adapter's ready-made responses): the asset numbered i, or NULL past
+ * the end, and the number of an asset of this site (one srv_site_find or
+ * srv_site_get_not_found returned). */
 size_t srv_site_n_assets(const struct srv_site *site);
+const struct srv_asset *srv_site_get_asset(const struct srv_site *site, size_t i);
+size_t srv_site_asset_index(const struct srv_site *site, const struct srv_asset *asset);
 
 #endif
