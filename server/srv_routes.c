@@ -579,6 +579,16 @@ size_t srv_routes_get_names(const char **out, size_t max)
     return n;
 }
 
+const char *srv_routes_get_route(size_t i, const char **method)
+{
+    static const size_t n_routes = sizeof routes / sizeof routes[0] - 1; /* the sentinel */
+
+    if (i >= n_routes)
+        return NULL;
+    *method = routes[i].method;
+    return routes[i].path;
+}
+
 size_t srv_routes_get_paths(const char **out, size_t max)
 {
     size_t n = 0;

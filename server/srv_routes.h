@@ -21,5 +21,9 @@ size_t srv_routes_get_paths(const char **out, size_t max);
 /* Every route's path once ("/wiki/", "/api/run"...), the labels of /metrics; like
  * srv_routes_get_paths, at most max into out. */
 size_t srv_routes_get_names(const char **out, size_t max);
+/* The route table's row i, in order: its path (a path ending in '/' stands for everything
+ * under it) with its method in *method; NULL past the last row. For the test that proves
+ * every route has a handler test. */
+const char *srv_routes_get_route(size_t i, const char **method);
 
 #endif
