@@ -10,9 +10,9 @@
 #include "common/fa_buf.h"
 #include "common/fa_html.h"
 #include "server/srv_limits.h"
-#include "server/srv_sandbox.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct srv_site;
@@ -44,10 +44,12 @@ typedef int srv_dispatch_fn(struct srv_req *req, struct srv_resp *resp);
 typedef int srv_page_fn(const struct srv_req *req, const char *title, struct fa_html body_html,
                         struct fa_buf *out);
 
+/* A run's answer: srv_sandbox_done_fn's contract (srv_sandbox.h). */
+typedef void srv_run_done_fn(void *cls, int rc, const char *result, size_t len);
 /* Sends a run to the sandbox: srv_sandbox_submit's contract (srv_sandbox.h), so that a test
  * can put a fake sandbox client in the request. */
 typedef int srv_run_submit_fn(struct srv_sandbox *sb, const char *client,
-                              const char *request_json, size_t len, srv_sandbox_done_fn *done,
+                              const char *request_json, size_t len, srv_run_done_fn *done,
                               void *cls);
 
 /* One query-string value, percent-decoded by the adapter. Borrowed from the connection. */

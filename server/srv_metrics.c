@@ -6,7 +6,6 @@
 #include "common/fa_mem.h"
 #include "quiz/quiz_store.h"
 #include "sandbox/sbx_info.h"
-#include "server/srv_sandbox.h"
 
 #include <limits.h>
 #include <stdatomic.h>
@@ -133,7 +132,7 @@ static int write_one(struct fa_buf *out, const char *name, const char *type, con
                          name, value);
 }
 
-int srv_metrics_write(struct srv_metrics *m, struct srv_sandbox *sandbox,
+int srv_metrics_write(struct srv_metrics *m, const struct srv_metrics_sandbox *sandbox,
                       struct quiz_store *store, struct fa_buf *out)
 {
     struct stat wal;
@@ -177,18 +176,17 @@ int srv_metrics_write(struct srv_metrics *m, struct srv_sandbox *sandbox,
                        "Runs refused with 429 (queue full, the client's share used, waited too "
                        "long).", (double)atomic_load(&m->runs_refused));
     if (!rc && sandbox) {
-        struct srv_sandbox_stats st;
-        srv_sandbox_get_stats(sandbox, &st);
         rc = write_one(out, "fa_learn_sandbox_queue_depth", "gauge",
                        "Runs sent to the sandbox and not answered yet (running or waiting).",
-                       st.waiting);
+                       sandbox->waiting);
         if (!rc)
             rc = write_one(out, "fa_learn_sandbox_supervisor_restarts_total", "counter",
-                           "Times a dead sandbox supervisor was replaced.", (double)st.restarts);
+                           "Times a dead sandbox supervisor was replaced.",
+                           (double)sandbox->restarts);
         if (!rc)
             rc = write_one(out, "fa_learn_sandbox_supervisor_pid", "gauge",
                            "The sandbox supervisor's process id (0 while it is down).",
-                           (double)srv_sandbox_pid(sandbox));
+                           (double)sandbox->pid);
     }
     if (!rc && store) {
         rc = write_one(out, "fa_learn_quiz_attempts_stored", "gauge",

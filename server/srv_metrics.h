@@ -16,8 +16,15 @@
 #include <stdint.h>
 
 struct srv_metrics;
-struct srv_sandbox;
 struct quiz_store;
+
+/* The sandbox client's own figures, read by the caller (srv_sandbox.h), so that the counters
+ * know no sandbox client. */
+struct srv_metrics_sandbox {
+    unsigned waiting;       /* runs sent and not answered yet */
+    unsigned long restarts; /* dead supervisors replaced */
+    long pid;               /* the supervisor's process id, 0 while it is down */
+};
 
 /* The most routes counted each on their own (the rest count as "other"). */
 #define SRV_METRICS_MAX_ROUTES 31
@@ -42,8 +49,9 @@ void srv_metrics_run(struct srv_metrics *m, const char *outcome, double ms);
 void srv_metrics_run_refused(struct srv_metrics *m);
 
 /* Appends the exposition to out, with the sandbox's and the store's own figures (either may
- * be NULL). Returns 0, or FA_ELIMIT when out is full. */
-int srv_metrics_write(struct srv_metrics *m, struct srv_sandbox *sandbox,
+ * be NULL: the sandbox is off, there is no store). Returns 0, or FA_ELIMIT when out is
+ * full. */
+int srv_metrics_write(struct srv_metrics *m, const struct srv_metrics_sandbox *sandbox,
                       struct quiz_store *store, struct fa_buf *out);
 
 #endif

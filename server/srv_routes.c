@@ -233,12 +233,21 @@ static int handle_healthz(struct srv_req *req, struct srv_resp *resp)
  * the same 404 as for any unknown page, so its existence is not advertised. */
 static int handle_metrics(struct srv_req *req, struct srv_resp *resp)
 {
+    struct srv_metrics_sandbox sandbox;
+
     if (!req->metrics || !srv_public_metrics_ok(req->pub, req->client)) {
         resp->asset = srv_site_get_not_found(req->site);
         return 404;
     }
+    if (req->sandbox) {
+        struct srv_sandbox_stats st;
+        srv_sandbox_get_stats(req->sandbox, &st);
+        sandbox = (struct srv_metrics_sandbox){st.waiting, st.restarts,
+                                               (long)srv_sandbox_pid(req->sandbox)};
+    }
     fa_buf_reset(&resp->body);
-    if (srv_metrics_write(req->metrics, req->sandbox, req->store, &resp->body) != 0) {
+    if (srv_metrics_write(req->metrics, req->sandbox ? &sandbox : NULL, req->store,
+                          &resp->body) != 0) {
         fa_log_error("req=%llu event=metrics error=\"the exposition is larger than a page\"",
                      (unsigned long long)req->id);
         return srv_resp_error(req, resp, 500, "The metrics could not be written.");

@@ -19,6 +19,7 @@
 #define FA_SERVER_SRV_SANDBOX_H
 
 #include "common/fa_err.h"
+#include "server/srv_http.h"
 #include "server/srv_limits.h"
 
 #include <stddef.h>
@@ -48,7 +49,7 @@ struct srv_sandbox_config {
  * result is NULL and rc says why: FA_EIO, the supervisor died or the sandbox was stopped
  * before it answered; FA_ETIMEDOUT, no answer came by the request's deadline; FA_ELIMIT,
  * the answer was larger than SBX_MAX_RESULT. */
-typedef void srv_sandbox_done_fn(void *cls, int rc, const char *result, size_t len);
+typedef srv_run_done_fn srv_sandbox_done_fn;
 
 /* Forks the supervisor with config (copied) and starts the reader thread. Call before any
  * other thread exists. On failure the diag says why and nothing is left running. */

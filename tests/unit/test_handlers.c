@@ -309,7 +309,7 @@ static struct {
 } fake_sandbox;
 
 static int fake_submit(struct srv_sandbox *sb, const char *client, const char *request_json,
-                       size_t len, srv_sandbox_done_fn *done, void *cls)
+                       size_t len, srv_run_done_fn *done, void *cls)
 {
     (void)sb;
     (void)client;
