@@ -1,11 +1,13 @@
 /* sbx_supervisor.c: the sandbox supervisor process (see sbx_supervisor.h). One poll loop:
  * requests from the socket, output and result pipes of the running children, their
- * deadlines. Children are reaped with waitpid(WNOHANG) on every turn of the loop. */
+ * deadlines. Children are reaped with waitpid(WNOHANG) on every turn of the loop. The
+ * parent's side is sbx_supervisor_start.c; run folders and mounts, sbx_scratch.c; the
+ * neutral paths of results, sbx_neutral.c. */
 #define _GNU_SOURCE
 #include "sandbox/sbx_supervisor.h"
+#include "sandbox/sbx_supervisor_int.h"
 
 #include "common/fa_buf.h"
-#include "common/fa_dir.h"
 #include "common/fa_log.h"
 #include "common/fa_preset.h"
 #include "common/fa_time.h"
@@ -18,15 +20,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <dirent.h>
 #include <sys/prctl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -39,12 +38,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
-struct sbx_supervisor {
-    pid_t pid;
-    int fd;
-};
 
 /* A child forked and jailed ahead of time, waiting on fd 4 for its request: forking the warm
  * interpreter and building the jail take tens of milliseconds on a small VM, so they happen
@@ -95,182 +88,6 @@ static bool mount_ns;
 /* The exit status of a child whose jail could not be set up. */
 #define JAIL_FAILED 125
 
-/* ---- the parent's side -------------------------------------------------------------- */
-
-/* AddressSanitizer reserves terabytes of address space for its shadow memory, so an ASan
- * build cannot limit it; the memory bomb test is reported as not run there. */
-#if defined(__SANITIZE_ADDRESS__)
-#define RUN_ADDRESS_SPACE SIZE_MAX
-#else
-#define RUN_ADDRESS_SPACE ((size_t)1 << 30)
-#endif
-
-void sbx_supervisor_default_config(struct sbx_supervisor_config *config, unsigned max_time_ms)
-{
-    *config = (struct sbx_supervisor_config){
-        .switch_ids = geteuid() == 0,
-        .uid = 65534, /* nobody */
-        .gid = 65534,
-        .limits = {.cpu_seconds = max_time_ms / 1000 + 1,
-                   .address_space = RUN_ADDRESS_SPACE,
-                   .file_size = 16u << 20,
-                   .open_files = 64,
-                   .processes = 64},
-        .max_running = 1,
-        .max_queued = 1,
-        .output_cap = 64 * 1024,
-        .max_time_ms = max_time_ms,
-        .max_wait_ms = SBX_DEFAULT_MAX_WAIT_MS,
-        .disk_quota_mb = SBX_DEFAULT_DISK_QUOTA_MB,
-    };
-}
-
-/* The parent's handle on a supervisor just started; kills it when there is no memory. */
-static int adopt(pid_t pid, int fd, struct sbx_supervisor **out)
-{
-    struct sbx_supervisor *sup = calloc(1, sizeof *sup);
-
-    if (!sup) {
-        close(fd);
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        return FA_ENOMEM;
-    }
-    sup->pid = pid;
-    sup->fd = fd;
-    *out = sup;
-    return FA_OK;
-}
-
-static void supervisor_main(int fd) __attribute__((noreturn));
-
-int sbx_supervisor_start(const struct sbx_supervisor_config *config,
-                         struct sbx_supervisor **out, struct fa_diag *diag)
-{
-    int pair[2];
-    pid_t pid;
-
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-        return fa_diag_set(diag, FA_EIO, "socketpair: %s", strerror(errno));
-    if (mkdir(config->scratch_base, 0711) != 0 && errno != EEXIST) {
-        close(pair[0]);
-        close(pair[1]);
-        return fa_diag_set(diag, FA_EIO, "cannot create %s: %s", config->scratch_base,
-                           strerror(errno));
-    }
-    pid = fork();
-    if (pid < 0) {
-        close(pair[0]);
-        close(pair[1]);
-        return fa_diag_set(diag, FA_EIO, "fork: %s", strerror(errno));
-    }
-    if (pid == 0) {
-        close(pair[0]);
-        cfg = config;
-        supervisor_main(pair[1]);
-    }
-    close(pair[1]);
-    return adopt(pid, pair[0], out);
-}
-
-int sbx_supervisor_spawn(const struct sbx_supervisor_config *config, const char *exe,
-                         struct sbx_supervisor **out, struct fa_diag *diag)
-{
-    char ids[64], limits[128], slots[128], program[PATH_MAX], scratch[PATH_MAX];
-    char *argv[] = {program, "supervise", "--fd", "3", "--scratch", scratch, "--ids", ids,
-                    "--limits", limits, "--slots", slots, NULL};
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attr;
-    sigset_t none;
-    int pair[2], rc;
-    pid_t pid;
-
-    snprintf(program, sizeof program, "%s", exe);
-    snprintf(scratch, sizeof scratch, "%s", config->scratch_base);
-    snprintf(ids, sizeof ids, "%d:%u:%u", config->switch_ids, (unsigned)config->uid,
-             (unsigned)config->gid);
-    snprintf(limits, sizeof limits, "%u:%zu:%zu:%u:%u", config->limits.cpu_seconds,
-             config->limits.address_space, config->limits.file_size, config->limits.open_files,
-             config->limits.processes);
-    snprintf(slots, sizeof slots, "%u:%u:%zu:%u:%u:%u", config->max_running,
-             config->max_queued, config->output_cap, config->max_time_ms, config->max_wait_ms,
-             config->disk_quota_mb);
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-        return fa_diag_set(diag, FA_EIO, "socketpair: %s", strerror(errno));
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, pair[1], 3); /* dup2 clears close-on-exec */
-    posix_spawnattr_init(&attr);
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attr, &none); /* not the server's blocked signals */
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-    /* The server's environment goes along (sanitizer options and the like are read at the
-     * program's start); the supervisor replaces it with the runs' fixed one itself. */
-    rc = posix_spawn(&pid, exe, &actions, &attr, argv, environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
-    close(pair[1]);
-    if (rc != 0) {
-        close(pair[0]);
-        return fa_diag_set(diag, FA_EIO, "cannot start %s supervise: %s", exe, strerror(rc));
-    }
-    return adopt(pid, pair[0], out);
-}
-
-int sbx_supervisor_main_args(int argc, char **argv)
-{
-    static struct sbx_supervisor_config config;
-    static char scratch[PATH_MAX];
-    int fd = -1, switch_ids = 0, parsed = 0;
-    unsigned uid = 0, gid = 0;
-
-    for (int i = 0; i + 1 < argc; i += 2) {
-        const char *flag = argv[i], *value = argv[i + 1];
-        if (strcmp(flag, "--fd") == 0)
-            parsed += sscanf(value, "%d", &fd) == 1;
-        else if (strcmp(flag, "--scratch") == 0)
-            parsed += snprintf(scratch, sizeof scratch, "%s", value) > 0;
-        else if (strcmp(flag, "--ids") == 0)
-            parsed += sscanf(value, "%d:%u:%u", &switch_ids, &uid, &gid) == 3;
-        else if (strcmp(flag, "--limits") == 0)
-            parsed += sscanf(value, "%u:%zu:%zu:%u:%u", &config.limits.cpu_seconds,
-                             &config.limits.address_space, &config.limits.file_size,
-                             &config.limits.open_files, &config.limits.processes) == 5;
-        else if (strcmp(flag, "--slots") == 0)
-            parsed += sscanf(value, "%u:%u:%zu:%u:%u:%u", &config.max_running,
-                             &config.max_queued, &config.output_cap, &config.max_time_ms,
-                             &config.max_wait_ms, &config.disk_quota_mb) == 6;
-    }
-    if (parsed != 5 || fd < 0) {
-        fprintf(stderr, "fa-learn supervise: for the server's own use (bad arguments)\n");
-        return 2;
-    }
-    config.scratch_base = scratch;
-    config.switch_ids = switch_ids;
-    config.uid = uid;
-    config.gid = gid;
-    /* Started by a server thread: a parent-death signal would follow that thread, not the
-     * server, so this supervisor ends when the server's end of the socket closes instead. */
-    config.spawned = true;
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
-    cfg = &config;
-    supervisor_main(fd);
-}
-
-int sbx_supervisor_fd(const struct sbx_supervisor *sup) { return sup->fd; }
-
-pid_t sbx_supervisor_pid(const struct sbx_supervisor *sup) { return sup->pid; }
-
-void sbx_supervisor_stop(struct sbx_supervisor *sup)
-{
-    if (!sup)
-        return;
-    close(sup->fd);
-    waitpid(sup->pid, NULL, 0);
-    free(sup);
-}
-
-/* ---- the supervisor's side ---------------------------------------------------------- */
-
 /* Memory for the supervisor's JSON work (requests in, results out), not inherited by the
  * children (MADV_DONTFORK). Every fork write-protects all of the supervisor's other pages,
  * so each page it writes afterwards costs a copy-on-write fault (15-20 us on a small VM, on
@@ -314,56 +131,12 @@ static void json_arena_init(void)
     json_set_alloc_funcs(json_arena_alloc, json_arena_free);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    if (type == FTW_DP)
-        rmdir(path);
-    else
-        unlink(path);
-    return 0;
-}
-
-static void remove_tree(const char *path)
-{
-    if (path[0])
-        nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* Removes a run's scratch folder, with its quota tmpfs (whose files go with it). */
 static void remove_scratch(const struct child *c)
 {
     if (c->quota)
         umount2(c->scratch, MNT_DETACH);
-    remove_tree(c->scratch);
-}
-
-static bool is_run_folder(const char *name, void *cls)
-{
-    (void)cls;
-    return strncmp(name, "run-", 4) == 0;
-}
-
-void sbx_supervisor_clear_scratch(const char *scratch_base)
-{
-    struct fa_dir_list names = {NULL, 0};
-    struct fa_diag diag = {""};
-    char path[PATH_MAX];
-    int rc;
-
-    rc =
-        fa_dir_list_open(scratch_base, is_run_folder, NULL, SIZE_MAX, "run folders", &names, &diag);
-    /* A missing folder has nothing to clear; another failure leaves folders a later start
-     * clears, so it is said, not fatal. */
-    if (rc && rc != FA_ENOTFOUND)
-        fa_log_warn("event=scratch_clear_failed detail=\"%s\"", diag.msg);
-    for (size_t i = 0; i < names.n; i++) {
-        int n = snprintf(path, sizeof path, "%s/%s", scratch_base, names.names[i]);
-        if (n > 0 && (size_t)n < sizeof path)
-            remove_tree(path);
-    }
-    fa_dir_list_cleanup(&names);
+    sbx_scratch_remove_tree(c->scratch);
 }
 
 static const char *signal_name(int sig)
@@ -381,66 +154,6 @@ static const char *signal_name(int sig)
     case SIGTERM: return "SIGTERM";
     default: return "a signal";
     }
-}
-/* Makes the interpreter's prefix reachable for the run's unprivileged uid when it lies under
- * a folder only root may enter (the default cache is root's ~/.cache): in the supervisor's
- * private mount namespace, a small tmpfs covers that folder and the prefix is bind-mounted
- * back in place, read-only, and so is the scratch base (read-write) when it lies there too.
- * The supervisor does this once; its runs then see those two folders and nothing else of the covered one.
- * Root only; a prefix everyone can reach is left alone. */
-static int expose_prefix(const char *prefix, const char *scratch_base, struct fa_diag *diag)
-{
-    const char *exposed[2] = {prefix, scratch_base};
-    int fds[2] = {-1, -1}, rc = FA_OK;
-    char cover[PATH_MAX], path[PATH_MAX], source[64];
-    size_t len = strlen(prefix), cover_len;
-    struct stat st;
-
-    cover[0] = '\0';
-    for (size_t i = 1; i <= len && !cover[0]; i++) {
-        if (prefix[i] != '/' && prefix[i] != '\0')
-            continue;
-        memcpy(cover, prefix, i);
-        cover[i] = '\0';
-        if (stat(cover, &st) == 0 && (st.st_mode & S_IXOTH))
-            cover[0] = '\0'; /* this one is open to everyone: look further down */
-    }
-    if (!cover[0])
-        return FA_OK;
-    cover_len = strlen(cover);
-    /* Opened inside the namespace (a bind source must belong to it) and before the
-     * tmpfs hides them. */
-    for (int k = 0; k < 2; k++)
-        if (k == 0 || (strncmp(exposed[k], cover, cover_len) == 0 && exposed[k][cover_len] == '/'))
-            fds[k] = open(exposed[k], O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fds[0] < 0 ||
-        mount("tmpfs", cover, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") != 0) {
-        rc = fa_diag_set(diag, FA_EIO, "cannot expose %s to the runs: %s", prefix,
-                         strerror(errno));
-        goto out;
-    }
-    for (int k = 0; k < 2 && !rc; k++) {
-        if (fds[k] < 0)
-            continue;
-        for (size_t i = cover_len + 1; exposed[k][i - 1]; i++) {
-            if (exposed[k][i] != '/' && exposed[k][i] != '\0')
-                continue;
-            memcpy(path, exposed[k], i);
-            path[i] = '\0';
-            mkdir(path, 0755);
-        }
-        snprintf(source, sizeof source, "/proc/self/fd/%d", fds[k]);
-        if (mount(source, exposed[k], NULL, MS_BIND | MS_REC, NULL) != 0 ||
-            (k == 0 &&
-             mount(NULL, exposed[k], NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0))
-            rc = fa_diag_set(diag, FA_EIO, "cannot bind %s for the runs: %s", exposed[k],
-                             strerror(errno));
-    }
-out:
-    for (int k = 0; k < 2; k++)
-        if (fds[k] >= 0)
-            close(fds[k]);
-    return rc;
 }
 /* Presets are chosen by name (fa_preset.h); an unknown name gets the default, FastAudit's
  * own rules: the server and the command line have refused it already. */
@@ -677,92 +390,10 @@ static void send_json(int fd, json_t *value)
     json_decref(value);
 }
 
-/* Learners see neutral paths (issue 14): the run's scratch folder as /sandbox and the
- * interpreter's folder as /python, alike in output, exceptions and the trace, rather than
- * the server's own layout. A path is replaced only where it ends (a '/', a quote, a space),
- * and only by a shorter name, so no text outgrows the cap it was cut to. */
-struct neutral {
-    char scratch[PATH_MAX], prefix[PATH_MAX];
-    size_t scratch_len, prefix_len; /* 0: not replaced */
-};
-
-static void neutral_init(struct neutral *n, const char *scratch)
-{
-    const char *prefix = sbx_python_prefix();
-
-    n->scratch_len = n->prefix_len = 0;
-    /* What the run sees is the resolved path (getcwd, __file__): resolve ours alike. */
-    if (scratch && scratch[0] && realpath(scratch, n->scratch))
-        n->scratch_len = strlen(n->scratch) > strlen("/sandbox") ? strlen(n->scratch) : 0;
-    if (prefix && realpath(prefix, n->prefix))
-        n->prefix_len = strlen(n->prefix) > strlen("/python") ? strlen(n->prefix) : 0;
-}
-
-static bool path_ends(const char *p, const char *end)
-{
-    return p == end || !(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
-                         (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'));
-}
-
-/* Appends s (len bytes) to out with the neutral names in place of the real paths. */
-static int neutral_append(const struct neutral *n, const char *s, size_t len, struct fa_buf *out)
-{
-    const char *p = s, *end = s + len, *run = s;
-    int rc = FA_OK;
-
-    while (!rc && p < end) {
-        size_t left = (size_t)(end - p);
-        const char *name = NULL;
-        size_t skip = 0;
-
-        if (*p == '/' && n->scratch_len && left >= n->scratch_len &&
-            memcmp(p, n->scratch, n->scratch_len) == 0 && path_ends(p + n->scratch_len, end))
-            name = "/sandbox", skip = n->scratch_len;
-        else if (*p == '/' && n->prefix_len && left >= n->prefix_len &&
-                 memcmp(p, n->prefix, n->prefix_len) == 0 && path_ends(p + n->prefix_len, end))
-            name = "/python", skip = n->prefix_len;
-        if (!name) {
-            p++;
-            continue;
-        }
-        rc = fa_buf_append(out, run, (size_t)(p - run));
-        if (!rc)
-            rc = fa_buf_puts(out, name);
-        p += skip;
-        run = p;
-    }
-    if (!rc)
-        rc = fa_buf_append(out, run, (size_t)(end - run));
-    return rc;
-}
-
-/* Every string in v (the trace, the exception) given the neutral names, in place. */
-static void neutral_json(const struct neutral *n, json_t *v)
-{
-    const char *key;
-    json_t *item;
-    size_t i;
-
-    if (json_is_string(v)) {
-        struct fa_buf text;
-        fa_buf_init(&text, json_string_length(v) + 1);
-        if (neutral_append(n, json_string_value(v), json_string_length(v), &text) == 0 &&
-            text.len != json_string_length(v))
-            json_string_setn(v, text.ptr, text.len);
-        fa_buf_cleanup(&text);
-    } else if (json_is_object(v)) {
-        json_object_foreach(v, key, item)
-            neutral_json(n, item);
-    } else if (json_is_array(v)) {
-        json_array_foreach(v, i, item)
-            neutral_json(n, item);
-    }
-}
-
 /* A captured stream as JSON text: well-formed UTF-8 (U+FFFD for what is not: *invalid),
  * at most the output cap, cut on a character boundary (*cut when it was cut), with the
  * neutral paths. */
-static json_t *stream_json(const struct fa_buf *buf, const struct neutral *n, bool *cut,
+static json_t *stream_json(const struct fa_buf *buf, const struct sbx_neutral *n, bool *cut,
                            bool *invalid)
 {
     struct fa_buf text, shown;
@@ -779,7 +410,7 @@ static json_t *stream_json(const struct fa_buf *buf, const struct neutral *n, bo
     if (fa_utf8_repair(&text, buf->ptr, len, cfg->output_cap, invalid) == FA_ELIMIT)
         *cut = true;
     fa_buf_init(&shown, cfg->output_cap + 1);
-    if (text.len && neutral_append(n, text.ptr, text.len, &shown) == 0)
+    if (text.len && sbx_neutral_append(n, text.ptr, text.len, &shown) == 0)
         s = json_stringn(shown.ptr, shown.len);
     else
         s = json_stringn(text.ptr ? text.ptr : "", text.len);
@@ -841,7 +472,7 @@ static void finish_run(int fd, struct run *r)
     json_int_t decisions;
     json_t *result = NULL, *trace, *stdout_text, *stderr_text;
     char note[256];
-    struct neutral neutral;
+    struct sbx_neutral neutral;
     bool answered = false; /* a frame went out (a failed write means the server is gone) */
 
     if (sbx_report_read(r->started ? r->child.report : NULL, &view) != 0)
@@ -892,9 +523,9 @@ static void finish_run(int fd, struct run *r)
                             json_integer(r->child.quota ? cfg->disk_quota_mb : 0));
     }
     trace = view.trace;
-    neutral_init(&neutral, r->started ? r->child.scratch : NULL);
-    neutral_json(&neutral, view.exception);
-    neutral_json(&neutral, trace);
+    sbx_neutral_init(&neutral, r->started ? r->child.scratch : NULL);
+    sbx_neutral_json(&neutral, view.exception);
+    sbx_neutral_json(&neutral, trace);
     stdout_text = stream_json(&r->out, &neutral, &out_cut, &out_invalid);
     stderr_text = stream_json(&r->err, &neutral, &err_cut, &err_invalid);
     /* "id" first: a reader that cannot parse a frame can still tell whose it is. */
@@ -1038,7 +669,7 @@ static int prepare_mounts(struct fa_diag *diag)
         return FA_OK;
     if (!mount_ns)
         return fa_diag_set(diag, FA_EIO, "cannot make a mount namespace: %s", strerror(errno));
-    return expose_prefix(sbx_python_prefix(), cfg->scratch_base, diag);
+    return sbx_scratch_expose_prefix(sbx_python_prefix(), cfg->scratch_base, diag);
 }
 
 /* Answers and forgets requests that waited longer than cfg->max_wait_ms for a slot, so that
@@ -1053,6 +684,14 @@ static void expire_waiting(int fd, uint64_t now)
             free_run(r);
         }
     }
+}
+
+static void supervisor_main(int fd) __attribute__((noreturn));
+
+void sbx_supervisor_serve(const struct sbx_supervisor_config *config, int fd)
+{
+    cfg = config;
+    supervisor_main(fd);
 }
 
 static void supervisor_main(int fd)
