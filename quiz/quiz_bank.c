@@ -1,12 +1,13 @@
 /* quiz_bank.c: loading and validating the question bank (see quiz_bank.h, quiz/README.md). */
 #include "quiz/quiz_bank.h"
 
+#include "common/fa_dir.h"
 #include "common/fa_file.h"
+#include "common/fa_hash.h"
 #include "common/fa_mem.h"
 #include "common/fa_utf8.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TOPICS 64
 #define MAX_TOPICS_BYTES (16 * 1024)
 #define MAX_ANSWERS 16
 
@@ -28,9 +28,9 @@ struct question {
 };
 
 struct quiz_bank {
-    struct quiz_topic topics[MAX_TOPICS];
-    char *topic_text[MAX_TOPICS][2];
-    int topic_line[MAX_TOPICS];
+    struct quiz_topic topics[QUIZ_MAX_TOPICS];
+    char *topic_text[QUIZ_MAX_TOPICS][2];
+    int topic_line[QUIZ_MAX_TOPICS];
     size_t n_topics;
     struct question *questions;
     size_t n_questions;
@@ -38,14 +38,8 @@ struct quiz_bank {
     size_t index_mask;
 };
 
-static size_t hash_id(const char *id)
-{
-    size_t h = 14695981039346656037u; /* FNV-1a */
-
-    for (; *id; id++)
-        h = (h ^ (unsigned char)*id) * 1099511628211u;
-    return h;
-}
+/* The index's hash of a question id (in memory only: nothing stored depends on it). */
+static size_t hash_id(const char *id) { return (size_t)fa_fnv1a64_str(id); }
 
 /* One load: where problems go, and how many there were. */
 struct load {
@@ -230,9 +224,9 @@ static void load_topics(struct quiz_bank *bank, const char *quiz_dir, struct loa
         }
         slug = trimmed(l->start, colon);
         title = trimmed(colon + 1, l->end);
-        if (!is_slug(slug, 64) || !title[0] || bank->n_topics == MAX_TOPICS) {
-            if (bank->n_topics == MAX_TOPICS)
-                problem(ld, "topics.md", l->number, "more than %d topics", MAX_TOPICS);
+        if (!is_slug(slug, 64) || !title[0] || bank->n_topics == QUIZ_MAX_TOPICS) {
+            if (bank->n_topics == QUIZ_MAX_TOPICS)
+                problem(ld, "topics.md", l->number, "more than %d topics", QUIZ_MAX_TOPICS);
             else if (!title[0])
                 problem(ld, "topics.md", l->number, "topic without a title");
             else
@@ -263,7 +257,10 @@ out:
 
 /* ---- one question ---- */
 
-static const char *const type_names[] = {"single", "multiple", "truefalse", "short", "predict"};
+static const char *const type_names[QUIZ_N_TYPES] = {"single", "multiple", "truefalse", "short",
+                                                      "predict"};
+
+const char *quiz_type_name(enum quiz_type type) { return type_names[type]; }
 
 /* The front matter: key: value lines between the first two "---" lines. Returns the index of
  * the line after it, or 0 when there is none. */
@@ -318,9 +315,9 @@ static size_t parse_front_matter(struct question *q, struct quiz_bank *bank,
                     q->pub.topic = (size_t)t;
             } else if (k == 2) {
                 size_t t;
-                for (t = 0; t < 5 && strcmp(type_names[t], value) != 0; t++)
+                for (t = 0; t < QUIZ_N_TYPES && strcmp(type_names[t], value) != 0; t++)
                     ;
-                if (t == 5)
+                if (t == QUIZ_N_TYPES)
                     problem(ld, file, l->number, "unknown type '%.40s' (single, multiple, "
                                                  "truefalse, short, predict)", value);
                 else
@@ -556,47 +553,29 @@ out:
     fa_free(path);
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void load_questions(struct quiz_bank *bank, const char *quiz_dir, struct load *ld)
 {
     char *dir_path = fa_xasprintf("%s/questions", quiz_dir);
-    DIR *dir = opendir(dir_path);
-    char **names = NULL;
-    size_t n = 0, cap = 0, found;
-    struct dirent *e;
+    struct fa_dir_list names = {NULL, 0};
+    struct fa_diag diag = {{0}};
+    size_t n;
+    int rc = fa_dir_list_open(dir_path, fa_dir_keep_suffix, ".md", SIZE_MAX, "questions",
+                              &names, &diag);
 
-    if (!dir) {
+    fa_free(dir_path);
+    if (rc) {
         problem(ld, "questions", 1, "cannot open the folder");
-        fa_free(dir_path);
         return;
     }
-    while ((e = readdir(dir)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (e->d_name[0] == '.' || len < 4 || strcmp(e->d_name + len - 3, ".md") != 0)
-            continue;
-        if (n == cap)
-            names = fa_xrealloc(names, (cap = cap ? cap * 2 : 64) * sizeof *names);
-        names[n++] = fa_xstrdup(e->d_name);
-    }
-    closedir(dir);
-    fa_free(dir_path);
-    found = n;
+    n = names.n;
     if (n > QUIZ_MAX_QUESTIONS) {
         problem(ld, "questions", 1, "%zu questions, the limit is %d", n, QUIZ_MAX_QUESTIONS);
         n = QUIZ_MAX_QUESTIONS;
     }
-    if (n)
-        qsort(names, n, sizeof *names, by_name);
     bank->questions = fa_xcalloc(n ? n : 1, sizeof *bank->questions);
     for (size_t i = 0; i < n; i++)
-        load_question(bank, quiz_dir, names[i], ld);
-    for (size_t i = 0; i < found; i++)
-        fa_free(names[i]);
-    fa_free(names);
+        load_question(bank, quiz_dir, names.names[i], ld);
+    fa_dir_list_cleanup(&names);
 }
 
 int quiz_bank_load(const char *quiz_dir, quiz_bank_report_fn *report, void *cls,

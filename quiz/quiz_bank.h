@@ -23,6 +23,13 @@
 #define QUIZ_MIN_PER_TOPIC 3
 
 enum quiz_type { QUIZ_SINGLE, QUIZ_MULTIPLE, QUIZ_TRUEFALSE, QUIZ_SHORT, QUIZ_PREDICT };
+#define QUIZ_N_TYPES 5
+/* The most topics a bank may have (topics.md). */
+#define QUIZ_MAX_TOPICS 64
+
+/* A question type's name as the bank's files and the JSON API write it ("single",
+ * "multiple", "truefalse", "short", "predict"): the one table of them. */
+const char *quiz_type_name(enum quiz_type type);
 
 struct quiz_topic {
     const char *slug;  /* "audit-hooks" */

@@ -2,6 +2,7 @@
 #include "quiz/quiz_report.h"
 
 #include "quiz/quiz_score.h"
+#include "quiz/quiz_stats.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -105,11 +106,6 @@ const char *quiz_report_points(int milli, char *buf, size_t len)
     return buf;
 }
 
-static int percent(int earned, int max)
-{
-    return max > 0 ? (int)((earned * 100LL + max / 2) / max) : 0;
-}
-
 static const char *quiz_name(const struct quiz_bank *bank, const struct quiz_attempt *a)
 {
     long t = quiz_bank_find_topic(bank, a->quiz, strlen(a->quiz));
@@ -134,69 +130,84 @@ static void stem_title(const char *const *titles, long q, char *buf, size_t len)
     cut_copy(buf, len, line);
 }
 
-int quiz_report_text(const struct quiz_bank *bank, const char *const *titles,
-                     const struct quiz_attempt *a, const char *permalink, struct fa_buf *out)
-{
-    struct quiz_topic_score topics[64];
-    size_t n_topics = quiz_report_topics(bank, a, topics, 64), missed = 0;
-    char when[32], took[32], earned[16], max[16], right[120], title[90];
-    int rc;
+/* The report's figures, computed once for both renderings. */
+struct summary {
+    struct quiz_topic_score topics[QUIZ_MAX_TOPICS];
+    size_t n_topics;
+    char when[32], took[32], earned[16], max[16];
+    const char *quiz;
+    int percent;
+};
 
-    utc_iso(a->submitted_ms, when, sizeof when);
-    rc = fa_buf_printf(out,
-                       "PERFORMANCE REPORT\n"
-                       "Course:     %s\n"
-                       "Learner:    %s\n"
-                       "Class:      %s\n"
-                       "Quiz:       %s (%zu questions)\n"
-                       "Submitted:  %s\n"
-                       "Time taken: %s\n"
-                       "Score:      %s / %s points (%d%%)\n"
-                       "\n"
-                       "BY TOPIC\n",
-                       QUIZ_COURSE, a->learner, a->class_code[0] ? a->class_code : "-",
-                       quiz_name(bank, a), a->n_answers, when,
-                       quiz_report_duration(a->submitted_ms - a->started_ms, took, sizeof took),
-                       quiz_report_points(a->score_milli, earned, sizeof earned),
-                       quiz_report_points(a->max_milli, max, sizeof max),
-                       percent(a->score_milli, a->max_milli));
-    for (size_t i = 0; i < n_topics && !rc; i++) {
+static void summarize(const struct quiz_bank *bank, const struct quiz_attempt *a,
+                      struct summary *s)
+{
+    s->n_topics = quiz_report_topics(bank, a, s->topics, QUIZ_MAX_TOPICS);
+    utc_iso(a->submitted_ms, s->when, sizeof s->when);
+    quiz_report_duration(a->submitted_ms - a->started_ms, s->took, sizeof s->took);
+    quiz_report_points(a->score_milli, s->earned, sizeof s->earned);
+    quiz_report_points(a->max_milli, s->max, sizeof s->max);
+    s->quiz = quiz_name(bank, a);
+    s->percent = quiz_stats_percent(a->score_milli, a->max_milli);
+}
+
+static int text_head(const struct summary *s, const struct quiz_bank *bank,
+                     const struct quiz_attempt *a, struct fa_buf *out)
+{
+    int rc = fa_buf_printf(out,
+                           "PERFORMANCE REPORT\n"
+                           "Course:     %s\n"
+                           "Learner:    %s\n"
+                           "Class:      %s\n"
+                           "Quiz:       %s (%zu questions)\n"
+                           "Submitted:  %s\n"
+                           "Time taken: %s\n"
+                           "Score:      %s / %s points (%d%%)\n"
+                           "\n"
+                           "BY TOPIC\n",
+                           QUIZ_COURSE, a->learner, a->class_code[0] ? a->class_code : "-",
+                           s->quiz, a->n_answers, s->when, s->took, s->earned, s->max,
+                           s->percent);
+
+    for (size_t i = 0; i < s->n_topics && !rc; i++) {
+        const struct quiz_topic_score *t = &s->topics[i];
         char e[16], m[16], name[41];
-        cut_copy(name, sizeof name, quiz_bank_get_topic(bank, topics[i].topic)->title);
+        cut_copy(name, sizeof name, quiz_bank_get_topic(bank, t->topic)->title);
         rc = fa_buf_printf(out, "  %-40s %5s/%-3s %4d%%\n", name,
-                           quiz_report_points(topics[i].earned_milli, e, sizeof e),
-                           quiz_report_points(topics[i].max_milli, m, sizeof m),
-                           percent(topics[i].earned_milli, topics[i].max_milli));
+                           quiz_report_points(t->earned_milli, e, sizeof e),
+                           quiz_report_points(t->max_milli, m, sizeof m),
+                           quiz_stats_percent(t->earned_milli, t->max_milli));
     }
-    for (size_t i = 0; i < a->n_answers && !rc; i++) {
-        const struct quiz_stored_answer *an = &a->answers[i];
-        long q = quiz_bank_find(bank, an->question_id);
-        if (an->verdict == QUIZ_CORRECT)
-            continue;
-        if (missed++ == 0)
-            rc = fa_buf_puts(out, "\nTO REVIEW (the right answer in brief)\n");
-        if (rc)
-            break;
-        if (q < 0) {
-            rc = fa_buf_printf(out, "  %2zu. %s (no longer in the bank)\n", i + 1,
-                               an->question_id);
-            continue;
-        }
-        {
-            const char *verdict = quiz_verdict_name((enum quiz_verdict)an->verdict);
-            /* One line each, so that a long quiz stays short: "  12. " is 6 columns, the
-             * answer's line is indented to match. */
-            stem_title(titles, q, title, QUIZ_REPORT_WIDTH - 6 + 1);
-            quiz_report_right_answer(quiz_bank_get_question(bank, (size_t)q), right,
-                                     QUIZ_REPORT_WIDTH - 6 - strlen(verdict) - 2 + 1);
-            rc = fa_buf_printf(out, "  %2zu. %s\n      %s: %s\n", i + 1, title, verdict, right);
-        }
-    }
-    if (!rc && !missed)
-        rc = fa_buf_puts(out, "\nEvery question answered correctly.\n");
-    if (!rc)
-        rc = fa_buf_printf(out, "\nReport: %s\n", permalink);
     return rc;
+}
+
+/* One missed question (number: its place in the attempt, from 1; q < 0: gone from the bank),
+ * one line each, so that a long quiz stays short: "  12. " is 6 columns, the answer's line
+ * is indented to match. */
+static int text_missed(const struct quiz_bank *bank, const char *const *titles,
+                       const struct quiz_stored_answer *an, size_t number, long q,
+                       bool first, struct fa_buf *out)
+{
+    const char *verdict = quiz_verdict_name((enum quiz_verdict)an->verdict);
+    char right[120], title[90];
+    int rc = first ? fa_buf_puts(out, "\nTO REVIEW (the right answer in brief)\n") : 0;
+
+    if (rc)
+        return rc;
+    if (q < 0)
+        return fa_buf_printf(out, "  %2zu. %s (no longer in the bank)\n", number,
+                             an->question_id);
+    stem_title(titles, q, title, QUIZ_REPORT_WIDTH - 6 + 1);
+    quiz_report_right_answer(quiz_bank_get_question(bank, (size_t)q), right,
+                             QUIZ_REPORT_WIDTH - 6 - strlen(verdict) - 2 + 1);
+    return fa_buf_printf(out, "  %2zu. %s\n      %s: %s\n", number, title, verdict, right);
+}
+
+static int text_end(bool missed, const char *permalink, struct fa_buf *out)
+{
+    int rc = missed ? 0 : fa_buf_puts(out, "\nEvery question answered correctly.\n");
+
+    return rc ? rc : fa_buf_printf(out, "\nReport: %s\n", permalink);
 }
 
 /* Text for a Markdown table cell or list item: '|' and line breaks would break the layout. */
@@ -270,17 +281,11 @@ static int md_untrusted(struct fa_buf *out, const char *text)
     return rc;
 }
 
-int quiz_report_markdown(const struct quiz_bank *bank, const char *const *titles,
-                         const struct quiz_attempt *a, const char *permalink,
-                         struct fa_buf *out)
+static int md_head(const struct summary *s, const struct quiz_bank *bank,
+                   const struct quiz_attempt *a, struct fa_buf *out)
 {
-    struct quiz_topic_score topics[64];
-    size_t n_topics = quiz_report_topics(bank, a, topics, 64), missed = 0;
-    char when[32], took[32], earned[16], max[16], right[120], title[90];
-    int rc;
+    int rc = fa_buf_printf(out, "### Performance report: %s\n\n- **Learner:** ", QUIZ_COURSE);
 
-    utc_iso(a->submitted_ms, when, sizeof when);
-    rc = fa_buf_printf(out, "### Performance report: %s\n\n- **Learner:** ", QUIZ_COURSE);
     if (!rc)
         rc = md_untrusted(out, a->learner);
     if (!rc)
@@ -292,45 +297,85 @@ int quiz_report_markdown(const struct quiz_bank *bank, const char *const *titles
                            "\n- **Quiz:** %s (%zu questions)\n- **Submitted:** %s\n"
                            "- **Time taken:** %s\n- **Score:** %s / %s points (%d%%)\n\n"
                            "| Topic | Score | %% |\n|---|---:|---:|\n",
-                           quiz_name(bank, a), a->n_answers, when,
-                           quiz_report_duration(a->submitted_ms - a->started_ms, took,
-                                                sizeof took),
-                           quiz_report_points(a->score_milli, earned, sizeof earned),
-                           quiz_report_points(a->max_milli, max, sizeof max),
-                           percent(a->score_milli, a->max_milli));
-    for (size_t i = 0; i < n_topics && !rc; i++) {
+                           s->quiz, a->n_answers, s->when, s->took, s->earned, s->max,
+                           s->percent);
+    for (size_t i = 0; i < s->n_topics && !rc; i++) {
+        const struct quiz_topic_score *t = &s->topics[i];
         char e[16], m[16];
         rc = fa_buf_printf(out, "| %s | %s/%s | %d%% |\n",
-                           quiz_bank_get_topic(bank, topics[i].topic)->title,
-                           quiz_report_points(topics[i].earned_milli, e, sizeof e),
-                           quiz_report_points(topics[i].max_milli, m, sizeof m),
-                           percent(topics[i].earned_milli, topics[i].max_milli));
+                           quiz_bank_get_topic(bank, t->topic)->title,
+                           quiz_report_points(t->earned_milli, e, sizeof e),
+                           quiz_report_points(t->max_milli, m, sizeof m),
+                           quiz_stats_percent(t->earned_milli, t->max_milli));
     }
+    return rc;
+}
+
+static int md_missed(const struct quiz_bank *bank, const char *const *titles,
+                     const struct quiz_stored_answer *an, size_t number, long q, bool first,
+                     struct fa_buf *out)
+{
+    char right[120], title[90];
+    int rc = first ? fa_buf_puts(out, "\n**To review:**\n\n") : 0;
+
+    if (rc)
+        return rc;
+    if (q < 0)
+        return fa_buf_printf(out, "%zu. %s (no longer in the bank)\n", number, an->question_id);
+    stem_title(titles, q, title, sizeof title);
+    quiz_report_right_answer(quiz_bank_get_question(bank, (size_t)q), right, sizeof right);
+    rc = fa_buf_printf(out, "%zu. ", number);
+    if (!rc)
+        rc = md_title(out, title);
+    if (!rc)
+        rc = fa_buf_printf(out, " (%s) — right answer: ",
+                           quiz_verdict_name((enum quiz_verdict)an->verdict));
+    if (!rc)
+        rc = md_text(out, right);
+    return rc ? rc : fa_buf_puts(out, "\n");
+}
+
+int quiz_report_write(const struct quiz_bank *bank, const char *const *titles,
+                      const struct quiz_attempt *a, const char *permalink, struct fa_buf *text,
+                      struct fa_buf *markdown)
+{
+    struct summary s;
+    size_t missed = 0;
+    int rc = 0;
+
+    summarize(bank, a, &s);
+    if (text)
+        rc = text_head(&s, bank, a, text);
+    if (!rc && markdown)
+        rc = md_head(&s, bank, a, markdown);
     for (size_t i = 0; i < a->n_answers && !rc; i++) {
         const struct quiz_stored_answer *an = &a->answers[i];
-        long q = quiz_bank_find(bank, an->question_id);
+        long q;
         if (an->verdict == QUIZ_CORRECT)
             continue;
-        if (missed++ == 0)
-            rc = fa_buf_puts(out, "\n**To review:**\n\n");
-        if (!rc && q < 0)
-            rc = fa_buf_printf(out, "%zu. %s (no longer in the bank)\n", i + 1, an->question_id);
-        if (rc || q < 0)
-            continue;
-        stem_title(titles, q, title, sizeof title);
-        quiz_report_right_answer(quiz_bank_get_question(bank, (size_t)q), right, sizeof right);
-        rc = fa_buf_printf(out, "%zu. ", i + 1);
-        if (!rc)
-            rc = md_title(out, title);
-        if (!rc)
-            rc = fa_buf_printf(out, " (%s) — right answer: ",
-                               quiz_verdict_name((enum quiz_verdict)an->verdict));
-        if (!rc)
-            rc = md_text(out, right);
-        if (!rc)
-            rc = fa_buf_puts(out, "\n");
+        q = quiz_bank_find(bank, an->question_id);
+        if (text)
+            rc = text_missed(bank, titles, an, i + 1, q, missed == 0, text);
+        if (!rc && markdown)
+            rc = md_missed(bank, titles, an, i + 1, q, missed == 0, markdown);
+        missed++;
     }
-    if (!rc)
-        rc = fa_buf_printf(out, "\n[Full report](%s)\n", permalink);
+    if (!rc && text)
+        rc = text_end(missed > 0, permalink, text);
+    if (!rc && markdown)
+        rc = fa_buf_printf(markdown, "\n[Full report](%s)\n", permalink);
     return rc;
+}
+
+int quiz_report_text(const struct quiz_bank *bank, const char *const *titles,
+                     const struct quiz_attempt *a, const char *permalink, struct fa_buf *out)
+{
+    return quiz_report_write(bank, titles, a, permalink, out, NULL);
+}
+
+int quiz_report_markdown(const struct quiz_bank *bank, const char *const *titles,
+                         const struct quiz_attempt *a, const char *permalink,
+                         struct fa_buf *out)
+{
+    return quiz_report_write(bank, titles, a, permalink, NULL, out);
 }

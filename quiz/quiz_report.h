@@ -45,4 +45,11 @@ int quiz_report_markdown(const struct quiz_bank *bank, const char *const *titles
                          const struct quiz_attempt *a, const char *permalink,
                          struct fa_buf *out);
 
+/* Both at once (either out may be NULL): the figures computed and the answers walked once,
+ * each rendering appended to its own buffer, byte for byte what the two calls above give.
+ * Fails only with FA_ELIMIT. */
+int quiz_report_write(const struct quiz_bank *bank, const char *const *titles,
+                      const struct quiz_attempt *a, const char *permalink, struct fa_buf *text,
+                      struct fa_buf *markdown);
+
 #endif
