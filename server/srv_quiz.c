@@ -1,5 +1,6 @@
 /* srv_quiz.c: the quiz on the web (see srv_quiz.h). */
 #include "server/srv_quiz.h"
+#include "server/srv_quiz_rules.h"
 
 #include "server/srv_public.h"
 
@@ -903,6 +904,12 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
         name_problem = "Please give your name: it goes on your report.";
     if (!problem)
         attempt_rc = take_attempt(req, bank, &s);
+    /* The class's settings (srv_quiz_rules.h), shown next to the class code. */
+    char rule[240];
+    if (!problem && !name_problem && !class_problem && !attempt_rc)
+        class_problem = srv_quiz_rules_refusal(req->store, s.class_code, s.name,
+                                               quiz_slug(bank, s.topic), s.started_ms,
+                                               now_ms(), rule, sizeof rule);
     if (!problem && (name_problem || class_problem || attempt_rc)) {
         /* The learner's own mistake, or a page whose attempt token does not check out (a
          * stale page, a forged start time): their quiz again, with everything they sent and
@@ -1219,6 +1226,21 @@ static int render_result(struct srv_req *req, const struct srv_quiz *quiz,
                            a->n_answers,
                            quiz_report_duration(a->submitted_ms - a->started_ms, took,
                                                 sizeof took));
+    char held[240];
+    if (!srv_quiz_rules_reveal(req->store, a->class_code, now_ms(), held, sizeof held)) {
+        /* The class shows scores only, for now or for good (srv_quiz_rules.h). */
+        if (!rc)
+            rc = fa_buf_puts(b, "<p class=\"quiz-held\" role=\"note\">");
+        if (!rc)
+            rc = esc(b, held);
+        if (!rc)
+            rc = fa_buf_printf(b, "</p>\n<p class=\"report-permalink\">Permalink: <a "
+                                  "href=\"/report/%s\">/report/%s</a></p>\n",
+                               a->report_id, a->report_id);
+        fa_buf_cleanup(&text);
+        fa_buf_cleanup(&md);
+        return rc;
+    }
     if (!rc)
         rc = render_next_steps(b, quiz, a, topic);
     if (!rc)
@@ -1401,6 +1423,18 @@ static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
     json_t *out;
 
     permalink(req, a->report_id, link, sizeof link);
+    char held[240];
+    if (!srv_quiz_rules_reveal(req->store, a->class_code, now_ms(), held, sizeof held)) {
+        /* Scores only (srv_quiz_rules.h): no verdicts, right answers or report. */
+        json_decref(results);
+        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:I, s:I, s:s}",
+                         "report_id", a->report_id, "report_url", link, "learner", a->learner,
+                         "class", a->class_code, "quiz", a->quiz, "score",
+                         a->score_milli / 1000.0, "max", a->max_milli / 1000, "percent",
+                         percent(a->score_milli, a->max_milli), "started_ms",
+                         (json_int_t)a->started_ms, "submitted_ms", (json_int_t)a->submitted_ms,
+                         "held", held);
+    }
     for (size_t i = 0; i < a->n_answers; i++) {
         const struct quiz_stored_answer *an = &a->answers[i];
         long qi = quiz_bank_find(quiz->bank, an->question_id);
@@ -1531,6 +1565,12 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
     if (problem) {
         submission_free(&s, quiz_bank_n_questions(bank) + 1);
         return json_error(req, resp, 400, problem);
+    }
+    char rule[240];
+    if (srv_quiz_rules_refusal(req->store, s.class_code, s.name, quiz_slug(bank, s.topic),
+                               s.started_ms, now_ms(), rule, sizeof rule)) {
+        submission_free(&s, quiz_bank_n_questions(bank) + 1);
+        return json_error(req, resp, 403, rule);
     }
     rc = grade_and_store(req, quiz, &s, &a);
     submission_free(&s, quiz_bank_n_questions(bank) + 1);
