@@ -1,5 +1,7 @@
 /* srv_quiz.c: the quiz on the web (see srv_quiz.h). */
 #include "server/srv_quiz.h"
+#include "quiz/quiz_classes.h"
+#include "quiz/quiz_pool.h"
 #include "server/srv_quiz_rules.h"
 
 #include "server/srv_public.h"
@@ -147,14 +149,38 @@ static bool in_quiz(const struct quiz_question *q, long topic)
     return topic < 0 || q->topic == (size_t)topic;
 }
 
-static size_t quiz_size(const struct quiz_bank *bank, long topic, int *points)
+/* The questions an attempt is given: its quiz's, and of those the ones its class's pool
+ * draws with its seed (quiz_pool.h; pool_size 0: all). */
+struct draw {
+    uint32_t seed;
+    int pool_size;
+};
+
+static bool in_attempt(const struct quiz_bank *bank, size_t i, long topic,
+                       const struct draw *d)
+{
+    return in_quiz(quiz_bank_get_question(bank, i), topic) &&
+           (!d || quiz_pool_drawn(bank, i, d->seed, d->pool_size));
+}
+
+/* The class code names, into c: false when there is no such class (or no code). */
+static bool find_class(struct quiz_store *store, const char *code, struct quiz_class *c)
+{
+    struct fa_diag diag = {{0}};
+    memset(c, 0, sizeof *c);
+    return store && code && quiz_class_code_ok(code, strlen(code)) &&
+           quiz_store_class_get(store, code, c, &diag) == FA_OK;
+}
+
+static size_t quiz_size(const struct quiz_bank *bank, long topic, const struct draw *d,
+                        int *points)
 {
     size_t n = 0;
 
     *points = 0;
     for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(bank, i);
-        if (in_quiz(q, topic)) {
+        if (in_attempt(bank, i, topic, d)) {
             n++;
             *points += q->points;
         }
@@ -216,7 +242,7 @@ int srv_quiz_render_index(const struct srv_quiz *quiz, struct fa_buf *out)
 {
     const struct quiz_bank *bank = quiz->bank;
     int points, rc;
-    size_t n = quiz_size(bank, -1, &points);
+    size_t n = quiz_size(bank, -1, NULL, &points);
 
     rc = fa_buf_printf(out,
                        "<h1>Quiz</h1>\n<p class=\"lead\">Answer the questions, then submit: you "
@@ -229,7 +255,7 @@ int srv_quiz_render_index(const struct srv_quiz *quiz, struct fa_buf *out)
                        n, points);
     for (size_t t = 0; t < quiz_bank_n_topics(bank) && !rc; t++) {
         const struct quiz_topic *topic = quiz_bank_get_topic(bank, t);
-        n = quiz_size(bank, (long)t, &points);
+        n = quiz_size(bank, (long)t, NULL, &points);
         rc = fa_buf_puts(out, "<li><a href=\"/quiz/");
         if (!rc)
             rc = esc(out, topic->slug);
@@ -397,14 +423,16 @@ static int field_error(struct fa_buf *b, const char *id, const char *problem)
  * lost the answers). token is the attempt's (quiz_token.h), "" when the server has no key;
  * seed is its seed, which orders the options. */
 static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long topic,
-                       const char *token, uint32_t seed, const struct refusal *refused)
+                       const char *token, uint32_t seed, const struct refusal *refused,
+                       const struct quiz_class *cls)
 {
     const char *slug = quiz_slug(quiz->bank, topic);
     const char *name_problem = refused ? refused->name_problem : NULL;
     const char *class_problem = refused ? refused->class_problem : NULL;
+    struct draw draw = {seed, cls ? cls->pool_size : 0};
     size_t number = 0;
     int points, rc;
-    size_t n = quiz_size(quiz->bank, topic, &points);
+    size_t n = quiz_size(quiz->bank, topic, &draw, &points);
 
     rc = fa_buf_puts(body, "<h1>");
     if (!rc)
@@ -415,6 +443,16 @@ static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long to
                            "can, then submit: every question comes back with its explanation. "
                            "Your answers are kept in this browser until you submit.</p>\n",
                            n, points);
+    if (!rc && cls) {
+        /* What the learner's class allows, before they start (issue 15). */
+        char rules[600];
+        srv_quiz_rules_describe(cls, rules, sizeof rules);
+        rc = fa_buf_puts(body, "<p class=\"quiz-class-rules\" id=\"quiz-class-rules\">");
+        if (!rc)
+            rc = esc(body, rules);
+        if (!rc)
+            rc = fa_buf_puts(body, "</p>\n");
+    }
     if (!rc && refused && (name_problem || class_problem))
         rc = fa_buf_printf(body, "<div class=\"quiz-refused\" id=\"quiz-refused\" role=\"alert\" "
                                  "tabindex=\"-1\"><p><strong>Your answers were not sent.</strong> "
@@ -463,8 +501,8 @@ static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long to
                            "aria-describedby=\"%squiz-class-help\"%s value=\"",
                            QUIZ_MAX_CLASS, class_problem ? "quiz-class-error " : "",
                            class_problem ? " aria-invalid=\"true\"" : "");
-    if (!rc && refused)
-        rc = esc(body, refused->class_code);
+    if (!rc && (refused || cls))
+        rc = esc(body, refused ? refused->class_code : cls->code);
     if (!rc)
         rc = fa_buf_puts(body, "\"> <span id=\"quiz-class-help\" class=\"quiz-help\">letters, "
                                "digits, '-', '_' and '.', as your instructor gave it</span>");
@@ -477,7 +515,7 @@ static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long to
                                  "<ol class=\"quiz-questions\">\n",
                            n);
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank) && !rc; i++)
-        if (in_quiz(quiz_bank_get_question(quiz->bank, i), topic))
+        if (in_attempt(quiz->bank, i, topic, &draw))
             rc = render_question(body, quiz, i, ++number, seed, refused ? refused->filled : NULL);
     if (!rc)
         rc = fa_buf_puts(body, "</ol>\n<p class=\"quiz-submit\"><button type=\"submit\" "
@@ -522,8 +560,12 @@ int srv_quiz_handle_page(struct srv_req *req, struct srv_resp *resp)
         snprintf(token, sizeof token, "%s", given);
     else
         new_attempt(req, quiz_slug(quiz->bank, topic), &seed, token);
+    /* ?class=CODE (quiz.js adds the one a join link kept): the class's rules and pool. */
+    struct quiz_class cls;
+    const char *code = srv_req_query(req, "class");
+    bool has_class = find_class(req->store, code, &cls);
     fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    if (render_quiz(&body, quiz, topic, token, seed, NULL)) {
+    if (render_quiz(&body, quiz, topic, token, seed, NULL, has_class ? &cls : NULL)) {
         fa_buf_cleanup(&body);
         return srv_resp_error(req, resp, 500, "The quiz page could not be built.");
     }
@@ -671,13 +713,17 @@ static int grade_and_store(struct srv_req *req, const struct srv_quiz *quiz,
                                                                           : a->submitted_ms;
     a->seed = s->seed;
     a->answers = fa_xcalloc(quiz_bank_n_questions(bank) + 1, sizeof *a->answers);
+    /* Only the questions the class's pool drew for this seed count (the page showed no
+     * others). */
+    struct quiz_class cls;
+    struct draw draw = {s->seed, find_class(req->store, s->class_code, &cls) ? cls.pool_size : 0};
     for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(bank, i);
         struct quiz_answer answer = {s->chosen[i], s->text[i]};
         struct quiz_mark mark;
         struct quiz_stored_answer *an;
 
-        if (!in_quiz(q, s->topic))
+        if (!in_attempt(bank, i, s->topic, &draw))
             continue;
         mark = quiz_score(q, &answer);
         an = &a->answers[n++];
@@ -933,7 +979,9 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
         else
             snprintf(token, sizeof token, "%s", s.attempt);
         fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-        rc = render_quiz(&body, quiz, topic, token, seed, &refused);
+        struct quiz_class cls;
+        bool has_class = find_class(req->store, s.class_code, &cls);
+        rc = render_quiz(&body, quiz, topic, token, seed, &refused, has_class ? &cls : NULL);
         fa_free(copy);
         submission_free(&s, quiz_bank_n_questions(bank) + 1);
         if (rc) {
@@ -1372,12 +1420,16 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
     if (!req->quiz_key || quiz_token_read(req->quiz_key, quiz_slug(quiz->bank, topic), token,
                                           strlen(token), &seed, &started))
         started = now_ms(); /* no key: no token */
+    struct quiz_class cls;
+    struct draw draw = {seed, find_class(req->store, srv_req_query(req, "class"), &cls)
+                                  ? cls.pool_size
+                                  : 0};
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
         unsigned char order[QUIZ_MAX_OPTIONS];
         json_t *options;
 
-        if (!in_quiz(q, topic))
+        if (!in_attempt(quiz->bank, i, topic, &draw))
             continue;
         /* Made only for the questions shown: made before the test above, it leaked once per
          * question of every other topic (found by fuzz/fuzz_router, seed api-quiz.req). */

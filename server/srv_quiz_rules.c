@@ -102,3 +102,40 @@ bool srv_quiz_rules_reveal(struct quiz_store *store, const char *class_code, int
     }
     return false;
 }
+
+void srv_quiz_rules_describe(const struct quiz_class *c, char *out, size_t cap)
+{
+    static const char *const reveal[] = {
+        [QUIZ_REVEAL_ALL] = "the result shows your answers and explanations at once",
+        [QUIZ_REVEAL_SCORE_UNTIL_CLOSE] = "the result shows your score, and your answers once "
+                                          "the quiz closes",
+        [QUIZ_REVEAL_SCORE_ONLY] = "the result shows your score only",
+    };
+    char opens[32], closes[32];
+    size_t len;
+
+    snprintf(out, cap, "Class %s: %s", c->code, c->open ? "open" : "closed");
+    if (c->opens_ms) {
+        utc(c->opens_ms, opens);
+        len = strlen(out);
+        snprintf(out + len, cap - len, " from %s", opens);
+    }
+    if (c->closes_ms) {
+        utc(c->closes_ms, closes);
+        len = strlen(out);
+        snprintf(out + len, cap - len, " until %s", closes);
+    }
+    len = strlen(out);
+    if (c->max_attempts)
+        snprintf(out + len, cap - len, "; %d attempt%s per quiz", c->max_attempts,
+                 c->max_attempts == 1 ? "" : "s");
+    len = strlen(out);
+    if (c->time_limit_s)
+        snprintf(out + len, cap - len, "; %d minutes per attempt", c->time_limit_s / 60);
+    len = strlen(out);
+    if (c->pool_size)
+        snprintf(out + len, cap - len, "; %d question%s per topic drawn for each attempt",
+                 c->pool_size, c->pool_size == 1 ? "" : "s");
+    len = strlen(out);
+    snprintf(out + len, cap - len, "; %s.", reveal[c->reveal]);
+}

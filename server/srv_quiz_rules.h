@@ -7,6 +7,7 @@
 #ifndef FA_SERVER_SRV_QUIZ_RULES_H
 #define FA_SERVER_SRV_QUIZ_RULES_H
 
+#include "quiz/quiz_classes.h"
 #include "quiz/quiz_store.h"
 
 #include <stdbool.h>
@@ -22,6 +23,9 @@
 const char *srv_quiz_rules_refusal(struct quiz_store *store, const char *class_code,
                                    const char *learner, const char *quiz, int64_t started_ms,
                                    int64_t now_ms, char *why, size_t cap);
+
+/* The settings of c in one sentence for the learner ("Class LAB-1: ..."), into out. */
+void srv_quiz_rules_describe(const struct quiz_class *c, char *out, size_t cap);
 
 /* Whether a result of class_code may show its answers, right answers and explanations now;
  * when not, a sentence saying when (or that it never will) is written into why. */

@@ -368,6 +368,27 @@ def test_settings(data, base, cookie):
     status, result = submit("NOSUCH")
     check(status == 201 and "results" in result, "a code no class has: no rules, everything shown")
 
+    # Pools: each attempt draws two questions per topic; the page, the API and the marking
+    # agree, and the page states the rules before the learner starts.
+    configure("POOL", pool_size="2", max_attempts="3")
+    in_topic = sum(q["topic"] == topic for q in questions)
+    _, _, page = req(base, f"/quiz/{topic}?class=POOL")
+    check(page.count('class="quiz-question"') == 2 and 'id="quiz-class-rules"' in page
+          and "2 questions per topic drawn for each attempt" in page
+          and "3 attempts per quiz" in page and 'value="POOL"' in page,
+          f"the quiz page of a pooled class shows 2 of {in_topic} questions and the rules")
+    _, _, page = req(base, "/quiz/all?class=POOL")
+    topics = len({q["topic"] for q in questions})
+    check(page.count('class="quiz-question"') == 2 * topics, "the full quiz: two per topic")
+    _, _, text = req(base, f"/api/quiz?topic={topic}&class=POOL")
+    check(len(json.loads(text)["questions"]) == 2, "the API draws the same way")
+    status, result = submit("POOL")
+    check(status == 201 and len(result.get("results", [])) == 2 and result["percent"] == 100,
+          f"only the drawn questions are marked ({status}: {len(result.get('results', []))})")
+    _, _, page = req(base, f"/quiz/{topic}")
+    check(page.count('class="quiz-question"') == in_topic and "quiz-class-rules" not in page,
+          "without a class: every question, no rules")
+
 
 def run(base, code, klass=None):
     import urllib.request
