@@ -42,6 +42,7 @@ struct srv_quiz {
     struct rendered *questions;
     /* One plain-text title per question, for the reports (cnt_markdown_plain_title). */
     char **titles;
+    char **wiki_labels; /* per question: "Page › Section" of its wiki link (wiki_label) */
 };
 
 /* ---- building ----------------------------------------------------------------------- */
@@ -53,6 +54,24 @@ static char *render(const char *markdown, int inline_only)
     if (cnt_markdown_fragment(markdown, strlen(markdown), inline_only, &html))
         return fa_xstrdup(""); /* the bank checked the text; only a cap could refuse it */
     return html;
+}
+
+/* "Page title › Section title" of a wiki link "/wiki/SLUG#ANCHOR", from the loaded wiki (the
+ * bank's links were checked against it just before); the link itself otherwise. */
+static char *wiki_label(const struct cnt_site *content, const char *link)
+{
+    const char *slug = link + strlen("/wiki/"), *hash = strchr(slug, '#');
+    long page = strncmp(link, "/wiki/", 6) == 0
+                    ? cnt_site_find(content, slug, hash ? (size_t)(hash - slug) : strlen(slug))
+                    : -1;
+    if (page < 0)
+        return fa_xstrdup(link);
+    const struct cnt_doc *doc = cnt_site_get_page(content, (size_t)page)->doc;
+    const char *title = cnt_doc_get_section(doc, 0)->title;
+    for (size_t i = 1; hash && i < cnt_doc_n_sections(doc); i++)
+        if (strcmp(cnt_doc_get_section(doc, i)->anchor, hash + 1) == 0)
+            return fa_xasprintf("%s › %s", title, cnt_doc_get_section(doc, i)->title);
+    return fa_xstrdup(title);
 }
 
 int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
@@ -70,6 +89,8 @@ int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
     }
     quiz->questions = fa_xcalloc(quiz_bank_n_questions(quiz->bank) + 1, sizeof *quiz->questions);
     quiz->titles = fa_xcalloc(quiz_bank_n_questions(quiz->bank) + 1, sizeof *quiz->titles);
+    quiz->wiki_labels =
+        fa_xcalloc(quiz_bank_n_questions(quiz->bank) + 1, sizeof *quiz->wiki_labels);
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
         struct rendered *r = &quiz->questions[i];
@@ -85,6 +106,7 @@ int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
             return fa_diag_set(diag, FA_EINVAL, "%s/%s:%d: wiki: %s", quiz_dir, q->file,
                                q->wiki_line, why);
         }
+        quiz->wiki_labels[i] = wiki_label(content, q->wiki);
         r->stem = render(q->stem, 0);
         if (cnt_markdown_plain_title(q->stem, strlen(q->stem), &quiz->titles[i]))
             quiz->titles[i] = fa_xstrdup(q->id); /* the bank checked the text: only a cap */
@@ -112,7 +134,10 @@ void srv_quiz_free(struct srv_quiz *quiz)
     }
     for (size_t i = 0; quiz->titles && i < quiz_bank_n_questions(quiz->bank); i++)
         fa_free(quiz->titles[i]);
+    for (size_t i = 0; quiz->wiki_labels && i < quiz_bank_n_questions(quiz->bank); i++)
+        fa_free(quiz->wiki_labels[i]);
     fa_free(quiz->titles);
+    fa_free(quiz->wiki_labels);
     fa_free(quiz->questions);
     quiz_bank_free(quiz->bank);
     fa_free(quiz);
@@ -1224,18 +1249,8 @@ static int render_next_steps(struct fa_buf *b, const struct srv_quiz *quiz,
             rc = esc(b, q->wiki);
         if (!rc)
             rc = fa_buf_puts(b, "\">");
-        if (!rc) /* the topic, and the section's words from its anchor */
-            rc = esc(b, quiz_bank_get_topic(quiz->bank, q->topic)->title);
-        if (!rc && strchr(q->wiki, '#')) {
-            char words[120];
-            snprintf(words, sizeof words, "%s", strchr(q->wiki, '#') + 1);
-            for (char *p = words; *p; p++)
-                if (*p == '-')
-                    *p = ' ';
-            rc = fa_buf_puts(b, " › ");
-            if (!rc)
-                rc = esc(b, words);
-        }
+        if (!rc) /* the page and the section, as the wiki titles them */
+            rc = esc(b, quiz->wiki_labels[qi]);
         if (!rc)
             rc = fa_buf_puts(b, "</a></li>\n");
     }
