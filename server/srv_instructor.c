@@ -13,6 +13,7 @@
 #include "server/srv_form.h"
 #include "server/srv_instructor_auth.h"
 #include "server/srv_instructor_int.h"
+#include "server/srv_json.h"
 #include "server/srv_layout.h"
 #include "server/srv_public.h"
 #include "server/srv_quiz.h"
@@ -39,10 +40,9 @@ void srv_instructor_url_attr(struct fa_html_builder *h, const char *value)
 {
     struct fa_buf encoded;
     fa_buf_init(&encoded, 4 * strlen(value) + 16);
+    /* The cap fits the worst case (three bytes for each), so the append cannot fail. */
     if (fa_buf_append_urlenc(&encoded, value, strlen(value)) == FA_OK)
         fa_html_attr(h, encoded.ptr ? encoded.ptr : "");
-    else
-        fa_html_raw(h, ""); /* cannot happen: the cap fits the worst case */
     fa_buf_cleanup(&encoded);
 }
 
@@ -94,10 +94,7 @@ int srv_instructor_need_session(struct srv_req *req, struct srv_resp *resp, bool
         snprintf(resp->location, sizeof resp->location, "%s", LOGIN_PATH);
         *status = 303;
     } else {
-        fa_buf_reset(&resp->body);
-        (void)fa_buf_puts(&resp->body, "{\"error\":\"sign in at /instructor/login first\"}\n");
-        resp->content_type = "application/json";
-        *status = 401;
+        *status = srv_resp_json_error(req, resp, 401, "sign in at /instructor/login first");
     }
     return rc;
 }

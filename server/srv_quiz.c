@@ -1,5 +1,8 @@
 /* srv_quiz.c: the quiz on the web (see srv_quiz.h). */
 #include "server/srv_quiz.h"
+#include "quiz/quiz_classes.h"
+#include "quiz/quiz_pool.h"
+#include "server/srv_quiz_rules.h"
 
 #include "server/srv_public.h"
 
@@ -39,6 +42,7 @@ struct srv_quiz {
     struct rendered *questions;
     /* One plain-text title per question, for the reports (cnt_markdown_plain_title). */
     char **titles;
+    char **wiki_labels; /* per question: "Page › Section" of its wiki link (wiki_label) */
 };
 
 /* ---- building ----------------------------------------------------------------------- */
@@ -50,6 +54,24 @@ static char *render(const char *markdown, int inline_only)
     if (cnt_markdown_fragment(markdown, strlen(markdown), inline_only, &html))
         return fa_xstrdup(""); /* the bank checked the text; only a cap could refuse it */
     return html;
+}
+
+/* "Page title › Section title" of a wiki link "/wiki/SLUG#ANCHOR", from the loaded wiki (the
+ * bank's links were checked against it just before); the link itself otherwise. */
+static char *wiki_label(const struct cnt_site *content, const char *link)
+{
+    const char *slug = link + strlen("/wiki/"), *hash = strchr(slug, '#');
+    long page = strncmp(link, "/wiki/", 6) == 0
+                    ? cnt_site_find(content, slug, hash ? (size_t)(hash - slug) : strlen(slug))
+                    : -1;
+    if (page < 0)
+        return fa_xstrdup(link);
+    const struct cnt_doc *doc = cnt_site_get_page(content, (size_t)page)->doc;
+    const char *title = cnt_doc_get_section(doc, 0)->title;
+    for (size_t i = 1; hash && i < cnt_doc_n_sections(doc); i++)
+        if (strcmp(cnt_doc_get_section(doc, i)->anchor, hash + 1) == 0)
+            return fa_xasprintf("%s › %s", title, cnt_doc_get_section(doc, i)->title);
+    return fa_xstrdup(title);
 }
 
 int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
@@ -67,6 +89,8 @@ int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
     }
     quiz->questions = fa_xcalloc(quiz_bank_n_questions(quiz->bank) + 1, sizeof *quiz->questions);
     quiz->titles = fa_xcalloc(quiz_bank_n_questions(quiz->bank) + 1, sizeof *quiz->titles);
+    quiz->wiki_labels =
+        fa_xcalloc(quiz_bank_n_questions(quiz->bank) + 1, sizeof *quiz->wiki_labels);
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
         struct rendered *r = &quiz->questions[i];
@@ -82,6 +106,7 @@ int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
             return fa_diag_set(diag, FA_EINVAL, "%s/%s:%d: wiki: %s", quiz_dir, q->file,
                                q->wiki_line, why);
         }
+        quiz->wiki_labels[i] = wiki_label(content, q->wiki);
         r->stem = render(q->stem, 0);
         if (cnt_markdown_plain_title(q->stem, strlen(q->stem), &quiz->titles[i]))
             quiz->titles[i] = fa_xstrdup(q->id); /* the bank checked the text: only a cap */
@@ -109,7 +134,10 @@ void srv_quiz_free(struct srv_quiz *quiz)
     }
     for (size_t i = 0; quiz->titles && i < quiz_bank_n_questions(quiz->bank); i++)
         fa_free(quiz->titles[i]);
+    for (size_t i = 0; quiz->wiki_labels && i < quiz_bank_n_questions(quiz->bank); i++)
+        fa_free(quiz->wiki_labels[i]);
     fa_free(quiz->titles);
+    fa_free(quiz->wiki_labels);
     fa_free(quiz->questions);
     quiz_bank_free(quiz->bank);
     fa_free(quiz);
@@ -146,14 +174,38 @@ static bool in_quiz(const struct quiz_question *q, long topic)
     return topic < 0 || q->topic == (size_t)topic;
 }
 
-static size_t quiz_size(const struct quiz_bank *bank, long topic, int *points)
+/* The questions an attempt is given: its quiz's, and of those the ones its class's pool
+ * draws with its seed (quiz_pool.h; pool_size 0: all). */
+struct draw {
+    uint32_t seed;
+    int pool_size;
+};
+
+static bool in_attempt(const struct quiz_bank *bank, size_t i, long topic,
+                       const struct draw *d)
+{
+    return in_quiz(quiz_bank_get_question(bank, i), topic) &&
+           (!d || quiz_pool_drawn(bank, i, d->seed, d->pool_size));
+}
+
+/* The class code names, into c: false when there is no such class (or no code). */
+static bool find_class(struct quiz_store *store, const char *code, struct quiz_class *c)
+{
+    struct fa_diag diag = {{0}};
+    memset(c, 0, sizeof *c);
+    return store && code && quiz_class_code_ok(code, strlen(code)) &&
+           quiz_store_class_get(store, code, c, &diag) == FA_OK;
+}
+
+static size_t quiz_size(const struct quiz_bank *bank, long topic, const struct draw *d,
+                        int *points)
 {
     size_t n = 0;
 
     *points = 0;
     for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(bank, i);
-        if (in_quiz(q, topic)) {
+        if (in_attempt(bank, i, topic, d)) {
             n++;
             *points += q->points;
         }
@@ -215,7 +267,7 @@ int srv_quiz_render_index(const struct srv_quiz *quiz, struct fa_buf *out)
 {
     const struct quiz_bank *bank = quiz->bank;
     int points, rc;
-    size_t n = quiz_size(bank, -1, &points);
+    size_t n = quiz_size(bank, -1, NULL, &points);
 
     rc = fa_buf_printf(out,
                        "<h1>Quiz</h1>\n<p class=\"lead\">Answer the questions, then submit: you "
@@ -228,7 +280,7 @@ int srv_quiz_render_index(const struct srv_quiz *quiz, struct fa_buf *out)
                        n, points);
     for (size_t t = 0; t < quiz_bank_n_topics(bank) && !rc; t++) {
         const struct quiz_topic *topic = quiz_bank_get_topic(bank, t);
-        n = quiz_size(bank, (long)t, &points);
+        n = quiz_size(bank, (long)t, NULL, &points);
         rc = fa_buf_puts(out, "<li><a href=\"/quiz/");
         if (!rc)
             rc = esc(out, topic->slug);
@@ -396,14 +448,16 @@ static int field_error(struct fa_buf *b, const char *id, const char *problem)
  * lost the answers). token is the attempt's (quiz_token.h), "" when the server has no key;
  * seed is its seed, which orders the options. */
 static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long topic,
-                       const char *token, uint32_t seed, const struct refusal *refused)
+                       const char *token, uint32_t seed, const struct refusal *refused,
+                       const struct quiz_class *cls)
 {
     const char *slug = quiz_slug(quiz->bank, topic);
     const char *name_problem = refused ? refused->name_problem : NULL;
     const char *class_problem = refused ? refused->class_problem : NULL;
+    struct draw draw = {seed, cls ? cls->pool_size : 0};
     size_t number = 0;
     int points, rc;
-    size_t n = quiz_size(quiz->bank, topic, &points);
+    size_t n = quiz_size(quiz->bank, topic, &draw, &points);
 
     rc = fa_buf_puts(body, "<h1>");
     if (!rc)
@@ -414,6 +468,16 @@ static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long to
                            "can, then submit: every question comes back with its explanation. "
                            "Your answers are kept in this browser until you submit.</p>\n",
                            n, points);
+    if (!rc && cls) {
+        /* What the learner's class allows, before they start (issue 15). */
+        char rules[600];
+        srv_quiz_rules_describe(cls, rules, sizeof rules);
+        rc = fa_buf_puts(body, "<p class=\"quiz-class-rules\" id=\"quiz-class-rules\">");
+        if (!rc)
+            rc = esc(body, rules);
+        if (!rc)
+            rc = fa_buf_puts(body, "</p>\n");
+    }
     if (!rc && refused && (name_problem || class_problem))
         rc = fa_buf_printf(body, "<div class=\"quiz-refused\" id=\"quiz-refused\" role=\"alert\" "
                                  "tabindex=\"-1\"><p><strong>Your answers were not sent.</strong> "
@@ -462,8 +526,8 @@ static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long to
                            "aria-describedby=\"%squiz-class-help\"%s value=\"",
                            QUIZ_MAX_CLASS, class_problem ? "quiz-class-error " : "",
                            class_problem ? " aria-invalid=\"true\"" : "");
-    if (!rc && refused)
-        rc = esc(body, refused->class_code);
+    if (!rc && (refused || cls))
+        rc = esc(body, refused ? refused->class_code : cls->code);
     if (!rc)
         rc = fa_buf_puts(body, "\"> <span id=\"quiz-class-help\" class=\"quiz-help\">letters, "
                                "digits, '-', '_' and '.', as your instructor gave it</span>");
@@ -476,7 +540,7 @@ static int render_quiz(struct fa_buf *body, const struct srv_quiz *quiz, long to
                                  "<ol class=\"quiz-questions\">\n",
                            n);
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank) && !rc; i++)
-        if (in_quiz(quiz_bank_get_question(quiz->bank, i), topic))
+        if (in_attempt(quiz->bank, i, topic, &draw))
             rc = render_question(body, quiz, i, ++number, seed, refused ? refused->filled : NULL);
     if (!rc)
         rc = fa_buf_puts(body, "</ol>\n<p class=\"quiz-submit\"><button type=\"submit\" "
@@ -521,8 +585,12 @@ int srv_quiz_handle_page(struct srv_req *req, struct srv_resp *resp)
         snprintf(token, sizeof token, "%s", given);
     else
         new_attempt(req, quiz_slug(quiz->bank, topic), &seed, token);
+    /* ?class=CODE (quiz.js adds the one a join link kept): the class's rules and pool. */
+    struct quiz_class cls;
+    const char *code = srv_req_query(req, "class");
+    bool has_class = find_class(req->store, code, &cls);
     fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    if (render_quiz(&body, quiz, topic, token, seed, NULL)) {
+    if (render_quiz(&body, quiz, topic, token, seed, NULL, has_class ? &cls : NULL)) {
         fa_buf_cleanup(&body);
         return srv_resp_error(req, resp, 500, "The quiz page could not be built.");
     }
@@ -670,13 +738,17 @@ static int grade_and_store(struct srv_req *req, const struct srv_quiz *quiz,
                                                                           : a->submitted_ms;
     a->seed = s->seed;
     a->answers = fa_xcalloc(quiz_bank_n_questions(bank) + 1, sizeof *a->answers);
+    /* Only the questions the class's pool drew for this seed count (the page showed no
+     * others). */
+    struct quiz_class cls;
+    struct draw draw = {s->seed, find_class(req->store, s->class_code, &cls) ? cls.pool_size : 0};
     for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(bank, i);
         struct quiz_answer answer = {s->chosen[i], s->text[i]};
         struct quiz_mark mark;
         struct quiz_stored_answer *an;
 
-        if (!in_quiz(q, s->topic))
+        if (!in_attempt(bank, i, s->topic, &draw))
             continue;
         mark = quiz_score(q, &answer);
         an = &a->answers[n++];
@@ -903,6 +975,12 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
         name_problem = "Please give your name: it goes on your report.";
     if (!problem)
         attempt_rc = take_attempt(req, bank, &s);
+    /* The class's settings (srv_quiz_rules.h), shown next to the class code. */
+    char rule[240];
+    if (!problem && !name_problem && !class_problem && !attempt_rc)
+        class_problem = srv_quiz_rules_refusal(req->store, s.class_code, s.name,
+                                               quiz_slug(bank, s.topic), s.started_ms,
+                                               now_ms(), rule, sizeof rule);
     if (!problem && (name_problem || class_problem || attempt_rc)) {
         /* The learner's own mistake, or a page whose attempt token does not check out (a
          * stale page, a forged start time): their quiz again, with everything they sent and
@@ -926,7 +1004,9 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
         else
             snprintf(token, sizeof token, "%s", s.attempt);
         fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-        rc = render_quiz(&body, quiz, topic, token, seed, &refused);
+        struct quiz_class cls;
+        bool has_class = find_class(req->store, s.class_code, &cls);
+        rc = render_quiz(&body, quiz, topic, token, seed, &refused, has_class ? &cls : NULL);
         fa_free(copy);
         submission_free(&s, quiz_bank_n_questions(bank) + 1);
         if (rc) {
@@ -1169,18 +1249,8 @@ static int render_next_steps(struct fa_buf *b, const struct srv_quiz *quiz,
             rc = esc(b, q->wiki);
         if (!rc)
             rc = fa_buf_puts(b, "\">");
-        if (!rc) /* the topic, and the section's words from its anchor */
-            rc = esc(b, quiz_bank_get_topic(quiz->bank, q->topic)->title);
-        if (!rc && strchr(q->wiki, '#')) {
-            char words[120];
-            snprintf(words, sizeof words, "%s", strchr(q->wiki, '#') + 1);
-            for (char *p = words; *p; p++)
-                if (*p == '-')
-                    *p = ' ';
-            rc = fa_buf_puts(b, " › ");
-            if (!rc)
-                rc = esc(b, words);
-        }
+        if (!rc) /* the page and the section, as the wiki titles them */
+            rc = esc(b, quiz->wiki_labels[qi]);
         if (!rc)
             rc = fa_buf_puts(b, "</a></li>\n");
     }
@@ -1219,6 +1289,21 @@ static int render_result(struct srv_req *req, const struct srv_quiz *quiz,
                            a->n_answers,
                            quiz_report_duration(a->submitted_ms - a->started_ms, took,
                                                 sizeof took));
+    char held[240];
+    if (!srv_quiz_rules_reveal(req->store, a->class_code, now_ms(), held, sizeof held)) {
+        /* The class shows scores only, for now or for good (srv_quiz_rules.h). */
+        if (!rc)
+            rc = fa_buf_puts(b, "<p class=\"quiz-held\" role=\"note\">");
+        if (!rc)
+            rc = esc(b, held);
+        if (!rc)
+            rc = fa_buf_printf(b, "</p>\n<p class=\"report-permalink\">Permalink: <a "
+                                  "href=\"/report/%s\">/report/%s</a></p>\n",
+                               a->report_id, a->report_id);
+        fa_buf_cleanup(&text);
+        fa_buf_cleanup(&md);
+        return rc;
+    }
     if (!rc)
         rc = render_next_steps(b, quiz, a, topic);
     if (!rc)
@@ -1350,12 +1435,16 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
     if (!req->quiz_key || quiz_token_read(req->quiz_key, quiz_slug(quiz->bank, topic), token,
                                           strlen(token), &seed, &started))
         started = now_ms(); /* no key: no token */
+    struct quiz_class cls;
+    struct draw draw = {seed, find_class(req->store, srv_req_query(req, "class"), &cls)
+                                  ? cls.pool_size
+                                  : 0};
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
         unsigned char order[QUIZ_MAX_OPTIONS];
         json_t *options;
 
-        if (!in_quiz(q, topic))
+        if (!in_attempt(quiz->bank, i, topic, &draw))
             continue;
         /* Made only for the questions shown: made before the test above, it leaked once per
          * question of every other topic (found by fuzz/fuzz_router, seed api-quiz.req). */
@@ -1401,6 +1490,18 @@ static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
     json_t *out;
 
     permalink(req, a->report_id, link, sizeof link);
+    char held[240];
+    if (!srv_quiz_rules_reveal(req->store, a->class_code, now_ms(), held, sizeof held)) {
+        /* Scores only (srv_quiz_rules.h): no verdicts, right answers or report. */
+        json_decref(results);
+        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:I, s:I, s:s}",
+                         "report_id", a->report_id, "report_url", link, "learner", a->learner,
+                         "class", a->class_code, "quiz", a->quiz, "score",
+                         a->score_milli / 1000.0, "max", a->max_milli / 1000, "percent",
+                         percent(a->score_milli, a->max_milli), "started_ms",
+                         (json_int_t)a->started_ms, "submitted_ms", (json_int_t)a->submitted_ms,
+                         "held", held);
+    }
     for (size_t i = 0; i < a->n_answers; i++) {
         const struct quiz_stored_answer *an = &a->answers[i];
         long qi = quiz_bank_find(quiz->bank, an->question_id);
@@ -1531,6 +1632,12 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
     if (problem) {
         submission_free(&s, quiz_bank_n_questions(bank) + 1);
         return json_error(req, resp, 400, problem);
+    }
+    char rule[240];
+    if (srv_quiz_rules_refusal(req->store, s.class_code, s.name, quiz_slug(bank, s.topic),
+                               s.started_ms, now_ms(), rule, sizeof rule)) {
+        submission_free(&s, quiz_bank_n_questions(bank) + 1);
+        return json_error(req, resp, 403, rule);
     }
     rc = grade_and_store(req, quiz, &s, &a);
     submission_free(&s, quiz_bank_n_questions(bank) + 1);

@@ -189,6 +189,21 @@
         window.location.replace(here.toString());
         return;
     }
+    /* The class a join link kept (join.js): the page is asked for again with it, for the
+     * class's rules and its pool of questions (issue 15); same attempt, so nothing is lost. */
+    var joined = null;
+    try {
+        joined = window.localStorage.getItem(CLASS_KEY);
+    } catch (e) {
+        /* storage refused: the class code can still be typed */
+    }
+    if (!refused && joined && /^[A-Za-z0-9._-]{1,32}$/.test(joined) &&
+        !here.searchParams.get('class')) {
+        here.searchParams.set('class', joined);
+        here.searchParams.set('attempt', token);
+        window.location.replace(here.toString());
+        return;
+    }
     /* From now on a reload asks for this attempt (the refused page's address is the form's
      * POST, which a reload would send again). */
     here.pathname = here.pathname.replace(/\/quiz\/submit$/, '/quiz/' + (form.getAttribute('data-quiz') || 'all'));
@@ -211,7 +226,6 @@
         }
         /* The class code a join link (/join/CODE) kept in this browser, when none is typed. */
         var klass = form.querySelector('input[name="class"]');
-        var joined = window.localStorage.getItem(CLASS_KEY);
         if (klass && !klass.value && joined) {
             klass.value = joined;
         }

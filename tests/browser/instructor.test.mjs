@@ -62,4 +62,12 @@ check(await page.evaluate(() => window.localStorage.getItem('fa-learn-class')) =
       'the join page keeps the class code in the browser');
 check(await page.locator('a[href*="/instructor"]').count() === 0, 'the join page does not link the instructor area');
 await audited('join');
+
+// The quiz page asks for itself again with the class the join link kept: the class's rules
+// are shown before starting, and its code is filled in.
+await collectCsp();
+await page.goto(`${base}/quiz/audit-hooks`);
+await page.waitForURL(/class=LAB-9/);
+check(await page.locator('#quiz-class-rules').count() === 1, 'the quiz page states the class\'s rules');
+check(await page.inputValue('#quiz-class') === 'LAB-9', 'the class code is filled in');
 await finish();

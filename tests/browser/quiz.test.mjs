@@ -132,6 +132,20 @@ const missedSections = await page.$$eval('.quiz-review > li:not(.is-correct) .qu
 const reread = await page.$$eval('.quiz-reread-list a', (as) => as.map((a) => a.getAttribute('href')).sort());
 check(JSON.stringify(reread) === JSON.stringify(missedSections),
   `"Read again" links each missed question's wiki section once (${reread.length} of ${missedSections.length})`);
+// Each is named as the wiki titles it: "Page › Section", the section's own heading.
+const labels = await page.$$eval('.quiz-reread-list a', (as) => as.map((a) => ({
+  href: a.getAttribute('href'), text: a.textContent })));
+const wikiTab = await page.context().newPage();
+for (const { href, text } of labels.slice(0, 3)) {
+  await wikiTab.goto(new URL(href, page.url()).toString());
+  const [pageTitle, section] = text.split(' › ');
+  const anchor = href.split('#')[1];
+  const heading = anchor ? (await wikiTab.locator(`[id="${anchor}"]`).textContent()).trim() : '';
+  check((await wikiTab.locator('h1').textContent()).trim() === pageTitle &&
+        (!anchor || heading.startsWith(section)),
+        `"Read again" names ${href} by its headings ("${text}", heading "${heading}")`);
+}
+await wikiTab.close();
 // The chart's and the report's percentages agree (one rounding rule).
 const chartPcts = await page.$$eval('svg.quiz-chart .chart-value', (ts) => ts.map((t) => t.textContent));
 const reportText = await page.locator('#report-text').textContent();

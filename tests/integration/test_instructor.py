@@ -298,6 +298,98 @@ def test_classes(binary, data, base, cookie):
           "confirmed: the class and its attempts are gone")
 
 
+def test_settings(data, base, cookie):
+    """A class's quiz settings applied to submissions and results."""
+    import time
+    _, _, page = req(base, "/instructor/classes", cookie=cookie)
+    csrf = csrf_of(page)
+    questions, right = test_quiz.right_answers(base, "all", 5)
+    topic = questions[0]["topic"]
+    answers = {q["id"]: right[q["id"]] for q in questions if q["topic"] == topic}
+
+    def configure(code, **settings):
+        req(base, "/instructor/classes", {"csrf": csrf, "action": "create", "name": code,
+                                          "code": code}, cookie=cookie)
+        form = {"csrf": csrf, "action": "save", "name": code, "open": "1", "max_attempts": "0",
+                "reveal": "0", "time_limit_min": "0", "pool_size": "0"}
+        form.update(settings)
+        form = {k: v for k, v in form.items() if v is not None}
+        status, _, _ = req(base, "/instructor/classes/" + code, form, cookie=cookie)
+        check(status == 303, f"settings of {code} saved ({status})")
+
+    def submit(code, name="Lea", started_ms=None):
+        return test_quiz.api_submit(base, {"name": name, "class": code, "quiz": topic,
+                                           "answers": answers,
+                                           "attempt": sign(data, topic, 5, started_ms)})
+
+    configure("ONCE", max_attempts="1", reveal="2")
+    status, result = submit("ONCE")
+    check(status == 201 and "held" in result and "results" not in result
+          and "report_text" not in result and result["percent"] == 100,
+          f"score only: the API gives the score, no answers ({status}: {sorted(result)})")
+    _, _, page = req(base, "/report/" + result.get("report_id", "x"))
+    check("scores only" in page and 'id="report-text"' not in page and "100%" in page,
+          "score only: the result page holds the answers back")
+    _, _, text = req(base, "/api/report/" + result.get("report_id", "x"))
+    check('"held"' in text and '"right_answer"' not in text, "and so does /api/report")
+    status, result = submit("ONCE")
+    check(status == 403 and "1 attempt ONCE allows" in result.get("error", ""),
+          f"the attempt limit: 403 ({status}: {result})")
+    status, _ = submit("ONCE", name="Other learner")
+    check(status == 201, "the limit is per learner")
+
+    configure("SHUT", open=None)
+    status, result = submit("SHUT")
+    check(status == 403 and "is closed" in result.get("error", ""), f"a closed class: 403 ({status})")
+    form = [("quiz", topic), ("attempt", sign(data, topic, 5)), ("name", "Lea"), ("class", "SHUT")]
+    form += [("a." + k, str(v[0]) if isinstance(v, list) else v) for k, v in answers.items()]
+    status, _, page = test_quiz.request(base, "/quiz/submit", urllib.parse.urlencode(form).encode(),
+                                        "application/x-www-form-urlencoded")
+    check(status == 422 and "is closed" in page and 'value="SHUT"' in page and 'checked' in page,
+          f"the form: 422, the reason by the class code, the answers kept ({status})")
+
+    configure("LATER", opens="2099-01-01T08:00")
+    status, result = submit("LATER")
+    check(status == 403 and "open at 2099-01-01 08:00 UTC" in result.get("error", ""),
+          f"before the quiz opens: 403 ({status}: {result})")
+    configure("OVER", opens="2020-01-01T08:00", closes="2021-01-01T08:00", reveal="1")
+    status, result = submit("OVER")
+    check(status == 403 and "closed at 2021-01-01 08:00 UTC" in result.get("error", ""),
+          f"after the quiz closes: 403 ({status}: {result})")
+
+    configure("TIMED", time_limit_min="30", reveal="1", closes="2099-01-01T08:00")
+    long_ago = int(time.time() * 1000) - 2 * 3600 * 1000
+    status, result = submit("TIMED", started_ms=long_ago)
+    check(status == 403 and "longer than the 30 minutes" in result.get("error", ""),
+          f"past the time limit: 403 ({status}: {result})")
+    status, result = submit("TIMED")
+    check(status == 201 and "held" in result and "2099-01-01 08:00 UTC" in result["held"],
+          f"in time; answers held until the quiz closes ({status})")
+    status, result = submit("NOSUCH")
+    check(status == 201 and "results" in result, "a code no class has: no rules, everything shown")
+
+    # Pools: each attempt draws two questions per topic; the page, the API and the marking
+    # agree, and the page states the rules before the learner starts.
+    configure("POOL", pool_size="2", max_attempts="3")
+    in_topic = sum(q["topic"] == topic for q in questions)
+    _, _, page = req(base, f"/quiz/{topic}?class=POOL")
+    check(page.count('class="quiz-question"') == 2 and 'id="quiz-class-rules"' in page
+          and "2 questions per topic drawn for each attempt" in page
+          and "3 attempts per quiz" in page and 'value="POOL"' in page,
+          f"the quiz page of a pooled class shows 2 of {in_topic} questions and the rules")
+    _, _, page = req(base, "/quiz/all?class=POOL")
+    topics = len({q["topic"] for q in questions})
+    check(page.count('class="quiz-question"') == 2 * topics, "the full quiz: two per topic")
+    _, _, text = req(base, f"/api/quiz?topic={topic}&class=POOL")
+    check(len(json.loads(text)["questions"]) == 2, "the API draws the same way")
+    status, result = submit("POOL")
+    check(status == 201 and len(result.get("results", [])) == 2 and result["percent"] == 100,
+          f"only the drawn questions are marked ({status}: {len(result.get('results', []))})")
+    _, _, page = req(base, f"/quiz/{topic}")
+    check(page.count('class="quiz-question"') == in_topic and "quiz-class-rules" not in page,
+          "without a class: every question, no rules")
+
+
 def run(base, code, klass=None):
     import urllib.request
     body = {"code": code}
@@ -385,6 +477,7 @@ def main():
             topic = make_class(server.base, data)
             test_dashboard(binary, data, server.base, cookie, topic)
             test_classes(binary, data, server.base, cookie)
+            test_settings(data, server.base, cookie)
         finally:
             server.stop()
         db = open(os.path.join(data, "fa-learn.db"), "rb").read()
