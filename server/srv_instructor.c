@@ -16,7 +16,7 @@
 #include "server/srv_json.h"
 #include "server/srv_layout.h"
 #include "server/srv_public.h"
-#include "server/srv_quiz.h"
+#include "server/srv_quiz_model.h"
 #include "server/srv_sandbox_page.h"
 #include "server/srv_site.h"
 

@@ -7,7 +7,11 @@
 /* The first guess at an answer's size: most fit, and a larger one is dumped again once. */
 #define FIRST_DUMP_BYTES (64 * 1024)
 
-int srv_resp_json(struct srv_req *req, struct srv_resp *resp, json_t *value, int status)
+/* The digits of a score, for srv_resp_json_scores. */
+#define SCORE_DIGITS 6
+
+static int reply(struct srv_req *req, struct srv_resp *resp, json_t *value, int status,
+                 size_t flags)
 {
     /* Dumped into one buffer, appended once: jansson's callback form hands over every token
      * separately, which costs more than the dump itself for a report of a few KiB. */
@@ -21,11 +25,11 @@ int srv_resp_json(struct srv_req *req, struct srv_resp *resp, json_t *value, int
         return srv_resp_error(req, resp, 500, "The answer could not be built.");
     }
     text = fa_xmalloc(cap);
-    len = json_dumpb(value, text, cap, JSON_COMPACT);
+    len = json_dumpb(value, text, cap, flags);
     if (len > cap) { /* too big for the first guess: once more, the right size */
         fa_free(text);
         text = fa_xmalloc(cap = len);
-        len = json_dumpb(value, text, cap, JSON_COMPACT);
+        len = json_dumpb(value, text, cap, flags);
     }
     rc = len > 0 && len <= cap ? fa_buf_append(&resp->body, text, len) : -1;
     fa_free(text);
@@ -37,6 +41,17 @@ int srv_resp_json(struct srv_req *req, struct srv_resp *resp, json_t *value, int
     }
     resp->content_type = "application/json";
     return status;
+}
+
+int srv_resp_json(struct srv_req *req, struct srv_resp *resp, json_t *value, int status)
+{
+    return reply(req, resp, value, status, JSON_COMPACT);
+}
+
+int srv_resp_json_scores(struct srv_req *req, struct srv_resp *resp, json_t *value,
+                         int status)
+{
+    return reply(req, resp, value, status, JSON_COMPACT | JSON_REAL_PRECISION(SCORE_DIGITS));
 }
 
 int srv_resp_json_error(struct srv_req *req, struct srv_resp *resp, int status, const char *message)

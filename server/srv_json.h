@@ -15,6 +15,11 @@
  * status, or 500 when value is NULL or does not fit the body's cap. */
 int srv_resp_json(struct srv_req *req, struct srv_resp *resp, json_t *value, int status);
 
+/* Like srv_resp_json, with reals written to 6 significant digits (scores: 0.333, not
+ * 0.33300000000000002), as the quiz's answers have always been. */
+int srv_resp_json_scores(struct srv_req *req, struct srv_resp *resp, json_t *value,
+                         int status);
+
 /* Answers status with {"error": message}, replacing whatever resp->body held. */
 int srv_resp_json_error(struct srv_req *req, struct srv_resp *resp, int status,
                         const char *message);

@@ -1,5 +1,5 @@
-/* srv_quiz.h: the quiz on the web: the bank rendered once with the site, the quiz pages, the
- * form and JSON submissions, the result and report page, and the JSON API.
+/* srv_quiz.h: the quiz's handlers: the quiz pages, the form and JSON submissions, the result
+ * and report page, and the JSON API (the model the site holds: srv_quiz_model.h).
  *
  *   GET  /quiz                 the quizzes: the full one and one per topic (an asset)
  *   GET  /quiz/<topic>|all     a quiz to take: options shuffled with a fresh seed, or the
@@ -20,27 +20,7 @@
 #ifndef FA_SERVER_SRV_QUIZ_H
 #define FA_SERVER_SRV_QUIZ_H
 
-#include "common/fa_err.h"
-#include "quiz/quiz_bank.h"
 #include "server/srv_http.h"
-
-struct cnt_site;
-struct quiz_bank;
-struct srv_quiz;
-
-/* Loads the bank from quiz_dir, checks each question's wiki section against content and
- * renders every stem, option and explanation. Every problem goes to report (may be NULL);
- * the first (or a broken wiki link) also to diag, as "quiz/questions/x.md:5: ...". *out
- * owns the result. */
-int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
-                   quiz_bank_report_fn *report, void *cls, struct srv_quiz **out,
-                   struct fa_diag *diag);
-void srv_quiz_free(struct srv_quiz *quiz);
-
-const struct quiz_bank *srv_quiz_get_bank(const struct srv_quiz *quiz);
-
-/* The body of /quiz (the list of quizzes), appended to out. FA_ELIMIT only. */
-int srv_quiz_render_index(const struct srv_quiz *quiz, struct fa_buf *out);
 
 /* The handlers (see the table above). They find the quiz in req->site and the store in
  * req->store; without a store, submissions answer 503. */

@@ -10,6 +10,7 @@
 #include "server/srv_pages.h"
 #include "server/srv_public.h"
 #include "server/srv_quiz.h"
+#include "server/srv_quiz_model.h"
 #include "server/srv_ratelimit.h"
 #include "server/srv_run_api.h"
 #include "server/srv_search.h"

@@ -7,7 +7,8 @@
 
 #include "server/srv_public.h"
 
-#include "server/srv_quiz.h"
+#include "server/srv_quiz_model.h"
+#include "server/srv_quiz_view.h"
 
 #include "common/fa_buf.h"
 #include "common/fa_dir.h"
