@@ -72,10 +72,9 @@ format:
 	@if [ -n "$(FILES)" ]; then clang-format -i $(FILES); \
 	else git clang-format --extensions c,h "$$(git merge-base $(FORMAT_BASE) HEAD)"; fi
 
-# The source checks. `make test` runs the banned functions and the include cycles between
-# folders and files (ctest's unit label); lint also requires the component level (a .c with
-# its .h) and no %s in an HTML format, which server/ does not pass yet (issue 16): it lists
-# what is left, and fails until then.
+# The source checks, which `make test` runs too (ctest's unit label: unit.banned,
+# unit.includes, unit.html_format): banned functions, include cycles between folders, files
+# and components (a .c with its .h), and no %s in an HTML format (issue 16).
 lint:
 	@rc=0; ./scripts/check-banned.sh . || rc=1; \
 	./scripts/check-includes.py --components . || rc=1; \

@@ -7,8 +7,8 @@ Three graphs are built from every tracked-looking C file (*.c, *.h) under the so
     tests/integration -> tests/unit);
   * files: header or source -> the file it includes (a header cycle is a file cycle);
   * components (--components): a .c and its .h are one component (server/srv_site.{c,h}),
-    A -> B when either file of A includes B's header. This is where server/'s knots show
-    (srv_site <-> srv_mhd ...); issue 16 section 1 removes them, so it is not yet required.
+    A -> B when either file of A includes B's header. This is where server/'s knots showed
+    (srv_site <-> srv_mhd ...) until issue 16 removed them; `make test` requires it.
 An #include "x" is resolved against the including file's folder, then the source root;
 one that resolves to no file of the tree (a system or third-party header) is not an edge.
 Prints every cycle found, one per line, and exits 1 when a required graph has one.
