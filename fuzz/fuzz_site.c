@@ -5,9 +5,9 @@
 #include "common/fa_log.h"
 #include "common/fa_mem.h"
 #include "quiz/quiz_token.h"
-#include "server/srv_public.h"
-#include "server/srv_routes.h"
-#include "server/srv_site.h"
+#include "server/http/srv_public.h"
+#include "server/app/srv_routes.h"
+#include "server/site/srv_site.h"
 
 #include <jansson.h>
 #include <stdio.h>

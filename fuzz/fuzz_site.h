@@ -8,7 +8,7 @@
 #ifndef FA_FUZZ_FUZZ_SITE_H
 #define FA_FUZZ_FUZZ_SITE_H
 
-#include "server/srv_http.h"
+#include "server/http/srv_http.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -5,8 +5,14 @@
 set -u
 cd "$1" || exit 2
 banned='\b(malloc|calloc|realloc|free|strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)[[:space:]]*\('
-hits=$(grep -nE "$banned" server/*.c server/*.h content/*.c content/*.h quiz/*.c quiz/*.h 2>/dev/null |
-       grep -vE '^\S+:[0-9]+:\s*(/\*|\*)')
+# Every C file of these folders and their subfolders (server/ has one per layer); none found
+# is a failure, so that a move cannot make the check pass by finding nothing.
+mapfile -t files < <(find server content quiz -name '*.[ch]' 2>/dev/null | sort)
+if [[ ${#files[@]} -eq 0 ]]; then
+    echo "check-banned: no C files found under server/, content/ or quiz/"
+    exit 2
+fi
+hits=$(grep -nHE "$banned" "${files[@]}" | grep -vE '^\S+:[0-9]+:\s*(/\*|\*)')
 if [[ -n $hits ]]; then
     echo "Banned functions (use the fa_ wrappers of common/):"
     echo "$hits"

@@ -6,7 +6,7 @@ Three graphs are built from every tracked-looking C file (*.c, *.h) under the so
   * folders: folder A -> folder B when a file of A includes a file of B (common/ -> ... ;
     tests/integration -> tests/unit);
   * files: header or source -> the file it includes (a header cycle is a file cycle);
-  * components (--components): a .c and its .h are one component (server/srv_site.{c,h}),
+  * components (--components): a .c and its .h are one component (server/site/srv_site.{c,h}),
     A -> B when either file of A includes B's header. This is where server/'s knots showed
     (srv_site <-> srv_mhd ...) until issue 16 removed them; `make test` requires it.
 An #include "x" is resolved against the including file's folder, then the source root;

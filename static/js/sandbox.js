@@ -1,4 +1,4 @@
-/* sandbox.js: the /sandbox page (server/srv_sandbox_page.c renders the HTML it works on).
+/* sandbox.js: the /sandbox page (server/view/srv_sandbox_page.c renders the HTML it works on).
  *
  * 1. Turns <textarea id="sandbox-code"> into a CodeMirror 5 editor (Python mode, line
  *    numbers); without CodeMirror the plain textarea works the same.

@@ -180,7 +180,7 @@ static void test_security_headers(struct server *s)
 static void test_not_found_and_traversal(struct server *s)
 {
     static const char *const paths[] = {
-        "/no-such-page", "/wiki/no-such-page", "/wiki/../server/main.c",
+        "/no-such-page", "/wiki/no-such-page", "/wiki/../server/cli/main.c",
         "/static/../CMakeLists.txt", "/static/%2e%2e/CMakeLists.txt",
         "/static/%2e%2e%2fCMakeLists.txt", "/static/..%2f..%2f..%2fetc%2fpasswd",
         "/static//etc/passwd", "/static/css/../../content/home.md",

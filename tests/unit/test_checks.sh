@@ -45,5 +45,13 @@ expect 0 '1 files, 0 HTML formats' -- "$src/scripts/check-html-format.py" "$tmp/
 printf 'void f(void) { fa_html_printf(hb, "%%s", "x"); }\n' >"$tmp/html/server/any.c"
 expect 1 'any.c:1: fa_html_printf with %s' -- "$src/scripts/check-html-format.py" "$tmp/html"
 
+# Banned functions, in a file one folder down (server/ has a folder per layer), and a tree
+# without any C file, which must not pass as clean.
+mkdir -p "$tmp/banned/server/app"
+printf 'void f(void) { char *p = malloc(4); }\n' >"$tmp/banned/server/app/x.c"
+expect 1 'server/app/x.c:1:' -- "$src/scripts/check-banned.sh" "$tmp/banned"
+mkdir -p "$tmp/empty"
+expect 2 'no C files found' -- "$src/scripts/check-banned.sh" "$tmp/empty"
+
 echo "$checks checks, $failures failed"
 [[ $failures -eq 0 && $checks -gt 0 ]]

@@ -10,13 +10,13 @@
 #include "common/fa_mem.h"
 #include "quiz/quiz_store.h"
 #include "quiz/quiz_token.h"
-#include "server/srv_http.h"
-#include "server/srv_instructor_auth.h"
-#include "server/srv_metrics.h"
-#include "server/srv_public.h"
-#include "server/srv_ratelimit.h"
-#include "server/srv_routes.h"
-#include "server/srv_site.h"
+#include "server/http/srv_http.h"
+#include "server/app/srv_instructor_auth.h"
+#include "server/http/srv_metrics.h"
+#include "server/http/srv_public.h"
+#include "server/http/srv_ratelimit.h"
+#include "server/app/srv_routes.h"
+#include "server/site/srv_site.h"
 
 #include <jansson.h>
 #include <stdint.h>

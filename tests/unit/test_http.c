@@ -3,11 +3,11 @@
 #include "harness.h"
 
 #include "common/fa_mem.h"
-#include "server/srv_http.h"
-#include "server/srv_json.h"
-#include "server/srv_public.h"
-#include "server/srv_routes.h"
-#include "server/srv_site.h"
+#include "server/http/srv_http.h"
+#include "server/http/srv_json.h"
+#include "server/http/srv_public.h"
+#include "server/app/srv_routes.h"
+#include "server/site/srv_site.h"
 
 static void test_etag(void)
 {

@@ -1,0 +1,27 @@
+/* srv_instructor_int.h: what the instructor's page files share (srv_instructor.c: access,
+ * dashboard, exports; srv_instructor_classes.c: classes, learners, retention). */
+#ifndef FA_SERVER_APP_SRV_INSTRUCTOR_INT_H
+#define FA_SERVER_APP_SRV_INSTRUCTOR_INT_H
+
+#include "common/fa_html.h"
+#include "server/http/srv_http.h"
+
+#include <stdbool.h>
+
+/* A URL query value or path segment, percent-encoded, inside a quoted attribute. */
+void srv_instructor_url_attr(struct fa_html_builder *h, const char *value);
+
+/* Puts the page built in h in the site's layout and cleans h up; 500 when building
+ * failed. Returns status. */
+int srv_instructor_page(struct srv_req *req, struct srv_resp *resp, const char *title,
+                        struct fa_html_builder *h, int status);
+
+/* The links between the instructor's pages. */
+void srv_instructor_nav(struct fa_html_builder *h);
+
+/* The request's live session: FA_OK with its CSRF token in csrf; otherwise *status is the
+ * answer already put in resp (303 to the sign-in page for pages, 401 for data, 500). */
+int srv_instructor_need_session(struct srv_req *req, struct srv_resp *resp, bool page_route,
+                                char csrf[65], int *status);
+
+#endif

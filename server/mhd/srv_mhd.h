@@ -1,0 +1,52 @@
+/* srv_mhd.h: the HTTP adapter, the only user of libmicrohttpd.
+ *
+ * It runs an internal epoll thread pool on a listening socket it is given, turns each request
+ * into a struct srv_req, asks the route table for a struct srv_resp, and sends it with the
+ * headers every response carries (security headers, content type, caching). It enforces the
+ * caps of srv_limits.h, and writes one access-log line per request on stderr.
+ *
+ * Keep-alive: libmicrohttpd closes the connection when a response is queued in the first call
+ * of the access handler for a request, so ordinary responses are queued in a later call; only
+ * refusals (413, 503) are queued early, closing on purpose. */
+#ifndef FA_SERVER_MHD_SRV_MHD_H
+#define FA_SERVER_MHD_SRV_MHD_H
+
+#include "common/fa_err.h"
+#include "server/http/srv_http.h"
+
+struct srv_site;
+struct srv_asset;
+struct srv_mhd;
+struct srv_sandbox;
+struct quiz_store;
+struct quiz_key;
+struct srv_public;
+struct srv_metrics;
+struct srv_ratelimit;
+struct srv_instructor;
+
+/* Starts serving on listen_fd (already bound and listening; the adapter takes ownership) with
+ * threads worker threads, from site (the adapter takes a reference). sandbox, store and
+ * quiz_key (borrowed, any may be NULL), pub (borrowed, required: whose forwarded headers to
+ * believe, handed to handlers for their Host and Origin checks), metrics (borrowed, may be
+ * NULL: requests and connections are counted there), quiz_rate and instructor (borrowed,
+ * may be NULL) go to handlers in srv_req; they must outlive the adapter. dispatch is the
+ * router every request goes to (srv_routes_dispatch); page (may be NULL) the layout error
+ * pages are put in, the adapter's own refusals and handlers' (srv_req.page). Handlers may
+ * defer their answer (srv_resp.deferred, srv_req.deferred): the connection is suspended
+ * meanwhile, and every deferred request must be completed before srv_mhd_stop. Fails
+ * (closing listen_fd) when the ready-made responses of site cannot be made. */
+int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
+                  struct srv_sandbox *sandbox, struct quiz_store *store,
+                  const struct quiz_key *quiz_key, const struct srv_public *pub,
+                  struct srv_metrics *metrics, struct srv_ratelimit *quiz_rate,
+                  struct srv_instructor *instructor, srv_dispatch_fn *dispatch,
+                  srv_page_fn *page, struct srv_mhd **out, struct fa_diag *diag);
+/* Replaces the site served to new requests; requests in flight finish with the old one.
+ * Takes a reference to site. FA_ENOMEM (the old site stays) when its ready-made responses
+ * cannot be made. Thread-safe. */
+int srv_mhd_set_site(struct srv_mhd *mhd, struct srv_site *site);
+/* Stops accepting, finishes or closes connections, joins the threads, frees everything. */
+void srv_mhd_stop(struct srv_mhd *mhd);
+
+#endif
