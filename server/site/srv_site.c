@@ -22,6 +22,7 @@
 #include "server/view/srv_layout.h"
 #include "server/http/srv_limits.h"
 #include "server/view/srv_sandbox_page.h"
+#include "server/view/srv_wiki_view.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -284,19 +285,6 @@ static void compute_version_tag(struct srv_site *site)
              (unsigned long long)(h & 0xffffffffffffull));
 }
 
-static int append_cards(struct fa_buf *b)
-{
-    return fa_buf_puts(
-        b, "<ul class=\"home-cards\">\n"
-           "<li><a href=\"/wiki\"><strong>Study wiki</strong> Audit events and hooks, "
-           "FastAudit's policy, sys.monitoring, and how the sandbox contains code.</a></li>\n"
-           "<li><a href=\"/quiz\"><strong>Quiz</strong> Check what you know, with explanations "
-           "and a report to share.</a></li>\n"
-           "<li><a href=\"/sandbox\"><strong>Sandbox</strong> Run snippets under FastAudit and "
-           "watch every decision.</a></li>\n"
-           "</ul>\n");
-}
-
 static int add_home(struct srv_site *site)
 {
     const struct cnt_doc *home = cnt_site_get_home(site->content);
@@ -304,21 +292,22 @@ static int add_home(struct srv_site *site)
                                 .article_class = "page home",
                                 .current = -1,
                                 .version_tag = site->version_tag};
-    struct fa_buf body;
+    struct fa_html_builder h;
+    struct fa_html body;
     size_t len;
     const char *html = cnt_doc_get_html(home, &len);
     int rc;
 
-    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    rc = fa_buf_append(&body, html, len);
+    fa_html_init(&h, SRV_MAX_PAGE_BYTES);
+    fa_html_put(&h, (struct fa_html){html, len}); /* the Markdown renderer's */
+    srv_wiki_view_cards(&h);
+    body = fa_html_get(&h);
+    layout.body_html = body.ptr;
+    layout.body_len = body.len;
+    rc = fa_html_errcode(&h);
     if (!rc)
-        rc = append_cards(&body);
-    if (!rc) {
-        layout.body_html = body.ptr;
-        layout.body_len = body.len;
         rc = add_page(site, "/", 200, &layout);
-    }
-    fa_buf_cleanup(&body);
+    fa_html_cleanup(&h);
     return rc;
 }
 
@@ -329,61 +318,19 @@ static int add_wiki_index(struct srv_site *site)
                                 .nav = site->content,
                                 .current = -1,
                                 .version_tag = site->version_tag};
-    struct fa_buf body;
-    size_t n = cnt_site_n_pages(site->content);
+    struct fa_html_builder h;
+    struct fa_html body;
     int rc;
 
-    fa_buf_init(&body, SRV_MAX_PAGE_BYTES);
-    rc = fa_buf_puts(&body, "<h1>Course contents</h1>\n<p>Read the pages in order: each builds "
-                            "on the ones before it.</p>\n<ol class=\"contents\">\n");
-    for (size_t i = 0; i < n && !rc; i++) {
-        const struct cnt_page *page = cnt_site_get_page(site->content, i);
-        size_t n_sections = cnt_doc_n_sections(page->doc);
-
-        rc = fa_buf_puts(&body, "<li><a href=\"/wiki/");
-        if (!rc)
-            rc = fa_buf_append_html(&body, page->slug, strlen(page->slug));
-        if (!rc)
-            rc = fa_buf_puts(&body, "\">");
-        if (!rc)
-            rc = fa_buf_append_html(&body, cnt_doc_get_title(page->doc),
-                                    strlen(cnt_doc_get_title(page->doc)));
-        if (!rc)
-            rc = fa_buf_puts(&body, "</a>");
-        if (!rc && n_sections > 1)
-            rc = fa_buf_puts(&body, "<ul>");
-        for (size_t s = 1; s < n_sections && !rc; s++) {
-            const struct cnt_section *sec = cnt_doc_get_section(page->doc, s);
-
-            if (sec->level != 2)
-                continue;
-            rc = fa_buf_puts(&body, "<li><a href=\"/wiki/");
-            if (!rc)
-                rc = fa_buf_append_html(&body, page->slug, strlen(page->slug));
-            if (!rc)
-                rc = fa_buf_puts(&body, "#");
-            if (!rc)
-                rc = fa_buf_append_html(&body, sec->anchor, strlen(sec->anchor));
-            if (!rc)
-                rc = fa_buf_puts(&body, "\">");
-            if (!rc)
-                rc = fa_buf_append_html(&body, sec->title, strlen(sec->title));
-            if (!rc)
-                rc = fa_buf_puts(&body, "</a></li>");
-        }
-        if (!rc && n_sections > 1)
-            rc = fa_buf_puts(&body, "</ul>");
-        if (!rc)
-            rc = fa_buf_puts(&body, "</li>\n");
-    }
+    fa_html_init(&h, SRV_MAX_PAGE_BYTES);
+    srv_wiki_view_contents(&h, site->content);
+    body = fa_html_get(&h);
+    layout.body_html = body.ptr;
+    layout.body_len = body.len;
+    rc = fa_html_errcode(&h);
     if (!rc)
-        rc = fa_buf_puts(&body, "</ol>\n");
-    if (!rc) {
-        layout.body_html = body.ptr;
-        layout.body_len = body.len;
         rc = add_page(site, "/wiki", 200, &layout);
-    }
-    fa_buf_cleanup(&body);
+    fa_html_cleanup(&h);
     return rc;
 }
 
