@@ -19,10 +19,11 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
     const struct srv_quiz *quiz = srv_site_get_quiz(req->site);
     const char *name = srv_req_query(req, "topic");
     long topic = name ? srv_quiz_find(quiz->bank, name, strlen(name)) : -1;
-    json_t *questions = json_array();
+    json_t *questions = json_array(), *topics;
     char token[QUIZ_TOKEN_MAX];
     uint32_t seed = 0;
     int64_t started;
+    bool whole = true; /* every item packed: otherwise the answer is a 500, not a gap */
 
     if (topic == -2 || req->query_too_long) {
         json_decref(questions);
@@ -49,29 +50,37 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
         quiz_option_order(q, seed, order);
         /* Values are places as shown, like the page's (issue 13). */
         for (size_t k = 0; k < q->n_options; k++)
-            json_array_append_new(options, json_pack("{s:i, s:s}", "value", (int)k, "html",
-                                                     quiz->questions[i].options[order[k]]));
-        json_array_append_new(questions,
-                              json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "id", q->id,
-                                        "topic", quiz_bank_get_topic(quiz->bank, q->topic)->slug,
-                                        "type", quiz_type_name(q->type),
-                                        "points", q->points, "stem_markdown", q->stem,
-                                        "wiki", q->wiki, "options", options));
+            whole = !srv_json_append(req, options,
+                                     json_pack("{s:i, s:s}", "value", (int)k, "html",
+                                               quiz->questions[i].options[order[k]])) &&
+                    whole;
+        whole = !srv_json_append(req, questions,
+                                 json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "id", q->id,
+                                           "topic",
+                                           quiz_bank_get_topic(quiz->bank, q->topic)->slug,
+                                           "type", quiz_type_name(q->type), "points",
+                                           q->points, "stem_markdown", q->stem, "wiki",
+                                           q->wiki, "options", options)) &&
+                whole;
     }
-    {
-        json_t *topics = json_array();
-        for (size_t t = 0; t < quiz_bank_n_topics(quiz->bank); t++)
-            json_array_append_new(topics, json_pack("{s:s, s:s}", "slug",
-                                                    quiz_bank_get_topic(quiz->bank, t)->slug,
-                                                    "title",
-                                                    quiz_bank_get_topic(quiz->bank, t)->title));
-        return srv_resp_json_scores(req, resp,
-                          json_pack("{s:s, s:s, s:I, s:o, s:o}", "quiz",
-                                    srv_quiz_slug(quiz->bank, topic), "attempt", token,
-                                    "started_ms", (json_int_t)started, "topics", topics,
-                                    "questions", questions),
-                          200);
+    topics = json_array();
+    for (size_t t = 0; t < quiz_bank_n_topics(quiz->bank); t++)
+        whole = !srv_json_append(req, topics,
+                                 json_pack("{s:s, s:s}", "slug",
+                                           quiz_bank_get_topic(quiz->bank, t)->slug, "title",
+                                           quiz_bank_get_topic(quiz->bank, t)->title)) &&
+                whole;
+    if (!whole) {
+        json_decref(topics);
+        json_decref(questions);
+        return srv_resp_json_scores(req, resp, NULL, 500);
     }
+    return srv_resp_json_scores(req, resp,
+                                json_pack("{s:s, s:s, s:I, s:o, s:o}", "quiz",
+                                          srv_quiz_slug(quiz->bank, topic), "attempt", token,
+                                          "started_ms", (json_int_t)started, "topics", topics,
+                                          "questions", questions),
+                                200);
 }
 
 /* The result of an attempt as JSON: the answer of submit, and with the Markdown report too
@@ -83,6 +92,7 @@ static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
     struct fa_buf text, md;
     char link[300], right[120];
     json_t *out;
+    bool whole = true; /* every item packed, the reports made: otherwise NULL (a 500) */
 
     srv_quiz_permalink(req, a->report_id, link, sizeof link);
     char held[240];
@@ -102,26 +112,32 @@ static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
         long qi = quiz_bank_find(quiz->bank, an->question_id);
         const struct quiz_question *q = qi >= 0 ? quiz_bank_get_question(quiz->bank, (size_t)qi)
                                                 : NULL;
-        json_array_append_new(results,
-                              json_pack("{s:s, s:s, s:f, s:i, s:s?, s:s?}", "id",
-                                        an->question_id, "verdict",
-                                        quiz_verdict_name((enum quiz_verdict)an->verdict),
-                                        "earned", an->earned_milli / 1000.0, "max",
-                                        an->max_milli / 1000, "right_answer",
-                                        q ? quiz_report_right_answer(q, right, sizeof right)
-                                          : NULL,
-                                        "wiki", q ? q->wiki : NULL));
+        whole = !srv_json_append(req, results,
+                                 json_pack("{s:s, s:s, s:f, s:i, s:s?, s:s?}", "id",
+                                           an->question_id, "verdict",
+                                           quiz_verdict_name((enum quiz_verdict)an->verdict),
+                                           "earned", an->earned_milli / 1000.0, "max",
+                                           an->max_milli / 1000, "right_answer",
+                                           q ? quiz_report_right_answer(q, right, sizeof right)
+                                             : NULL,
+                                           "wiki", q ? q->wiki : NULL)) &&
+                whole;
     }
-    srv_quiz_stored_reports(req, quiz, a, &text, with_markdown ? &md : NULL);
-    out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:I, s:I, s:o, s:s, s:s?}",
-                    "report_id", a->report_id, "report_url", link, "learner", a->learner,
-                    "class", a->class_code, "quiz", a->quiz, "score", a->score_milli / 1000.0,
-                    "max", a->max_milli / 1000,
-                    "percent", quiz_stats_percent(a->score_milli, a->max_milli),
-                    "started_ms", (json_int_t)a->started_ms, "submitted_ms",
-                    (json_int_t)a->submitted_ms, "results", results, "report_text",
-                    text.ptr ? text.ptr : "", "report_markdown",
-                    with_markdown ? md.ptr ? md.ptr : "" : NULL);
+    whole = !srv_quiz_stored_reports(req, quiz, a, &text, with_markdown ? &md : NULL) && whole;
+    if (!whole) {
+        json_decref(results);
+        out = NULL;
+    } else {
+        out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:I, s:I, s:o, s:s, s:s?}",
+                        "report_id", a->report_id, "report_url", link, "learner", a->learner,
+                        "class", a->class_code, "quiz", a->quiz, "score", a->score_milli / 1000.0,
+                        "max", a->max_milli / 1000,
+                        "percent", quiz_stats_percent(a->score_milli, a->max_milli),
+                        "started_ms", (json_int_t)a->started_ms, "submitted_ms",
+                        (json_int_t)a->submitted_ms, "results", results, "report_text",
+                        text.ptr ? text.ptr : "", "report_markdown",
+                        with_markdown ? md.ptr ? md.ptr : "" : NULL);
+    }
     fa_buf_cleanup(&text);
     if (with_markdown)
         fa_buf_cleanup(&md);
