@@ -24,8 +24,7 @@ void sbx_scratch_remove_tree(const char *path);
 /* Makes the interpreter's prefix reachable for the run's unprivileged uid when it lies under
  * a folder only root may enter, inside the supervisor's own mount namespace (see
  * sbx_scratch.c). FA_OK, or FA_EIO with diag. Root only. */
-int sbx_scratch_expose_prefix(const char *prefix, const char *scratch_base,
-                              struct fa_diag *diag);
+int sbx_scratch_expose_prefix(const char *prefix, const char *scratch_base, struct fa_diag *diag);
 
 /* Learners see neutral paths (issue 14): the run's scratch folder as /sandbox and the
  * interpreter's folder as /python, alike in output, exceptions and the trace, rather than
@@ -40,8 +39,7 @@ struct sbx_neutral {
 void sbx_neutral_init(struct sbx_neutral *n, const char *scratch);
 /* Appends s (len bytes) to out with the neutral names in place of the real paths. FA_OK or
  * FA_ELIMIT (out's cap). */
-int sbx_neutral_append(const struct sbx_neutral *n, const char *s, size_t len,
-                       struct fa_buf *out);
+int sbx_neutral_append(const struct sbx_neutral *n, const char *s, size_t len, struct fa_buf *out);
 /* Every string in v (the trace, the exception) given the neutral names, in place. */
 void sbx_neutral_json(const struct sbx_neutral *n, json_t *v);
 

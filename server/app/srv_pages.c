@@ -50,8 +50,8 @@ int srv_pages_handle_metrics(struct srv_req *req, struct srv_resp *resp)
                                                (long)srv_sandbox_pid(req->sandbox)};
     }
     fa_buf_reset(&resp->body);
-    if (srv_metrics_write(req->metrics, req->sandbox ? &sandbox : NULL, req->store,
-                          &resp->body) != 0) {
+    if (srv_metrics_write(req->metrics, req->sandbox ? &sandbox : NULL, req->store, &resp->body) !=
+        0) {
         fa_log_error("req=%llu event=metrics error=\"the exposition is larger than a page\"",
                      (unsigned long long)req->id);
         return srv_resp_error(req, resp, 500, "The metrics could not be written.");

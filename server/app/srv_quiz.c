@@ -144,8 +144,9 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
     if (rc == FA_ELIMIT)
         return srv_resp_error(req, resp, 400, "The form has too many values.");
     if (rc)
-        return srv_resp_error(req, resp, 400, "The form is garbled (a name or a value is not "
-                                              "encoded correctly).");
+        return srv_resp_error(req, resp, 400,
+                              "The form is garbled (a name or a value is not "
+                              "encoded correctly).");
     srv_quiz_submission_init(&s, bank);
     problem = read_form(bank, &form, &s, &refused, &has_name);
     if (!problem && !has_name)
@@ -154,9 +155,9 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
         attempt_rc = srv_quiz_take_attempt(req, bank, &s);
     /* The class's settings (srv_quiz_rules.h), shown next to the class code. */
     if (!problem && !refused.name_problem && !refused.class_problem && !attempt_rc)
-        refused.class_problem = srv_quiz_rules_refusal(
-            req->store, s.class_code, s.name, srv_quiz_slug(bank, s.topic), s.started_ms,
-            srv_quiz_now_ms(), rule, sizeof rule);
+        refused.class_problem =
+            srv_quiz_rules_refusal(req->store, s.class_code, s.name, srv_quiz_slug(bank, s.topic),
+                                   s.started_ms, srv_quiz_now_ms(), rule, sizeof rule);
     if (!problem && (refused.name_problem || refused.class_problem || attempt_rc)) {
         /* The learner's own mistake, or a page whose attempt token does not check out (a
          * stale page, a forged start time): their quiz again, with everything they sent and
@@ -192,8 +193,9 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
     if (rc == FA_EIO)
         status = srv_resp_error(req, resp, 503, "Answers cannot be stored right now.");
     else if (rc)
-        status = srv_resp_error(req, resp, 500, "Your answers could not be stored; please "
-                                                "submit again.");
+        status = srv_resp_error(req, resp, 500,
+                                "Your answers could not be stored; please "
+                                "submit again.");
     else {
         snprintf(resp->location, sizeof resp->location, "/report/%s", a.report_id);
         fa_buf_reset(&resp->body);
@@ -215,8 +217,7 @@ int srv_quiz_handle_report(struct srv_req *req, struct srv_resp *resp)
 
     if (status != 200)
         return status;
-    reveal = srv_quiz_rules_reveal(req->store, a->class_code, srv_quiz_now_ms(), held,
-                                   sizeof held);
+    reveal = srv_quiz_rules_reveal(req->store, a->class_code, srv_quiz_now_ms(), held, sizeof held);
     if (srv_quiz_stored_reports(req, quiz, a, &text, &md)) {
         fa_buf_cleanup(&text);
         fa_buf_cleanup(&md);

@@ -27,16 +27,17 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
 
     if (topic == -2 || req->query_too_long) {
         json_decref(questions);
-        return srv_resp_json_error(req, resp, 404, "no such topic (see GET /api/quiz for all of them)");
+        return srv_resp_json_error(req, resp, 404,
+                                   "no such topic (see GET /api/quiz for all of them)");
     }
     srv_quiz_new_attempt(req, srv_quiz_slug(quiz->bank, topic), &seed, token);
     if (!req->quiz_key || quiz_token_read(req->quiz_key, srv_quiz_slug(quiz->bank, topic), token,
                                           strlen(token), &seed, &started))
         started = srv_quiz_now_ms(); /* no key: no token */
     struct quiz_class cls;
-    struct srv_quiz_draw draw = {seed, srv_quiz_find_class(req->store, srv_req_query(req, "class"), &cls)
-                                  ? cls.pool_size
-                                  : 0};
+    struct srv_quiz_draw draw = {
+        seed,
+        srv_quiz_find_class(req->store, srv_req_query(req, "class"), &cls) ? cls.pool_size : 0};
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
         unsigned char order[QUIZ_MAX_OPTIONS];
@@ -56,11 +57,10 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
                     whole;
         whole = !srv_json_append(req, questions,
                                  json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "id", q->id,
-                                           "topic",
-                                           quiz_bank_get_topic(quiz->bank, q->topic)->slug,
-                                           "type", quiz_type_name(q->type), "points",
-                                           q->points, "stem_markdown", q->stem, "wiki",
-                                           q->wiki, "options", options)) &&
+                                           "topic", quiz_bank_get_topic(quiz->bank, q->topic)->slug,
+                                           "type", quiz_type_name(q->type), "points", q->points,
+                                           "stem_markdown", q->stem, "wiki", q->wiki, "options",
+                                           options)) &&
                 whole;
     }
     topics = json_array();
@@ -99,29 +99,27 @@ static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
     if (!srv_quiz_rules_reveal(req->store, a->class_code, srv_quiz_now_ms(), held, sizeof held)) {
         /* Scores only (srv_quiz_rules.h): no verdicts, right answers or report. */
         json_decref(results);
-        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:I, s:I, s:s}",
-                         "report_id", a->report_id, "report_url", link, "learner", a->learner,
-                         "class", a->class_code, "quiz", a->quiz, "score",
-                         a->score_milli / 1000.0, "max", a->max_milli / 1000, "percent",
-                         quiz_stats_percent(a->score_milli, a->max_milli), "started_ms",
-                         (json_int_t)a->started_ms, "submitted_ms", (json_int_t)a->submitted_ms,
-                         "held", held);
+        return json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:I, s:I, s:s}", "report_id", a->report_id,
+            "report_url", link, "learner", a->learner, "class", a->class_code, "quiz", a->quiz,
+            "score", a->score_milli / 1000.0, "max", a->max_milli / 1000, "percent",
+            quiz_stats_percent(a->score_milli, a->max_milli), "started_ms",
+            (json_int_t)a->started_ms, "submitted_ms", (json_int_t)a->submitted_ms, "held", held);
     }
     for (size_t i = 0; i < a->n_answers; i++) {
         const struct quiz_stored_answer *an = &a->answers[i];
         long qi = quiz_bank_find(quiz->bank, an->question_id);
-        const struct quiz_question *q = qi >= 0 ? quiz_bank_get_question(quiz->bank, (size_t)qi)
-                                                : NULL;
-        whole = !srv_json_append(req, results,
-                                 json_pack("{s:s, s:s, s:f, s:i, s:s?, s:s?}", "id",
-                                           an->question_id, "verdict",
-                                           quiz_verdict_name((enum quiz_verdict)an->verdict),
-                                           "earned", an->earned_milli / 1000.0, "max",
-                                           an->max_milli / 1000, "right_answer",
-                                           q ? quiz_report_right_answer(q, right, sizeof right)
-                                             : NULL,
-                                           "wiki", q ? q->wiki : NULL)) &&
-                whole;
+        const struct quiz_question *q =
+            qi >= 0 ? quiz_bank_get_question(quiz->bank, (size_t)qi) : NULL;
+        whole =
+            !srv_json_append(req, results,
+                             json_pack("{s:s, s:s, s:f, s:i, s:s?, s:s?}", "id", an->question_id,
+                                       "verdict", quiz_verdict_name((enum quiz_verdict)an->verdict),
+                                       "earned", an->earned_milli / 1000.0, "max",
+                                       an->max_milli / 1000, "right_answer",
+                                       q ? quiz_report_right_answer(q, right, sizeof right) : NULL,
+                                       "wiki", q ? q->wiki : NULL)) &&
+            whole;
     }
     whole = !srv_quiz_stored_reports(req, quiz, a, &text, with_markdown ? &md : NULL) && whole;
     if (!whole) {
@@ -131,12 +129,11 @@ static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
         out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:I, s:I, s:o, s:s, s:s?}",
                         "report_id", a->report_id, "report_url", link, "learner", a->learner,
                         "class", a->class_code, "quiz", a->quiz, "score", a->score_milli / 1000.0,
-                        "max", a->max_milli / 1000,
-                        "percent", quiz_stats_percent(a->score_milli, a->max_milli),
-                        "started_ms", (json_int_t)a->started_ms, "submitted_ms",
-                        (json_int_t)a->submitted_ms, "results", results, "report_text",
-                        text.ptr ? text.ptr : "", "report_markdown",
-                        with_markdown ? md.ptr ? md.ptr : "" : NULL);
+                        "max", a->max_milli / 1000, "percent",
+                        quiz_stats_percent(a->score_milli, a->max_milli), "started_ms",
+                        (json_int_t)a->started_ms, "submitted_ms", (json_int_t)a->submitted_ms,
+                        "results", results, "report_text", text.ptr ? text.ptr : "",
+                        "report_markdown", with_markdown ? md.ptr ? md.ptr : "" : NULL);
     }
     fa_buf_cleanup(&text);
     if (with_markdown)
@@ -158,15 +155,15 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
     /* The dispatcher has checked the origin and that the body is JSON (srv_routes.c). */
     if (req->body.len > SRV_QUIZ_MAX_BODY)
         return srv_resp_json_error(req, resp, 413, "the answers are too large to be a quiz");
-    root = json_loadb(req->body.ptr ? req->body.ptr : "", req->body.len,
-                      JSON_REJECT_DUPLICATES, &error);
+    root = json_loadb(req->body.ptr ? req->body.ptr : "", req->body.len, JSON_REJECT_DUPLICATES,
+                      &error);
     if (!json_is_object(root)) {
         json_decref(root);
-        return srv_resp_json_error(req, resp, 400, root ? "the body must be a JSON object"
-                                               : "the body is not valid JSON");
+        return srv_resp_json_error(
+            req, resp, 400, root ? "the body must be a JSON object" : "the body is not valid JSON");
     }
     srv_quiz_submission_init(&s, bank);
-    json_object_foreach(root, key, value) {
+    json_object_foreach (root, key, value) {
         if (strcmp(key, "name") && strcmp(key, "class") && strcmp(key, "quiz") &&
             strcmp(key, "attempt") && strcmp(key, "answers")) {
             problem = "unknown field (name, class, quiz, attempt, answers)";
@@ -188,7 +185,8 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
         if (!problem && cls && !json_is_string(cls))
             problem = "class must be a string";
         else if (!problem && cls)
-            problem = srv_quiz_take_class(json_string_value(cls), s.class_code, sizeof s.class_code);
+            problem =
+                srv_quiz_take_class(json_string_value(cls), s.class_code, sizeof s.class_code);
     }
     if (!problem) {
         json_t *attempt = json_object_get(root, "attempt");
@@ -201,7 +199,7 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
     if (!problem && !json_is_object(answers))
         problem = "answers is required: an object of question id to option numbers or text";
     if (!problem) {
-        json_object_foreach(answers, key, value) {
+        json_object_foreach (answers, key, value) {
             if (json_is_string(value)) {
                 problem = srv_quiz_take_answer(bank, &s, key, json_string_value(value), true);
             } else if (json_is_integer(value) || json_is_array(value)) {
@@ -210,7 +208,7 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
                 json_t *list = json_is_array(value) ? json_incref(value) : json_pack("[O]", value);
                 if (json_array_size(list) > QUIZ_MAX_OPTIONS)
                     problem = "an answer lists too many options";
-                json_array_foreach(list, i, item) {
+                json_array_foreach (list, i, item) {
                     char number[24];
                     if (problem)
                         break;
@@ -254,7 +252,8 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
     if (rc == FA_EIO)
         status = srv_resp_json_error(req, resp, 503, "answers cannot be stored right now");
     else if (rc)
-        status = srv_resp_json_error(req, resp, 500, "the answers could not be stored; send them again");
+        status =
+            srv_resp_json_error(req, resp, 500, "the answers could not be stored; send them again");
     else
         status = srv_resp_json_scores(req, resp, attempt_json(req, quiz, &a, false), 201);
     srv_quiz_attempt_cleanup(&a);
@@ -270,7 +269,8 @@ int srv_quiz_handle_api_report(struct srv_req *req, struct srv_resp *resp)
         return srv_resp_json_error(req, resp, 404, "no report with this id");
     if (status != 200)
         return srv_resp_json_error(req, resp, status, "the report cannot be read right now");
-    status = srv_resp_json_scores(req, resp, attempt_json(req, srv_site_get_quiz(req->site), a, true), 200);
+    status = srv_resp_json_scores(req, resp,
+                                  attempt_json(req, srv_site_get_quiz(req->site), a, true), 200);
     quiz_attempt_free(a);
     return status;
 }

@@ -37,7 +37,7 @@ bool srv_quiz_find_class(struct quiz_store *store, const char *code, struct quiz
 /* A new attempt of the quiz: a random seed, started now, and its token (empty without a
  * key: the page still shows, but no submission will be accepted). */
 void srv_quiz_new_attempt(const struct srv_req *req, const char *slug, uint32_t *seed,
-                        char token[QUIZ_TOKEN_MAX])
+                          char token[QUIZ_TOKEN_MAX])
 {
     if (getrandom(seed, sizeof *seed, 0) != (ssize_t)sizeof *seed)
         *seed = (uint32_t)srv_quiz_now_ms();
@@ -118,8 +118,8 @@ const char *srv_quiz_take_class(const char *in, char *out, size_t cap)
 
 /* Records the answer value for question id: an option index (choice types, repeated for
  * multiple) or a text (short). NULL, or what is wrong. */
-const char *srv_quiz_take_answer(const struct quiz_bank *bank, struct submission *s,
-                                 const char *id, const char *value, bool is_text)
+const char *srv_quiz_take_answer(const struct quiz_bank *bank, struct submission *s, const char *id,
+                                 const char *value, bool is_text)
 {
     long i = quiz_bank_find(bank, id);
     const struct quiz_question *q;
@@ -167,7 +167,7 @@ void srv_quiz_permalink(const struct srv_req *req, const char *report_id, char *
 
 /* Marks s, makes its report and stores both; fills a (release with attempt_cleanup). */
 int srv_quiz_grade_and_store(struct srv_req *req, const struct srv_quiz *quiz,
-                           const struct submission *s, struct quiz_attempt *a)
+                             const struct submission *s, struct quiz_attempt *a)
 {
     const struct quiz_bank *bank = quiz->bank;
     const char *const *titles = (const char *const *)quiz->titles;
@@ -181,14 +181,15 @@ int srv_quiz_grade_and_store(struct srv_req *req, const struct srv_quiz *quiz,
     a->submitted_ms = srv_quiz_now_ms();
     /* The start time is the token's, signed by this server (take_attempt): believed however
      * long ago, unless the clock has gone back since. */
-    a->started_ms = s->started_ms > 0 && s->started_ms <= a->submitted_ms ? s->started_ms
-                                                                          : a->submitted_ms;
+    a->started_ms =
+        s->started_ms > 0 && s->started_ms <= a->submitted_ms ? s->started_ms : a->submitted_ms;
     a->seed = s->seed;
     a->answers = fa_xcalloc(quiz_bank_n_questions(bank) + 1, sizeof *a->answers);
     /* Only the questions the class's pool drew for this seed count (the page showed no
      * others). */
     struct quiz_class cls;
-    struct srv_quiz_draw draw = {s->seed, srv_quiz_find_class(req->store, s->class_code, &cls) ? cls.pool_size : 0};
+    struct srv_quiz_draw draw = {
+        s->seed, srv_quiz_find_class(req->store, s->class_code, &cls) ? cls.pool_size : 0};
     for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(bank, i);
         struct quiz_answer answer = {s->chosen[i], s->text[i]};
@@ -317,8 +318,7 @@ const char *srv_quiz_attempt_problem(int rc)
  * again from the bank; md may be NULL when only the text is wanted. text and md are
  * initialised here; the caller cleans them up. */
 int srv_quiz_stored_reports(const struct srv_req *req, const struct srv_quiz *quiz,
-                            const struct quiz_attempt *a, struct fa_buf *text,
-                            struct fa_buf *md)
+                            const struct quiz_attempt *a, struct fa_buf *text, struct fa_buf *md)
 {
     char link[300];
     int rc;
@@ -355,8 +355,9 @@ int srv_quiz_load_attempt(struct srv_req *req, struct srv_resp *resp, const char
                      diag.msg);
         /* A damaged row (quiz_store_load checks every field) spoils this report only. */
         if (rc == FA_EINVAL && !json)
-            return srv_resp_error(req, resp, 500, "This report is damaged in the store and "
-                                                  "cannot be shown; other reports are fine.");
+            return srv_resp_error(req, resp, 500,
+                                  "This report is damaged in the store and "
+                                  "cannot be shown; other reports are fine.");
         return json ? 500 : srv_resp_error(req, resp, 500, "The report could not be read.");
     }
     return 200;

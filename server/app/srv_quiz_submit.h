@@ -38,8 +38,8 @@ const char *srv_quiz_take_name(const char *in, char *out, size_t cap);
 const char *srv_quiz_take_class(const char *in, char *out, size_t cap);
 /* Records the answer value for question id: an option's place as shown (choice types,
  * repeated for multiple) or a text (short; value NULL: none). */
-const char *srv_quiz_take_answer(const struct quiz_bank *bank, struct submission *s,
-                                 const char *id, const char *value, bool is_text);
+const char *srv_quiz_take_answer(const struct quiz_bank *bank, struct submission *s, const char *id,
+                                 const char *value, bool is_text);
 
 /* Copies an attempt token as sent into s; one too long to be a token is kept as a garbled
  * one. */
@@ -54,8 +54,7 @@ int srv_quiz_take_attempt(const struct srv_req *req, const struct quiz_bank *ban
 const char *srv_quiz_attempt_problem(int rc);
 
 /* The report's full URL under the site's public address, into out. */
-void srv_quiz_permalink(const struct srv_req *req, const char *report_id, char *out,
-                        size_t len);
+void srv_quiz_permalink(const struct srv_req *req, const char *report_id, char *out, size_t len);
 /* Marks s, makes its reports and stores them with it; fills a (release with
  * srv_quiz_attempt_cleanup). FA_EIO without a store, FA_EDB when it could not be stored. */
 int srv_quiz_grade_and_store(struct srv_req *req, const struct srv_quiz *quiz,
@@ -66,8 +65,7 @@ void srv_quiz_attempt_cleanup(struct quiz_attempt *a);
  * again from the bank; md may be NULL when only the text is wanted. text and md are
  * initialised here; the caller cleans them up. FA_ELIMIT only. */
 int srv_quiz_stored_reports(const struct srv_req *req, const struct srv_quiz *quiz,
-                            const struct quiz_attempt *a, struct fa_buf *text,
-                            struct fa_buf *md);
+                            const struct quiz_attempt *a, struct fa_buf *text, struct fa_buf *md);
 
 /* The attempt named by the path after prefix, into *out (quiz_attempt_free), and 200; or
  * the status of the error: with json, only the status (404, 500, 503), for the caller to

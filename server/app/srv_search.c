@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 /* Builds the result list for both the search page and the JSON API. */
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
@@ -30,8 +29,8 @@ static int run_search(struct srv_req *req, struct srv_resp *resp, const char *q,
     if (req->query_too_long)
         return srv_resp_error(req, resp, 400, search_too_long);
     /* One more than is shown: then the page knows whether the list was cut. */
-    rc = cnt_search_query(srv_site_get_search(req->site), q, strlen(q), SRV_SEARCH_HITS + 1,
-                          hits, n_hits, &diag);
+    rc = cnt_search_query(srv_site_get_search(req->site), q, strlen(q), SRV_SEARCH_HITS + 1, hits,
+                          n_hits, &diag);
     if (rc == FA_ELIMIT)
         return srv_resp_error(req, resp, 400, search_too_long);
     if (rc == FA_EINVAL)
@@ -49,9 +48,8 @@ int srv_search_handle_page(struct srv_req *req, struct srv_resp *resp)
     struct fa_html_builder h;
     struct fa_html body;
     int status, rc;
-    struct srv_layout layout = {.title = "Search",
-                                .current = -1,
-                                .version_tag = srv_site_get_version_tag(req->site)};
+    struct srv_layout layout = {
+        .title = "Search", .current = -1, .version_tag = srv_site_get_version_tag(req->site)};
 
     if (!q)
         q = "";

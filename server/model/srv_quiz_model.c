@@ -84,8 +84,8 @@ int srv_quiz_build(const char *quiz_dir, const struct cnt_site *content,
         }
         if (rc) {
             srv_quiz_free(quiz);
-            return fa_diag_set(diag, rc, "%s/%s: the question could not be rendered: %s",
-                               quiz_dir, q->file, fa_strerror(rc));
+            return fa_diag_set(diag, rc, "%s/%s: the question could not be rendered: %s", quiz_dir,
+                               q->file, fa_strerror(rc));
         }
     }
     *out = quiz;

@@ -34,8 +34,7 @@ static const struct chart_shape chart_screen = {"screen", 340, 46, 13, 0, 19, 29
 static const struct chart_shape chart_print = {"print", 730, 20, 14, 300, 4, 380, 13, 686, 15};
 
 static void render_chart(struct fa_html_builder *h, const struct quiz_bank *bank,
-                         const struct quiz_topic_score *ts, size_t n,
-                         const struct chart_shape *c)
+                         const struct quiz_topic_score *ts, size_t n, const struct chart_shape *c)
 {
     fa_html_raw(h, "<svg class=\"quiz-chart quiz-chart-");
     fa_html_attr(h, c->kind);
@@ -64,8 +63,7 @@ static void render_chart(struct fa_html_builder *h, const struct quiz_bank *bank
     fa_html_raw(h, "</svg>\n");
 }
 
-static const char *const verdict_words[] = {"Not answered", "Incorrect", "Partly right",
-                                            "Correct"};
+static const char *const verdict_words[] = {"Not answered", "Incorrect", "Partly right", "Correct"};
 
 /* The store refuses a row with a verdict out of range (quiz_store_load); this keeps the table
  * lookup safe even so. */
@@ -89,8 +87,7 @@ static void review_options(struct fa_html_builder *h, const struct quiz_question
         unsigned o = order[k];
         bool chosen = an->chosen >> o & 1u, right = q->options[o].correct;
         fa_html_raw(h, right ? "<li class=\"is-right" : "<li class=\"is-wrong");
-        fa_html_raw(h, chosen ? " is-chosen\"><span class=\"mark\">your answer</span> "
-                              : "\">");
+        fa_html_raw(h, chosen ? " is-chosen\"><span class=\"mark\">your answer</span> " : "\">");
         fa_html_raw(h, right ? "<span class=\"mark\">right</span> " : " ");
         fa_html_put(h, rendered(r->options[o]));
         fa_html_raw(h, "</li>\n");

@@ -9,8 +9,7 @@
 
 /* How each type is named above its question. */
 static const char *const type_words[QUIZ_N_TYPES] = {
-    "one answer", "select all that apply", "true or false", "short answer",
-    "predict the outcome"};
+    "one answer", "select all that apply", "true or false", "short answer", "predict the outcome"};
 
 /* HTML the model rendered (cmark's safe mode): trusted. */
 static struct fa_html rendered(const char *html) { return (struct fa_html){html, strlen(html)}; }
@@ -86,9 +85,8 @@ static void short_answer(struct fa_html_builder *h, const struct quiz_question *
 
 /* Question index as the number-th of its quiz, options in seed's order, with the answers
  * of filled (or none when NULL) chosen again. */
-static void render_question(struct fa_html_builder *h, const struct srv_quiz *quiz,
-                            size_t index, size_t number, uint32_t seed,
-                            const struct submission *filled)
+static void render_question(struct fa_html_builder *h, const struct srv_quiz *quiz, size_t index,
+                            size_t number, uint32_t seed, const struct submission *filled)
 {
     const struct quiz_question *q = quiz_bank_get_question(quiz->bank, index);
     const struct rendered *r = &quiz->questions[index];
@@ -96,8 +94,9 @@ static void render_question(struct fa_html_builder *h, const struct srv_quiz *qu
 
     fa_html_raw(h, "<li class=\"quiz-question\" id=\"q-");
     fa_html_attr(h, q->id);
-    fa_html_printf(h, "\">\n<fieldset>\n<legend><span class=\"quiz-number\">Question "
-                      "%zu</span> <span class=\"quiz-meta\">",
+    fa_html_printf(h,
+                   "\">\n<fieldset>\n<legend><span class=\"quiz-number\">Question "
+                   "%zu</span> <span class=\"quiz-meta\">",
                    number);
     fa_html_text(h, quiz_bank_get_topic(quiz->bank, q->topic)->title);
     fa_html_printf(h, " · %d point", q->points);
@@ -176,21 +175,23 @@ static void learner_fields(struct fa_html_builder *h, const struct refusal *refu
     const char *name_problem = refused ? refused->name_problem : NULL;
     const char *class_problem = refused ? refused->class_problem : NULL;
 
-    fa_html_printf(h, "<div class=\"quiz-learner\">\n<p><label for=\"quiz-name\">Your "
-                      "name</label> <input type=\"text\" id=\"quiz-name\" name=\"name\" "
-                      "required pattern=\".*\\S.*\" maxlength=\"%d\" autocomplete=\"name\"",
+    fa_html_printf(h,
+                   "<div class=\"quiz-learner\">\n<p><label for=\"quiz-name\">Your "
+                   "name</label> <input type=\"text\" id=\"quiz-name\" name=\"name\" "
+                   "required pattern=\".*\\S.*\" maxlength=\"%d\" autocomplete=\"name\"",
                    QUIZ_MAX_NAME);
-    fa_html_raw(h, name_problem ? " aria-invalid=\"true\" aria-describedby=\"quiz-name-error\""
-                                : "");
+    fa_html_raw(h,
+                name_problem ? " aria-invalid=\"true\" aria-describedby=\"quiz-name-error\"" : "");
     fa_html_raw(h, " value=\"");
     if (refused)
         fa_html_attr(h, refused->name);
     fa_html_raw(h, "\">");
     field_error(h, "quiz-name-error", name_problem);
-    fa_html_printf(h, "</p>\n<p><label for=\"quiz-class\">Class code <span "
-                      "class=\"optional\">(optional)</span></label> <input type=\"text\" "
-                      "id=\"quiz-class\" name=\"class\" maxlength=\"%d\" "
-                      "pattern=\"[A-Za-z0-9_.\\-]*\" autocomplete=\"off\" aria-describedby=\"",
+    fa_html_printf(h,
+                   "</p>\n<p><label for=\"quiz-class\">Class code <span "
+                   "class=\"optional\">(optional)</span></label> <input type=\"text\" "
+                   "id=\"quiz-class\" name=\"class\" maxlength=\"%d\" "
+                   "pattern=\"[A-Za-z0-9_.\\-]*\" autocomplete=\"off\" aria-describedby=\"",
                    QUIZ_MAX_CLASS);
     fa_html_raw(h, class_problem ? "quiz-class-error quiz-class-help\" aria-invalid=\"true\""
                                  : "quiz-class-help\"");
@@ -241,9 +242,10 @@ void srv_quiz_view_render(struct fa_html_builder *h, const struct srv_quiz *quiz
     fa_html_attr(h, token);
     fa_html_raw(h, "\">\n");
     learner_fields(h, refused, cls);
-    fa_html_printf(h, "<p class=\"quiz-progress\" id=\"quiz-progress\" role=\"status\" "
-                      "aria-live=\"polite\">%zu questions to answer</p>\n"
-                      "<ol class=\"quiz-questions\">\n",
+    fa_html_printf(h,
+                   "<p class=\"quiz-progress\" id=\"quiz-progress\" role=\"status\" "
+                   "aria-live=\"polite\">%zu questions to answer</p>\n"
+                   "<ol class=\"quiz-questions\">\n",
                    n);
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++)
         if (srv_quiz_in_attempt(quiz->bank, i, topic, &draw))

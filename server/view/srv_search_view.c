@@ -48,9 +48,8 @@ static int render_hit(struct fa_html_builder *h, const struct cnt_site *content,
     return FA_OK;
 }
 
-int srv_search_view_render(struct fa_html_builder *h, const char *q,
-                           const struct cnt_site *content, const struct cnt_hit *hits,
-                           size_t n_hits, size_t max_shown)
+int srv_search_view_render(struct fa_html_builder *h, const char *q, const struct cnt_site *content,
+                           const struct cnt_hit *hits, size_t n_hits, size_t max_shown)
 {
     struct fa_buf url;
     int rc = FA_OK;

@@ -24,8 +24,7 @@ int srv_search_view_hit_url(const struct cnt_site *content, const struct cnt_hit
  * more than max_shown hits) and the list of hits, each with its snippet (HTML the search
  * module escaped, with <mark> around matches); an invitation to type when q is "". FA_OK,
  * or the error that cut the page short (h's own, or a hit's URL that did not fit). */
-int srv_search_view_render(struct fa_html_builder *h, const char *q,
-                           const struct cnt_site *content, const struct cnt_hit *hits,
-                           size_t n_hits, size_t max_shown);
+int srv_search_view_render(struct fa_html_builder *h, const char *q, const struct cnt_site *content,
+                           const struct cnt_hit *hits, size_t n_hits, size_t max_shown);
 
 #endif

@@ -72,12 +72,22 @@ static void cover(const struct srv_req *req, const char *method)
 static int run(const struct call *c, struct srv_resp *resp)
 {
     char query[256] = "";
-    struct srv_req req = {.id = 1, .method = c->method, .path = c->path,
-                          .host = "127.0.0.1:8080", .client = c->client ? c->client : "127.0.0.1",
-                          .pub = fx.pub, .metrics = fx.metrics, .quiz_rate = fx.rate,
-                          .instructor = fx.instructor, .site = fx.site, .store = fx.store,
-                          .quiz_key = fx.key, .cookie = c->cookie, .sandbox = c->sandbox,
-                          .submit_run = c->submit_run, .deferred = c->deferred};
+    struct srv_req req = {.id = 1,
+                          .method = c->method,
+                          .path = c->path,
+                          .host = "127.0.0.1:8080",
+                          .client = c->client ? c->client : "127.0.0.1",
+                          .pub = fx.pub,
+                          .metrics = fx.metrics,
+                          .quiz_rate = fx.rate,
+                          .instructor = fx.instructor,
+                          .site = fx.site,
+                          .store = fx.store,
+                          .quiz_key = fx.key,
+                          .cookie = c->cookie,
+                          .sandbox = c->sandbox,
+                          .submit_run = c->submit_run,
+                          .deferred = c->deferred};
 
     snprintf(query, sizeof query, "%s", c->query ? c->query : "");
     for (char *pair = query, *next; *pair && req.n_query < SRV_MAX_QUERY_VALUES; pair = next) {
@@ -92,7 +102,7 @@ static int run(const struct call *c, struct srv_resp *resp)
     }
     if (c->body) {
         req.body = (struct fa_str){c->body, strlen(c->body)};
-        req.content_type = c->content_type ? c->content_type
+        req.content_type = c->content_type     ? c->content_type
                            : c->body[0] == '{' ? "application/json"
                                                : "application/x-www-form-urlencoded";
         req.origin = "http://127.0.0.1:8080";
@@ -119,8 +129,8 @@ static const char *body_of(const struct srv_resp *resp)
 static bool setup(const char *source_dir)
 {
     char content[512], static_dir[512], quiz_dir[512], token_file[128];
-    struct srv_site_config config = {content,  static_dir, FA_CODEMIRROR_DIR, quiz_dir,
-                                     NULL,     NULL,       "",                false};
+    struct srv_site_config config = {content, static_dir, FA_CODEMIRROR_DIR, quiz_dir, NULL, NULL,
+                                     "",      false};
     struct srv_public_config pub = {.listen_host = "127.0.0.1", .port = 8080};
     struct fa_diag diag = {{0}};
     const char *routes[SRV_METRICS_MAX_ROUTES];
@@ -145,8 +155,8 @@ static bool setup(const char *source_dir)
         return false;
     }
     fx.key = quiz_key_new((const unsigned char *)KEY, sizeof KEY - 1);
-    fx.metrics = srv_metrics_new(fx.data_dir, routes,
-                                 srv_routes_get_names(routes, SRV_METRICS_MAX_ROUTES));
+    fx.metrics =
+        srv_metrics_new(fx.data_dir, routes, srv_routes_get_names(routes, SRV_METRICS_MAX_ROUTES));
     fx.rate = srv_ratelimit_new(1000);
     return true;
 }
@@ -193,8 +203,7 @@ static void test_pages(void)
     /* The counters, for loopback only; others get the not-found page. */
     INT_EQ(get("/metrics", NULL, &resp), 200);
     OK(CONTAINS(body_of(&resp), "fa_learn_http_requests_total"));
-    INT_EQ(run(&(struct call){.method = "GET", .path = "/metrics", .client = "203.0.113.9"},
-               &resp),
+    INT_EQ(run(&(struct call){.method = "GET", .path = "/metrics", .client = "203.0.113.9"}, &resp),
            404);
     /* Error pages come in the site's layout (srv_routes_page through srv_req.page). */
     INT_EQ(run(&(struct call){.method = "POST", .path = "/wiki"}, &resp), 405);
@@ -231,8 +240,7 @@ static void test_quiz(void)
     snprintf(body, sizeof body,
              "quiz=audit-hooks&attempt=%s&name=Ada+Lovelace%%21&class=&a.audit-hooks-refusal=1",
              token);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/quiz/submit", .body = body}, &resp),
-           303);
+    INT_EQ(run(&(struct call){.method = "POST", .path = "/quiz/submit", .body = body}, &resp), 303);
     OK(strncmp(resp.location, "/report/", 8) == 0);
     snprintf(report, sizeof report, "%s", resp.location);
     INT_EQ(get(report, NULL, &resp), 200);
@@ -240,19 +248,18 @@ static void test_quiz(void)
     INT_EQ(get("/report/nope", NULL, &resp), 404);
     /* The form decoder's refusals: a bad escape, a %00 (which would cut a value short). */
     snprintf(body, sizeof body, "quiz=audit-hooks&attempt=%s&name=A%%zz", token);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/quiz/submit", .body = body}, &resp),
-           400);
+    INT_EQ(run(&(struct call){.method = "POST", .path = "/quiz/submit", .body = body}, &resp), 400);
     OK(CONTAINS(body_of(&resp), "garbled"));
     snprintf(body, sizeof body, "quiz=audit-hooks&attempt=%s&name=A%%00B", token);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/quiz/submit", .body = body}, &resp),
-           400);
+    INT_EQ(run(&(struct call){.method = "POST", .path = "/quiz/submit", .body = body}, &resp), 400);
     /* A name missing: the quiz again with the answers kept (422), a form, not an error. */
     snprintf(body, sizeof body, "quiz=audit-hooks&attempt=%s&a.audit-hooks-refusal=1", token);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/quiz/submit", .body = body}, &resp),
-           422);
+    INT_EQ(run(&(struct call){.method = "POST", .path = "/quiz/submit", .body = body}, &resp), 422);
     OK(CONTAINS(body_of(&resp), "Please give your name"));
     /* Not a form: refused before the handler (one origin/content-type check). */
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/quiz/submit", .body = "x=1",
+    INT_EQ(run(&(struct call){.method = "POST",
+                              .path = "/quiz/submit",
+                              .body = "x=1",
                               .content_type = "text/plain"},
                &resp),
            415);
@@ -262,8 +269,7 @@ static void test_quiz(void)
              "{\"quiz\":\"audit-hooks\",\"attempt\":\"%s\",\"name\":\"Grace\","
              "\"answers\":{\"audit-hooks-refusal\":1}}",
              token);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/api/quiz/submit", .body = body},
-               &resp),
+    INT_EQ(run(&(struct call){.method = "POST", .path = "/api/quiz/submit", .body = body}, &resp),
            201);
     answer = json_loads(body_of(&resp), 0, NULL);
     id = json_string_value(json_object_get(answer, "report_id"));
@@ -273,7 +279,8 @@ static void test_quiz(void)
     INT_EQ(get(report, NULL, &resp), 200);
     OK(CONTAINS(body_of(&resp), "\"learner\":\"Grace\""));
     INT_EQ(get("/api/report/nope", NULL, &resp), 404);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/api/quiz/submit",
+    INT_EQ(run(&(struct call){.method = "POST",
+                              .path = "/api/quiz/submit",
                               .body = "{\"quiz\":\"audit-hooks\",\"name\":\"G\",\"answers\":{}}"},
                &resp),
            400);
@@ -329,9 +336,12 @@ static void test_api_run(void)
     struct fake_deferral d = {.base = {on_fake_complete}};
     /* Any non-NULL pointer: the fake never reads it. */
     struct srv_sandbox *sandbox = (struct srv_sandbox *)(void *)&d;
-    struct call c = {.method = "POST", .path = "/api/run",
+    struct call c = {.method = "POST",
+                     .path = "/api/run",
                      .body = "{\"code\":\"print(1)\",\"time_limit_ms\":2000}",
-                     .sandbox = sandbox, .submit_run = fake_submit, .deferred = &d.base};
+                     .sandbox = sandbox,
+                     .submit_run = fake_submit,
+                     .deferred = &d.base};
 
     fake_sandbox.result = "{\"id\":5,\"status\":\"ok\",\"stdout\":\"1\\n\",\"duration_ms\":3.5}";
     run(&c, &resp);
@@ -378,14 +388,15 @@ static void sign_in(void)
     struct srv_resp resp = {0};
     char *end;
 
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/instructor/login",
+    INT_EQ(run(&(struct call){.method = "POST",
+                              .path = "/instructor/login",
                               .body = "token=wrong-token-wrong-token"},
                &resp),
            403);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/instructor/login",
-                              .body = "token=" TOKEN},
-               &resp),
-           303);
+    INT_EQ(
+        run(&(struct call){.method = "POST", .path = "/instructor/login", .body = "token=" TOKEN},
+            &resp),
+        303);
     STR_EQ(resp.location, "/instructor");
     /* "fa_instructor=VALUE; Path=...": the Cookie header a browser sends back. */
     snprintf(fx.cookie, sizeof fx.cookie, "%s", resp.set_cookie);
@@ -393,8 +404,7 @@ static void sign_in(void)
     if (end)
         *end = '\0';
     OK(strncmp(fx.cookie, SRV_INSTRUCTOR_COOKIE "=", sizeof SRV_INSTRUCTOR_COOKIE) == 0);
-    OK(srv_instructor_session(fx.instructor, fx.cookie, fx.csrf, &(struct fa_diag){{0}}) ==
-       FA_OK);
+    OK(srv_instructor_session(fx.instructor, fx.cookie, fx.csrf, &(struct fa_diag){{0}}) == FA_OK);
     fa_buf_cleanup(&resp.body);
 }
 
@@ -408,48 +418,56 @@ static void test_instructor(void)
     INT_EQ(get("/instructor", NULL, &resp), 303); /* not signed in */
     INT_EQ(get("/instructor/attempts.csv", NULL, &resp), 401);
     sign_in();
-    INT_EQ(run(&(struct call){.method = "GET", .path = "/instructor", .cookie = fx.cookie},
-               &resp),
+    INT_EQ(run(&(struct call){.method = "GET", .path = "/instructor", .cookie = fx.cookie}, &resp),
            200);
     OK(CONTAINS(body_of(&resp), "Ada Lovelace"));
-    INT_EQ(run(&(struct call){.method = "GET", .path = "/instructor/attempts.csv",
+    INT_EQ(run(&(struct call){.method = "GET",
+                              .path = "/instructor/attempts.csv",
                               .cookie = fx.cookie},
                &resp),
            200);
     OK(CONTAINS(body_of(&resp), "Grace"));
-    INT_EQ(run(&(struct call){.method = "GET", .path = "/instructor/questions.csv",
+    INT_EQ(run(&(struct call){.method = "GET",
+                              .path = "/instructor/questions.csv",
                               .cookie = fx.cookie},
                &resp),
            200);
     OK(CONTAINS(body_of(&resp), "audit-hooks-refusal"));
-    INT_EQ(run(&(struct call){.method = "GET", .path = "/instructor/attempts.json",
+    INT_EQ(run(&(struct call){.method = "GET",
+                              .path = "/instructor/attempts.json",
                               .cookie = fx.cookie},
                &resp),
            200);
     OK(CONTAINS(body_of(&resp), "\"Grace\""));
 
     /* Classes: made, shown, changed, its join link; forms need the session's CSRF token. */
-    INT_EQ(run(&(struct call){.method = "GET", .path = "/instructor/classes",
-                              .cookie = fx.cookie},
+    INT_EQ(run(&(struct call){.method = "GET", .path = "/instructor/classes", .cookie = fx.cookie},
                &resp),
            200);
     snprintf(body, sizeof body, "csrf=%s&action=create&name=Evening+class&code=eve-1", fx.csrf);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/instructor/classes", .body = body,
+    INT_EQ(run(&(struct call){.method = "POST",
+                              .path = "/instructor/classes",
+                              .body = body,
                               .cookie = fx.cookie},
                &resp),
            303);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/instructor/classes",
-                              .body = "csrf=forged&action=create&name=X", .cookie = fx.cookie},
+    INT_EQ(run(&(struct call){.method = "POST",
+                              .path = "/instructor/classes",
+                              .body = "csrf=forged&action=create&name=X",
+                              .cookie = fx.cookie},
                &resp),
            403);
-    INT_EQ(run(&(struct call){.method = "GET", .path = "/instructor/classes/eve-1",
+    INT_EQ(run(&(struct call){.method = "GET",
+                              .path = "/instructor/classes/eve-1",
                               .cookie = fx.cookie},
                &resp),
            200);
     OK(CONTAINS(body_of(&resp), "Evening class"));
     snprintf(body, sizeof body, "csrf=%s&action=delete", fx.csrf);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/instructor/classes/eve-1",
-                              .body = body, .cookie = fx.cookie},
+    INT_EQ(run(&(struct call){.method = "POST",
+                              .path = "/instructor/classes/eve-1",
+                              .body = body,
+                              .cookie = fx.cookie},
                &resp),
            200); /* asks first */
     OK(CONTAINS(body_of(&resp), "Delete the class eve-1"));
@@ -458,28 +476,35 @@ static void test_instructor(void)
     INT_EQ(get("/join/nope-0", NULL, &resp), 404);
 
     /* A learner's attempts: shown, then deleted after a confirmation. */
-    INT_EQ(run(&(struct call){.method = "GET", .path = "/instructor/learner",
-                              .query = "class=&name=Grace", .cookie = fx.cookie},
+    INT_EQ(run(&(struct call){.method = "GET",
+                              .path = "/instructor/learner",
+                              .query = "class=&name=Grace",
+                              .cookie = fx.cookie},
                &resp),
            200);
     snprintf(body, sizeof body, "csrf=%s&class=&name=Grace", fx.csrf);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/instructor/learner", .body = body,
+    INT_EQ(run(&(struct call){.method = "POST",
+                              .path = "/instructor/learner",
+                              .body = body,
                               .cookie = fx.cookie},
                &resp),
            200); /* asks first */
     snprintf(body, sizeof body, "csrf=%s&class=&name=Grace&confirm=yes", fx.csrf);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/instructor/learner", .body = body,
+    INT_EQ(run(&(struct call){.method = "POST",
+                              .path = "/instructor/learner",
+                              .body = body,
                               .cookie = fx.cookie},
                &resp),
            303);
 
     snprintf(body, sizeof body, "csrf=%s", fx.csrf);
-    INT_EQ(run(&(struct call){.method = "POST", .path = "/instructor/logout", .body = body,
+    INT_EQ(run(&(struct call){.method = "POST",
+                              .path = "/instructor/logout",
+                              .body = body,
                               .cookie = fx.cookie},
                &resp),
            303);
-    INT_EQ(run(&(struct call){.method = "GET", .path = "/instructor", .cookie = fx.cookie},
-               &resp),
+    INT_EQ(run(&(struct call){.method = "GET", .path = "/instructor", .cookie = fx.cookie}, &resp),
            303); /* the session ended */
     fa_buf_cleanup(&resp.body);
 }
