@@ -50,19 +50,14 @@ int srv_instructor_page(struct srv_req *req, struct srv_resp *resp, const char *
                         struct fa_html_builder *h, int status)
 {
     static const char *const css[] = {"/static/css/instructor.css", NULL};
-    struct fa_html body = fa_html_get(h);
     struct srv_layout layout = {.title = title,
                                 .section = SRV_SECTION_NONE,
-                                .body_html = body.ptr,
-                                .body_len = body.len,
                                 .article_class = "instructor",
                                 .current = -1,
                                 .version_tag = srv_site_get_version_tag(req->site),
                                 .extra_css = css};
-    int rc = fa_html_errcode(h) ? fa_html_errcode(h) : srv_layout_render(&layout, &resp->body);
 
-    fa_html_cleanup(h);
-    if (rc)
+    if (srv_layout_render_built(&layout, h, &resp->body))
         return srv_resp_error(req, resp, 500, "The page could not be built.");
     return status;
 }

@@ -24,21 +24,14 @@ static int page(struct srv_req *req, struct srv_resp *resp, const char *title,
                 struct fa_html_builder *h, int status)
 {
     static const char *const js[] = {"/static/js/quiz.js", NULL};
-    struct fa_html body = fa_html_get(h);
     struct srv_layout layout = {.title = title,
                                 .section = SRV_SECTION_QUIZ,
-                                .body_html = body.ptr,
-                                .body_len = body.len,
                                 .article_class = "quiz",
                                 .current = -1,
                                 .version_tag = srv_site_get_version_tag(req->site),
                                 .extra_js = js};
-    int rc = fa_html_errcode(h);
 
-    if (!rc)
-        rc = srv_layout_render(&layout, &resp->body);
-    fa_html_cleanup(h);
-    if (rc)
+    if (srv_layout_render_built(&layout, h, &resp->body))
         return srv_resp_error(req, resp, 500, "The page could not be built.");
     return status;
 }

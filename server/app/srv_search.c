@@ -46,7 +46,6 @@ int srv_search_handle_page(struct srv_req *req, struct srv_resp *resp)
     struct cnt_hit *hits = NULL;
     size_t n_hits = 0;
     struct fa_html_builder h;
-    struct fa_html body;
     int status, rc;
     struct srv_layout layout = {
         .title = "Search", .current = -1, .version_tag = srv_site_get_version_tag(req->site)};
@@ -61,12 +60,10 @@ int srv_search_handle_page(struct srv_req *req, struct srv_resp *resp)
     rc = srv_search_view_render(&h, q, srv_site_get_content(req->site), hits, n_hits,
                                 SRV_SEARCH_HITS);
     cnt_hits_free(hits, n_hits);
-    body = fa_html_get(&h);
-    layout.body_html = body.ptr;
-    layout.body_len = body.len;
-    if (!rc)
-        rc = srv_layout_render(&layout, &resp->body);
-    fa_html_cleanup(&h);
+    if (rc)
+        fa_html_cleanup(&h);
+    else
+        rc = srv_layout_render_built(&layout, &h, &resp->body);
     if (rc)
         return srv_resp_error(req, resp, 500, "The results page could not be built.");
     return 200;

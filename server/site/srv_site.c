@@ -133,8 +133,10 @@ static int add_asset(struct srv_site *site, const char *path, int status, const 
     return FA_OK;
 }
 
+/* Adds the page of layout, with the body a view built in h when h is not NULL (h is then
+ * cleaned up). */
 static int add_page(struct srv_site *site, const char *path, int status,
-                    const struct srv_layout *layout)
+                    const struct srv_layout *layout, struct fa_html_builder *h)
 {
     struct fa_buf out;
     size_t len;
@@ -145,7 +147,7 @@ static int add_page(struct srv_site *site, const char *path, int status,
 
     marked.sandbox_off = site->sandbox_off;
     fa_buf_init(&out, SRV_MAX_PAGE_BYTES);
-    rc = srv_layout_render(&marked, &out);
+    rc = h ? srv_layout_render_built(&marked, h, &out) : srv_layout_render(&marked, &out);
     if (!rc && site->link_prefix[0]) {
         struct fa_buf prefixed;
         fa_buf_init(&prefixed, SRV_MAX_PAGE_BYTES);
@@ -293,22 +295,13 @@ static int add_home(struct srv_site *site)
                                 .current = -1,
                                 .version_tag = site->version_tag};
     struct fa_html_builder h;
-    struct fa_html body;
     size_t len;
     const char *html = cnt_doc_get_html(home, &len);
-    int rc;
 
     fa_html_init(&h, SRV_MAX_PAGE_BYTES);
     fa_html_put(&h, (struct fa_html){html, len}); /* the Markdown renderer's */
     srv_wiki_view_cards(&h);
-    body = fa_html_get(&h);
-    layout.body_html = body.ptr;
-    layout.body_len = body.len;
-    rc = fa_html_errcode(&h);
-    if (!rc)
-        rc = add_page(site, "/", 200, &layout);
-    fa_html_cleanup(&h);
-    return rc;
+    return add_page(site, "/", 200, &layout, &h);
 }
 
 static int add_wiki_index(struct srv_site *site)
@@ -319,19 +312,10 @@ static int add_wiki_index(struct srv_site *site)
                                 .current = -1,
                                 .version_tag = site->version_tag};
     struct fa_html_builder h;
-    struct fa_html body;
-    int rc;
 
     fa_html_init(&h, SRV_MAX_PAGE_BYTES);
     srv_wiki_view_contents(&h, site->content);
-    body = fa_html_get(&h);
-    layout.body_html = body.ptr;
-    layout.body_len = body.len;
-    rc = fa_html_errcode(&h);
-    if (!rc)
-        rc = add_page(site, "/wiki", 200, &layout);
-    fa_html_cleanup(&h);
-    return rc;
+    return add_page(site, "/wiki", 200, &layout, &h);
 }
 
 static int add_wiki_pages(struct srv_site *site)
@@ -350,7 +334,7 @@ static int add_wiki_pages(struct srv_site *site)
         char *path = fa_xasprintf("/wiki/%s", page->slug);
 
         layout.body_html = cnt_doc_get_html(page->doc, &layout.body_len);
-        rc = add_page(site, path, 200, &layout);
+        rc = add_page(site, path, 200, &layout, NULL);
         fa_free(path);
     }
     return rc;
@@ -382,7 +366,7 @@ static int add_sandbox_page(struct srv_site *site, const char *content_dir,
     if (!rc) {
         layout.body_html = body.ptr;
         layout.body_len = body.len;
-        rc = add_page(site, "/sandbox", 200, &layout);
+        rc = add_page(site, "/sandbox", 200, &layout, NULL);
     }
     if (rc)
         fa_diag_set(diag, rc, "rendering /sandbox: %s", fa_strerror(rc));
@@ -409,7 +393,7 @@ static int add_quiz_index(struct srv_site *site)
     if (!rc) {
         layout.body_html = body.ptr;
         layout.body_len = body.len;
-        rc = add_page(site, "/quiz", 200, &layout);
+        rc = add_page(site, "/quiz", 200, &layout, NULL);
     }
     fa_buf_cleanup(&body);
     return rc;
@@ -438,7 +422,7 @@ static int add_fixed_pages(struct srv_site *site)
                                     .body_len = strlen(fixed[i].body),
                                     .current = -1,
                                     .version_tag = site->version_tag};
-        rc = add_page(site, fixed[i].path, fixed[i].status, &layout);
+        rc = add_page(site, fixed[i].path, fixed[i].status, &layout, NULL);
     }
     return rc;
 }

@@ -189,3 +189,17 @@ int srv_layout_render(const struct srv_layout *p, struct fa_buf *out)
                      "</p></footer>\n</body>\n</html>\n");
     return fa_html_errcode(&hb);
 }
+
+int srv_layout_render_built(struct srv_layout *page, struct fa_html_builder *h,
+                            struct fa_buf *out)
+{
+    struct fa_html body = fa_html_get(h);
+    int rc = fa_html_errcode(h);
+
+    page->body_html = body.ptr;
+    page->body_len = body.len;
+    if (!rc)
+        rc = srv_layout_render(page, out);
+    fa_html_cleanup(h);
+    return rc;
+}

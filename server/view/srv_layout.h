@@ -6,6 +6,7 @@
 #define FA_SERVER_VIEW_SRV_LAYOUT_H
 
 #include "common/fa_buf.h"
+#include "common/fa_html.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,5 +40,10 @@ struct srv_layout {
 
 /* Appends the whole page to out. Fails only with FA_ELIMIT when out's cap is reached. */
 int srv_layout_render(const struct srv_layout *page, struct fa_buf *out);
+
+/* The same with the body a view built in h (page->body_html and body_len are set from it),
+ * and h cleaned up: FA_OK, or h's own error (nothing appended), or srv_layout_render's. */
+int srv_layout_render_built(struct srv_layout *page, struct fa_html_builder *h,
+                            struct fa_buf *out);
 
 #endif
