@@ -107,8 +107,9 @@ void srv_quiz_rules_describe(const struct quiz_class *c, char *out, size_t cap)
 {
     static const char *const reveal[] = {
         [QUIZ_REVEAL_ALL] = "the result shows your answers and explanations at once",
-        [QUIZ_REVEAL_SCORE_UNTIL_CLOSE] = "the result shows your score, and your answers once "
-                                          "the quiz closes",
+        /* In parentheses: one string on two lines, not two (clang's -Wstring-concatenation). */
+        [QUIZ_REVEAL_SCORE_UNTIL_CLOSE] = ("the result shows your score, and your answers once "
+                                           "the quiz closes"),
         [QUIZ_REVEAL_SCORE_ONLY] = "the result shows your score only",
     };
     char opens[32], closes[32];
