@@ -1,9 +1,12 @@
 /* srv_mhd.h: the HTTP adapter, the only user of libmicrohttpd.
  *
  * It runs an internal epoll thread pool on a listening socket it is given, turns each request
- * into a struct srv_req, asks the route table for a struct srv_resp, and sends it with the
- * headers every response carries (security headers, content type, caching). It enforces the
- * caps of srv_limits.h, and writes one access-log line per request on stderr.
+ * into a struct srv_req, asks the router it is given (a dispatch function pointer: it knows
+ * no route or handler) for a struct srv_resp, and sends it with the headers every response
+ * carries (security headers, content type, caching). Assets go out as ready-made responses,
+ * which it keeps in its own table per site generation (the site model knows no HTTP library).
+ * It enforces the caps of srv_limits.h, and writes one access-log line per request on
+ * stderr.
  *
  * Keep-alive: libmicrohttpd closes the connection when a response is queued in the first call
  * of the access handler for a request, so ordinary responses are queued in a later call; only
