@@ -7,6 +7,7 @@
 
 #include "common/fa_err.h"
 #include "common/fa_log.h"
+#include "common/fa_macro.h"
 #include "common/fa_time.h"
 #include "quiz/quiz_classes.h"
 #include "quiz/quiz_results.h"
@@ -264,8 +265,8 @@ int srv_instructor_handle_classes_post(struct srv_req *req, struct srv_resp *res
     srv_form_free(&form);
     rc = fits ? quiz_store_class_create(req->store, &c, &diag)
               : fa_diag_set(&diag, FA_EINVAL,
-                            "A name of 1 to 80 bytes and a code of at most "
-                            "32 characters, please.");
+                            "A name of 1 to " FA_STRINGIFY(QUIZ_MAX_CLASS_NAME) " bytes and a code "
+                            "of at most " FA_STRINGIFY(QUIZ_MAX_CLASS) " characters, please.");
     if (rc == FA_EINVAL || rc == FA_EBUSY)
         return classes_page(req, resp, diag.msg, 422);
     if (rc)
@@ -388,7 +389,7 @@ static const char *read_settings(const struct srv_form *form, struct quiz_class 
     int reveal = 0, limit_min = 0;
 
     if (!name || strlen(name) > QUIZ_MAX_CLASS_NAME)
-        return "A class name has 1 to 80 bytes.";
+        return "A class name has 1 to " FA_STRINGIFY(QUIZ_MAX_CLASS_NAME) " bytes.";
     snprintf(c->name, sizeof c->name, "%s", name);
     c->open = srv_form_get(form, "open") != NULL;
     if (!parse_utc(srv_form_get(form, "opens"), &c->opens_ms) ||

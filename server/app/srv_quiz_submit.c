@@ -3,6 +3,7 @@
 #include "server/app/srv_quiz_submit.h"
 
 #include "common/fa_log.h"
+#include "common/fa_macro.h"
 #include "common/fa_mem.h"
 #include "common/fa_utf8.h"
 #include "quiz/quiz_report.h"
@@ -87,7 +88,7 @@ const char *srv_quiz_take_name(const char *in, char *out, size_t cap)
     if (len == 0)
         return "Please give your name: it goes on your report.";
     if (len >= cap)
-        return "Your name is too long (at most 80 bytes).";
+        return "Your name is too long (at most " FA_STRINGIFY(QUIZ_MAX_NAME) " bytes).";
     if (fa_utf8_bad_offset(in, len) < len)
         return "Your name is not valid UTF-8 text.";
     for (size_t i = 0; i < len; i++)
@@ -106,7 +107,7 @@ const char *srv_quiz_take_class(const char *in, char *out, size_t cap)
     size_t len = strlen(in);
 
     if (len >= cap)
-        return "The class code is too long (at most 32 characters).";
+        return "The class code is too long (at most " FA_STRINGIFY(QUIZ_MAX_CLASS) " characters).";
     if (has_bidi_or_separator(in, len))
         return "The class code contains a text-direction control or line separator character.";
     for (size_t i = 0; i < len; i++)
@@ -135,7 +136,7 @@ const char *srv_quiz_take_answer(const struct quiz_bank *bank, struct submission
         if (s->seen[i])
             return "a question is answered twice";
         if (value && strlen(value) > QUIZ_MAX_ANSWER_TEXT)
-            return "an answer is longer than 200 bytes";
+            return "an answer is longer than " FA_STRINGIFY(QUIZ_MAX_ANSWER_TEXT) " bytes";
         if (value && fa_utf8_bad_offset(value, strlen(value)) < strlen(value))
             return "an answer is not valid UTF-8 text";
         s->text[i] = fa_xstrdup(value ? value : "");

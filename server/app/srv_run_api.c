@@ -3,6 +3,7 @@
 
 #include "common/fa_err.h"
 #include "common/fa_log.h"
+#include "common/fa_macro.h"
 #include "common/fa_mem.h"
 #include "common/fa_preset.h"
 #include "quiz/quiz_classes.h"
@@ -115,7 +116,8 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
     if (klass && (!json_is_string(klass) ||
                   (json_string_length(klass) &&
                    !quiz_class_code_ok(json_string_value(klass), json_string_length(klass))))) {
-        snprintf(why, cap, "class must be a class code (1-32 of A-Z a-z 0-9 - _ .)");
+        snprintf(why, cap, "class must be a class code (1-" FA_STRINGIFY(
+                               QUIZ_MAX_CLASS) " of A-Z a-z 0-9 - _ .)");
         return NULL;
     }
     if (preset) {

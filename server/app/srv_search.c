@@ -2,6 +2,7 @@
 #include "server/app/srv_search.h"
 
 #include "common/fa_err.h"
+#include "common/fa_macro.h"
 #include "content/cnt_search.h"
 #include "server/http/srv_json.h"
 #include "server/view/srv_layout.h"
@@ -14,11 +15,9 @@
 #include <string.h>
 
 /* Builds the result list for both the search page and the JSON API. */
-#define STRINGIFY_(x) #x
-#define STRINGIFY(x) STRINGIFY_(x)
 /* The search module's cap, in the words of the page (a literal: srv_resp_error takes text). */
 static const char search_too_long[] =
-    "The search text is too long (at most " STRINGIFY(CNT_SEARCH_MAX_QUERY) " characters).";
+    "The search text is too long (at most " FA_STRINGIFY(CNT_SEARCH_MAX_QUERY) " characters).";
 
 static int run_search(struct srv_req *req, struct srv_resp *resp, const char *q,
                       struct cnt_hit **hits, size_t *n_hits)
