@@ -86,8 +86,7 @@ int srv_instructor_need_session(struct srv_req *req, struct srv_resp *resp, bool
                      diag.msg);
         *status = srv_resp_error(req, resp, 500, "The session could not be checked.");
     } else if (page_route) {
-        snprintf(resp->location, sizeof resp->location, "%s", LOGIN_PATH);
-        *status = 303;
+        *status = srv_resp_redirect(resp, 303, LOGIN_PATH, NULL);
     } else {
         *status = srv_resp_json_error(req, resp, 401, "sign in at /instructor/login first");
     }
@@ -142,8 +141,7 @@ int srv_instructor_handle_login_page(struct srv_req *req, struct srv_resp *resp)
 
     if (req->instructor &&
         srv_instructor_session(req->instructor, req->cookie, csrf, &diag) == FA_OK) {
-        snprintf(resp->location, sizeof resp->location, "%s", DASHBOARD_PATH);
-        return 303;
+        return srv_resp_redirect(resp, 303, DASHBOARD_PATH, NULL);
     }
     return login_form(req, resp, NULL, 200);
 }
@@ -183,8 +181,7 @@ int srv_instructor_handle_login(struct srv_req *req, struct srv_resp *resp)
     fa_log_info("req=%llu event=instructor_login ok=1 client=%s", (unsigned long long)req->id,
                 req->client);
     set_cookie(req, resp, cookie, SRV_INSTRUCTOR_SESSION_S);
-    snprintf(resp->location, sizeof resp->location, "%s", DASHBOARD_PATH);
-    return 303;
+    return srv_resp_redirect(resp, 303, DASHBOARD_PATH, NULL);
 }
 
 int srv_instructor_handle_logout(struct srv_req *req, struct srv_resp *resp)
@@ -206,8 +203,7 @@ int srv_instructor_handle_logout(struct srv_req *req, struct srv_resp *resp)
     if (srv_instructor_sign_out(req->instructor, req->cookie, &diag))
         return srv_resp_error(req, resp, 500, "The session could not be ended.");
     set_cookie(req, resp, "", 0);
-    snprintf(resp->location, sizeof resp->location, "%s", LOGIN_PATH);
-    return 303;
+    return srv_resp_redirect(resp, 303, LOGIN_PATH, NULL);
 }
 
 /* ---------- the filter ---------- */

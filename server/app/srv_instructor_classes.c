@@ -214,12 +214,6 @@ int srv_instructor_handle_classes(struct srv_req *req, struct srv_resp *resp)
     return classes_page(req, resp, NULL, 200);
 }
 
-static void redirect(struct srv_resp *resp, const char *path, const char *code)
-{
-    snprintf(resp->location, sizeof resp->location, "%s%s%s", path, code ? "/" : "",
-             code ? code : "");
-}
-
 int srv_instructor_handle_classes_post(struct srv_req *req, struct srv_resp *resp)
 {
     struct srv_form form;
@@ -242,8 +236,7 @@ int srv_instructor_handle_classes_post(struct srv_req *req, struct srv_resp *res
             return srv_resp_error(req, resp, 500, "The setting could not be saved.");
         long n = 0;
         (void)srv_instructor_apply_retention(req->store, &n, &diag);
-        redirect(resp, CLASSES_PATH, NULL);
-        return 303;
+        return srv_resp_redirect(resp, 303, CLASSES_PATH, NULL);
     }
     if (!action || strcmp(action, "create") != 0) {
         srv_form_free(&form);
@@ -272,8 +265,7 @@ int srv_instructor_handle_classes_post(struct srv_req *req, struct srv_resp *res
     if (rc)
         return srv_resp_error(req, resp, 500, "The class could not be created.");
     fa_log_info("req=%llu event=class_created code=%s", (unsigned long long)req->id, c.code);
-    redirect(resp, CLASSES_PATH, c.code);
-    return 303;
+    return srv_resp_redirect(resp, 303, CLASSES_PATH, c.code);
 }
 
 /* ---------- one class ---------- */
@@ -475,8 +467,7 @@ int srv_instructor_handle_class_post(struct srv_req *req, struct srv_resp *resp)
             return srv_resp_error(req, resp, 500, "The class could not be deleted.");
         fa_log_info("req=%llu event=class_deleted code=%s attempts=%ld",
                     (unsigned long long)req->id, c.code, n);
-        redirect(resp, CLASSES_PATH, NULL);
-        return 303;
+        return srv_resp_redirect(resp, 303, CLASSES_PATH, NULL);
     }
     if (strcmp(action, "save") != 0) {
         srv_form_free(&form);
@@ -488,8 +479,7 @@ int srv_instructor_handle_class_post(struct srv_req *req, struct srv_resp *resp)
         return class_page(req, resp, &c, problem, 422);
     if (quiz_store_class_update(req->store, &c, &diag))
         return srv_resp_error(req, resp, 500, "The settings could not be saved.");
-    redirect(resp, CLASSES_PATH, c.code);
-    return 303;
+    return srv_resp_redirect(resp, 303, CLASSES_PATH, c.code);
 }
 
 /* ---------- a learner ---------- */
@@ -594,8 +584,7 @@ int srv_instructor_handle_learner_post(struct srv_req *req, struct srv_resp *res
     if (rc)
         return srv_resp_error(req, resp, 500, "The attempts could not be deleted.");
     fa_log_info("req=%llu event=learner_deleted attempts=%ld", (unsigned long long)req->id, n);
-    snprintf(resp->location, sizeof resp->location, "/instructor");
-    return 303;
+    return srv_resp_redirect(resp, 303, "/instructor", NULL);
 }
 
 /* ---------- retention ---------- */

@@ -189,11 +189,8 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
         status = srv_resp_error(req, resp, 500,
                                 "Your answers could not be stored; please "
                                 "submit again.");
-    else {
-        snprintf(resp->location, sizeof resp->location, "/report/%s", a.report_id);
-        fa_buf_reset(&resp->body);
-        status = 303;
-    }
+    else
+        status = srv_resp_redirect(resp, 303, "/report", a.report_id);
     srv_quiz_attempt_cleanup(&a);
     return status;
 }

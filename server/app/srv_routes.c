@@ -151,7 +151,7 @@ static bool redirect_trailing_slash(struct srv_req *req, struct srv_resp *resp)
           (strcmp(path + 6, "all") == 0 ||
            quiz_bank_find_topic(srv_quiz_get_bank(quiz), path + 6, len - 6) >= 0)))
         return false;
-    snprintf(resp->location, sizeof resp->location, "%s", path);
+    srv_resp_redirect(resp, 308, path, NULL);
     return true;
 }
 
@@ -217,10 +217,8 @@ int srv_routes_dispatch(struct srv_req *req, struct srv_resp *resp)
     if (!srv_public_host_ok(req->pub, req->host))
         return srv_resp_error(req, resp, 421, "This server does not answer to that host name.");
 
-    if (strcmp(method, "GET") == 0 && redirect_trailing_slash(req, resp)) {
-        fa_buf_reset(&resp->body);
+    if (strcmp(method, "GET") == 0 && redirect_trailing_slash(req, resp))
         return 308;
-    }
     for (const struct route *r = routes; r->method; r++) {
         if (!path_matches(r, req->path))
             continue;

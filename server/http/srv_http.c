@@ -4,6 +4,7 @@
 #include "common/fa_html.h"
 #include "common/fa_log.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -80,6 +81,14 @@ int srv_resp_error(const struct srv_req *req, struct srv_resp *resp, int status,
     resp->status = status;
     resp->asset = NULL;
     resp->content_type = "text/html; charset=utf-8";
+    return status;
+}
+
+int srv_resp_redirect(struct srv_resp *resp, int status, const char *path, const char *segment)
+{
+    snprintf(resp->location, sizeof resp->location, "%s%s%s", path, segment ? "/" : "",
+             segment ? segment : "");
+    fa_buf_reset(&resp->body);
     return status;
 }
 

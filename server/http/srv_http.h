@@ -126,6 +126,12 @@ const char *srv_req_query(const struct srv_req *req, const char *name);
 int srv_resp_error(const struct srv_req *req, struct srv_resp *resp, int status,
                    const char *message);
 
+/* Answers a redirect: status (303 after a form, 308 for a moved address) to path, or to
+ * path + "/" + segment when segment is not NULL (a path from the site, and a segment such
+ * as an id or a code the caller has checked: neither is encoded here), with an empty body.
+ * Returns status, so that handlers can `return srv_resp_redirect(...)`. */
+int srv_resp_redirect(struct srv_resp *resp, int status, const char *path, const char *segment);
+
 /* Parses an If-None-Match value against an entity tag ("\"...\"", quotes included): true when
  * it lists that tag (weak comparison, W/ ignored) or is "*". */
 bool srv_etag_matches(const char *if_none_match, const char *etag);
