@@ -239,7 +239,9 @@ int srv_run_api_handle(struct srv_req *req, struct srv_resp *resp)
     json_decref(root);
     /* Checked after the body, so that the validation runs (and is fuzzed, fuzz/) without a
      * sandbox; a bad body is the client's error whether the sandbox is on or not. */
-    if (!req->sandbox) {
+    /* A request that cannot be deferred (srv_req.deferred NULL) has no way to be answered
+     * later: refused as if the sandbox were off, rather than answered on no connection. */
+    if (!req->sandbox || !req->deferred) {
         json_decref(request);
         srv_run_record_free(ctx->record);
         fa_free(ctx);

@@ -375,6 +375,10 @@ static void test_api_run(void)
     c.body = "{\"code\":1}";
     INT_EQ(run(&c, &resp), 400);
     c.body = "{\"code\":\"print(1)\"}";
+    c.deferred = NULL; /* no way to answer later: not sent */
+    INT_EQ(run(&c, &resp), 503);
+    INT_EQ(d.calls, 3);
+    c.deferred = &d.base;
     c.sandbox = NULL;
     INT_EQ(run(&c, &resp), 503);
     OK(CONTAINS(body_of(&resp), "the sandbox is off"));
