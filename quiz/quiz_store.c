@@ -24,6 +24,8 @@
  * most 10 points), for reading rows back. */
 #define QUIZ_STORE_MAX_ANSWERS QUIZ_MAX_QUESTIONS
 #define QUIZ_STORE_MAX_MILLI 10000
+/* The most bytes of an attempt's answers as stored (their encoded text). */
+#define QUIZ_STORE_ANSWERS_MAX (1 << 20)
 
 /* Schema versions, applied in order to reach user_version = n_migrations. */
 static const char *const migrations[] = {
@@ -504,7 +506,7 @@ int quiz_store_save(struct quiz_store *s, struct quiz_attempt *a, struct fa_diag
     struct fa_buf answers;
     int rc;
 
-    fa_buf_init(&answers, 1 << 20);
+    fa_buf_init(&answers, QUIZ_STORE_ANSWERS_MAX);
     if (encode_answers(a, &answers) || fa_buf_puts(&answers, "")) { /* "": NUL-terminated */
         fa_buf_cleanup(&answers);
         return fa_diag_set(diag, FA_EDB, "store: an attempt's answers are too large");
