@@ -4,12 +4,12 @@
 #define FA_SERVER_APP_SRV_INSTRUCTOR_INT_H
 
 #include "common/fa_html.h"
+#include "server/view/srv_dashboard_view.h"
 #include "server/http/srv_http.h"
 
 #include <stdbool.h>
 
-/* A URL query value or path segment, percent-encoded, inside a quoted attribute. */
-void srv_instructor_url_attr(struct fa_html_builder *h, const char *value);
+/* srv_instructor_url_attr: view/srv_dashboard_view.h. */
 
 /* Puts the page built in h in the site's layout and cleans h up; 500 when building
  * failed. Returns status. */
