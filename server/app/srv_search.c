@@ -39,9 +39,17 @@ static int run_search(struct srv_req *req, struct srv_resp *resp, const char *q,
     return 200;
 }
 
-int srv_search_handle_page(struct srv_req *req, struct srv_resp *resp)
+/* The search text of ?q=, "" when there is none. */
+static const char *query_text(const struct srv_req *req)
 {
     const char *q = srv_req_query(req, "q");
+
+    return q ? q : "";
+}
+
+int srv_search_handle_page(struct srv_req *req, struct srv_resp *resp)
+{
+    const char *q = query_text(req);
     struct cnt_hit *hits = NULL;
     size_t n_hits = 0;
     struct fa_html_builder h;
@@ -49,8 +57,6 @@ int srv_search_handle_page(struct srv_req *req, struct srv_resp *resp)
     struct srv_layout layout = {
         .title = "Search", .current = -1, .version_tag = srv_site_get_version_tag(req->site)};
 
-    if (!q)
-        q = "";
     layout.search_query = q;
     status = q[0] || req->query_too_long ? run_search(req, resp, q, &hits, &n_hits) : 200;
     if (status != 200)
@@ -70,15 +76,13 @@ int srv_search_handle_page(struct srv_req *req, struct srv_resp *resp)
 
 int srv_search_handle_api(struct srv_req *req, struct srv_resp *resp)
 {
-    const char *q = srv_req_query(req, "q");
+    const char *q = query_text(req);
     struct cnt_hit *hits = NULL;
     size_t n_hits = 0;
     struct fa_buf url;
     json_t *results, *root;
     int status;
 
-    if (!q)
-        q = "";
     status = run_search(req, resp, q, &hits, &n_hits);
     if (status != 200)
         return srv_resp_json_error(req, resp, status, "bad search text");
