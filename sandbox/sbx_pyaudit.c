@@ -46,6 +46,8 @@ struct config {
     bool monitor_calls;
     char *imports[MAX_PREFIXES];
     size_t n_imports;
+    PyObject *fa_oks;       /* the roots as FastAudit's config holds them (trace notes), or NULL */
+    PyObject *fa_imports;   /* its import_allow, likewise; cleared when imports change */
 };
 
 /* What the engine's ContextVar holds while a context is active: one `with` entry. */
@@ -134,6 +136,8 @@ static struct {
     PyObject *mon_originals[5];  /* sys.monitoring functions the guard wraps (hardened) */
     bool guard_installed;
     bool last_made_hardened; /* the latest mk_audit was hardened: audit_state() shows it */
+    const char *call_note;   /* while the hardened CALL callback raises fastaudit.call: why
+                              * FastAudit's monitor would not have reported the call, or NULL */
     struct sbx_audit_counters own_counters;
     struct sbx_audit_counters *counters; /* own_counters, or a sandbox run's report */
     sbx_audit_record_fn *on_record;      /* a sandbox run's report, or NULL */
@@ -468,7 +472,9 @@ static struct entry *thread_entry(void)
     return NULL;
 }
 
-/* The active entry here (new reference), NULL when none.
+/* The active entry here (new reference), NULL when none; *inherited is set when it is not
+ * the variable's value but the block's (or the sandbox's locked) entry an unset variable
+ * falls back to, where FastAudit, whose variable would be unset too, sees no config.
  *
  * The engine only ever stores entries in its ContextVar, and leaves it unset outside them
  * (exit resets to the unset state). So *tampered is set when the variable holds anything
@@ -477,12 +483,13 @@ static struct entry *thread_entry(void)
  * context made to escape it (contextvars.Context().run, a copy with the variable never set):
  * it is judged under that block's entry, when it runs in the task that entered the block.
  * Threads have no such fallback, and may not start. */
-static struct entry *active_entry(bool *tampered)
+static struct entry *active_entry_from(bool *tampered, bool *inherited)
 {
     PyObject *value = NULL;
     struct entry *recorded, *fallback;
 
     *tampered = false;
+    *inherited = false;
     if (!engine.var || PyContextVar_Get(engine.var, NULL, &value) < 0) {
         PyErr_Clear();
         return NULL;
@@ -505,13 +512,23 @@ static struct entry *active_entry(bool *tampered)
      * thread legitimately run without the policy. */
     if (engine.locked) { /* the sandbox: one policy for the whole process */
         Py_INCREF(engine.locked);
+        *inherited = true;
         return engine.locked;
     }
     fallback = engine.n_records ? thread_entry() : NULL;
     if (fallback && fallback->task != running_task())
         fallback = NULL;
     Py_XINCREF(fallback);
+    *inherited = fallback != NULL;
     return fallback;
+}
+
+/* active_entry_from, for callers that need not know where the entry came from. */
+static struct entry *active_entry(bool *tampered)
+{
+    bool inherited;
+
+    return active_entry_from(tampered, &inherited);
 }
 
 static PyObject *fa_active_cfg(void);
@@ -1136,11 +1153,16 @@ out:
 /* ------------------------------------------------------------------------------------- */
 /* The hook                                                                               */
 
+static void divergence_note(struct verdict *v, bool fa_allowed, const char *fa_reason,
+                            bool hardened_allowed, const char *hardened_reason);
+static void hardened_compare(struct config *cfg, const char *event, PyObject *args,
+                             bool inherited, bool allowed, struct verdict *v);
+
 static int audit_hook(const char *event, PyObject *args, void *user_data)
 {
     struct entry *e;
     struct verdict v = {0};
-    bool tampered;
+    bool tampered, inherited, allowed;
     int rc;
 
     (void)user_data;
@@ -1168,11 +1190,15 @@ static int audit_hook(const char *event, PyObject *args, void *user_data)
                      event);
         return -1;
     }
-    e = active_entry(&tampered);
+    e = active_entry_from(&tampered, &inherited);
     if (tampered) {
         v = (struct verdict){.cls = "tampered", .denied = true};
         SAY(&v,
                  "the engine's context variable was changed from outside: everything is denied");
+        if (engine.tracing)
+            divergence_note(&v, true, "it has no tamper check: a context variable set to None "
+                                      "from outside leaves it without a config",
+                            false, v.reason);
         note(event, args, &v);
         PyErr_Format(PyExc_PermissionError,
                      "Audit: %s blocked: the audit context was tampered with (its context "
@@ -1182,7 +1208,10 @@ static int audit_hook(const char *event, PyObject *args, void *user_data)
     }
     if (!e)
         return 0;
-    if (decide(e->config, event, args, &v)) {
+    allowed = decide(e->config, event, args, &v);
+    if (engine.tracing)
+        hardened_compare(e->config, event, args, inherited, allowed, &v);
+    if (allowed) {
         note(event, args, &v);
         Py_DECREF(e);
         return 0;
@@ -1362,6 +1391,8 @@ static int ask_monitor(PyObject *hook, PyObject *caller, PyObject *callee, PyObj
     return 0;
 }
 
+static bool fastaudit_would_report(PyObject *fn, char *why, size_t cap);
+
 /* sys.monitoring CALL callback: (code, instruction_offset, callable, arg0). */
 static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1370,8 +1401,10 @@ static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t
     PyObject *calls = NULL, *answer = NULL;
     struct entry *e = NULL;
     bool tampered;
-    char where[200], chain[4096];
+    char where[200], chain[4096], fa_said[320];
+    const char *outer_note;
     PyFrameObject *frame;
+    int said;
 
     (void)self;
     if (nargs < 3 || is_finalizing())
@@ -1441,7 +1474,12 @@ static PyObject *on_call_event(PyObject *self, PyObject *const *args, Py_ssize_t
         goto out;
     }
     call_chain(chain, sizeof chain);
-    if (PySys_Audit("fastaudit.call", "OOs", caller, callee, chain) < 0)
+    outer_note = engine.call_note;
+    if (engine.tracing && !fastaudit_would_report(callable, fa_said, sizeof fa_said))
+        engine.call_note = fa_said; /* for the note of the event's row */
+    said = PySys_Audit("fastaudit.call", "OOs", caller, callee, chain);
+    engine.call_note = outer_note;
+    if (said < 0)
         goto out;
     result = Py_NewRef(Py_None);
 out:
@@ -1453,6 +1491,73 @@ out:
     Py_XDECREF(module);
     Py_XDECREF(target);
     return result;
+}
+
+static PyObject *fa_unwrap(PyObject *fn);
+static bool fa_is_python(PyObject *fn);
+static PyObject *fa_truthy_attr(PyObject *o, const char *name);
+static PyObject *fa_func_mod(PyObject *fn);
+
+/* Whether FastAudit's CALL callback would report a call of fn (as a pure function: no
+ * event is judged meanwhile, exceptions are dropped, the pending one kept); when it would
+ * not, why says why, for the note of a hardened row. */
+static bool fastaudit_would_report(PyObject *fn, char *why, size_t cap)
+{
+    PyObject *pending = PyErr_GetRaisedException(), *target, *mod = NULL, *name = NULL;
+    bool report = false;
+
+    in_engine++;
+    target = fa_unwrap(fn);
+    if (fa_is_python(target)) {
+        snprintf(why, cap, "its call monitor counts this callable as Python code");
+    } else if (!(mod = fa_func_mod(target)) || !PyUnicode_Check(mod) ||
+               !((name = fa_truthy_attr(target, "__qualname__")) ||
+          (name = fa_truthy_attr(target, "__name__")))) {
+        snprintf(why, cap, "its call monitor finds no module or name to report");
+    } else if (is_stdlib_module(mod) || prefix_matches_obj(mod)) {
+        const char *text = PyUnicode_AsUTF8(mod);
+        snprintf(why, cap, "its call monitor takes the module from __module__, '%.100s', "
+                           "which is trusted, and does not report the call",
+                 text ? text : "?");
+    } else {
+        report = true;
+    }
+    in_engine--;
+    Py_XDECREF(name);
+    Py_XDECREF(mod);
+    Py_DECREF(target);
+    PyErr_SetRaisedException(pending);
+    return report;
+}
+
+/* Whether the hardened CALL callback would report a call of fn, as a pure function like
+ * fastaudit_would_report; when it would, *callee gets its name (new reference) and why its
+ * reason. */
+static bool hardened_would_report(PyObject *fn, PyObject **callee, char *why, size_t cap)
+{
+    PyObject *pending = PyErr_GetRaisedException(), *target, *module = NULL;
+    bool report = false;
+
+    in_engine++;
+    target = unwrap_callable(fn);
+    if (!is_python_callable(target)) {
+        module = callable_module(target);
+        report = !(module && (is_our_native(target) || is_stdlib_module(module) ||
+                              prefix_matches_obj(module)));
+    }
+    if (report) {
+        const char *text = module ? PyUnicode_AsUTF8(module) : NULL;
+        *callee = callable_name(target, module);
+        snprintf(why, cap, "its call monitor reads the module from the C definition, "
+                           "'%.100s', neither stdlib nor declared safe, and reports the call",
+                 text ? text : "?");
+        report = *callee != NULL;
+    }
+    in_engine--;
+    Py_XDECREF(module);
+    Py_DECREF(target);
+    PyErr_SetRaisedException(pending);
+    return report;
 }
 
 static PyMethodDef call_callback_def = {"_on_call", (PyCFunction)(void (*)(void))on_call_event,
@@ -1676,6 +1781,8 @@ static void config_dealloc(PyObject *self)
     Py_XDECREF(cfg->before_deny);
     Py_XDECREF(cfg->on_call);
     Py_XDECREF(cfg->data);
+    Py_XDECREF(cfg->fa_oks);
+    Py_XDECREF(cfg->fa_imports);
     Py_TYPE(self)->tp_free(self);
 }
 
@@ -1750,6 +1857,7 @@ static PyObject *config_add_imports(PyObject *self, PyObject *mods)
 
     if (PySys_Audit("audit_perms.add_imports", "O", mods) < 0)
         return NULL;
+    Py_CLEAR(cfg->fa_imports);
     if (add_prefixes(mods, cfg->imports, &cfg->n_imports, "import prefixes") < 0)
         return NULL;
     return config_imports_tuple(cfg);
@@ -2468,11 +2576,88 @@ static void fa_compare(PyObject *cfg, const char *event, PyObject *args, bool fa
     if (!engine.tracing)
         return;
     hardened = hardened_would_allow(cfg, event, args, &other);
-    if (hardened == fa_allowed)
+    divergence_note(v, fa_allowed, v->reason, hardened, other.reason);
+}
+
+/* The note of a row where the rule sets disagree (left empty when they agree), the same
+ * words whichever rule set ran: FastAudit's answer first, then the hardened engine's. */
+static void divergence_note(struct verdict *v, bool fa_allowed, const char *fa_reason,
+                            bool hardened_allowed, const char *hardened_reason)
+{
+    if (fa_allowed == hardened_allowed)
         return;
     snprintf(v->note, sizeof v->note, "FastAudit %s this (%s); the hardened engine %s it (%s)",
-             fa_allowed ? "allows" : "denies", v->reason, hardened ? "allows" : "denies",
-             other.reason);
+             fa_allowed ? "allows" : "denies", fa_reason, hardened_allowed ? "allows" : "denies",
+             hardened_reason);
+}
+
+/* The roots of a hardened config as FastAudit's config holds them (str, '.' kept), made once
+ * per config; a borrowed reference, or NULL. */
+static PyObject *fa_view_oks(struct config *cfg)
+{
+    size_t n = cfg->n_roots + (cfg->dot_root ? 1 : 0);
+
+    if (cfg->fa_oks)
+        return cfg->fa_oks;
+    cfg->fa_oks = PyTuple_New((Py_ssize_t)n);
+    for (size_t i = 0; cfg->fa_oks && i < n; i++) {
+        PyObject *root = i < cfg->n_roots ? PyUnicode_DecodeFSDefault(cfg->roots[i])
+                                          : PyUnicode_FromString(".");
+        if (!root) {
+            Py_CLEAR(cfg->fa_oks);
+            break;
+        }
+        PyTuple_SET_ITEM(cfg->fa_oks, (Py_ssize_t)i, root);
+    }
+    return cfg->fa_oks;
+}
+
+/* FastAudit's answer for an event the hardened rules judged under cfg, before any host
+ * callback, as a pure function of the event and the state: no callback runs, no event is
+ * judged meanwhile, any exception is dropped and the pending one kept. inherited: the entry
+ * is the one an unset variable falls back to, where FastAudit sees no config. */
+static bool fastaudit_would_allow(struct config *cfg, const char *event, PyObject *args,
+                                  bool inherited, struct verdict *other)
+{
+    PyObject *pending = PyErr_GetRaisedException(), *oks, *imports;
+    unsigned bad;
+    bool ok = true;
+
+    if (inherited) {
+        SAY(other, "its context variable holds no config in this context");
+    } else if (engine.call_note && strcmp(event, "fastaudit.call") == 0) {
+        /* the CALL callback's finding: FastAudit's monitor would not report this call */
+        SAY(other, "%s", engine.call_note);
+    } else {
+        in_engine++;
+        oks = fa_view_oks(cfg);
+        if (!cfg->fa_imports)
+            cfg->fa_imports = strings_tuple(engine.ep_imports, engine.n_ep_imports, cfg);
+        imports = cfg->fa_imports;
+        ok = !oks || !imports || fa_rules(oks, imports, event, args, other, &bad) == FA_ALLOW;
+        if (!oks || !imports)
+            SAY(other, "(its answer could not be worked out)");
+        in_engine--;
+    }
+    PyErr_SetRaisedException(pending);
+    return ok;
+}
+
+/* Fills v->note when FastAudit's rules disagree with the hardened pre-host answer (allowed,
+ * or an allowed import under way). */
+static void hardened_compare(struct config *cfg, const char *event, PyObject *args,
+                             bool inherited, bool allowed, struct verdict *v)
+{
+    struct verdict fa = {0}, import = {0};
+    const char *why = v->reason;
+    bool fa_allowed;
+
+    if (!allowed && import_allowed(cfg, &import)) {
+        allowed = true;
+        why = import.reason;
+    }
+    fa_allowed = fastaudit_would_allow(cfg, event, args, inherited, &fa);
+    divergence_note(v, fa_allowed, fa.reason, allowed, why);
 }
 
 /* Asks the state's Python helper; returns 1 allowed by a host callback, 0 refused with *msg
@@ -2519,9 +2704,8 @@ static int fa_hook(const char *event, PyObject *args, void *user_data)
             if (!hardened_would_allow(fa_sandbox_cfg, event, args, &other)) {
                 v = (struct verdict){.cls = "unpoliced", .denied = false};
                 SAY(&v, "no FastAudit config is active in this context");
-                snprintf(v.note, sizeof v.note,
-                         "FastAudit allows this (its ContextVar holds no config here); the "
-                         "hardened engine denies it (%s)", other.reason);
+                divergence_note(&v, true, "its ContextVar holds no config here", false,
+                                other.reason);
                 note(event, args, &v);
             }
         }
@@ -2701,6 +2885,46 @@ static PyObject *fa_disable_site(void)
     return Py_NewRef(engine.disable);
 }
 
+/* A trace row for a call FastAudit's monitor lets through unreported, as Python code (mod
+ * NULL) or as a call into the trusted module mod (its __module__), while a FastAudit config
+ * is active here, when the hardened monitor would report it: FastAudit's weakness made
+ * visible (trace only). */
+static void note_unreported(struct fa_state *st, PyObject *fn, PyObject *mod)
+{
+    const char *text;
+    char fa_why[320];
+
+    PyObject *cfg = NULL, *callee = NULL, *caller = NULL, *pair = NULL;
+    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
+    struct verdict v = {.cls = "unreported", .denied = false};
+    char hardened_why[320];
+
+    if (!engine.tracing)
+        return;
+    if (PyContextVar_Get(st->var, NULL, &cfg) < 0 || !cfg || cfg == Py_None ||
+        !hardened_would_report(fn, &callee, hardened_why, sizeof hardened_why))
+        goto out;
+    caller = frame ? fa_frame_name(frame) : PyUnicode_FromString("None.<module>");
+    pair = caller ? PyTuple_Pack(2, caller, callee) : NULL;
+    if (!pair)
+        goto out;
+    text = mod ? PyUnicode_AsUTF8(mod) : NULL;
+    if (mod)
+        snprintf(fa_why, sizeof fa_why, "its call monitor takes the module from __module__, "
+                 "'%.100s', which is trusted, and does not report the call", text ? text : "?");
+    else
+        snprintf(fa_why, sizeof fa_why, "its call monitor counts this callable as Python code");
+    SAY(&v, "FastAudit's call monitor does not report this call");
+    divergence_note(&v, true, fa_why, false, hardened_why);
+    note("fastaudit.call", pair, &v);
+out:
+    PyErr_Clear();
+    Py_XDECREF(pair);
+    Py_XDECREF(caller);
+    Py_XDECREF(callee);
+    Py_XDECREF(cfg);
+}
+
 /* The CALL callback of one FastAudit state: (code, offset, callable, arg0). */
 static PyObject *fa_on_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -2721,6 +2945,8 @@ static PyObject *fa_on_call(PyObject *self, PyObject *const *args, Py_ssize_t na
     /* fa-learn's own extension functions (trace, counters) are not FastAudit's to judge */
     ours = is_our_native(target);
     if (ours || fa_is_python(target)) {
+        if (!ours)
+            note_unreported(st, fn, NULL);
         Py_DECREF(target);
         return fa_disable_site();
     }
@@ -2728,6 +2954,7 @@ static PyObject *fa_on_call(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (mod && PyUnicode_Check(mod) &&
         (is_stdlib_module(mod) || fa_prefix_match(mod, st->safe_native) ||
          prefix_matches_obj(mod))) {
+        note_unreported(st, fn, mod);
         result = fa_disable_site();
         goto out;
     }
@@ -3372,9 +3599,10 @@ static PyObject *trace_list(PyObject *module, PyObject *unused)
     (void)unused;
     for (size_t i = 0; list && i < engine.n_trace; i++) {
         const struct sbx_audit_record *r = &engine.trace[i].pub;
-        PyObject *d = Py_BuildValue("{s:s, s:s, s:s, s:s, s:s}", "event", r->event, "args",
+        PyObject *d = Py_BuildValue("{s:s, s:s, s:s, s:s, s:s, s:z}", "event", r->event, "args",
                                     r->args, "class", r->cls, "decision",
-                                    r->denied ? "deny" : "allow", "reason", r->reason);
+                                    r->denied ? "deny" : "allow", "reason", r->reason, "note",
+                                    r->note);
         if (!d) {
             Py_CLEAR(list);
             break;
@@ -3390,10 +3618,10 @@ static PyObject *counters(PyObject *module, PyObject *unused)
 
     (void)module;
     (void)unused;
-    return Py_BuildValue("{s:K, s:K, s:K, s:K, s:K, s:K}", "events", c->events, "allowed",
+    return Py_BuildValue("{s:K, s:K, s:K, s:K, s:K, s:K, s:K}", "events", c->events, "allowed",
                          c->allowed, "denied", c->denied, "monitor_callbacks",
                          c->monitor_callbacks, "sites_disabled", c->sites_disabled,
-                         "native_calls", c->native_calls);
+                         "native_calls", c->native_calls, "divergences", c->divergences);
 }
 
 static PyObject *made_default(PyObject *module, PyObject *unused)
