@@ -55,9 +55,20 @@ def same_output(got, want):
     return got.rstrip() == want.rstrip()
 
 
+PRESET_LINE = re.compile(r"^# preset: ([A-Za-z0-9_-]{1,64})[ \t]*$")
+
+
 def check_pyrun(binary, info, code, output):
     expect = dict(word.split("=", 1) for word in info.split()[1:])
-    # preset= picks the sandbox's rule set (issue 12): fastaudit when absent.
+    # A first line "# preset: NAME" is the preset the page's Try it link selects (site.js,
+    # content/README.md): the block runs under it. preset= in the info string picks the rule
+    # set too (issue 12); fastaudit when neither is there.
+    line = PRESET_LINE.match(code.split("\n", 1)[0])
+    if line and expect.get("preset", line.group(1)) != line.group(1):
+        return [f"the block's '# preset: {line.group(1)}' line and the info string's "
+                f"preset={expect['preset']} differ"]
+    if line:
+        expect["preset"] = line.group(1)
     preset = ["--preset", expect.pop("preset")] if "preset" in expect else []
     proc = subprocess.run([binary, "run", "--json", *preset, "-"], input=code,
                           capture_output=True, text=True, timeout=60)
