@@ -556,7 +556,7 @@
         row('Monitoring callbacks', String(c.monitor_callbacks || 0));
         row('Sites disabled', String(c.sites_disabled || 0));
         row('Native calls', String(c.native_calls || 0));
-        row('Divergences (FastAudit vs hardened)', String(c.divergences || 0));
+        row('Divergences (FastAudit vs hardened)', String(c.divergences || 0), 'divergences');
         // The OS layer that held the run (the second line of defence), whatever ended it.
         var j = r.jail;
         if (j && typeof j === 'object') {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: the browser test. Installs playwright-core (npm, from the lock file) into the build
 # folder once, starts the real fa-learn serve on a free loopback port, and runs wiki.test.mjs
-# then sandbox.test.mjs (which needs POST /api/run), quiz.test.mjs, site.test.mjs and
+# then sandbox.test.mjs (which needs POST /api/run), divergence.test.mjs, quiz.test.mjs, site.test.mjs and
 # a11y.test.mjs (axe-core, installed the same way) in Debian's Chromium. Usage: run.sh FA_LEARN_BINARY SOURCE_DIR ARTIFACT_DIR
 set -euo pipefail
 mkdir -p "$3"
@@ -51,6 +51,8 @@ NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$art
     PROFILE_DIR=$tmp/profile-trace node "$here/trace.test.mjs"
 NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
     PROFILE_DIR=$tmp/profile-errors node "$here/errors.test.mjs"
+NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
+    PROFILE_DIR=$tmp/profile-divergence node "$here/divergence.test.mjs"
 NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
     PROFILE_DIR=$tmp/profile-quiz node "$here/quiz.test.mjs"
 NODE_PATH=$node_dir/node_modules CHROMIUM=$chromium BASE_URL=$url ARTIFACTS=$artifacts \
