@@ -298,8 +298,7 @@ static int resolve_onto(const char *path, char *out, size_t n, size_t cap)
         while (rest[pos] == '/')
             pos++;
         start = pos;
-        while (rest[pos] && rest[pos] != '/')
-            pos++;
+        pos += strcspn(rest + pos, "/"); /* libc's scan: every event's path runs this loop */
         len = pos - start;
         if (len == 0 || (len == 1 && rest[start] == '.'))
             continue;

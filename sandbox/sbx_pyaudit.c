@@ -89,6 +89,15 @@ struct verdict {
     char note[720]; /* the other rule set's different answer (trace only), or "" */
 };
 
+/* Empties a verdict without zeroing its buffers (a kilobyte on every event's path). */
+static inline void verdict_init(struct verdict *v)
+{
+    v->cls = NULL;
+    v->denied = false;
+    v->reason[0] = '\0';
+    v->note[0] = '\0';
+}
+
 struct record_store {
     struct sbx_audit_record pub;
     char *event, *args, *reason, *note;
@@ -559,6 +568,13 @@ static PyObject *path_chars(PyObject *arg, const char **chars)
     PyObject *fspath, *holder = NULL;
     Py_ssize_t len = 0;
 
+    if (PyUnicode_CheckExact(arg)) {
+        /* the common case, without os.fspath's call */
+        *chars = PyUnicode_AsUTF8AndSize(arg, &len);
+        if (*chars && strlen(*chars) == (size_t)len)
+            return Py_NewRef(arg);
+        PyErr_Clear();
+    }
     if (PyLong_Check(arg) || arg == Py_None)
         return NULL;
     fspath = PyOS_FSPath(arg);
@@ -1161,11 +1177,12 @@ static void hardened_compare(struct config *cfg, const char *event, PyObject *ar
 static int audit_hook(const char *event, PyObject *args, void *user_data)
 {
     struct entry *e;
-    struct verdict v = {0};
+    struct verdict v;
     bool tampered, inherited, allowed;
     int rc;
 
     (void)user_data;
+    verdict_init(&v);
     if (engine.hook_probe && strcmp(event, "fastaudit.hook_check") == 0) {
         engine.hook_seen = true;
         return 0;
@@ -2267,17 +2284,22 @@ static bool fa_ok_path(PyObject *oks, PyObject *arg, bool parent, struct verdict
     }
     if (!part[0])
         strcpy(part, ".");
-    if (!getcwd(cwd, sizeof cwd) || sbx_path_resolve(part, cwd, resolved, sizeof resolved))
+    /* The current folder only matters for a relative path or a '.' root: getcwd on demand. */
+    cwd[0] = '\0';
+    if ((part[0] != '/' && !getcwd(cwd, sizeof cwd)) ||
+        sbx_path_resolve(part, part[0] == '/' ? "/" : cwd, resolved, sizeof resolved))
         goto out;
     cur[0] = '\0'; /* realpath('.'), resolved only if a '.' root asks: every lstat costs */
-    seq = PySequence_Fast(oks, "oks");
+    seq = PyTuple_CheckExact(oks) ? Py_NewRef(oks) : PySequence_Fast(oks, "oks");
     for (Py_ssize_t i = 0; seq && i < PySequence_Fast_GET_SIZE(seq) && !inside; i++) {
         PyObject *o = PySequence_Fast_GET_ITEM(seq, i), *enc = NULL;
         const char *root;
         size_t n;
         if (!PyUnicode_Check(o))
             continue;
-        if (PyUnicode_CompareWithASCIIString(o, ".") == 0) {
+        if (PyUnicode_GET_LENGTH(o) == 1 && PyUnicode_READ_CHAR(o, 0) == '.') {
+            if (!cwd[0] && !getcwd(cwd, sizeof cwd))
+                goto out;
             if (!cur[0] && sbx_path_resolve(".", cwd, cur, sizeof cur))
                 goto out;
             root = cur;
@@ -2570,11 +2592,12 @@ static bool hardened_would_allow(PyObject *cfg, const char *event, PyObject *arg
 static void fa_compare(PyObject *cfg, const char *event, PyObject *args, bool fa_allowed,
                        struct verdict *v)
 {
-    struct verdict other = {0};
+    struct verdict other;
     bool hardened;
 
     if (!engine.tracing)
         return;
+    verdict_init(&other);
     hardened = hardened_would_allow(cfg, event, args, &other);
     divergence_note(v, fa_allowed, v->reason, hardened, other.reason);
 }
@@ -2648,10 +2671,12 @@ static bool fastaudit_would_allow(struct config *cfg, const char *event, PyObjec
 static void hardened_compare(struct config *cfg, const char *event, PyObject *args,
                              bool inherited, bool allowed, struct verdict *v)
 {
-    struct verdict fa = {0}, import = {0};
+    struct verdict fa, import;
     const char *why = v->reason;
     bool fa_allowed;
 
+    verdict_init(&fa);
+    verdict_init(&import);
     if (!allowed && import_allowed(cfg, &import)) {
         allowed = true;
         why = import.reason;
@@ -2681,7 +2706,7 @@ static int fa_ask(struct fa_state *st, PyObject *cfg, const char *event, PyObjec
 static int fa_hook(const char *event, PyObject *args, void *user_data)
 {
     struct fa_state *st = user_data;
-    struct verdict v = {0};
+    struct verdict v;
     PyObject *cfg = NULL, *oks = NULL, *imports = NULL, *msg = NULL;
     enum fa_outcome outcome;
     unsigned bad = 0;
@@ -2691,6 +2716,7 @@ static int fa_hook(const char *event, PyObject *args, void *user_data)
      * unpoliced. At shutdown its ContextVar may be gone with the modules. */
     if (PyInterpreterState_Get() != PyInterpreterState_Main() || is_finalizing())
         return 0;
+    verdict_init(&v);
     if (PyContextVar_Get(st->var, NULL, &cfg) < 0) {
         PyErr_Clear();
         return 0;
@@ -2700,9 +2726,11 @@ static int fa_hook(const char *event, PyObject *args, void *user_data)
         if (fa_sandbox_cfg && engine.tracing) {
             /* Only in the sandbox: FastAudit sees no policy here (its variable was set to
              * None, or the code runs in an empty Context); say what hardened would do. */
-            struct verdict other = {0};
+            struct verdict other;
+            verdict_init(&other);
             if (!hardened_would_allow(fa_sandbox_cfg, event, args, &other)) {
-                v = (struct verdict){.cls = "unpoliced", .denied = false};
+                v.cls = "unpoliced";
+                v.denied = false;
                 SAY(&v, "no FastAudit config is active in this context");
                 divergence_note(&v, true, "its ContextVar holds no config here", false,
                                 other.reason);
@@ -2712,8 +2740,13 @@ static int fa_hook(const char *event, PyObject *args, void *user_data)
         return 0;
     }
     if (PyTuple_Check(cfg) && PyTuple_GET_SIZE(cfg) >= 6) {
-        oks = Py_NewRef(PyTuple_GET_ITEM(cfg, 0));
-        imports = Py_NewRef(PyTuple_GET_ITEM(cfg, 5));
+        /* FastAudit's own AuditCfg, a namedtuple: its fields are read without attribute
+         * lookups, and stay alive with cfg (the references are taken all the same, for one
+         * release at out:, but without a call each: this is every event's path) */
+        oks = PyTuple_GET_ITEM(cfg, 0);
+        imports = PyTuple_GET_ITEM(cfg, 5);
+        Py_INCREF(oks);
+        Py_INCREF(imports);
     } else if (!(oks = PyObject_GetAttrString(cfg, "oks")) ||
                !(imports = PyObject_GetAttrString(cfg, "import_allow"))) {
         rc = -1; /* as in FastAudit: whatever is in the variable must look like a config */
@@ -2891,16 +2924,16 @@ static PyObject *fa_disable_site(void)
  * visible (trace only). */
 static void note_unreported(struct fa_state *st, PyObject *fn, PyObject *mod)
 {
-    const char *text;
-    char fa_why[320];
-
     PyObject *cfg = NULL, *callee = NULL, *caller = NULL, *pair = NULL;
     PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
-    struct verdict v = {.cls = "unreported", .denied = false};
-    char hardened_why[320];
+    struct verdict v;
+    char hardened_why[320], fa_why[320];
+    const char *text;
 
     if (!engine.tracing)
         return;
+    verdict_init(&v);
+    v.cls = "unreported";
     if (PyContextVar_Get(st->var, NULL, &cfg) < 0 || !cfg || cfg == Py_None ||
         !hardened_would_report(fn, &callee, hardened_why, sizeof hardened_why))
         goto out;
