@@ -39,6 +39,8 @@ per_iteration() { # binary workload mode -> median instructions per iteration
     printf '%s\n' "${per[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
+# Instruction counts do not depend on other work, but the load is said all the same.
+echo "machine: $(nproc) cores, load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "instructions per iteration (callgrind, median of seeds: $seeds), this machine, one run"
 echo "  this build: $build"
 echo "  base build: $base"
@@ -56,3 +58,4 @@ for w in $workloads; do
         printf "    overhead over none: this %+d, base %+d (target: this <= base: %s)\n",
                to, bo, to <= bo ? "met" : "NOT met" }'
 done
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -3,7 +3,8 @@
 // carries its preset (#code=...&preset=NAME) and run under both presets. Under each, the
 // trace row of shutil.rmtree carries a note saying what the other rule set would do, the row
 // is marked, and the Divergences counter counts it. An unknown preset in a link selects
-// fastaudit and says so; #code= alone still works. Screenshots go to $ARTIFACTS.
+// fastaudit and says so; #code= alone still works; a wiki block that starts with
+// "# preset: NAME" links with its preset. Screenshots go to $ARTIFACTS.
 import path from 'node:path';
 import { artifacts, base, check, openBrowser } from './harness.mjs';
 
@@ -86,5 +87,29 @@ check((await page.textContent('#sandbox-status')).includes('unknown preset "no-s
 await open(`#code=${b64}`);
 check((await page.evaluate(() => document.querySelector('.CodeMirror').CodeMirror.getValue())) === CODE,
   '#code= alone still opens the code');
+
+// site.js: a runnable wiki block whose first line is "# preset: NAME" gets a Try it link with
+// &preset=NAME, which opens the sandbox with that preset (content/README.md). The wiki's own
+// blocks are the wiki helper's to write, so the test adds the line to one in the page it is
+// served (the markup stays the server's).
+await collectCsp();
+await page.route('**/wiki/big-picture', async (route) => {
+  const response = await route.fetch();
+  const body = (await response.text()).replace('<code class="language-pyrun">',
+    '<code class="language-pyrun"># preset: hardened\n');
+  await route.fulfill({ response, body });
+});
+await page.goto(`${base}/wiki/big-picture`);
+const links = await page.$$eval('a.try-button', (as) => as.map((a) => a.getAttribute('href')));
+check(links.length >= 1 && /\/sandbox#code=[A-Za-z0-9_-]+&preset=hardened$/.test(links[0]),
+  `the first block's Try it link carries its preset (${links[0]})`);
+check(links.slice(1).every((href) => !href.includes('&preset=')),
+  'blocks without the line get plain #code= links');
+await page.unroute('**/wiki/big-picture');
+await page.click('a.try-button');
+await page.waitForFunction(() => document.documentElement.classList.contains('sandbox-ready'));
+check(await page.inputValue('#opt-preset') === 'hardened', 'Try it opens the sandbox with that preset');
+check((await page.evaluate(() => document.querySelector('.CodeMirror').CodeMirror.getValue()))
+  .startsWith('# preset: hardened\n'), 'the code keeps its preset line');
 
 await finish();
