@@ -23,7 +23,9 @@ const CODE = [
 const b64 = Buffer.from(CODE, 'utf8').toString('base64url');
 
 async function open(hash) {
-  await collectCsp();
+  if (page.url() !== 'about:blank') {
+    await collectCsp(); // the first time there is no page yet to collect from
+  }
   await page.goto('about:blank');
   await page.goto(`${base}/sandbox${hash}`);
   await page.waitForFunction(() => document.documentElement.classList.contains('sandbox-ready'));
