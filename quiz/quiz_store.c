@@ -339,6 +339,7 @@ void quiz_store_close(struct quiz_store *s)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sqlite3_finalize(all[i]);
     sqlite3_close(s->db);
+    sqlite3_finalize(s->select_class);
     sqlite3_close(s->reader);
     pthread_mutex_destroy(&s->read_lock);
     pthread_cond_destroy(&s->done_cond);

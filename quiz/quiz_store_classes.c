@@ -157,20 +157,25 @@ int quiz_store_class_update(struct quiz_store *s, const struct quiz_class *c, st
     return write_class(s, c, false, diag);
 }
 
-/* Walks the rows of sql (CLASS_COLUMNS, then optionally a count) with the lock held. */
-static int walk(struct quiz_store *s, const char *sql, const char *code,
+/* Walks the rows of sql (CLASS_COLUMNS, then a count) on the reader, so that a class is
+ * looked up (every quiz submission does) without waiting for the writer. *cached, when
+ * given, keeps the statement prepared for the next call. */
+static int walk(struct quiz_store *s, const char *sql, sqlite3_stmt **cached, const char *code,
                 int (*each)(void *ctx, const struct quiz_class *c, long n), void *ctx,
                 struct fa_diag *diag)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = cached ? *cached : NULL;
     int rc = FA_OK, step = SQLITE_DONE;
     struct quiz_class c;
 
-    pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        rc = quiz_store_db_error(s, diag, "preparing a read of classes");
+    pthread_mutex_lock(&s->read_lock);
+    if (!st && sqlite3_prepare_v3(s->reader, sql, -1, cached ? SQLITE_PREPARE_PERSISTENT : 0,
+                                  &st, NULL) != SQLITE_OK) {
+        rc = quiz_store_read_error(s, diag, "preparing a read of classes");
         goto out;
     }
+    if (cached)
+        *cached = st;
     if (code)
         sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -181,10 +186,15 @@ static int walk(struct quiz_store *s, const char *sql, const char *code,
         rc = each(ctx, &c, (long)sqlite3_column_int64(st, 11));
     }
     if (!rc && step != SQLITE_DONE)
-        rc = quiz_store_db_error(s, diag, "reading classes");
+        rc = quiz_store_read_error(s, diag, "reading classes");
 out:
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->lock);
+    if (cached) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    } else {
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->read_lock);
     return rc;
 }
 
@@ -198,8 +208,8 @@ static int copy_one(void *ctx, const struct quiz_class *c, long n)
 int quiz_store_class_get(struct quiz_store *s, const char *code, struct quiz_class *out,
                          struct fa_diag *diag)
 {
-    int rc = walk(s, "SELECT " CLASS_COLUMNS ", 0 FROM classes WHERE code = ?", code, copy_one, out,
-                  diag);
+    int rc = walk(s, "SELECT " CLASS_COLUMNS ", 0 FROM classes WHERE code = ?", &s->select_class,
+                  code, copy_one, out, diag);
     return rc == 1 ? FA_OK : rc ? rc : FA_ENOTFOUND;
 }
 
@@ -210,7 +220,7 @@ int quiz_store_class_list(struct quiz_store *s,
     return walk(s,
                 "SELECT " CLASS_COLUMNS ", (SELECT count(*) FROM attempts "
                 "WHERE attempts.class_code = classes.code) FROM classes ORDER BY code",
-                NULL, each, ctx, diag);
+                NULL, NULL, each, ctx, diag);
 }
 
 /* Runs the deletions of one change in one transaction (with the lock held). */

@@ -28,6 +28,7 @@ struct quiz_store {
      * holds a submission back. */
     sqlite3 *reader;
     pthread_mutex_t read_lock;
+    sqlite3_stmt *select_class; /* on the reader, prepared at its first use */
     atomic_ulong n_errors; /* failed statements, for /metrics */
 };
 

@@ -29,8 +29,9 @@ PyDoc_STRVAR(labnative_doc,
 "stdio instead of Python's open(), so no audit event is raised and an audit hook alone\n"
 "never sees the write; FastAudit's call monitor (sys.monitoring) reports the call as\n"
 "'fastaudit.call' instead, and the sandbox's jail confines the file to the scratch folder\n"
-"either way. checksum() is a harmless pure function, a candidate to declare safe, and\n"
-"spin() burns CPU in C, out of reach of Python's signal handling.");
+"either way. checksum() is a harmless pure function, a candidate to declare safe,\n"
+"spin() burns CPU in C, out of reach of Python's signal handling, and Hasher is a\n"
+"native callable type to subclass.");
 
 PyDoc_STRVAR(write_text_doc,
 "write_text($module, path, text, /)\n"
@@ -165,6 +166,66 @@ static PyObject *labnative_spin(PyObject *module, PyObject *arg)
     return PyLong_FromUnsignedLongLong(counter);
 }
 
+PyDoc_STRVAR(hasher_doc,
+"Hasher()\n"
+"--\n"
+"\n"
+"A callable object: Hasher()(data) is checksum(data). A native type that Python\n"
+"classes may subclass, for the call monitor's lessons on classes and __module__ (a\n"
+"subclass's instances still run this type's C __call__).");
+
+static PyObject *hasher_call(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    PyObject *data;
+
+    (void)self;
+    if (kwargs && PyDict_GET_SIZE(kwargs)) {
+        PyErr_SetString(PyExc_TypeError, "a Hasher takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_UnpackTuple(args, "Hasher", 1, 1, &data))
+        return NULL;
+    return labnative_checksum(NULL, data);
+}
+
+/* A heap type's instances hold a reference to their type (a subclass's too: its dealloc
+ * leaves that to the base's). */
+static void hasher_dealloc(PyObject *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+
+    type->tp_free(self);
+    Py_DECREF(type);
+}
+
+static PyType_Slot hasher_slots[] = {
+    {Py_tp_call, (void *)(uintptr_t)hasher_call},
+    {Py_tp_dealloc, (void *)(uintptr_t)hasher_dealloc},
+    {Py_tp_new, (void *)(uintptr_t)PyType_GenericNew},
+    {Py_tp_doc, (void *)(uintptr_t)hasher_doc},
+    {0, NULL},
+};
+
+static PyType_Spec hasher_spec = {
+    .name = "labnative.Hasher",
+    .basicsize = sizeof(PyObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = hasher_slots,
+};
+
+/* The type is made per module object (a heap type), so each interpreter has its own. */
+static int labnative_exec(PyObject *module)
+{
+    PyObject *hasher = PyType_FromModuleAndSpec(module, &hasher_spec, NULL);
+    int rc;
+
+    if (!hasher)
+        return -1;
+    rc = PyModule_AddObjectRef(module, "Hasher", hasher);
+    Py_DECREF(hasher);
+    return rc;
+}
+
 static PyMethodDef labnative_methods[] = {
     {"write_text", labnative_write_text, METH_VARARGS, write_text_doc},
     {"checksum", labnative_checksum, METH_O, checksum_doc},
@@ -175,6 +236,8 @@ static PyMethodDef labnative_methods[] = {
 /* No module state and no global Python objects, so every interpreter may import it, with or
  * without its own GIL. */
 static PyModuleDef_Slot labnative_slots[] = {
+    /* Through an integer: ISO C has no conversion from function to object pointer. */
+    {Py_mod_exec, (void *)(uintptr_t)labnative_exec},
 #ifdef Py_mod_multiple_interpreters
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
 #endif

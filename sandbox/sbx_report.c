@@ -23,7 +23,7 @@
 #define MAX_ARGS 400
 #define MAX_CLASS 40
 #define MAX_REASON 600
-#define MAX_NOTE 720 /* the engine's note buffer (sbx_pyaudit.c) */
+#define MAX_NOTE 720 /* the engine's note buffer (struct verdict, sbx_pyaudit_int.h) */
 #define MAX_TYPE 200
 #define MAX_MESSAGE 4000
 #define MAX_FUNCTION 200

@@ -2,7 +2,7 @@
 # concept: FastAudit checks the parent of a path as written, and the parent of "root/" is the root itself, so shutil.rmtree(root + "/") is allowed and empties the root; only the jail refuses to remove the root folder itself. The hardened preset normalises the path first and refuses the whole call.
 # wiki: /wiki/directory-modifying-events#the-root-itself
 # expect: status=ok stdout=notes.txt-left=False note=shutil.rmtree
-# hardened: status=ok deny=shutil.rmtree stdout=notes.txt-left=True
+# hardened: status=ok deny=shutil.rmtree stdout=notes.txt-left=True note=shutil.rmtree
 import os
 import shutil
 

@@ -2,7 +2,7 @@
 # concept: FastAudit's hook is a Python hook of one interpreter, so code in a subinterpreter is never judged; only the jail stands. The hardened preset refuses the import of the subinterpreter module itself.
 # wiki: /wiki/threat-model#subinterpreters
 # expect: status=ok stdout=unpoliced note=import
-# hardened: status=denied deny=import class=subinterpreter exception=PermissionError
+# hardened: status=denied deny=import class=subinterpreter exception=PermissionError note=import
 import _interpreters
 
 interp = _interpreters.create()

@@ -7,7 +7,8 @@
  *    traceback, and the trace as a table (denials carry a class and a visible "denied" label).
  *    Errors (400, 413, 415, 403, 429, 503, network) are said in the aria-live status line.
  * 3. The gallery <select> + Load puts an example into the editor and sets its options.
- * 4. #code=<base64url of UTF-8> in the URL (the wiki's "Try it" links) opens that code;
+ * 4. #code=<base64url of UTF-8> in the URL (the wiki's "Try it" links) opens that code, and
+ *    &preset=NAME after it selects that preset (an unknown name: fastaudit, and a message);
  *    "Copy link to this code" makes such a link. Otherwise the learner's last code (kept in
  *    localStorage as it is typed) comes back. Loading keeps the editor's undo history.
  *
@@ -179,19 +180,55 @@
         return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     }
 
+    /* The preset names the page offers (its select is the one list); '' when name is none. */
+    function knownPreset(name) {
+        var options = el.preset ? el.preset.options : [];
+        for (var i = 0; i < options.length; i++) {
+            if (options[i].value === name) {
+                return name;
+            }
+        }
+        return '';
+    }
+
+    /* #code=<b64>, optionally followed by &preset=NAME (a wiki block that starts with
+     * "# preset: NAME", content/README.md): the code, and the preset it is meant for. */
     function loadFromHash() {
-        var match = /^#code=([A-Za-z0-9_-]*={0,2})$/.exec(window.location.hash || '');
+        var match = /^#code=([A-Za-z0-9_-]*={0,2})(?:&preset=([A-Za-z0-9_%-]{1,64}))?$/.exec(
+            window.location.hash || '');
+        var code;
         if (!match) {
             return false;
         }
         try {
-            setCode(decodeBase64Url(match[1]));
-            say('Code loaded from the link. Press Run to run it.', 'info');
-            return true;
+            code = decodeBase64Url(match[1]);
         } catch (err) {
             say('The link\'s code could not be read (it is not valid base64url UTF-8).', 'error');
             return false;
         }
+        setCode(code);
+        if (match[2] === undefined) {
+            say('Code loaded from the link. Press Run to run it.', 'info');
+            return true;
+        }
+        var wanted;
+        try {
+            wanted = decodeURIComponent(match[2]);
+        } catch (err) {
+            wanted = match[2];
+        }
+        var preset = knownPreset(wanted);
+        if (el.preset) {
+            el.preset.value = preset || 'fastaudit';
+        }
+        if (preset) {
+            say('Code loaded from the link, with the preset ' + preset + '. Press Run to run it.',
+                'info');
+        } else {
+            say('Code loaded from the link, but it asks for an unknown preset "' + wanted +
+                '": the fastaudit preset is selected instead. Press Run to run it.', 'warn');
+        }
+        return true;
     }
 
     function encodeBase64Url(text) {
@@ -212,8 +249,9 @@
         button.type = 'button';
         button.id = 'sandbox-copy-link';
         button.addEventListener('click', function () {
+            var preset = el.preset && el.preset.value !== 'fastaudit' ? el.preset.value : '';
             var url = window.location.origin + BASE + '/sandbox#code=' +
-                encodeBase64Url(getCode());
+                encodeBase64Url(getCode()) + (preset ? '&preset=' + preset : '');
             navigator.clipboard.writeText(url).then(function () {
                 say('Link copied: it opens this code in the sandbox.', 'info');
             }, function () {
@@ -529,7 +567,7 @@
         row('Monitoring callbacks', String(c.monitor_callbacks || 0));
         row('Sites disabled', String(c.sites_disabled || 0));
         row('Native calls', String(c.native_calls || 0));
-        row('Divergences (FastAudit vs hardened)', String(c.divergences || 0));
+        row('Divergences (FastAudit vs hardened)', String(c.divergences || 0), 'divergences');
         // The OS layer that held the run (the second line of defence), whatever ended it.
         var j = r.jail;
         if (j && typeof j === 'object') {

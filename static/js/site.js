@@ -10,7 +10,8 @@
  *    list (one sideways-scrolling row) shows the current page.
  * 5. Runnable examples: a block fenced as ```pyrun (class language-pyrun) is highlighted as
  *    Python and gets a "Try it" link next to its Copy button, to /sandbox#code=<base64url of
- *    the UTF-8 source>, which opens it in the sandbox's editor.
+ *    the UTF-8 source>, which opens it in the sandbox's editor; a block whose first line is
+ *    "# preset: NAME" adds &preset=NAME, which selects that preset there (content/README.md).
  *
  * Plain ES2017, no dependencies, nothing global. Every page works without it; every step
  * checks that what it needs exists and never throws on a page that lacks it. The page's
@@ -285,6 +286,15 @@
         return window.btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
     }
 
+    /* "# preset: NAME" as a runnable block's first line (the sandbox checks the name). */
+    var PRESET_LINE = /^# preset: ([A-Za-z0-9_-]{1,64})[ \t]*(?:\r?\n|$)/;
+
+    function tryLink(source) {
+        var preset = PRESET_LINE.exec(source);
+        return BASE + '/sandbox#code=' + base64Url(source) +
+            (preset ? '&preset=' + preset[1] : '');
+    }
+
     function addTryButtons() {
         if (typeof TextEncoder !== 'function' || typeof window.btoa !== 'function') {
             return;
@@ -302,7 +312,7 @@
                 }
                 var link = document.createElement('a');
                 link.className = 'try-button';
-                link.href = BASE + '/sandbox#code=' + base64Url(textOf(pre));
+                link.href = tryLink(textOf(pre));
                 link.textContent = 'Try it';
                 /* The accessible name starts with the visible text (WCAG 2.5.3, axe's
                  * label-content-name-mismatch). */

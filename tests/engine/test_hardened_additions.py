@@ -8,7 +8,7 @@ import sys
 import unittest
 
 import fastaudit
-from helpers import EngineTestCase, attempt
+from helpers import EngineTestCase, attempt, proc_report, run_fresh
 
 
 class TestHardenedEnvironment(EngineTestCase):
@@ -96,9 +96,6 @@ class TestHardenedSubinterpreters(EngineTestCase):
         self.assertEqual(r.__name__, "_interpreters")
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class TestHardenedMonitoringBypasses(EngineTestCase):
     """The three monitoring bypasses found in review, and the sys.monitoring guard."""
@@ -161,3 +158,45 @@ class TestHardenedSurrogates(EngineTestCase):
             __call__ = labnative.checksum
         _, e = self.run_in(ap, Sub(), b"x")
         self.assertTrue(e is None or isinstance(e, (PermissionError, TypeError)), repr(e))
+
+
+class TestHardenedNativeSubclass(EngineTestCase):
+    """The third monitoring bypass of the review: a Python subclass of a native type that sets
+    __module__ = 'json'. Its instances run the native type's C __call__; FastAudit takes the
+    module from the instance's __module__ and trusts it, the hardened rules take it from the
+    class that defines __call__ (labnative.Hasher, a native type). Each side runs in a fresh
+    interpreter: the two rule sets claim the monitoring tool id their own ways."""
+
+    CODE = """
+        import sys, fastaudit, labnative
+        class Forged(labnative.Hasher):
+            __module__ = "json"
+        ap = fastaudit.mk_audit([sys.argv[-1]], hardened=sys.argv[-2] == "hardened")
+        for name, fn in (("forged", Forged()), ("plain", labnative.Hasher())):
+            with ap():
+                try:
+                    fn(b"x")
+                    outcome = "allowed"
+                except PermissionError as e:
+                    outcome = str(e).split(" with args")[0]
+            print(name, outcome)
+    """
+
+    def outcomes(self, mode):
+        p = run_fresh(self.CODE.replace("sys.argv[-2]", repr(mode)).replace("sys.argv[-1]",
+                                                                            repr(self.root)))
+        self.assertEqual(p.returncode, 0, proc_report(p))
+        return dict(line.split(" ", 1) for line in p.stdout.splitlines())
+
+    def test_still_monitored_hardened(self):
+        self.assertEqual(self.outcomes("hardened"),
+                         {"forged": "Audit: fastaudit.call blocked in sandbox",
+                          "plain": "Audit: fastaudit.call blocked in sandbox"})
+
+    def test_allowed_by_fastaudit(self):
+        # FastAudit names a callable by its __qualname__ or __name__, which an instance lacks:
+        # it reports neither call (and would trust the forged 'json' if it could name it).
+        self.assertEqual(self.outcomes("fastaudit"), {"forged": "allowed", "plain": "allowed"})
+
+if __name__ == "__main__":
+    unittest.main()

@@ -12,7 +12,7 @@ from helpers import EngineTestCase, attempt, entries, tracing
 CLASSES = {"allowed", "read", "path-ok", "path-denied", "default-deny", "host-allowed",
            "import-allowed", "native-call", "native-allowed", "tampered", "subinterpreter"}
 COUNTER_KEYS = {"events", "allowed", "denied", "monitor_callbacks", "sites_disabled",
-                "native_calls"}
+                "native_calls", "divergences"}
 
 
 class TestTrace(EngineTestCase):

@@ -6,7 +6,8 @@ second client keeps reading wiki pages, and checks each against its header:
     # expect: status=denied deny=open class=path-denied stdout=written limit=time (or file_size)
     #         signal=SIGSEGV exception=PermissionError|OSError allow=open
     #         min_monitor_callbacks=1000 max_sites_disabled=0   (counters)
-    #         note=shutil.rmtree   (a row of that event says the other rule set disagrees)
+    #         note=shutil.rmtree,fastaudit.call   (a row of each event says the other rule set
+#         disagrees)
 
 Also checks that no run left a process behind and that nothing outside the scratch folders
 changed (sentinel files; over HTTP also one in the server's data folder); over HTTP, that
@@ -147,8 +148,10 @@ def judge(result, expect):
                 problems.append(f"no {decision} of {want} in the trace")
         elif key == "class" and not any(e["class"] == want for e in trace):
             problems.append(f"no {want} decision in the trace")
-        elif key == "note" and not any(e["event"] == want and e.get("note") for e in trace):
-            problems.append(f"no row of {want} with a FastAudit-vs-hardened note")
+        elif key == "note":
+            for event in want.split(","):
+                if not any(e["event"] == event and e.get("note") for e in trace):
+                    problems.append(f"no row of {event} with a FastAudit-vs-hardened note")
         elif key.startswith(("min_", "max_")):
             got = result.get("counters", {}).get(key[4:])
             if got is None or (got < int(want) if key.startswith("min_") else got > int(want)):
