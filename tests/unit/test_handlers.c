@@ -38,7 +38,7 @@ static struct {
     struct srv_instructor *instructor;
     struct srv_metrics *metrics;
     struct srv_ratelimit *rate;
-    char data_dir[64];
+    char data_dir[512];
     char cookie[300]; /* the instructor's session, once signed in */
     char csrf[65];
     bool covered[MAX_ROUTES];
@@ -139,7 +139,8 @@ static bool setup(const char *source_dir)
     snprintf(content, sizeof content, "%s/content", source_dir);
     snprintf(static_dir, sizeof static_dir, "%s/static", source_dir);
     snprintf(quiz_dir, sizeof quiz_dir, "%s/quiz", source_dir);
-    snprintf(fx.data_dir, sizeof fx.data_dir, "/tmp/fa-handlers-XXXXXX");
+    snprintf(fx.data_dir, sizeof fx.data_dir, "%s/fa-handlers-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(fx.data_dir))
         return false;
     snprintf(token_file, sizeof token_file, "%s/token", fx.data_dir);
@@ -163,7 +164,7 @@ static bool setup(const char *source_dir)
 
 static void teardown(void)
 {
-    char cmd[128];
+    char cmd[600];
 
     srv_ratelimit_free(fx.rate);
     srv_metrics_free(fx.metrics);
