@@ -128,7 +128,7 @@ static const char *body_of(const struct srv_resp *resp)
 
 static bool setup(const char *source_dir)
 {
-    char content[512], static_dir[512], quiz_dir[512], token_file[128];
+    char content[512], static_dir[512], quiz_dir[512], token_file[600];
     struct srv_site_config config = {content, static_dir, FA_CODEMIRROR_DIR, quiz_dir, NULL, NULL,
                                      "",      false};
     struct srv_public_config pub = {.listen_host = "127.0.0.1", .port = 8080};
