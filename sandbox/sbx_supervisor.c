@@ -679,29 +679,46 @@ static void send_json(int fd, json_t *value)
 
 /* Learners see neutral paths (issue 14): the run's scratch folder as /sandbox and the
  * interpreter's folder as /python, alike in output, exceptions and the trace, rather than
- * the server's own layout. A path is replaced only where it ends (a '/', a quote, a space),
- * and only by a shorter name, so no text outgrows the cap it was cut to. */
+ * the server's own layout. The folder that holds the scratch folders (the server's runs
+ * folder) is then the parent of /sandbox, so it reads as / ("/runs/run-other" as
+ * "/run-other"): the rules resolve paths such as "../x" or "." out of the scratch folder,
+ * and name that parent in their reasons. A path is replaced only where it ends (a '/', a
+ * quote, a space), and only by a shorter name, so no text outgrows the cap it was cut to. */
 struct neutral {
-    char scratch[PATH_MAX], prefix[PATH_MAX];
-    size_t scratch_len, prefix_len; /* 0: not replaced */
+    char scratch[PATH_MAX], prefix[PATH_MAX], runs[PATH_MAX];
+    size_t scratch_len, prefix_len, runs_len; /* 0: not replaced */
 };
 
 static void neutral_init(struct neutral *n, const char *scratch)
 {
     const char *prefix = sbx_python_prefix();
+    char *slash;
 
-    n->scratch_len = n->prefix_len = 0;
+    n->scratch_len = n->prefix_len = n->runs_len = 0;
     /* What the run sees is the resolved path (getcwd, __file__): resolve ours alike. */
     if (scratch && scratch[0] && realpath(scratch, n->scratch))
         n->scratch_len = strlen(n->scratch) > strlen("/sandbox") ? strlen(n->scratch) : 0;
     if (prefix && realpath(prefix, n->prefix))
         n->prefix_len = strlen(n->prefix) > strlen("/python") ? strlen(n->prefix) : 0;
+    if (n->scratch_len) {
+        memcpy(n->runs, n->scratch, n->scratch_len + 1);
+        slash = strrchr(n->runs, '/');
+        n->runs_len = slash && slash > n->runs ? (size_t)(slash - n->runs) : 0;
+        n->runs[n->runs_len] = '\0';
+    }
 }
 
 static bool path_ends(const char *p, const char *end)
 {
     return p == end || !(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
                          (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'));
+}
+
+/* Whether the real path (len bytes) starts at p and ends there (path_ends). */
+static bool path_at(const char *p, const char *end, const char *path, size_t len)
+{
+    return len && *p == '/' && (size_t)(end - p) >= len && memcmp(p, path, len) == 0 &&
+           path_ends(p + len, end);
 }
 
 /* Appends s (len bytes) to out with the neutral names in place of the real paths. */
@@ -711,16 +728,16 @@ static int neutral_append(const struct neutral *n, const char *s, size_t len, st
     int rc = FA_OK;
 
     while (!rc && p < end) {
-        size_t left = (size_t)(end - p);
         const char *name = NULL;
         size_t skip = 0;
 
-        if (*p == '/' && n->scratch_len && left >= n->scratch_len &&
-            memcmp(p, n->scratch, n->scratch_len) == 0 && path_ends(p + n->scratch_len, end))
+        /* The scratch folder lies in the runs folder: the longer path is tried first. */
+        if (path_at(p, end, n->scratch, n->scratch_len))
             name = "/sandbox", skip = n->scratch_len;
-        else if (*p == '/' && n->prefix_len && left >= n->prefix_len &&
-                 memcmp(p, n->prefix, n->prefix_len) == 0 && path_ends(p + n->prefix_len, end))
+        else if (path_at(p, end, n->prefix, n->prefix_len))
             name = "/python", skip = n->prefix_len;
+        else if (path_at(p, end, n->runs, n->runs_len)) /* "runs/x" is "/x", "runs" is "/" */
+            name = "/", skip = n->runs_len + (p + n->runs_len < end && p[n->runs_len] == '/');
         if (!name) {
             p++;
             continue;
