@@ -11,7 +11,7 @@ from helpers import proc_report, run_fresh
 
 # Prints one line per check; `label` names the mode, `kw` the extra mk_audit arguments.
 SCRIPT = """
-import os, sys, tempfile, fastaudit
+import os, shutil, sys, tempfile, fastaudit
 heard = []
 def listen(event, args):
     if event == 'open' and args[0] == OUTSIDE:
@@ -31,6 +31,8 @@ with perms():
         outcome = 'refused'
 print('outcome', outcome)
 print('heard', len(heard))
+shutil.rmtree(root)
+shutil.rmtree(os.path.dirname(OUTSIDE))
 """
 
 
@@ -67,7 +69,7 @@ class TestHookOrder(unittest.TestCase):
         that refuses it with any Exception leaves FastAudit without a hook, silently: the
         context then enforces nothing, FastAudit's weakness kept."""
         p = run_fresh("""
-            import os, sys, tempfile, fastaudit
+            import os, shutil, sys, tempfile, fastaudit
             seen = []
             def gate(event, args):
                 seen.append(event)
@@ -82,6 +84,8 @@ class TestHookOrder(unittest.TestCase):
             with perms():
                 open(outside, 'w').close()
             print('written', os.path.exists(outside))
+            shutil.rmtree(root)
+            shutil.rmtree(os.path.dirname(outside))
             """)
         self.assertEqual(p.returncode, 0, proc_report(p))
         self.assertIn("first ['sys.addaudithook', 'audit_perms.set_config']", p.stdout,
