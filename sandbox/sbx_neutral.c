@@ -1,6 +1,6 @@
 /* sbx_neutral.c: the neutral paths learners see in output, exceptions and the trace (see
  * sbx_supervisor_int.h): /sandbox for the run's scratch folder, /python for the
- * interpreter's. */
+ * interpreter's, / for the folder of the scratch folders. */
 #define _GNU_SOURCE
 #include "sandbox/sbx_supervisor_int.h"
 
@@ -13,13 +13,20 @@
 void sbx_neutral_init(struct sbx_neutral *n, const char *scratch)
 {
     const char *prefix = sbx_python_prefix();
+    char *slash;
 
-    n->scratch_len = n->prefix_len = 0;
+    n->scratch_len = n->prefix_len = n->runs_len = 0;
     /* What the run sees is the resolved path (getcwd, __file__): resolve ours alike. */
     if (scratch && scratch[0] && realpath(scratch, n->scratch))
         n->scratch_len = strlen(n->scratch) > strlen("/sandbox") ? strlen(n->scratch) : 0;
     if (prefix && realpath(prefix, n->prefix))
         n->prefix_len = strlen(n->prefix) > strlen("/python") ? strlen(n->prefix) : 0;
+    if (n->scratch_len) {
+        memcpy(n->runs, n->scratch, n->scratch_len + 1);
+        slash = strrchr(n->runs, '/');
+        n->runs_len = slash && slash > n->runs ? (size_t)(slash - n->runs) : 0;
+        n->runs[n->runs_len] = '\0';
+    }
 }
 
 static bool path_ends(const char *p, const char *end)
@@ -28,22 +35,29 @@ static bool path_ends(const char *p, const char *end)
                          (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'));
 }
 
+/* Whether the real path (len bytes) starts at p and ends there (path_ends). */
+static bool path_at(const char *p, const char *end, const char *path, size_t len)
+{
+    return len && *p == '/' && (size_t)(end - p) >= len && memcmp(p, path, len) == 0 &&
+           path_ends(p + len, end);
+}
+
 int sbx_neutral_append(const struct sbx_neutral *n, const char *s, size_t len, struct fa_buf *out)
 {
     const char *p = s, *end = s + len, *run = s;
     int rc = FA_OK;
 
     while (!rc && p < end) {
-        size_t left = (size_t)(end - p);
         const char *name = NULL;
         size_t skip = 0;
 
-        if (*p == '/' && n->scratch_len && left >= n->scratch_len &&
-            memcmp(p, n->scratch, n->scratch_len) == 0 && path_ends(p + n->scratch_len, end))
+        /* The scratch folder lies in the runs folder: the longer path is tried first. */
+        if (path_at(p, end, n->scratch, n->scratch_len))
             name = "/sandbox", skip = n->scratch_len;
-        else if (*p == '/' && n->prefix_len && left >= n->prefix_len &&
-                 memcmp(p, n->prefix, n->prefix_len) == 0 && path_ends(p + n->prefix_len, end))
+        else if (path_at(p, end, n->prefix, n->prefix_len))
             name = "/python", skip = n->prefix_len;
+        else if (path_at(p, end, n->runs, n->runs_len)) /* "runs/x" is "/x", "runs" is "/" */
+            name = "/", skip = n->runs_len + (p + n->runs_len < end && p[n->runs_len] == '/');
         if (!name) {
             p++;
             continue;

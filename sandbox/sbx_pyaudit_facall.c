@@ -238,11 +238,32 @@ out:
 static PyMethodDef fa_callback_def = {"call_cb", (PyCFunction)(void (*)(void))fa_on_call,
                                       METH_FASTCALL, "FastAudit's sys.monitoring CALL callback."};
 
-/* _install(var, ask, monitor_hooks, safe_native) -> state: adds the state's audit hook. */
+/* The state's audit hook, called by CPython as hook(event, args). */
+static PyObject *fa_hook_call(PyObject *state, PyObject *const *args, Py_ssize_t nargs)
+{
+    const char *event;
+
+    if (nargs != 2 || !PyUnicode_Check(args[0]) || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "hook(event, args) takes a str and a tuple");
+        return NULL;
+    }
+    event = PyUnicode_AsUTF8(args[0]);
+    if (!event || sbx_pa_fa_hook(event, args[1], state) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef fa_hook_def = {"hook", (PyCFunction)(void (*)(void))fa_hook_call,
+                                  METH_FASTCALL, "FastAudit's audit hook."};
+
+/* _install(var, ask, monitor_hooks, safe_native) -> (state, hook). The caller adds the hook
+ * with sys.addaudithook, as FastAudit does when it creates its state: the hook then runs
+ * after the Python hooks added before it, before the later ones, and in this interpreter
+ * only (a C hook would run before every Python hook, in every interpreter). */
 PyObject *sbx_pa_fa_install(PyObject *module, PyObject *args)
 {
     struct fa_state *st;
-    PyObject *var, *ask, *hooks, *safe;
+    PyObject *var, *ask, *hooks, *safe, *hook;
 
     (void)module;
     if (!PyArg_ParseTuple(args, "OOO!O!:_install", &var, &ask, &PyTuple_Type, &hooks,
@@ -259,13 +280,14 @@ PyObject *sbx_pa_fa_install(PyObject *module, PyObject *args)
     st->ask = Py_NewRef(ask);
     st->monitor_hooks = Py_NewRef(hooks);
     st->safe_native = Py_NewRef(safe);
-    /* The hook keeps the state for the life of the process (hooks cannot be removed). */
-    if (PySys_AddAuditHook(sbx_pa_fa_hook, st) < 0) {
+    hook = PyCFunction_New(&fa_hook_def, (PyObject *)st);
+    if (!hook) {
         Py_DECREF(st);
         return NULL;
     }
+    /* Kept for the life of the process, like the hook once added (hooks cannot be removed). */
     sbx_pa_fa_states[sbx_pa_n_fa_states++] = (struct fa_state *)Py_NewRef(st);
-    return (PyObject *)st;
+    return Py_BuildValue("(NN)", (PyObject *)st, hook);
 }
 
 PyObject *sbx_pa_fa_make_callback(PyObject *module, PyObject *state)

@@ -1,7 +1,8 @@
 /* sbx_pyaudit_farules.c: FastAudit 0.2.7's own rules, the default mode (issue 12): its
- * path, environment, import and executor checks in its order, and the C hook of one
- * FastAudit state, which asks the Python half (sandbox/pyaudit/core.py) for the message and
- * the host's say when it refuses. */
+ * path, environment, import and executor checks in its order, and the hook of one
+ * FastAudit state (a C function added with sys.addaudithook, as FastAudit adds its own),
+ * which asks the Python half (sandbox/pyaudit/core.py) for the message and the host's say
+ * when it refuses. */
 #include "sandbox/sbx_pyaudit_int.h"
 
 #include <unistd.h>
@@ -12,9 +13,9 @@
  * `mk_audit(...)` without hardened=True is FastAudit 0.2.7 in everything a program can see:
  * its API lives in Python (fastaudit.core, sandbox/pyaudit/core.py: namedtuple configs, a
  * contextmanager, ContextVars named fastaudit_cfg and fastaudit_origin, without a tamper
- * check), and only the hook, the CALL callback and the call chain are C. The C hook runs
+ * check), and only the hook, the CALL callback and the call chain are C. The hook runs
  * FastAudit's checks in FastAudit's order; when they refuse, the Python helper `ask` builds
- * the message and asks the entry-point hooks and before_deny, and the C hook raises. */
+ * the message and asks the entry-point hooks and before_deny, and the hook raises. */
 
 PyTypeObject sbx_pa_fa_state_type = {
     PyVarObject_HEAD_INIT(NULL, 0)

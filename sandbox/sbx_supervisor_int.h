@@ -28,11 +28,14 @@ int sbx_scratch_expose_prefix(const char *prefix, const char *scratch_base, stru
 
 /* Learners see neutral paths (issue 14): the run's scratch folder as /sandbox and the
  * interpreter's folder as /python, alike in output, exceptions and the trace, rather than
- * the server's own layout. A path is replaced only where it ends (a '/', a quote, a space),
- * and only by a shorter name, so no text outgrows the cap it was cut to. */
+ * the server's own layout. The folder that holds the scratch folders (the server's runs
+ * folder) is then the parent of /sandbox, so it reads as / ("/runs/run-other" as
+ * "/run-other"): the rules resolve paths such as "../x" or "." out of the scratch folder,
+ * and name that parent in their reasons. A path is replaced only where it ends (a '/', a
+ * quote, a space), and only by a shorter name, so no text outgrows the cap it was cut to. */
 struct sbx_neutral {
-    char scratch[PATH_MAX], prefix[PATH_MAX];
-    size_t scratch_len, prefix_len; /* 0: not replaced */
+    char scratch[PATH_MAX], prefix[PATH_MAX], runs[PATH_MAX];
+    size_t scratch_len, prefix_len, runs_len; /* 0: not replaced */
 };
 
 /* Resolves the run's scratch folder (may be NULL: none) and the interpreter's prefix. */

@@ -1,7 +1,8 @@
 """FastAudit 0.2.7's public API, as fa-learn's engine provides it by default.
 
 Written for fa-learn from FastAudit's documented behaviour: the names, events, messages and
-record types are FastAudit's; the hook and the CALL callback are C (_install, _callback).
+record types are FastAudit's; the hook and the CALL callback are C (_install, _callback),
+and the hook is added with sys.addaudithook when the state is made, as FastAudit adds its own.
 mk_audit(..., hardened=True) is fa-learn's own rule set (sandbox/README.md)."""
 import asyncio, functools, inspect, os, sys, threading, types
 from collections import namedtuple
@@ -217,8 +218,9 @@ def _new_state():
         return cm
 
     mk_audit_.audit_state = audit_state_
-    state = _install(cfg_var, ask, monitor_hooks, safe_native)
+    state, hook = _install(cfg_var, ask, monitor_hooks, safe_native)
     callback = _callback(state)
+    sys.addaudithook(hook)
     return mk_audit_
 
 

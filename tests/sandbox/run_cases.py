@@ -9,7 +9,8 @@ second client keeps reading wiki pages, and checks each against its header:
     #         note=shutil.rmtree,fastaudit.call   (a row of each event says the other rule set
 #         disagrees)
 
-Also checks that no run left a process behind and that nothing outside the scratch folders
+Also checks that no result shows the folder of the runs' scratch folders (learners see neutral
+paths), that no run left a process behind and that nothing outside the scratch folders
 changed (sentinel files; over HTTP also one in the server's data folder); over HTTP, that
 after each case the server and the same supervisor are alive, an ordinary run succeeds and
 every wiki page read meanwhile was answered in full.
@@ -109,14 +110,33 @@ def post_run(url, body):
         return f"POST /api/run failed: {e}"
 
 
-def check(path, run):
+def runs_folder(data=None):
+    """The folder that holds the runs' scratch folders, resolved: the server's DATA/runs, or
+    `fa-learn run`'s $TMPDIR/fa-learn-runs."""
+    if data:
+        return os.path.join(os.path.realpath(data), "runs")
+    return os.path.join(os.path.realpath(os.environ.get("TMPDIR") or "/tmp"), "fa-learn-runs")
+
+
+def leaks(result, runs=None):
+    """Learners see neutral paths (/sandbox, /python), never the server's own folders: the
+    places where a result shows the runs folder (`fa-learn run`'s by default)."""
+    runs = runs or runs_folder()
+    shown = json.dumps(result, ensure_ascii=False)
+    at = shown.find(runs)
+    return [] if at < 0 else [f"the result shows the server's runs folder: "
+                              f"{shown[max(0, at - 80):at + 120]!r}"]
+
+
+def check(path, run, runs=None):
+    """What is wrong with a case's run (runs: as for leaks())."""
     args, expect, problems = header(path)
     if problems:
         return problems
     result = run(path, args)
     if isinstance(result, str):
         return [result]
-    return judge(result, expect)
+    return judge(result, expect) + leaks(result, runs)
 
 
 def judge(result, expect):
@@ -292,7 +312,8 @@ def main():
             print(f"NOT RUN {case.stem}: an ASan build cannot limit address space")
             not_run += 1
             continue
-        problems = check(case, server.run if server else cli_runner(binary))
+        problems = check(case, server.run if server else cli_runner(binary),
+                         runs_folder(os.path.join(sentinel_dir, "data") if server else None))
         for path in ESCAPES:
             if os.path.exists(path):
                 problems.append(f"{path} was created outside the scratch folder")

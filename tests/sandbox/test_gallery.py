@@ -58,7 +58,8 @@ def main():
             args = run_cases.header(snippet)[0]
             result = run_cases.cli_runner(binary)(snippet, [*args, "--preset", "hardened"])
             problems += ([result] if isinstance(result, str) else
-                         [f"hardened: {p}" for p in run_cases.judge(result, hardened)])
+                         [f"hardened: {p}" for p in run_cases.judge(result, hardened) +
+                          run_cases.leaks(result)])
         for path in run_cases.ESCAPES:
             if os.path.exists(path):
                 problems.append(f"{path} was created outside the scratch folder")
