@@ -88,10 +88,8 @@ static bool parse_count(const char *text, long min, long max, int *out)
 /* The session and the form of a POST, with its CSRF token checked. FA_OK, or the answer
  * (*status) is in resp. */
 static int posted_form(struct srv_req *req, struct srv_resp *resp, struct srv_form *form,
-                       int *status)
+                       char csrf[65], int *status)
 {
-    char csrf[65];
-
     if (srv_instructor_need_session(req, resp, true, csrf, status))
         return FA_EDENIED;
     if (srv_form_parse(req->body, FORM_FIELDS, form)) {
@@ -117,12 +115,10 @@ static void hidden(struct fa_html_builder *h, const char *name, const char *valu
     fa_html_raw(h, "\">");
 }
 
-static void csrf_field(struct srv_req *req, struct fa_html_builder *h)
+/* The session's CSRF token, which every form of the instructor's sends back. */
+static void csrf_field(struct fa_html_builder *h, const char *csrf)
 {
-    char csrf[65];
-    struct fa_diag diag = {{0}};
-    if (srv_instructor_session(req->instructor, req->cookie, csrf, &diag) == FA_OK)
-        hidden(h, "csrf", csrf);
+    hidden(h, "csrf", csrf);
 }
 
 static void error_note(struct fa_html_builder *h, const char *error)
@@ -158,7 +154,8 @@ static int class_row(void *ctx, const struct quiz_class *c, long n_attempts)
     return FA_OK;
 }
 
-static int classes_page(struct srv_req *req, struct srv_resp *resp, const char *error, int status)
+static int classes_page(struct srv_req *req, struct srv_resp *resp, const char *csrf,
+                        const char *error, int status)
 {
     struct fa_html_builder h;
     struct listing l = {&h, 0};
@@ -178,7 +175,7 @@ static int classes_page(struct srv_req *req, struct srv_resp *resp, const char *
         fa_html_raw(&h, "<tr><td colspan=\"5\">No class yet: create one below.</td></tr>\n");
     fa_html_raw(&h, "</tbody></table></div>\n<h2>New class</h2>\n<form method=\"post\" "
                     "action=\"" CLASSES_PATH "\" class=\"instructor-form\">");
-    csrf_field(req, &h);
+    csrf_field(&h, csrf);
     fa_html_printf(&h,
                    "<input type=\"hidden\" name=\"action\" value=\"create\">"
                    "<p><label for=\"c-name\">Name</label> <input id=\"c-name\" name=\"name\" "
@@ -190,7 +187,7 @@ static int classes_page(struct srv_req *req, struct srv_resp *resp, const char *
     (void)quiz_store_setting_get(req->store, RETENTION_SETTING, days, sizeof days, &diag);
     fa_html_raw(&h, "<h2>Retention</h2>\n<form method=\"post\" action=\"" CLASSES_PATH
                     "\" class=\"instructor-form\">");
-    csrf_field(req, &h);
+    csrf_field(&h, csrf);
     fa_html_printf(&h,
                    "<input type=\"hidden\" name=\"action\" value=\"retention\"><p><label "
                    "for=\"c-days\">Delete attempts older than this many days (0: keep "
@@ -211,16 +208,17 @@ int srv_instructor_handle_classes(struct srv_req *req, struct srv_resp *resp)
 
     if (srv_instructor_need_session(req, resp, true, csrf, &status))
         return status;
-    return classes_page(req, resp, NULL, 200);
+    return classes_page(req, resp, csrf, NULL, 200);
 }
 
 int srv_instructor_handle_classes_post(struct srv_req *req, struct srv_resp *resp)
 {
     struct srv_form form;
     struct fa_diag diag = {{0}};
+    char csrf[65];
     int status = 0, rc;
 
-    if (posted_form(req, resp, &form, &status))
+    if (posted_form(req, resp, &form, csrf, &status))
         return status;
     const char *action = srv_form_get(&form, "action");
     if (action && strcmp(action, "retention") == 0) {
@@ -228,7 +226,7 @@ int srv_instructor_handle_classes_post(struct srv_req *req, struct srv_resp *res
         char text[16];
         if (!parse_count(srv_form_get(&form, "days"), 0, MAX_RETENTION_DAYS, &days)) {
             srv_form_free(&form);
-            return classes_page(req, resp, "Retention: a number of days from 0 to 3650.", 422);
+            return classes_page(req, resp, csrf, "Retention: a number of days from 0 to 3650.", 422);
         }
         srv_form_free(&form);
         snprintf(text, sizeof text, "%d", days);
@@ -261,7 +259,7 @@ int srv_instructor_handle_classes_post(struct srv_req *req, struct srv_resp *res
                             "A name of 1 to " FA_STRINGIFY(QUIZ_MAX_CLASS_NAME) " bytes and a code "
                             "of at most " FA_STRINGIFY(QUIZ_MAX_CLASS) " characters, please.");
     if (rc == FA_EINVAL || rc == FA_EBUSY)
-        return classes_page(req, resp, diag.msg, 422);
+        return classes_page(req, resp, csrf, diag.msg, 422);
     if (rc)
         return srv_resp_error(req, resp, 500, "The class could not be created.");
     fa_log_info("req=%llu event=class_created code=%s", (unsigned long long)req->id, c.code);
@@ -283,7 +281,8 @@ static const char *class_code_of(const struct srv_req *req)
     return quiz_class_problem(&probe) ? NULL : code;
 }
 
-static int class_page(struct srv_req *req, struct srv_resp *resp, const struct quiz_class *c,
+static int class_page(struct srv_req *req, struct srv_resp *resp, const char *csrf,
+                      const struct quiz_class *c,
                       const char *error, int status)
 {
     struct fa_html_builder h;
@@ -303,7 +302,7 @@ static int class_page(struct srv_req *req, struct srv_resp *resp, const struct q
                     "/");
     srv_instructor_url_attr(&h, c->code);
     fa_html_raw(&h, "\" class=\"instructor-form\">");
-    csrf_field(req, &h);
+    csrf_field(&h, csrf);
     fa_html_printf(&h,
                    "<input type=\"hidden\" name=\"action\" value=\"save\"><p><label "
                    "for=\"s-name\">Name</label> <input id=\"s-name\" name=\"name\" required "
@@ -349,7 +348,7 @@ static int class_page(struct srv_req *req, struct srv_resp *resp, const struct q
     fa_html_raw(&h, "<h2>Delete</h2>\n<form method=\"post\" action=\"" CLASSES_PATH "/");
     srv_instructor_url_attr(&h, c->code);
     fa_html_raw(&h, "\">");
-    csrf_field(req, &h);
+    csrf_field(&h, csrf);
     fa_html_raw(&h, "<input type=\"hidden\" name=\"action\" value=\"delete\"><p><button "
                     "type=\"submit\" class=\"danger\">Delete this class and its attempts…"
                     "</button></p></form>\n");
@@ -371,7 +370,7 @@ int srv_instructor_handle_class(struct srv_req *req, struct srv_resp *resp)
         return srv_resp_error(req, resp, 404, "There is no such class.");
     if (rc)
         return srv_resp_error(req, resp, 500, "The class could not be read.");
-    return class_page(req, resp, &c, NULL, 200);
+    return class_page(req, resp, csrf, &c, NULL, 200);
 }
 
 /* The settings form into c (which holds the stored class); the problem, or NULL. */
@@ -434,11 +433,12 @@ int srv_instructor_handle_class_post(struct srv_req *req, struct srv_resp *resp)
 {
     struct srv_form form;
     struct fa_diag diag = {{0}};
+    char csrf[65];
     struct quiz_class c;
     int status = 0, rc;
     const char *code = class_code_of(req);
 
-    if (posted_form(req, resp, &form, &status))
+    if (posted_form(req, resp, &form, csrf, &status))
         return status;
     rc = code ? quiz_store_class_get(req->store, code, &c, &diag) : FA_ENOTFOUND;
     const char *action = srv_form_get(&form, "action");
@@ -476,7 +476,7 @@ int srv_instructor_handle_class_post(struct srv_req *req, struct srv_resp *resp)
     const char *problem = read_settings(&form, &c);
     srv_form_free(&form);
     if (problem) /* the page again with what was typed, and why it was not saved */
-        return class_page(req, resp, &c, problem, 422);
+        return class_page(req, resp, csrf, &c, problem, 422);
     if (quiz_store_class_update(req->store, &c, &diag))
         return srv_resp_error(req, resp, 500, "The settings could not be saved.");
     return srv_resp_redirect(resp, 303, CLASSES_PATH, c.code);
@@ -560,10 +560,11 @@ int srv_instructor_handle_learner_post(struct srv_req *req, struct srv_resp *res
 {
     struct srv_form form;
     struct fa_diag diag = {{0}};
+    char csrf[65];
     int status = 0;
     long n = 0;
 
-    if (posted_form(req, resp, &form, &status))
+    if (posted_form(req, resp, &form, csrf, &status))
         return status;
     const char *code = srv_form_get(&form, "class"), *name = srv_form_get(&form, "name"),
                *confirm = srv_form_get(&form, "confirm");

@@ -44,7 +44,7 @@ static int quiz_page(struct srv_req *req, struct srv_resp *resp, long topic, con
     const struct srv_quiz *quiz = srv_site_get_quiz(req->site);
     struct fa_html_builder h;
     struct quiz_class cls;
-    bool has_class = srv_quiz_find_class(req->store, class_code, &cls);
+    bool has_class = srv_quiz_rules_class(req->store, class_code, &cls) == FA_OK;
 
     fa_html_init(&h, SRV_MAX_PAGE_BYTES);
     srv_quiz_view_render(&h, quiz, topic, token, seed, refused, has_class ? &cls : NULL);
@@ -147,10 +147,12 @@ int srv_quiz_handle_submit(struct srv_req *req, struct srv_resp *resp)
     if (!problem)
         attempt_rc = srv_quiz_take_attempt(req, bank, &s);
     /* The class's settings (srv_quiz_rules.h), shown next to the class code. */
-    if (!problem && !refused.name_problem && !refused.class_problem && !attempt_rc)
-        refused.class_problem =
-            srv_quiz_rules_refusal(req->store, s.class_code, s.name, srv_quiz_slug(bank, s.topic),
-                                   s.started_ms, srv_quiz_now_ms(), rule, sizeof rule);
+    if (!problem && !refused.name_problem && !refused.class_problem && !attempt_rc) {
+        s.class_rc = srv_quiz_rules_class(req->store, s.class_code, &s.cls);
+        refused.class_problem = srv_quiz_rules_refusal(req->store, s.class_rc, &s.cls, s.name,
+                                                       srv_quiz_slug(bank, s.topic), s.started_ms,
+                                                       srv_quiz_now_ms(), rule, sizeof rule);
+    }
     if (!problem && (refused.name_problem || refused.class_problem || attempt_rc)) {
         /* The learner's own mistake, or a page whose attempt token does not check out (a
          * stale page, a forged start time): their quiz again, with everything they sent and

@@ -37,7 +37,9 @@ int srv_quiz_handle_api_quiz(struct srv_req *req, struct srv_resp *resp)
     struct quiz_class cls;
     struct srv_quiz_draw draw = {
         seed,
-        srv_quiz_find_class(req->store, srv_req_query(req, "class"), &cls) ? cls.pool_size : 0};
+        srv_quiz_rules_class(req->store, srv_req_query(req, "class"), &cls) == FA_OK
+            ? cls.pool_size
+            : 0};
     for (size_t i = 0; i < quiz_bank_n_questions(quiz->bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(quiz->bank, i);
         unsigned char order[QUIZ_MAX_OPTIONS];
@@ -242,8 +244,10 @@ int srv_quiz_handle_api_submit(struct srv_req *req, struct srv_resp *resp)
         return srv_resp_json_error(req, resp, 400, problem);
     }
     char rule[240];
-    if (srv_quiz_rules_refusal(req->store, s.class_code, s.name, srv_quiz_slug(bank, s.topic),
-                               s.started_ms, srv_quiz_now_ms(), rule, sizeof rule)) {
+    s.class_rc = srv_quiz_rules_class(req->store, s.class_code, &s.cls);
+    if (srv_quiz_rules_refusal(req->store, s.class_rc, &s.cls, s.name,
+                               srv_quiz_slug(bank, s.topic), s.started_ms, srv_quiz_now_ms(),
+                               rule, sizeof rule)) {
         srv_quiz_submission_free(&s, quiz_bank_n_questions(bank) + 1);
         return srv_resp_json_error(req, resp, 403, rule);
     }

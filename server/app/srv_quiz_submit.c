@@ -26,15 +26,6 @@ int64_t srv_quiz_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The class code names, into c: false when there is no such class (or no code). */
-bool srv_quiz_find_class(struct quiz_store *store, const char *code, struct quiz_class *c)
-{
-    struct fa_diag diag = {{0}};
-    memset(c, 0, sizeof *c);
-    return store && code && quiz_class_code_ok(code, strlen(code)) &&
-           quiz_store_class_get(store, code, c, &diag) == FA_OK;
-}
-
 /* A new attempt of the quiz: a random seed, started now, and its token (empty without a
  * key: the page still shows, but no submission will be accepted). */
 void srv_quiz_new_attempt(const struct srv_req *req, const char *slug, uint32_t *seed,
@@ -188,9 +179,7 @@ int srv_quiz_grade_and_store(struct srv_req *req, const struct srv_quiz *quiz,
     a->answers = fa_xcalloc(quiz_bank_n_questions(bank) + 1, sizeof *a->answers);
     /* Only the questions the class's pool drew for this seed count (the page showed no
      * others). */
-    struct quiz_class cls;
-    struct srv_quiz_draw draw = {
-        s->seed, srv_quiz_find_class(req->store, s->class_code, &cls) ? cls.pool_size : 0};
+    struct srv_quiz_draw draw = {s->seed, s->class_rc == FA_OK ? s->cls.pool_size : 0};
     for (size_t i = 0; i < quiz_bank_n_questions(bank); i++) {
         const struct quiz_question *q = quiz_bank_get_question(bank, i);
         struct quiz_answer answer = {s->chosen[i], s->text[i]};
@@ -256,6 +245,7 @@ void srv_quiz_submission_init(struct submission *s, const struct quiz_bank *bank
 
     memset(s, 0, sizeof *s);
     s->topic = -2;
+    s->class_rc = FA_ENOTFOUND;
     s->chosen = fa_xcalloc(n, sizeof *s->chosen);
     s->text = fa_xcalloc(n, sizeof *s->text);
     s->seen = fa_xcalloc(n, sizeof *s->seen);

@@ -18,10 +18,6 @@
 /* Wall-clock milliseconds since the epoch. */
 int64_t srv_quiz_now_ms(void);
 
-/* The class code names, into c: false when there is no such class (or no code, or no
- * store). */
-bool srv_quiz_find_class(struct quiz_store *store, const char *code, struct quiz_class *c);
-
 /* A new attempt of the quiz slug: a random seed, started now, and its token (empty without
  * a key: the page still shows, but no submission will be accepted). */
 void srv_quiz_new_attempt(const struct srv_req *req, const char *slug, uint32_t *seed,

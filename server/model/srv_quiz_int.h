@@ -62,6 +62,10 @@ struct submission {
     bool has_attempt;
     uint32_t seed;
     int64_t started_ms;
+    /* The class class_code names, looked up once (srv_quiz_rules_class): its rules judge the
+     * submission and its pool decides which questions are marked. */
+    int class_rc;
+    struct quiz_class cls;
     /* One per question of the bank (only the quiz's count): what was chosen or typed. The
      * options chosen are numbered as shown while the form is read, then as in the bank
      * (srv_quiz_take_attempt maps them through the attempt's seed). */

@@ -16,11 +16,11 @@ static void utc(int64_t ms, char out[32])
     strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm);
 }
 
-/* The class of code: FA_OK, FA_ENOTFOUND (no class: no rules), or a store error. */
-static int class_of(struct quiz_store *store, const char *code, struct quiz_class *c)
+int srv_quiz_rules_class(struct quiz_store *store, const char *code, struct quiz_class *c)
 {
     struct fa_diag diag = {{0}};
-    if (!store || !code || !code[0])
+    memset(c, 0, sizeof *c);
+    if (!store || !code || !quiz_class_code_ok(code, strlen(code)))
         return FA_ENOTFOUND;
     int rc = quiz_store_class_get(store, code, c, &diag);
     if (rc && rc != FA_ENOTFOUND)
@@ -28,15 +28,16 @@ static int class_of(struct quiz_store *store, const char *code, struct quiz_clas
     return rc;
 }
 
-const char *srv_quiz_rules_refusal(struct quiz_store *store, const char *class_code,
-                                   const char *learner, const char *quiz, int64_t started_ms,
-                                   int64_t now_ms, char *why, size_t cap)
+const char *srv_quiz_rules_refusal(struct quiz_store *store, int class_rc,
+                                   const struct quiz_class *cls, const char *learner,
+                                   const char *quiz, int64_t started_ms, int64_t now_ms,
+                                   char *why, size_t cap)
 {
-    struct quiz_class c;
+    const struct quiz_class c = *cls;
     struct fa_diag diag = {{0}};
     char when[32];
     long n = 0;
-    int rc = class_of(store, class_code, &c);
+    int rc = class_rc;
 
     if (rc == FA_ENOTFOUND)
         return NULL;
@@ -81,7 +82,7 @@ bool srv_quiz_rules_reveal(struct quiz_store *store, const char *class_code, int
 
     /* An unreadable class shows the score only: better to hold answers back a while than
      * to give them away early. */
-    int rc = class_of(store, class_code, &c);
+    int rc = srv_quiz_rules_class(store, class_code, &c);
     if (rc == FA_ENOTFOUND || (rc == FA_OK && c.reveal == QUIZ_REVEAL_ALL))
         return true;
     if (rc == FA_OK && c.reveal == QUIZ_REVEAL_SCORE_UNTIL_CLOSE && c.closes_ms &&
