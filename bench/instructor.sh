@@ -5,30 +5,14 @@
 # and the median and slowest times are printed (loopback adds well under a millisecond).
 # Environment: BUILD (default build), REPEAT (default 20), LEARNERS (300), ATTEMPTS (3000).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(dirname "$here")
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$src/$build
-bin=$build/server/fa-learn
+source "$(dirname "$0")/serve.sh"
 repeat=${REPEAT:-20}
 learners=${LEARNERS:-300}
 attempts=${ATTEMPTS:-3000}
 
-tmp=$(mktemp -d)
-server_pid=
-cleanup() {
-    [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
 token=bench-instructor-token-0123456789
 printf '%s\n' "$token" >"$tmp/token"
-FA_LEARN_QUIZ_RATE=0 "$bin" serve --port 0 --data "$tmp/data" --no-sandbox --quiet \
-    --admin-token-file "$tmp/token" >"$tmp/out" 2>"$tmp/err" &
-server_pid=$!
-for _ in $(seq 100); do [[ -s $tmp/out ]] && break; sleep 0.1; done
-url=$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/out")
-[[ -n $url ]] || { echo "bench: the server did not start"; cat "$tmp/err"; exit 1; }
+FA_LEARN_QUIZ_RATE=0 bench_serve --no-sandbox --admin-token-file "$tmp/token"
 
 # The class: learner k answers question j rightly or not by a fixed pattern, across the full
 # quiz and every topic's, so that scores, facility and discrimination all vary.

@@ -7,31 +7,15 @@
 # Target: >= 2,000 submissions/s on 2 cores. Environment: BUILD (default build),
 # DURATION (default 5s), CONNECTIONS (default 16), THREADS (default: CPU count).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(dirname "$here")
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$src/$build
-bin=$build/server/fa-learn
+source "$(dirname "$0")/serve.sh"
 duration=${DURATION:-5s}
 connections=${CONNECTIONS:-16}
 threads=${THREADS:-$(nproc)}
 command -v wrk >/dev/null || { echo "bench: wrk is missing (scripts/setup.sh installs it)"; exit 1; }
 
-tmp=$(mktemp -d)
-server_pid=
-cleanup() {
-    [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
 # wrk is one client sending thousands of submissions: no per-client rate limit here (older
 # builds ignore the variable).
-FA_LEARN_QUIZ_RATE=0 "$bin" serve --port 0 --data "$tmp/data" --no-sandbox --quiet \
-    ${SERVE_FLAGS:-} >"$tmp/out" 2>"$tmp/err" &
-server_pid=$!
-for _ in $(seq 100); do [[ -s $tmp/out ]] && break; sleep 0.1; done
-url=$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/out")
-[[ -n $url ]] || { echo "bench: the server did not start"; cat "$tmp/err"; exit 1; }
+FA_LEARN_QUIZ_RATE=0 bench_serve --no-sandbox ${SERVE_FLAGS:-}
 
 # A submission of the whole quiz: the first option of every question, text for short ones.
 curl -sf "$url/api/quiz" | "$bin" python -c '
