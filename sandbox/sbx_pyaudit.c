@@ -333,6 +333,7 @@ static PyMethodDef core_methods[] = {
     {"_hardened_state", hardened_state, METH_NOARGS, "the hardened engine's state, or None"},
     {"_made_default", made_default, METH_NOARGS, "a FastAudit mk_audit was made"},
     {"_install", sbx_pa_fa_install, METH_VARARGS, "one FastAudit state and its audit hook, for sys.addaudithook"},
+    {"_addhook", sbx_pa_fa_add_hook, METH_O, "adds a state's hook as a C hook where that is unobservable"},
     {"_callback", sbx_pa_fa_make_callback, METH_O, "the C CALL callback of one FastAudit state"},
     {"_chain", (PyCFunction)(void (*)(void))sbx_pa_fa_chain, METH_FASTCALL,
      "FastAudit's call chain"},

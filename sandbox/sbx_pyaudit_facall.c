@@ -256,6 +256,66 @@ static PyObject *fa_hook_call(PyObject *state, PyObject *const *args, Py_ssize_t
 static PyMethodDef fa_hook_def = {"hook", (PyCFunction)(void (*)(void))fa_hook_call,
                                   METH_FASTCALL, "FastAudit's audit hook."};
 
+/* The state's hook added as a C hook (see _addhook). CPython runs Python hooks with tracing
+ * off, so before_deny and the monitor hooks are neither traced nor monitored there: so here. */
+static int fa_c_hook(const char *event, PyObject *args, void *state)
+{
+    PyThreadState *ts = PyThreadState_Get();
+    int rc;
+
+    PyThreadState_EnterTracing(ts);
+    rc = sbx_pa_fa_hook(event, args, state);
+    PyThreadState_LeaveTracing(ts);
+    return rc;
+}
+
+/* sys.addaudithook, unless a program replaced it: a builtin of that name bound to the module
+ * named sys (the main interpreter's own; no other can be made). */
+static bool addaudithook_is_builtin(void)
+{
+    PyObject *fn = PySys_GetObject("addaudithook"), *self; /* borrowed */
+    const char *name;
+
+    if (!fn || !PyCFunction_Check(fn) || strcmp(sbx_pa_cfunction_name(fn), "addaudithook") != 0)
+        return false;
+    self = PyCFunction_GET_SELF(fn);
+    name = self && PyModule_Check(self) ? PyModule_GetName(self) : NULL;
+    if (!name)
+        PyErr_Clear();
+    return name && strcmp(name, "sys") == 0;
+}
+
+/* _addhook(state) -> bool: adds the state's hook as a C hook when nothing a program can
+ * observe tells it from sys.addaudithook(hook), FastAudit's way, and says whether it did
+ * (False: the caller calls sys.addaudithook). CPython calls a C hook without making an event
+ * name string, an iterator and a call, the cost of a Python hook per event. The two are
+ * indistinguishable when this is the main interpreter (C hooks run in every interpreter; the
+ * state's hook returns at once outside the main one), no Python hook was added here yet
+ * (Python hooks run after C hooks: a later one runs after this hook either way), and
+ * sys.addaudithook is CPython's own. Earlier C hooks hear sys.addaudithook from
+ * PySys_AddAuditHook as from sys.addaudithook; a refusal is handled as sys.addaudithook
+ * handles it (an Exception leaves the hook out, silently; anything else propagates: CPython
+ * already drops a RuntimeError in the same way). What can still tell them apart: a C hook
+ * added later (C code only: an extension, ctypes, the hardened mode) runs after this hook,
+ * where it would run before FastAudit's. */
+PyObject *sbx_pa_fa_add_hook(PyObject *module, PyObject *state)
+{
+    (void)module;
+    if (!PyObject_TypeCheck(state, &sbx_pa_fa_state_type)) {
+        PyErr_SetString(PyExc_TypeError, "a FastAudit state is needed");
+        return NULL;
+    }
+    if (PyInterpreterState_Get() != PyInterpreterState_Main() ||
+        sbx_pa_interp_has_python_hooks() || !addaudithook_is_builtin())
+        Py_RETURN_FALSE;
+    if (PySys_AddAuditHook(fa_c_hook, state) < 0) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception))
+            return NULL;
+        PyErr_Clear();
+    }
+    Py_RETURN_TRUE;
+}
+
 /* _install(var, ask, monitor_hooks, safe_native) -> (state, hook). The caller adds the hook
  * with sys.addaudithook, as FastAudit does when it creates its state: the hook then runs
  * after the Python hooks added before it, before the later ones, and in this interpreter

@@ -221,6 +221,8 @@ extern PyMethodDef sbx_pa_call_callback_def;
 /* Checks the CPython internals above on the running interpreter: 0, or -1 with ImportError
  * (sbx_pyaudit_internals.c). */
 int sbx_pa_internals_self_test(void);
+/* True when this interpreter has Python audit hooks (sys.addaudithook was used here). */
+bool sbx_pa_interp_has_python_hooks(void);
 
 /* Small helpers, the engine's own code, frames and call chains (sbx_pyaudit_frames.c) */
 void sbx_pa_call_chain(char *out, size_t cap);
@@ -294,6 +296,7 @@ PyObject *sbx_pa_fa_active_cfg(void);
 PyObject *sbx_pa_fa_chain(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *sbx_pa_fa_func_mod(PyObject *fn);
 PyObject *sbx_pa_fa_install(PyObject *module, PyObject *args);
+PyObject *sbx_pa_fa_add_hook(PyObject *module, PyObject *state);
 bool sbx_pa_fa_is_python(PyObject *fn);
 PyObject *sbx_pa_fa_make_callback(PyObject *module, PyObject *state);
 PyObject *sbx_pa_fa_realroot(PyObject *module, PyObject *root);

@@ -1,10 +1,29 @@
 /* sbx_pyaudit_internals.c: the start-up self-test of the CPython internals the FastAudit
  * engine reads through sbx_pyaudit_int.h's accessors (private fields of code objects, thread
- * states, builtin functions and method descriptors; _PyType_Lookup). The build refuses other
- * CPython versions than those the accessors were written for; this checks, on the running
- * interpreter, that each accessor gives what the public API gives, so a mismatch is an
- * ImportError at `import fastaudit`, never a wrong decision later. */
+ * states, builtin functions and method descriptors; _PyType_Lookup), and the one accessor
+ * that needs CPython's internal headers: whether this interpreter has Python audit hooks. The
+ * build refuses other CPython versions than those the accessors were written for; this checks,
+ * on the running interpreter, that each accessor gives what the public API gives, so a
+ * mismatch is an ImportError at `import fastaudit`, never a wrong decision later. */
+
+/* The interpreter's state is opaque outside CPython's core: only this file sees its layout,
+ * and compiles CPython's internal headers without this project's warnings. */
+#define Py_BUILD_CORE 1
 #include "sandbox/sbx_pyaudit_int.h"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wshadow"
+#include "internal/pycore_interp.h"
+#include "internal/pycore_runtime.h"
+#pragma GCC diagnostic pop
+
+bool sbx_pa_interp_has_python_hooks(void)
+{
+    PyObject *hooks = PyInterpreterState_Get()->audit_hooks;
+    return hooks && PyList_GET_SIZE(hooks) > 0;
+}
 
 /* Sets ImportError naming what disagreed; returns -1. */
 static int mismatch(const char *what)
@@ -90,9 +109,32 @@ static int check_functions(void)
     return rc;
 }
 
+/* The interpreter state's layout: its size and the offset of sysdict as the running
+ * interpreter describes them (3.13's debug offsets), sysdict read through it, and audit_hooks
+ * either unset or a list (sys.addaudithook makes it one). */
+static int check_interpreter(void)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    PyObject *path = PySys_GetObject("path"); /* borrowed */
+
+#if PY_VERSION_HEX >= 0x030D0000
+    if (_PyRuntime.debug_offsets.interpreter_state.size != sizeof(PyInterpreterState) ||
+        _PyRuntime.debug_offsets.interpreter_state.sysdict !=
+            offsetof(PyInterpreterState, sysdict))
+        return mismatch("PyInterpreterState's layout");
+#endif
+    if (!interp->sysdict || !PyDict_Check(interp->sysdict) || !path ||
+        PyDict_GetItemString(interp->sysdict, "path") != path)
+        return mismatch("PyInterpreterState.sysdict");
+    if (interp->audit_hooks && !PyList_CheckExact(interp->audit_hooks))
+        return mismatch("PyInterpreterState.audit_hooks");
+    return 0;
+}
+
 int sbx_pa_internals_self_test(void)
 {
-    if (check_code() < 0 || check_context() < 0 || check_functions() < 0)
+    if (check_code() < 0 || check_context() < 0 || check_functions() < 0 ||
+        check_interpreter() < 0)
         return -1;
     return 0;
 }

@@ -1,8 +1,9 @@
 """FastAudit 0.2.7's public API, as fa-learn's engine provides it by default.
 
 Written for fa-learn from FastAudit's documented behaviour: the names, events, messages and
-record types are FastAudit's; the hook and the CALL callback are C (_install, _callback),
-and the hook is added with sys.addaudithook when the state is made, as FastAudit adds its own.
+record types are FastAudit's; the hook and the CALL callback are C (_install, _callback).
+The hook is added when the state is made, where FastAudit adds its own: with
+sys.addaudithook, or as a C hook where no program could tell the two apart (_addhook).
 mk_audit(..., hardened=True) is fa-learn's own rule set (sandbox/README.md)."""
 import asyncio, functools, inspect, os, sys, threading, types
 from collections import namedtuple
@@ -220,7 +221,8 @@ def _new_state():
     mk_audit_.audit_state = audit_state_
     state, hook = _install(cfg_var, ask, monitor_hooks, safe_native)
     callback = _callback(state)
-    sys.addaudithook(hook)
+    if not _addhook(state):  # a C hook where no program can tell it from this call
+        sys.addaudithook(hook)
     return mk_audit_
 
 
