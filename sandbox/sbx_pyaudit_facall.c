@@ -1,6 +1,6 @@
 /* sbx_pyaudit_facall.c: FastAudit's sys.monitoring CALL callback (its unwrap, its notion of
  * Python code and of a callable's module, both weaknesses included) and the C functions
- * fastaudit.core is given (_install, _callback, _chain, _realroot). */
+ * fastaudit.core is given (_install, _addhook, _callback, _chain, _realroot). */
 #include "sandbox/sbx_pyaudit_int.h"
 
 /* FastAudit's unwrap_call: partials to their func, and __wrapped__ found in the object's own
@@ -317,9 +317,7 @@ PyObject *sbx_pa_fa_add_hook(PyObject *module, PyObject *state)
 }
 
 /* _install(var, ask, monitor_hooks, safe_native) -> (state, hook). The caller adds the hook
- * with sys.addaudithook, as FastAudit does when it creates its state: the hook then runs
- * after the Python hooks added before it, before the later ones, and in this interpreter
- * only (a C hook would run before every Python hook, in every interpreter). */
+ * when it creates its state, as FastAudit does: _addhook, else sys.addaudithook(hook). */
 PyObject *sbx_pa_fa_install(PyObject *module, PyObject *args)
 {
     struct fa_state *st;
