@@ -256,6 +256,15 @@ static PyObject *fa_hook_call(PyObject *state, PyObject *const *args, Py_ssize_t
 static PyMethodDef fa_hook_def = {"hook", (PyCFunction)(void (*)(void))fa_hook_call,
                                   METH_FASTCALL, "FastAudit's audit hook."};
 
+/* True for a state made by _install; else false with TypeError set. */
+static bool is_fa_state(PyObject *obj)
+{
+    if (PyObject_TypeCheck(obj, &sbx_pa_fa_state_type))
+        return true;
+    PyErr_SetString(PyExc_TypeError, "a FastAudit state is needed");
+    return false;
+}
+
 /* The state's hook added as a C hook (see _addhook). CPython runs Python hooks with tracing
  * off, so before_deny and the monitor hooks are neither traced nor monitored there: so here. */
 static int fa_c_hook(const char *event, PyObject *args, void *state)
@@ -301,10 +310,8 @@ static bool addaudithook_is_builtin(void)
 PyObject *sbx_pa_fa_add_hook(PyObject *module, PyObject *state)
 {
     (void)module;
-    if (!PyObject_TypeCheck(state, &sbx_pa_fa_state_type)) {
-        PyErr_SetString(PyExc_TypeError, "a FastAudit state is needed");
+    if (!is_fa_state(state))
         return NULL;
-    }
     if (PyInterpreterState_Get() != PyInterpreterState_Main() ||
         sbx_pa_interp_has_python_hooks() || !addaudithook_is_builtin())
         Py_RETURN_FALSE;
@@ -351,10 +358,8 @@ PyObject *sbx_pa_fa_install(PyObject *module, PyObject *args)
 PyObject *sbx_pa_fa_make_callback(PyObject *module, PyObject *state)
 {
     (void)module;
-    if (!PyObject_TypeCheck(state, &sbx_pa_fa_state_type)) {
-        PyErr_SetString(PyExc_TypeError, "a FastAudit state is needed");
+    if (!is_fa_state(state))
         return NULL;
-    }
     return PyCFunction_New(&fa_callback_def, state);
 }
 
