@@ -115,7 +115,6 @@ static int check_functions(void)
 static int check_interpreter(void)
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
-    PyObject *path = PySys_GetObject("path"); /* borrowed */
 
 #if PY_VERSION_HEX >= 0x030D0000
     if (_PyRuntime.debug_offsets.interpreter_state.size != sizeof(PyInterpreterState) ||
@@ -123,8 +122,8 @@ static int check_interpreter(void)
             offsetof(PyInterpreterState, sysdict))
         return mismatch("PyInterpreterState's layout");
 #endif
-    if (!interp->sysdict || !PyDict_Check(interp->sysdict) || !path ||
-        PyDict_GetItemString(interp->sysdict, "path") != path)
+    if (!interp->sysdict || !PyDict_Check(interp->sysdict) ||
+        PyDict_GetItemString(interp->sysdict, "modules") != PySys_GetObject("modules"))
         return mismatch("PyInterpreterState.sysdict");
     if (interp->audit_hooks && !PyList_CheckExact(interp->audit_hooks))
         return mismatch("PyInterpreterState.audit_hooks");
