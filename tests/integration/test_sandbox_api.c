@@ -4,7 +4,6 @@
 #include "server_harness.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 
 static const char *binary, *source_dir;
 static const char *const json_headers[] = {"Content-Type: application/json", NULL};
@@ -180,18 +179,16 @@ static void test_bad_requests(struct server *s)
     free(big);
 }
 
-/* An endless loop ends at its own time limit, as a "limit" result. */
+/* An endless loop ends at its own time limit, as a "limit" result (the answer names the
+ * time limit: nothing else could have ended the loop). */
 static void test_time_limit(struct server *s)
 {
     struct response r = {0};
-    double t0 = now_s(), took;
 
     post_code(s, "{\"code\": \"while True:\\n    pass\", \"time_limit_ms\": 300}", &r);
-    took = now_s() - t0;
     INT_EQ(r.status, 200);
     OK(CONTAINS(r.body, "\"status\":\"limit\""));
     OK(CONTAINS(r.body, "\"limit\":\"time\""));
-    OK(took >= 0.29 && took < 3.0);
     free(r.body);
 }
 
@@ -199,100 +196,16 @@ struct run_client {
     const struct server *s;
     const char *body;
     struct response r;
-    double took;
 };
 
 static void *run_client_main(void *arg)
 {
     struct run_client *c = arg;
-    double t0 = now_s();
 
     post_code(c->s, c->body, &c->r);
-    c->took = now_s() - t0;
     return NULL;
 }
 
-struct wiki_client {
-    const struct server *s;
-    atomic_bool stop;
-    int n_ok, n_bad;
-    double slowest;
-};
-
-static void *wiki_client_main(void *arg)
-{
-    struct wiki_client *w = arg;
-    struct response r = {0};
-    CURL *h = curl_easy_init();
-    char url[128];
-
-    snprintf(url, sizeof url, "%s/wiki/big-picture", w->s->base);
-    while (!atomic_load(&w->stop)) {
-        double t0 = now_s(), took;
-
-        request_on(h, url, NULL, NULL, NULL, 0, false, &r);
-        took = now_s() - t0;
-        if (r.status == 200)
-            w->n_ok++;
-        else
-            w->n_bad++;
-        if (took > w->slowest)
-            w->slowest = took;
-        usleep(20 * 1000);
-    }
-    curl_easy_cleanup(h);
-    free(r.body);
-    return NULL;
-}
-
-/* Nine sleeping runs at once on a server with 2 HTTP threads: they all finish (at most
- * max_running + max_queued wait), and the wiki keeps answering quickly meanwhile, which it
- * could not if a pool thread waited on a run. */
-static void test_concurrency(struct server *s)
-{
-    enum { N_RUNS = 9 };
-    struct run_client runs[N_RUNS];
-    pthread_t threads[N_RUNS], wiki_thread;
-    struct wiki_client wiki = {.s = s};
-    double t0 = now_s(), took;
-    int n_ok = 0, n_busy = 0, wiki_during;
-
-    atomic_init(&wiki.stop, false);
-    pthread_create(&wiki_thread, NULL, wiki_client_main, &wiki);
-    for (int i = 0; i < N_RUNS; i++) {
-        runs[i] = (struct run_client){.s = s,
-                                      .body = "{\"code\": \"import time\\ntime.sleep(0.5)\\n"
-                                              "print('woke')\"}"};
-        pthread_create(&threads[i], NULL, run_client_main, &runs[i]);
-    }
-    for (int i = 0; i < N_RUNS; i++) {
-        pthread_join(threads[i], NULL);
-        if (runs[i].r.status == 200 && CONTAINS(runs[i].r.body, "\"status\":\"ok\"") &&
-            CONTAINS(runs[i].r.body, "woke"))
-            n_ok++;
-        else if (runs[i].r.status == 429)
-            n_busy++;
-        else
-            fprintf(stderr, "run %d: %ld %.200s\n", i, runs[i].r.status, runs[i].r.body);
-    }
-    took = now_s() - t0;
-    wiki_during = wiki.n_ok;
-    atomic_store(&wiki.stop, true);
-    pthread_join(wiki_thread, NULL);
-    fprintf(stderr, "runs: %d ok, %d busy in %.2f s; wiki: %d ok during them, slowest %.3f s\n",
-            n_ok, n_busy, took, wiki_during, wiki.slowest);
-    INT_EQ(n_ok + n_busy, N_RUNS);
-    /* 9 <= max_running (CPU count) + 16 queued: none should be refused. */
-    INT_EQ(n_ok, N_RUNS);
-    OK(took >= 0.5);
-    OK(wiki_during >= 20);
-    INT_EQ(wiki.n_bad, 0);
-    OK(wiki.slowest < 0.5);
-    for (int i = 0; i < N_RUNS; i++)
-        free(runs[i].r.body);
-}
-
-/* The supervisor's pid from /metrics (loopback may read it), 0 while it is down or absent. */
 /* A gauge or counter without labels from /metrics (loopback may read it); 0 when absent. */
 static long metric(const struct server *s, const char *name)
 {
@@ -310,6 +223,53 @@ static long metric(const struct server *s, const char *name)
     return value;
 }
 
+/* Nine sleeping runs at once on a server with 2 HTTP threads: they all finish (at most
+ * max_running + max_queued wait), and the wiki answers while they are still waiting, which it
+ * could not if a pool thread waited on a run. The runs' own count in /metrics says when all
+ * nine are in and whether any is still waiting after the wiki's answers. */
+static void test_concurrency(struct server *s)
+{
+    enum { N_RUNS = 9, N_WIKI = 20 };
+    struct run_client runs[N_RUNS];
+    pthread_t threads[N_RUNS];
+    struct response r = {0};
+    int n_ok = 0, wiki_ok = 0;
+    long waiting = 0;
+
+    for (int i = 0; i < N_RUNS; i++) {
+        runs[i] = (struct run_client){.s = s,
+                                      .body = "{\"code\": \"import time\\ntime.sleep(1)\\n"
+                                              "print('woke')\"}"};
+        pthread_create(&threads[i], NULL, run_client_main, &runs[i]);
+    }
+    for (double deadline = now_s() + WAIT_S;
+         (waiting = metric(s, "fa_learn_sandbox_queue_depth")) < N_RUNS && now_s() < deadline;)
+        usleep(POLL_US);
+    INT_EQ(waiting, N_RUNS);
+    for (int i = 0; i < N_WIKI; i++) {
+        get(s, "/wiki/big-picture", NULL, &r);
+        wiki_ok += r.status == 200;
+    }
+    /* Still waiting: the wiki was answered while every pool thread could have been taken. */
+    waiting = metric(s, "fa_learn_sandbox_queue_depth");
+    INT_EQ(wiki_ok, N_WIKI);
+    OK(waiting > 0);
+    for (int i = 0; i < N_RUNS; i++) {
+        pthread_join(threads[i], NULL);
+        if (runs[i].r.status == 200 && CONTAINS(runs[i].r.body, "\"status\":\"ok\"") &&
+            CONTAINS(runs[i].r.body, "woke"))
+            n_ok++;
+        else
+            fprintf(stderr, "run %d: %ld %.200s\n", i, runs[i].r.status, runs[i].r.body);
+    }
+    /* 9 <= max_running (CPU count) + 16 queued: none should be refused. */
+    INT_EQ(n_ok, N_RUNS);
+    for (int i = 0; i < N_RUNS; i++)
+        free(runs[i].r.body);
+    free(r.body);
+}
+
+/* The supervisor's pid from /metrics (loopback may read it), 0 while it is down or absent. */
 static long sandbox_pid(const struct server *s)
 {
     return metric(s, "fa_learn_sandbox_supervisor_pid");
@@ -350,9 +310,9 @@ static void test_supervisor_death(struct server *s)
     INT_EQ(metric(s, "fa_learn_sandbox_queue_depth"), 1);
     OK(kill((pid_t)pid, SIGKILL) == 0);
     pthread_join(thread, NULL);
+    /* 503, not the run's own answer (it would have slept 5 s, then 200). */
     INT_EQ(waiting.r.status, 503);
     OK(CONTAINS(waiting.r.body, "the sandbox is down"));
-    OK(waiting.took < 3.0);
 
     post_code(s, "{\"code\": \"print(1)\"}", &r);
     INT_EQ(r.status, 503);
