@@ -1,8 +1,8 @@
 # serve.sh: sourced by the benchmarks that measure one `fa-learn serve` (quiz.sh, sandbox.sh,
 # instructor.sh). Sets here, src, build (BUILD, default build) and bin, makes a temporary
 # folder tmp removed on exit with the server, and defines bench_serve FLAGS...: starts the
-# server on a free loopback port with its data in tmp, waits for its first line (the URL it
-# serves) and sets url, or stops the benchmark with the server's error. Environment settings
+# server on a free loopback port with its data in tmp, reads its first line (the URL it
+# serves, scripts/serve-url.sh) and sets url, or stops the benchmark with the server's error. Environment settings
 # written before bench_serve reach the server.
 here=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
 src=$(dirname "$here")
@@ -17,10 +17,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+. "$src/scripts/serve-url.sh"
+
 bench_serve() {
-    "$bin" serve --port 0 --data "$tmp/data" --quiet "$@" >"$tmp/out" 2>"$tmp/err" &
-    server_pid=$!
-    for _ in $(seq 100); do [[ -s $tmp/out ]] && break; sleep 0.1; done
-    url=$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/out")
+    serve_url "$tmp" url "$bin" serve --port 0 --data "$tmp/data" --quiet "$@" 2>"$tmp/err"
     [[ -n $url ]] || { echo "bench: the server did not start"; cat "$tmp/err"; exit 1; }
 }

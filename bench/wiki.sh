@@ -23,6 +23,7 @@ page=/wiki/big-picture
 for tool in wrk nginx curl; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/setup.sh installs it)"; exit 1; }
 done
+. "$src/scripts/serve-url.sh"
 tmp=$(mktemp -d)
 chmod 755 "$tmp" # nginx workers run as an unprivileged user and must read the page
 pids=()
@@ -39,11 +40,9 @@ trap cleanup EXIT
 start_fa() { # variable name, extra flags...: sets the variable to the base URL
     local name=$1
     shift
-    "$bin" serve --port 0 --threads "$threads" --data "$tmp/data" --no-sandbox "$@" \
-        >"$tmp/$name.out" 2>/dev/null &
-    pids+=($!)
-    for _ in $(seq 100); do [[ -s $tmp/$name.out ]] && break; sleep 0.1; done
-    printf -v "$name" '%s' "$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/$name.out")"
+    serve_url "$tmp" "$name" "$bin" serve --port 0 --threads "$threads" --data "$tmp/data" \
+        --no-sandbox "$@" 2>/dev/null
+    pids+=("$server_pid")
 }
 
 start_fa fa_quiet --quiet

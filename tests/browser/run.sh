@@ -44,13 +44,10 @@ trap cleanup EXIT
 # The instructor's token, from a file, so that instructor.test.mjs can sign in.
 admin_token=browser-test-instructor-token
 printf '%s\n' "$admin_token" >"$tmp/admin-token"
-"$bin" serve --port 0 "${serve_flags[@]+"${serve_flags[@]}"}" --data "$tmp/data" \
-    --content "$src/content" --static "$src/static" --admin-token-file "$tmp/admin-token" \
-    --quiet >"$tmp/out" 2>"$tmp/err" &
-server_pid=$!
-# The first line of standard output is the event waited for (with a deadline).
-for _ in $(seq 200); do [[ -s $tmp/out ]] && break; sleep 0.05; done
-url=$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/out")
+. "$src/scripts/serve-url.sh"
+serve_url "$tmp" url "$bin" serve --port 0 "${serve_flags[@]+"${serve_flags[@]}"}" \
+    --data "$tmp/data" --content "$src/content" --static "$src/static" \
+    --admin-token-file "$tmp/admin-token" --quiet 2>"$tmp/err"
 if [[ -z $url ]]; then
     echo "FAILED: the server did not start"; cat "$tmp/err"; exit 1
 fi

@@ -11,6 +11,7 @@ failures=0
 checks=0
 
 . "$(dirname "$0")/../expect.sh"
+. "$src/scripts/serve-url.sh"
 
 common=(--content "$src/content" --static "$src/static" --data "$tmp/data")
 
@@ -46,14 +47,12 @@ expect 4 'stopped by a limit: time' -- env FA_LEARN_TIME_LIMIT=300 "$bin" run "$
 expect 0 '^ok$' -- env FA_LEARN_TIME_LIMIT=300 "$bin" run --time-limit 5000 "$tmp/ok.py"
 
 # A port in use: start one server on a free port, then ask a second for the same port.
-"$bin" serve "${common[@]}" --port 0 --quiet >"$tmp/out" 2>"$tmp/err" &
-server_pid=$!
-for _ in $(seq 50); do [[ -s $tmp/out ]] && break; sleep 0.1; done
-port=$(sed -nE 's|^fa-learn: serving http://[0-9.]+:([0-9]+)/$|\1|p' "$tmp/out")
+serve_url "$tmp" url "$bin" serve "${common[@]}" --port 0 --quiet 2>"$tmp/err"
+port=$(sed -nE 's|^http://[0-9.]+:([0-9]+)$|\1|p' <<<"$url")
 checks=$((checks + 1))
 if [[ -z $port ]]; then
     failures=$((failures + 1))
-    echo "FAILED: --port 0 did not print its URL: $(cat "$tmp/out" "$tmp/err")"
+    echo "FAILED: --port 0 did not print its URL: $(cat "$tmp/err")"
 else
     expect 1 "port $port: the port is already in use" -- "$bin" serve "${common[@]}" --port "$port"
     # The environment mirror picks the same port, and a flag wins over it.
@@ -63,11 +62,8 @@ kill -TERM $server_pid
 wait $server_pid
 
 # The default data folder is relative (./fa-learn-data): runs must still get their folder.
-(cd "$tmp" && exec "$bin" serve --content "$src/content" --static "$src/static" --port 0 --quiet \
-    >"$tmp/out2" 2>"$tmp/err2") &
-server_pid=$!
-for _ in $(seq 50); do [[ -s $tmp/out2 ]] && break; sleep 0.1; done
-url=$(sed -nE 's|^fa-learn: serving (http://[^ ]+)/$|\1|p' "$tmp/out2")
+serve_url "$tmp" url env -C "$tmp" "$bin" serve --content "$src/content" --static "$src/static" \
+    --port 0 --quiet 2>"$tmp/err2"
 checks=$((checks + 1))
 answer=$(curl -s -H 'Content-Type: application/json' -d '{"code": "print(6 * 7)"}' "$url/api/run")
 if ! grep -q '"status":"ok"' <<<"$answer" || ! grep -q '"stdout":"42' <<<"$answer"; then
