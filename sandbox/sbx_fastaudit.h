@@ -80,8 +80,6 @@ typedef void sbx_audit_record_fn(const struct sbx_audit_record *record, void *da
 void sbx_audit_set_sink(struct sbx_audit_counters *counters, sbx_audit_record_fn *on_record,
                         void *data);
 
-/* Counters since the last clear. */
-struct sbx_audit_counters sbx_audit_get_counters(void);
 /* Whether exc is the PermissionError by which the engine refused something last (the same
  * object, however far it travelled: re-raised, or out of an asyncio task), as opposed to an
  * exception of the code's own. */

@@ -116,8 +116,6 @@ void sbx_pa_note(const char *event, PyObject *args, const struct verdict *v)
         sbx_pa_engine.on_record(&r->pub, sbx_pa_engine.on_record_data);
 }
 
-struct sbx_audit_counters sbx_audit_get_counters(void) { return *sbx_pa_engine.counters; }
-
 void sbx_audit_set_sink(struct sbx_audit_counters *counters, sbx_audit_record_fn *on_record,
                         void *data)
 {
