@@ -116,17 +116,10 @@ static PyObject *hardened_mk_audit(PyObject *module, PyObject *args, PyObject *k
     }
     if (!sbx_pa_engine.hook_installed) {
         /* PySys_AddAuditHook adds nothing, and still returns 0, when a hook already installed
-         * refuses sys.addaudithook with a RuntimeError: an event sent right after tells. */
-        int rc;
-        sbx_pa_engine.hook_probe = true;
-        sbx_pa_engine.hook_seen = false;
-        rc = PySys_AddAuditHook(sbx_pa_audit_hook, NULL);
-        if (rc == 0)
-            rc = PySys_Audit("fastaudit.hook_check", NULL);
-        sbx_pa_engine.hook_probe = false;
-        if (rc < 0)
+         * refuses sys.addaudithook with a RuntimeError: the runtime's hook list tells. */
+        if (PySys_AddAuditHook(sbx_pa_audit_hook, NULL) < 0)
             return NULL;
-        if (!sbx_pa_engine.hook_seen) {
+        if (!sbx_pa_c_hook_added(sbx_pa_audit_hook, NULL)) {
             PyErr_SetString(PyExc_RuntimeError,
                             "FastAudit's audit hook could not be installed: a hook already "
                             "installed refused sys.addaudithook, so no policy could be enforced");

@@ -257,10 +257,6 @@ int sbx_pa_audit_hook(const char *event, PyObject *args, void *user_data)
 
     (void)user_data;
     verdict_init(&v);
-    if (sbx_pa_engine.hook_probe && strcmp(event, "fastaudit.hook_check") == 0) {
-        sbx_pa_engine.hook_seen = true;
-        return 0;
-    }
     if (sbx_pa_engine.n_live == 0 ||
         sbx_pa_in_engine) /* no policy anywhere: the common fast path */
         return 0;

@@ -138,7 +138,6 @@ struct record_store {
  * interpreter. Guarded by the GIL. */
 struct sbx_pa_state {
     bool hook_installed;
-    bool hook_probe, hook_seen; /* checking that PySys_AddAuditHook really added the hook */
     PyObject *last_denial;      /* the PermissionError the engine raised last */
     PyObject *var;           /* the ContextVar */
     long n_active;           /* entries entered and not yet exited */
@@ -223,6 +222,8 @@ extern PyMethodDef sbx_pa_call_callback_def;
 int sbx_pa_internals_self_test(void);
 /* True when this interpreter has Python audit hooks (sys.addaudithook was used here). */
 bool sbx_pa_interp_has_python_hooks(void);
+/* True when the runtime's C audit hooks include fn with data (PySys_AddAuditHook added it). */
+bool sbx_pa_c_hook_added(Py_AuditHookFunction fn, void *data);
 
 /* Small helpers, the engine's own code, frames and call chains (sbx_pyaudit_frames.c) */
 void sbx_pa_call_chain(char *out, size_t cap);

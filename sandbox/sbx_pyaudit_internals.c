@@ -1,10 +1,11 @@
 /* sbx_pyaudit_internals.c: the start-up self-test of the CPython internals the FastAudit
  * engine reads through sbx_pyaudit_int.h's accessors (private fields of code objects, thread
- * states, builtin functions and method descriptors; _PyType_Lookup), and the one accessor
- * that needs CPython's internal headers: whether this interpreter has Python audit hooks. The
- * build refuses other CPython versions than those the accessors were written for; this checks,
- * on the running interpreter, that each accessor gives what the public API gives, so a
- * mismatch is an ImportError at `import fastaudit`, never a wrong decision later. */
+ * states, builtin functions and method descriptors; _PyType_Lookup), and the two accessors
+ * that need CPython's internal headers: the interpreter's Python audit hooks and the
+ * runtime's C ones. The build refuses other CPython versions than those the accessors were
+ * written for; this checks, on the running interpreter, that each accessor gives what the
+ * public API gives, so a mismatch is an ImportError at `import fastaudit`, never a wrong
+ * decision later. */
 
 /* The interpreter's state is opaque outside CPython's core: only this file sees its layout,
  * and compiles CPython's internal headers without this project's warnings. */
@@ -23,6 +24,14 @@ bool sbx_pa_interp_has_python_hooks(void)
 {
     PyObject *hooks = PyInterpreterState_Get()->audit_hooks;
     return hooks && PyList_GET_SIZE(hooks) > 0;
+}
+
+bool sbx_pa_c_hook_added(Py_AuditHookFunction fn, void *data)
+{
+    for (const _Py_AuditHookEntry *e = _PyRuntime.audit_hooks.head; e; e = e->next)
+        if (e->hookCFunction == fn && e->userData == data)
+            return true;
+    return false;
 }
 
 /* Sets ImportError naming what disagreed; returns -1. */
@@ -109,14 +118,16 @@ static int check_functions(void)
     return rc;
 }
 
-/* The interpreter state's layout: its size and the offset of sysdict as the running
- * interpreter describes them (3.13's debug offsets), sysdict read through it, and audit_hooks
- * either unset or a list (sys.addaudithook makes it one). */
+/* The runtime's and the interpreter state's layouts: their sizes and the offset of sysdict as
+ * the running interpreter describes them (3.13's debug offsets), sysdict read through it, and
+ * audit_hooks either unset or a list (sys.addaudithook makes it one). */
 static int check_interpreter(void)
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
 
 #if PY_VERSION_HEX >= 0x030D0000
+    if (_PyRuntime.debug_offsets.runtime_state.size != sizeof(_PyRuntimeState))
+        return mismatch("_PyRuntimeState's layout");
     if (_PyRuntime.debug_offsets.interpreter_state.size != sizeof(PyInterpreterState) ||
         _PyRuntime.debug_offsets.interpreter_state.sysdict !=
             offsetof(PyInterpreterState, sysdict))

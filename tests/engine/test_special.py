@@ -289,3 +289,16 @@ class TestHookRefused(unittest.TestCase):
             """)
         self.assertIn("refused: FastAudit's audit hook could not be installed", p.stdout,
                       proc_report(p))
+
+    def test_installing_sends_no_event_of_its_own(self):
+        """Whether the hook was added is read from the runtime's hook list: the program's
+        hooks hear sys.addaudithook and nothing else of the engine's making."""
+        p = run_fresh("""
+            import sys, fastaudit
+            heard = []
+            sys.addaudithook(lambda event, args: heard.append(event))
+            fastaudit.mk_audit(hardened=True, oks=["."])
+            print(sorted({e for e in heard if e.startswith(("fastaudit", "sys.add"))}))
+            """)
+        self.assertEqual(p.returncode, 0, proc_report(p))
+        self.assertIn("['sys.addaudithook']", p.stdout, proc_report(p))
