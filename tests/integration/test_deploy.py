@@ -20,6 +20,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from checks import check, finish, until  # noqa: E402
 from quiz_tokens import sign  # noqa: E402
+import serving  # noqa: E402
 
 
 def quiz_body(data):
@@ -32,16 +33,11 @@ def quiz_form(data):
     return f"quiz=all&name=Ada&attempt={sign(data)}"
 
 
-class Server:
+class Server(serving.Server):
+    """A server asked over http.client: any Host header, any source address."""
+
     def __init__(self, binary, data, *flags, host="127.0.0.1"):
-        self.err = open(os.path.join(data, "stderr.log"), "w+")
-        self.proc = subprocess.Popen([binary, "serve", "--host", host, "--port", "0", "--data",
-                                      data, *flags], stdout=subprocess.PIPE, stderr=self.err,
-                                     text=True)
-        line = self.proc.stdout.readline()
-        if "serving " not in line:
-            raise SystemExit(f"the server did not start: {line!r}")
-        self.port = int(line.rstrip().rstrip("/").rsplit(":", 1)[1])
+        super().__init__(binary, data, "--host", host, *flags)
 
     def request(self, method, path, body=None, headers=None, source="127.0.0.1"):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
@@ -60,15 +56,6 @@ class Server:
             return resp.status, dict(resp.getheaders()), resp.read().decode(errors="replace")
         finally:
             conn.close()
-
-    def log(self):
-        self.err.flush()
-        self.err.seek(0)
-        return self.err.read()
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
 
 
 def test_hosts(binary, tmp):

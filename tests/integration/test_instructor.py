@@ -16,7 +16,6 @@ Usage: fa-learn python test_instructor.py FA_LEARN_BINARY SOURCE_DIR"""
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,8 @@ import urllib.parse
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check, finish  # noqa: E402
-import test_quiz  # noqa: E402  (request, api_submit, right_answers)
+import test_quiz  # noqa: E402  (api_submit, right_answers)
+from serving import Server, request  # noqa: E402
 from quiz_tokens import sign  # noqa: E402
 
 ROUTES_GET_PAGES = ["/instructor", "/instructor/classes", "/instructor/classes/LAB-1",
@@ -37,49 +37,23 @@ ROUTES_GET_EXPORTS = ["/instructor/attempts.csv", "/instructor/questions.csv",
 TOKEN_LINE = re.compile(r"^\s+([0-9a-f]{64})$", re.M)
 
 
-class Server:
-    """A server whose stderr is kept (the generated token is printed there)."""
-
-    def __init__(self, binary, data, *extra, sandbox=False):
-        self.err_path = os.path.join(data, "stderr.txt")
-        self.err = open(self.err_path, "w")
-        flags = [] if sandbox else ["--no-sandbox"]
-        self.proc = subprocess.Popen([binary, "serve", "--port", "0", "--data", data,
-                                      "--quiet", *flags, *extra],
-                                     stdout=subprocess.PIPE, stderr=self.err, text=True)
-        line = self.proc.stdout.readline()
-        self.base = line.split("serving ", 1)[1].strip().rstrip("/") if "serving " in line \
-            else None
-
-    def stderr(self):
-        with open(self.err_path) as f:
-            return f.read()
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
-        self.err.close()
+def serve(binary, data, *extra, sandbox=False):
+    """A server whose standard error (where a generated token is printed) is kept."""
+    return Server(binary, data, "--quiet", *([] if sandbox else ["--no-sandbox"]), *extra,
+                  must_start=False)
 
 
 def req(base, path, data=None, cookie=None, origin=True, headers=()):
-    """(status, headers, body); form data (a dict) is sent from the site's own origin."""
-    import urllib.request
-    r = urllib.request.Request(base + path, data=urllib.parse.urlencode(data).encode()
-                               if data is not None else None)
-    if data is not None:
-        r.add_header("Content-Type", "application/x-www-form-urlencoded")
-        if origin:
-            r.add_header("Origin", base)
+    """(status, headers, body) without following redirects; form data (a dict) is sent from
+    the site's own origin."""
+    extra = list(headers)
+    if data is not None and origin:
+        extra.append(("Origin", base))
     if cookie:
-        r.add_header("Cookie", "fa_instructor=" + cookie)
-    for k, v in headers:
-        r.add_header(k, v)
-    opener = urllib.request.build_opener(test_quiz.NoRedirect)
-    try:
-        with opener.open(r, timeout=30) as resp:
-            return resp.status, resp.headers, resp.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read().decode()
+        extra.append(("Cookie", "fa_instructor=" + cookie))
+    return request(base, path, urllib.parse.urlencode(data).encode() if data is not None else None,
+                   "application/x-www-form-urlencoded" if data is not None else None,
+                   follow=False, headers=extra)
 
 
 def sign_in(base, token):
@@ -343,7 +317,7 @@ def test_settings(data, base, cookie):
     check(status == 403 and "is closed" in result.get("error", ""), f"a closed class: 403 ({status})")
     form = [("quiz", topic), ("attempt", sign(data, topic, 5)), ("name", "Lea"), ("class", "SHUT")]
     form += [("a." + k, str(v[0]) if isinstance(v, list) else v) for k, v in answers.items()]
-    status, _, page = test_quiz.request(base, "/quiz/submit", urllib.parse.urlencode(form).encode(),
+    status, _, page = request(base, "/quiz/submit", urllib.parse.urlencode(form).encode(),
                                         "application/x-www-form-urlencoded")
     chosen = sum(isinstance(v, list) for v in answers.values())  # one option each, as sent
     check(status == 422 and "is closed" in page and 'value="SHUT"' in page
@@ -393,27 +367,22 @@ def test_settings(data, base, cookie):
 
 
 def run(base, code, klass=None):
-    import urllib.request
     body = {"code": code}
     if klass is not None:
         body["class"] = klass
-    r = urllib.request.Request(base + "/api/run", json.dumps(body).encode(),
-                               {"Content-Type": "application/json", "Origin": base})
-    try:
-        with urllib.request.urlopen(r, timeout=60) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
+    status, _, text = request(base, "/api/run", json.dumps(body).encode(), "application/json",
+                              headers=[("Origin", base)])
+    return status, json.loads(text or "{}")
 
 
 def test_runs(binary):
     """What a class ran into in the sandbox: runs recorded with the class the page sent, the
     code only for a class that keeps snippets, summarised on the dashboard."""
     with tempfile.TemporaryDirectory() as data:
-        server = Server(binary, data, sandbox=True)
+        server = serve(binary, data, sandbox=True)
         try:
             base = server.base
-            token = TOKEN_LINE.findall(server.stderr())[0]
+            token = TOKEN_LINE.findall(server.log())[0]
             _, _, cookie = sign_in(base, token)
             _, _, page = req(base, "/instructor/classes", cookie=cookie)
             csrf = csrf_of(page)
@@ -468,10 +437,10 @@ def test_rate_limit(base):
 def main():
     binary, test_quiz.SOURCE = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as data:
-        server = Server(binary, data)
+        server = serve(binary, data)
         tokens = []
         try:
-            tokens = TOKEN_LINE.findall(server.stderr())
+            tokens = TOKEN_LINE.findall(server.log())
             check(len(tokens) == 1, f"the first start prints one token ({len(tokens)})")
             token = tokens[0] if tokens else ""
             test_refused_without_session(server.base)
@@ -487,9 +456,9 @@ def main():
               "the store holds neither the token nor the cookie")
 
         # A restart: the token is not printed again; the session lives on.
-        server = Server(binary, data)
+        server = serve(binary, data)
         try:
-            check(not TOKEN_LINE.search(server.stderr()), "a restart prints no token")
+            check(not TOKEN_LINE.search(server.log()), "a restart prints no token")
             status, _, _ = req(server.base, "/instructor", cookie=cookie)
             check(status == 200, f"the session survives a restart ({status})")
             test_sign_out(server.base, cookie)
@@ -502,7 +471,7 @@ def main():
                   f"fa-learn admin-token prints a new token ({p.returncode}: {p.stderr})")
         finally:
             server.stop()
-        server = Server(binary, data)
+        server = serve(binary, data)
         try:
             check(req(server.base, "/instructor", cookie=cookie)[0] == 303,
                   "a new token ends the sessions")
@@ -517,10 +486,10 @@ def main():
         path = os.path.join(data, "token")
         with open(path, "w") as f:
             f.write("  correct-horse-battery-staple\n")
-        server = Server(binary, data, "--admin-token-file", path,
+        server = serve(binary, data, "--admin-token-file", path,
                         "--public-url", "https://course.example")
         try:
-            check(not TOKEN_LINE.search(server.stderr()), "with a token file nothing is printed")
+            check(not TOKEN_LINE.search(server.log()), "with a token file nothing is printed")
             status, headers, _ = req(server.base, "/instructor/login",
                                      {"token": "correct-horse-battery-staple"}, origin=False,
                                      headers=[("Host", "course.example"),
@@ -531,11 +500,11 @@ def main():
             server.stop()
         with open(path, "w") as f:
             f.write("short\n")
-        server = Server(binary, data, "--admin-token-file", path)
+        server = serve(binary, data, "--admin-token-file", path)
         code = server.proc.wait(timeout=30)
-        check(server.base is None and code != 0 and "16 to 256" in server.stderr(),
+        check(server.base is None and code != 0 and "16 to 256" in server.log(),
               f"a too-short token file is refused at start ({code})")
-        server.err.close()
+        server.stop()
     test_runs(binary)
     finish("integration.instructor")
 

@@ -4,12 +4,15 @@ page (the trace table's and the gallery's wiki links are links of /sandbox, so t
 covered too). Also checks that every wiki page was reached and that each image has alt text.
 Usage: fa-learn python test_links.py FA_LEARN_BINARY"""
 import html.parser
-import subprocess
+import os
 import sys
 import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+from serving import Server  # noqa: E402
 
 
 class Page(html.parser.HTMLParser):
@@ -31,14 +34,11 @@ class Page(html.parser.HTMLParser):
 def main():
     binary = sys.argv[1]
     with tempfile.TemporaryDirectory() as data:
-        server = subprocess.Popen([binary, "serve", "--port", "0", "--data", data, "--quiet",
-                                   "--no-sandbox"], stdout=subprocess.PIPE, text=True)
+        server = Server(binary, data, "--quiet", "--no-sandbox")
         try:
-            base = server.stdout.readline().split("serving ", 1)[1].strip().rstrip("/")
-            return crawl(base)
+            return crawl(server.base)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            server.stop()
 
 
 def crawl(base):

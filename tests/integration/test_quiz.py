@@ -18,52 +18,17 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import urllib.error
 import urllib.parse
-import urllib.request
 
 # The shared harness: tests/checks.py.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 from checks import check, checks, failures, until  # noqa: E402
 from quiz_tokens import option_order, seed_of, sign  # noqa: E402
-
-
-class Server:
-    def __init__(self, binary, data):
-        self.proc = subprocess.Popen([binary, "serve", "--port", "0", "--data", data, "--quiet",
-                                      "--no-sandbox"], stdout=subprocess.PIPE, text=True)
-        self.base = self.proc.stdout.readline().split("serving ", 1)[1].strip().rstrip("/")
-
-    def stop(self, sig=signal.SIGTERM):
-        self.proc.send_signal(sig)
-        self.proc.wait(timeout=30)
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-# Built once: building an opener costs about 40 ms, a request over loopback far less.
-OPENER = urllib.request.build_opener()
-OPENER_NO_REDIRECT = urllib.request.build_opener(NoRedirect)
-
-
-def request(base, path, data=None, content_type=None, follow=True):
-    """(status, headers, body) without raising on HTTP errors."""
-    req = urllib.request.Request(base + path, data=data)
-    if content_type:
-        req.add_header("Content-Type", content_type)
-    opener = OPENER if follow else OPENER_NO_REDIRECT
-    try:
-        with opener.open(req, timeout=30) as resp:
-            return resp.status, resp.headers, resp.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read().decode()
+from serving import Server, request  # noqa: E402
 
 
 def api_submit(base, body):
@@ -453,7 +418,7 @@ def test_report_identifiers(base, data):
 
 def test_kill(binary, data):
     """Submissions from 4 clients; SIGKILL mid-stream; every acknowledged id survives."""
-    server = Server(binary, data)
+    server = Server(binary, data, "--quiet", "--no-sandbox")
     acknowledged, stop = [], threading.Event()
     lock = threading.Lock()
 
@@ -481,7 +446,7 @@ def test_kill(binary, data):
     stop.set()
     for t in threads:
         t.join()
-    server = Server(binary, data)
+    server = Server(binary, data, "--quiet", "--no-sandbox")
     missing = [r for r in acknowledged
                if request(server.base, f"/api/report/{r}")[0] != 200]
     check(not missing, f"{len(acknowledged)} acknowledged attempts, {len(missing)} lost after "
@@ -493,7 +458,7 @@ def main():
     global SOURCE
     binary, SOURCE = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as data:
-        server = Server(binary, data)
+        server = Server(binary, data, "--quiet", "--no-sandbox")
         try:
             test_pages(server.base)
             test_form_and_api(server.base, data)

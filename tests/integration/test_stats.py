@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.p
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check, finish  # noqa: E402
 import test_quiz  # noqa: E402  (its server, request and right-answer helpers)
+from serving import Server  # noqa: E402
 from quiz_tokens import sign  # noqa: E402
 
 SEED = 4321
@@ -227,7 +228,7 @@ def test_damaged(binary, data, results):
 def main():
     binary, test_quiz.SOURCE = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as data:
-        server = test_quiz.Server(binary, data)
+        server = Server(binary, data, "--quiet", "--no-sandbox")
         try:
             results = submit_class(server.base, data)
             # While the server runs: the store is read beside it.

@@ -19,43 +19,24 @@ import subprocess
 import sys
 import tempfile
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 
 # The shared harness: tests/checks.py.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 from checks import check, checks, failures  # noqa: E402
+import serving  # noqa: E402
+from serving import Server  # noqa: E402
 
 
-class Server:
-    def __init__(self, binary, data):
-        # No per-client rate limit: every request here comes from one address.
-        env = dict(os.environ, FA_LEARN_QUIZ_RATE="0")
-        self.proc = subprocess.Popen([binary, "serve", "--port", "0", "--data", data, "--quiet",
-                                      "--no-sandbox"], stdout=subprocess.PIPE, text=True,
-                                     env=env)
-        line = self.proc.stdout.readline()
-        if "serving " not in line:
-            self.proc.kill()
-            raise SystemExit(f"the server did not start: {line!r}")
-        self.base = line.split("serving ", 1)[1].strip().rstrip("/")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+def start(binary, data):
+    # No per-client rate limit: every request here comes from one address.
+    return Server(binary, data, "--quiet", "--no-sandbox", env={"FA_LEARN_QUIZ_RATE": "0"})
 
 
 def request(base, path, data=None, content_type=None):
     """(status, body) without raising on HTTP errors."""
-    req = urllib.request.Request(base + path, data=data)
-    if content_type:
-        req.add_header("Content-Type", content_type)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    status, _, body = serving.request(base, path, data, content_type)
+    return status, body
 
 
 tokens = {}
@@ -81,7 +62,7 @@ def api_submit(base, name, klass=None, quiz="all"):
 
 
 def test_damaged(binary, data):
-    server = Server(binary, data)
+    server = start(binary, data)
     try:
         _, good = api_submit(server.base, "Good Learner")
         _, bad = api_submit(server.base, "Damaged Learner")
@@ -120,7 +101,7 @@ def test_damaged(binary, data):
 def test_readonly(binary, data):
     # A store that exists, made read-only: the file itself (a read-only bind mount of it when
     # running as root, whom permissions do not stop; mode 0444 otherwise).
-    server = Server(binary, data)
+    server = start(binary, data)
     api_submit(server.base, "Before")
     server.stop()
     db = os.path.join(data, "fa-learn.db")
@@ -152,7 +133,7 @@ SEPARATORS = ["\u2028", "\u2029", "\u0085"]
 
 
 def test_names(binary, data):
-    server = Server(binary, data)
+    server = start(binary, data)
     try:
         for ch in BIDI + SEPARATORS:
             status, result = api_submit(server.base, f"Eve{ch}evil")
@@ -191,7 +172,7 @@ def test_names(binary, data):
 
 
 def test_backup(binary, data):
-    server = Server(binary, data)
+    server = start(binary, data)
     acked = []  # report ids, in the order their 201 came back
     lock = threading.Condition()
     stop = threading.Event()
@@ -247,7 +228,7 @@ def test_backup(binary, data):
         stop.set()
         server.stop()
     # The copy is a store: served from a data folder of its own, a report reads.
-    copy_server = Server(binary, copy_dir)
+    copy_server = start(binary, copy_dir)
     try:
         status, page = request(copy_server.base, f"/report/{before[-1]}")
         check(status == 200 and "Backup Learner" in page, f"the copy serves a report ({status})")
