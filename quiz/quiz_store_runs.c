@@ -3,6 +3,7 @@
 #include "quiz/quiz_runs.h"
 #include "quiz/quiz_store_int.h"
 
+#include "common/fa_macro.h"
 #include "common/fa_utf8.h"
 
 #include <stdlib.h>
@@ -89,28 +90,30 @@ int quiz_store_run_summary(struct quiz_store *s, const char *class_code, int64_t
     int rc = sqlite3_exec(s->reader, "BEGIN", NULL, NULL, NULL) == SQLITE_OK
                  ? FA_OK
                  : quiz_store_read_error(s, diag, "starting the runs' summary");
-    if (!rc)
-        rc = group(s,
-                   "SELECT status, '', count(*) FROM runs WHERE " WHERE_CLASS
-                   " GROUP BY status ORDER BY count(*) DESC, status",
-                   class_code, since_ms, until_ms, out->statuses, 8, &out->n_statuses, diag);
-    if (!rc)
-        rc = group(s,
-                   "SELECT denied_event, min(denied_class), count(*) FROM runs WHERE " WHERE_CLASS
-                   " AND denied_event <> '' GROUP BY denied_event ORDER BY count(*) DESC, "
-                   "denied_event",
-                   class_code, since_ms, until_ms, out->denied, QUIZ_RUN_TOP, &out->n_denied, diag);
-    if (!rc)
-        rc = group(s,
-                   "SELECT limit_kind, '', count(*) FROM runs WHERE " WHERE_CLASS
-                   " AND limit_kind <> '' GROUP BY limit_kind ORDER BY count(*) DESC, limit_kind",
-                   class_code, since_ms, until_ms, out->limits, 8, &out->n_limits, diag);
-    if (!rc)
-        /* The day of a run, counted back from until_ms (integer division in both SQLs). */
-        rc = group(s,
-                   "SELECT CAST((?3 - at_ms) / ?4 AS TEXT), '', count(*) FROM runs WHERE "
-                   WHERE_CLASS " AND at_ms <= ?3 GROUP BY (?3 - at_ms) / ?4",
-                   class_code, since_ms, until_ms, days, QUIZ_RUN_DAYS, &n_days, diag);
+    /* Each count, in the order the dashboard shows them. The day of a run is counted back
+     * from until_ms (integer division in both SQLs); older days are not asked for. */
+    const struct {
+        const char *sql;
+        struct quiz_run_count *counts;
+        size_t cap, *n;
+    } groups[] = {
+        {"SELECT status, '', count(*) FROM runs WHERE " WHERE_CLASS
+         " GROUP BY status ORDER BY count(*) DESC, status",
+         out->statuses, sizeof out->statuses / sizeof out->statuses[0], &out->n_statuses},
+        {"SELECT denied_event, min(denied_class), count(*) FROM runs WHERE " WHERE_CLASS
+         " AND denied_event <> '' GROUP BY denied_event ORDER BY count(*) DESC, denied_event",
+         out->denied, sizeof out->denied / sizeof out->denied[0], &out->n_denied},
+        {"SELECT limit_kind, '', count(*) FROM runs WHERE " WHERE_CLASS
+         " AND limit_kind <> '' GROUP BY limit_kind ORDER BY count(*) DESC, limit_kind",
+         out->limits, sizeof out->limits / sizeof out->limits[0], &out->n_limits},
+        {"SELECT CAST((?3 - at_ms) / ?4 AS TEXT), '', count(*) FROM runs WHERE " WHERE_CLASS
+         " AND at_ms <= ?3 AND (?3 - at_ms) / ?4 < " FA_STRINGIFY(QUIZ_RUN_DAYS)
+         " GROUP BY (?3 - at_ms) / ?4",
+         days, sizeof days / sizeof days[0], &n_days},
+    };
+    for (size_t i = 0; !rc && i < sizeof groups / sizeof groups[0]; i++)
+        rc = group(s, groups[i].sql, class_code, since_ms, until_ms, groups[i].counts,
+                   groups[i].cap, groups[i].n, diag);
     sqlite3_exec(s->reader, "COMMIT", NULL, NULL, NULL);
     pthread_mutex_unlock(&s->read_lock);
     for (size_t i = 0; !rc && i < n_days; i++) {
