@@ -135,21 +135,25 @@ static json_t *run_request(json_t *root, char *why, size_t cap)
                      input ? json_string_length(input) : (size_t)0);
 }
 
-/* The supervisor's answer, on the sandbox thread: the request is parked until this
- * completes it. */
 /* A run on its way: the request it answers, and its summary for the instructor. */
 struct run_ctx {
     struct srv_req *req;
     struct srv_run_record *record;
 };
 
+/* The supervisor's answer, on the sandbox thread: the request is parked until this
+ * completes it. The run's summary is stored after the learner is answered, so the answer
+ * never waits for the store. */
 static void on_run_done(void *cls, int rc, const char *result, size_t len)
 {
     struct run_ctx *ctx = cls;
     struct srv_req *req = ctx->req;
+    struct quiz_store *store = req->store; /* req is not ours once it is completed */
+    uint64_t req_id = req->id;
     struct srv_resp resp = {0};
     json_t *root = NULL;
     const char *refusal;
+    bool ran = false;
 
     fa_buf_init(&resp.body, SRV_MAX_RUN_RESULT);
     if (rc == FA_ETIMEDOUT) {
@@ -193,7 +197,7 @@ static void on_run_done(void *cls, int rc, const char *result, size_t len)
         resp.status = srv_resp_json_error(req, &resp, 500, "the sandbox refused the run");
     } else {
         json_object_del(root, "id");
-        srv_run_record_save(ctx->record, req->store, root, req->id);
+        ran = true;
         if (req->metrics)
             srv_metrics_run(req->metrics, json_string_value(json_object_get(root, "status")),
                             json_real_value(json_object_get(root, "duration_ms")));
@@ -202,11 +206,13 @@ static void on_run_done(void *cls, int rc, const char *result, size_t len)
 out:
     if (resp.status == 429 && req->metrics)
         srv_metrics_run_refused(req->metrics);
+    srv_deferred_complete(req->deferred, &resp);
+    fa_buf_cleanup(&resp.body);
+    if (ran)
+        srv_run_record_save(ctx->record, store, root, req_id);
     json_decref(root);
     srv_run_record_free(ctx->record);
     fa_free(ctx);
-    srv_deferred_complete(req->deferred, &resp);
-    fa_buf_cleanup(&resp.body);
 }
 
 /* Runs a snippet: JSON in (code and options, see run_request), the supervisor's result out.

@@ -23,7 +23,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check, finish  # noqa: E402
+from checks import check, finish, until  # noqa: E402
 import test_quiz  # noqa: E402  (api_submit, right_answers)
 from serving import Server, request  # noqa: E402
 from quiz_tokens import sign  # noqa: E402
@@ -404,10 +404,16 @@ def test_runs(binary):
             check(status == 400 and "class" in result.get("error", ""),
                   f"a malformed class code: 400 ({status})")
             import sqlite3
-            db = sqlite3.connect(os.path.join(data, "fa-learn.db"), timeout=10)
-            rows = db.execute("SELECT class_code, status, denied_event, denied_class, "
-                              "snippet IS NOT NULL FROM runs ORDER BY id").fetchall()
-            db.close()
+
+            def recorded():
+                """The runs in the store (a summary is stored just after its answer)."""
+                db = sqlite3.connect(os.path.join(data, "fa-learn.db"), timeout=10)
+                found = db.execute("SELECT class_code, status, denied_event, denied_class, "
+                                   "snippet IS NOT NULL FROM runs ORDER BY id").fetchall()
+                db.close()
+                return found
+
+            rows = until(lambda: len(found := recorded()) >= 5 and found, "five runs recorded")
             check(rows == [("KEEP", "denied", "subprocess.Popen", "default-deny", 1),
                            ("NOKEEP", "denied", "subprocess.Popen", "default-deny", 0),
                            ("NOKEEP", "denied", "subprocess.Popen", "default-deny", 0),
