@@ -11,6 +11,7 @@
 #include "quiz/quiz_runs.h"
 #include "quiz/quiz_report.h"
 #include "server/app/srv_export.h"
+#include "server/http/srv_background.h"
 #include "server/http/srv_form.h"
 #include "server/app/srv_instructor_auth.h"
 #include "server/app/srv_instructor_int.h"
@@ -24,6 +25,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -353,15 +355,20 @@ static void draw_sandbox(struct srv_req *req, struct fa_html_builder *h,
     fa_html_raw(h, "</section>\n");
 }
 
-int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
-{
+/* What the dashboard's background work needs besides the request. */
+struct dashboard_job {
     char csrf[65];
+};
+
+/* The dashboard itself, on the background thread (the store's walks take tens of ms). */
+static int dashboard(struct srv_req *req, struct srv_resp *resp, void *arg)
+{
+    const char *csrf = ((struct dashboard_job *)arg)->csrf;
     int status = 0;
     struct quiz_results *c = NULL;
     struct quiz_store_filter f = read_filter(req);
 
-    if (srv_instructor_need_session(req, resp, true, csrf, &status) ||
-        gather(req, resp, &f, &c, &status))
+    if (gather(req, resp, &f, &c, &status))
         return status;
     const struct quiz_bank *bank = srv_quiz_get_bank(srv_site_get_quiz(req->site));
     struct fa_html_builder h;
@@ -389,25 +396,35 @@ int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
     return srv_instructor_page(req, resp, "Instructor", &h, 200);
 }
 
+int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
+{
+    struct dashboard_job *job = fa_xcalloc(1, sizeof *job);
+    int status = 0;
+
+    if (srv_instructor_need_session(req, resp, true, job->csrf, &status)) {
+        fa_free(job);
+        return status;
+    }
+    return srv_background_run(req, resp, dashboard, job, fa_free);
+}
+
 /* ---------- exports ---------- */
 
-int srv_instructor_handle_export(struct srv_req *req, struct srv_resp *resp)
+static const struct {
+    const char *path, *content_type;
+} export_kinds[] = {{"/instructor/attempts.csv", "text/csv; charset=utf-8; header=present"},
+                    {"/instructor/questions.csv", "text/csv; charset=utf-8; header=present"},
+                    {"/instructor/attempts.json", "application/json"}};
+
+/* One export, on the background thread: arg is its place in export_kinds. */
+static int export(struct srv_req *req, struct srv_resp *resp, void *arg)
 {
-    static const struct {
-        const char *path, *content_type;
-    } kinds[] = {{"/instructor/attempts.csv", "text/csv; charset=utf-8; header=present"},
-                 {"/instructor/questions.csv", "text/csv; charset=utf-8; header=present"},
-                 {"/instructor/attempts.json", "application/json"}};
-    char csrf[65];
+    size_t kind = (size_t)(uintptr_t)arg;
     int status = 0, rc;
     struct quiz_results *c = NULL;
     struct quiz_store_filter f = read_filter(req);
-    size_t kind = 0;
 
-    while (kind < 2 && strcmp(req->path, kinds[kind].path) != 0)
-        kind++;
-    if (srv_instructor_need_session(req, resp, false, csrf, &status) ||
-        gather(req, resp, &f, &c, &status))
+    if (gather(req, resp, &f, &c, &status))
         return status;
     const struct quiz_bank *bank = srv_quiz_get_bank(srv_site_get_quiz(req->site));
     fa_buf_reset(&resp->body);
@@ -419,6 +436,19 @@ int srv_instructor_handle_export(struct srv_req *req, struct srv_resp *resp)
         fa_buf_reset(&resp->body);
         return srv_resp_error(req, resp, 500, "The export could not be built (too large?).");
     }
-    resp->content_type = kinds[kind].content_type;
+    resp->content_type = export_kinds[kind].content_type;
     return 200;
+}
+
+int srv_instructor_handle_export(struct srv_req *req, struct srv_resp *resp)
+{
+    char csrf[65];
+    int status = 0;
+    size_t kind = 0;
+
+    while (kind < 2 && strcmp(req->path, export_kinds[kind].path) != 0)
+        kind++;
+    if (srv_instructor_need_session(req, resp, false, csrf, &status))
+        return status;
+    return srv_background_run(req, resp, export, (void *)(uintptr_t)kind, NULL);
 }

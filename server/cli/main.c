@@ -13,6 +13,7 @@
 #include "server/app/srv_instructor_auth.h"
 #include "server/cli/srv_cmd_check.h"
 #include "server/cli/srv_cmd_run.h"
+#include "server/http/srv_background.h"
 #include "server/http/srv_limits.h"
 #include "server/http/srv_listen.h"
 #include "server/http/srv_metrics.h"
@@ -335,6 +336,8 @@ static bool parse_serve(int argc, char **argv, struct serve_options *opts)
 
 /* How often the server deletes attempts past the instructor's retention setting. */
 #define RETENTION_EVERY_S 3600
+/* Instructor pages and exports waiting for the background thread at most (then 503). */
+#define BACKGROUND_QUEUE 32
 
 static void apply_retention(struct quiz_store *store)
 {
@@ -397,6 +400,7 @@ static int cmd_serve(int argc, char **argv)
     struct srv_metrics *metrics = NULL;
     struct srv_ratelimit *quiz_rate = NULL;
     struct srv_instructor *instructor = NULL;
+    struct srv_background *background = NULL;
     struct fa_diag diag = {{0}};
     sigset_t signals;
     int fd = -1, port = 0, sig = 0, rc;
@@ -503,10 +507,16 @@ static int cmd_serve(int argc, char **argv)
                                   srv_routes_get_names(routes, SRV_METRICS_MAX_ROUTES));
     }
     quiz_rate = srv_ratelimit_new((unsigned)opts.quiz_rate);
-    if (srv_mhd_start(fd, (unsigned)opts.threads, site, sandbox, store, quiz_key, pub, metrics,
-                      quiz_rate, instructor, srv_routes_dispatch, srv_routes_page, &mhd,
-                      &diag)) {
+    /* The instructor's store walks, off the HTTP threads (after the sandbox's fork). */
+    if (srv_background_start(BACKGROUND_QUEUE, &background, &diag) ||
+        srv_mhd_start(fd, (unsigned)opts.threads, site,
+                      &(struct srv_services){sandbox, store, quiz_key, pub, metrics, quiz_rate,
+                                             instructor, background},
+                      srv_routes_dispatch, srv_routes_page, &mhd, &diag)) {
         fprintf(stderr, "fa-learn serve: %s\n", diag.msg);
+        if (!background)
+            close(fd); /* srv_mhd_start closes it itself */
+        srv_background_free(background);
         srv_instructor_free(instructor);
         quiz_key_free(quiz_key);
         quiz_store_close(store);
@@ -558,10 +568,13 @@ static int cmd_serve(int argc, char **argv)
         fa_log_info("event=reload ok=1");
     }
     fa_log_info("event=stop signal=%d", sig);
-    /* The sandbox first: it answers every parked run request (503), so that no connection
-     * is suspended when the adapter stops; submits after this fail at once. */
+    /* The sandbox and the background thread first: they answer every parked request, so
+     * that no connection is suspended when the adapter stops; what is handed to them after
+     * this is refused at once. */
     srv_sandbox_stop(sandbox);
+    srv_background_stop(background);
     srv_mhd_stop(mhd);
+    srv_background_free(background);
     srv_sandbox_free(sandbox);
     srv_instructor_free(instructor);
     quiz_store_close(store);

@@ -24,6 +24,7 @@ struct srv_public;
 struct srv_metrics;
 struct srv_ratelimit;
 struct srv_instructor;
+struct srv_background;
 struct quiz_store;
 struct quiz_key;
 
@@ -58,6 +59,19 @@ struct srv_kv {
     const char *value;
 };
 
+/* What the server hands every request, copied into its srv_req (all borrowed; they must
+ * outlive the HTTP adapter). Only pub is required; the rest may be NULL. */
+struct srv_services {
+    struct srv_sandbox *sandbox;       /* NULL when the sandbox is off */
+    struct quiz_store *store;
+    const struct quiz_key *quiz_key;
+    const struct srv_public *pub;      /* accepted hosts, public origin, trusted proxies */
+    struct srv_metrics *metrics;
+    struct srv_ratelimit *quiz_rate;   /* quiz submissions per client and minute */
+    struct srv_instructor *instructor; /* the instructor's sign-in */
+    struct srv_background *background; /* the thread for slow work */
+};
+
 struct srv_req {
     uint64_t id;                 /* for log lines */
     const char *method;          /* "GET", "HEAD", "POST"... */
@@ -89,6 +103,8 @@ struct srv_req {
                                         issued, every submission refused */
     struct srv_deferred *deferred; /* for handlers that answer later (see srv_resp.deferred);
                                       NULL: this request cannot be deferred */
+    struct srv_background *background; /* the thread for slow work (srv_background.h), or
+                                          NULL: such work runs on the calling thread */
     srv_page_fn *page;           /* the layout of error pages; NULL: the error's part alone */
 };
 

@@ -49,13 +49,7 @@ struct srv_mhd {
     unsigned n_connections;
     unsigned short clients[CLIENT_SLOTS];
     atomic_uint_fast64_t next_request_id;
-    struct srv_sandbox *sandbox; /* handed to handlers; NULL when off */
-    struct quiz_store *store;    /* handed to handlers; NULL when there is none */
-    const struct quiz_key *quiz_key; /* handed to handlers; NULL when there is none */
-    const struct srv_public *pub; /* accepted hosts, public origin, trusted proxies */
-    struct srv_metrics *metrics;  /* counters, or NULL */
-    struct srv_ratelimit *quiz_rate; /* quiz submissions per client, or NULL */
-    struct srv_instructor *instructor; /* the instructor's sign-in, or NULL */
+    struct srv_services services; /* handed to every request */
     pthread_mutex_t defer_lock;  /* orders suspend and completion of deferred requests */
 };
 
@@ -501,19 +495,20 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         st->gen = generation_get(mhd);
         st->req.site = st->gen->site;
         st->req.page = mhd->page;
-        st->req.sandbox = mhd->sandbox;
-        st->req.store = mhd->store;
-        st->req.quiz_key = mhd->quiz_key;
+        st->req.sandbox = mhd->services.sandbox;
+        st->req.store = mhd->services.store;
+        st->req.quiz_key = mhd->services.quiz_key;
         snprintf(st->client, sizeof st->client, "%s", cs ? cs->client : "unknown");
-        st->req.pub = mhd->pub;
-        st->req.metrics = mhd->metrics;
-        st->req.quiz_rate = mhd->quiz_rate;
-        st->req.instructor = mhd->instructor;
+        st->req.pub = mhd->services.pub;
+        st->req.metrics = mhd->services.metrics;
+        st->req.quiz_rate = mhd->services.quiz_rate;
+        st->req.instructor = mhd->services.instructor;
+        st->req.background = mhd->services.background;
         if (cs && cs->trusted) {
             const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                             "X-Forwarded-Proto");
             srv_public_forwarded_client(
-                mhd->pub, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
+                mhd->services.pub, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
                 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Forwarded"), st->client,
                 sizeof st->client);
             st->req.https = proto && strcasecmp(proto, "https") == 0;
@@ -658,12 +653,12 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         cs->slot = client_slot(ci ? ci->client_addr : NULL);
         client_text(ci ? ci->client_addr : NULL, cs->client, sizeof cs->client);
         /* A proxy carries every client's connections: only the total cap applies to it. */
-        cs->trusted = srv_public_trusted_peer(mhd->pub, ci ? ci->client_addr : NULL);
+        cs->trusted = srv_public_trusted_peer(mhd->services.pub, ci ? ci->client_addr : NULL);
         pthread_mutex_lock(&mhd->lock);
         mhd->n_connections++;
         mhd->clients[cs->slot] += !cs->trusted;
-        if (mhd->metrics)
-            srv_metrics_connections(mhd->metrics, 1);
+        if (mhd->services.metrics)
+            srv_metrics_connections(mhd->services.metrics, 1);
         /* The last SRV_RESERVED_CONNECTIONS are kept for clients with only a few open, so
          * that a handful of addresses at their cap cannot take every connection. */
         cs->over_limit =
@@ -692,8 +687,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         cs->next->prev = cs->prev;
     mhd->n_connections--;
     mhd->clients[cs->slot] -= !cs->trusted;
-    if (mhd->metrics)
-        srv_metrics_connections(mhd->metrics, -1);
+    if (mhd->services.metrics)
+        srv_metrics_connections(mhd->services.metrics, -1);
     pthread_mutex_unlock(&mhd->lock);
     fa_free(cs);
     *socket_context = NULL;
@@ -779,10 +774,7 @@ static void *on_watchdog(void *arg)
 }
 
 int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
-                  struct srv_sandbox *sandbox, struct quiz_store *store,
-                  const struct quiz_key *quiz_key, const struct srv_public *pub,
-                  struct srv_metrics *metrics, struct srv_ratelimit *quiz_rate,
-                  struct srv_instructor *instructor, srv_dispatch_fn *dispatch,
+                  const struct srv_services *services, srv_dispatch_fn *dispatch,
                   srv_page_fn *page, struct srv_mhd **out, struct fa_diag *diag)
 {
     struct srv_mhd *mhd;
@@ -798,13 +790,7 @@ int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
     pthread_mutex_init(&mhd->lock, NULL);
     pthread_mutex_init(&mhd->defer_lock, NULL);
     pthread_cond_init(&mhd->stop_cond, NULL);
-    mhd->sandbox = sandbox;
-    mhd->store = store;
-    mhd->quiz_key = quiz_key;
-    mhd->pub = pub;
-    mhd->metrics = metrics;
-    mhd->quiz_rate = quiz_rate;
-    mhd->instructor = instructor;
+    mhd->services = *services;
     mhd->gen = gen;
     mhd->dispatch = dispatch;
     mhd->page = page;

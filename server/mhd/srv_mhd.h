@@ -20,30 +20,18 @@
 struct srv_site;
 struct srv_asset;
 struct srv_mhd;
-struct srv_sandbox;
-struct quiz_store;
-struct quiz_key;
-struct srv_public;
-struct srv_metrics;
-struct srv_ratelimit;
-struct srv_instructor;
 
 /* Starts serving on listen_fd (already bound and listening; the adapter takes ownership) with
- * threads worker threads, from site (the adapter takes a reference). sandbox, store and
- * quiz_key (borrowed, any may be NULL), pub (borrowed, required: whose forwarded headers to
- * believe, handed to handlers for their Host and Origin checks), metrics (borrowed, may be
- * NULL: requests and connections are counted there), quiz_rate and instructor (borrowed,
- * may be NULL) go to handlers in srv_req; they must outlive the adapter. dispatch is the
+ * threads worker threads, from site (the adapter takes a reference). services go to every
+ * request's srv_req; the adapter itself uses their pub (whose forwarded headers to believe)
+ * and metrics (requests and connections are counted there, when set). dispatch is the
  * router every request goes to (srv_routes_dispatch); page (may be NULL) the layout error
  * pages are put in, the adapter's own refusals and handlers' (srv_req.page). Handlers may
  * defer their answer (srv_resp.deferred, srv_req.deferred): the connection is suspended
  * meanwhile, and every deferred request must be completed before srv_mhd_stop. Fails
  * (closing listen_fd) when the ready-made responses of site cannot be made. */
 int srv_mhd_start(int listen_fd, unsigned threads, struct srv_site *site,
-                  struct srv_sandbox *sandbox, struct quiz_store *store,
-                  const struct quiz_key *quiz_key, const struct srv_public *pub,
-                  struct srv_metrics *metrics, struct srv_ratelimit *quiz_rate,
-                  struct srv_instructor *instructor, srv_dispatch_fn *dispatch,
+                  const struct srv_services *services, srv_dispatch_fn *dispatch,
                   srv_page_fn *page, struct srv_mhd **out, struct fa_diag *diag);
 /* Replaces the site served to new requests; requests in flight finish with the old one.
  * Takes a reference to site. FA_ENOMEM (the old site stays) when its ready-made responses
