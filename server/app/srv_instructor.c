@@ -55,13 +55,6 @@ int srv_instructor_page(struct srv_req *req, struct srv_resp *resp, const char *
     return status;
 }
 
-void srv_instructor_nav(struct fa_html_builder *h)
-{
-    fa_html_raw(h, "<nav class=\"instructor-nav\" aria-label=\"Instructor\"><a "
-                   "href=\"/instructor\">Dashboard</a> · <a href=\"/instructor/classes\">"
-                   "Classes</a></nav>\n");
-}
-
 /* ---------- access ---------- */
 
 int srv_instructor_need_session(struct srv_req *req, struct srv_resp *resp, bool page_route,

@@ -9,15 +9,12 @@
 
 #include <stdbool.h>
 
-/* srv_instructor_url_attr: view/srv_dashboard_view.h. */
+/* srv_instructor_url_attr and srv_instructor_nav: view/srv_dashboard_view.h. */
 
 /* Puts the page built in h in the site's layout and cleans h up; 500 when building
  * failed. Returns status. */
 int srv_instructor_page(struct srv_req *req, struct srv_resp *resp, const char *title,
                         struct fa_html_builder *h, int status);
-
-/* The links between the instructor's pages. */
-void srv_instructor_nav(struct fa_html_builder *h);
 
 /* The request's live session: FA_OK with its CSRF token in csrf; otherwise *status is the
  * answer already put in resp (303 to the sign-in page for pages, 401 for data, 500). */

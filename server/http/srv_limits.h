@@ -64,6 +64,8 @@
 /* One rendered page, and one static file, kept in memory. */
 #define SRV_MAX_PAGE_BYTES (4 * 1024 * 1024)
 #define SRV_MAX_STATIC_FILE (2 * 1024 * 1024)
+/* The instructor's retention setting: attempts older than this many days go (0: none go). */
+#define SRV_MAX_RETENTION_DAYS 3650
 #define SRV_MAX_STATIC_FILES 256
 /* Folder levels below static/ that are served (static/a/b/c/d/e/file at the deepest). */
 #define SRV_STATIC_MAX_DEPTH 4

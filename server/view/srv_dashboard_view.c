@@ -21,6 +21,13 @@ void srv_instructor_url_attr(struct fa_html_builder *h, const char *value)
     fa_buf_cleanup(&encoded);
 }
 
+void srv_instructor_nav(struct fa_html_builder *h)
+{
+    fa_html_raw(h, "<nav class=\"instructor-nav\" aria-label=\"Instructor\"><a "
+                   "href=\"/instructor\">Dashboard</a> · <a href=\"/instructor/classes\">"
+                   "Classes</a></nav>\n");
+}
+
 /* The score distribution as a bar chart drawn here (no script), with the counts in its
  * description for screen readers. */
 static void draw_histogram(struct fa_html_builder *h, const struct quiz_results *c)
