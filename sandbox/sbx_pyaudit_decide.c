@@ -11,19 +11,22 @@
 /* ------------------------------------------------------------------------------------- */
 /* Paths                                                                                  */
 
-/* The file system name of a path argument: returns a new reference that keeps *chars
- * alive (a str whose cached UTF-8 is used, or a bytes object), or NULL with no exception set
- * when the argument is not a path (int, None, wrong type, NUL inside). */
-PyObject *sbx_pa_path_chars(PyObject *arg, const char **chars)
+/* The file system name of a path argument, NUL characters included: returns a new
+ * reference that keeps *chars (*len bytes) alive (a str whose cached UTF-8 is used, or a bytes
+ * object), or NULL with no exception set when the argument is not a path (int, None, wrong
+ * type). */
+PyObject *sbx_pa_path_bytes(PyObject *arg, const char **chars, size_t *len)
 {
     PyObject *fspath, *holder = NULL;
-    Py_ssize_t len = 0;
+    Py_ssize_t n = 0;
 
     if (PyUnicode_CheckExact(arg)) {
         /* the common case, without os.fspath's call */
-        *chars = PyUnicode_AsUTF8AndSize(arg, &len);
-        if (*chars && strlen(*chars) == (size_t)len)
+        *chars = PyUnicode_AsUTF8AndSize(arg, &n);
+        if (*chars) {
+            *len = (size_t)n;
             return Py_NewRef(arg);
+        }
         PyErr_Clear();
     }
     if (PyLong_Check(arg) || arg == Py_None)
@@ -36,7 +39,7 @@ PyObject *sbx_pa_path_chars(PyObject *arg, const char **chars)
     if (PyUnicode_Check(fspath)) {
         /* The UTF-8 cached in the str is the file system encoding here and costs no copy
          * after its first use; names with undecodable bytes (surrogates) are encoded. */
-        *chars = PyUnicode_AsUTF8AndSize(fspath, &len);
+        *chars = PyUnicode_AsUTF8AndSize(fspath, &n);
         if (*chars) {
             holder = Py_NewRef(fspath);
         } else {
@@ -49,11 +52,20 @@ PyObject *sbx_pa_path_chars(PyObject *arg, const char **chars)
     Py_DECREF(fspath);
     if (holder && PyBytes_Check(holder)) {
         *chars = PyBytes_AS_STRING(holder);
-        len = PyBytes_GET_SIZE(holder);
+        n = PyBytes_GET_SIZE(holder);
     }
-    if (!holder || strlen(*chars) != (size_t)len) {
-        PyErr_Clear();
-        Py_XDECREF(holder);
+    PyErr_Clear();
+    *len = (size_t)n;
+    return holder;
+}
+
+PyObject *sbx_pa_path_chars(PyObject *arg, const char **chars)
+{
+    size_t len = 0;
+    PyObject *holder = sbx_pa_path_bytes(arg, chars, &len);
+
+    if (holder && strlen(*chars) != len) {
+        Py_DECREF(holder);
         return NULL;
     }
     return holder;

@@ -80,11 +80,12 @@ out:
     return chain;
 }
 
-/* os.path.dirname: everything up to the last '/', trailing slashes dropped unless it is all
- * slashes. Writes into out (cap bytes); false when it does not fit. */
-static bool fa_dirname(const char *path, char *out, size_t cap)
+/* os.path.dirname of path (len bytes, NULs included): everything up to the last '/', trailing
+ * slashes dropped unless it is all slashes. Writes into out (cap bytes); false when it does
+ * not fit or holds a NUL (realpath's ValueError in FastAudit: a refusal). */
+static bool fa_dirname(const char *path, size_t path_len, char *out, size_t cap)
 {
-    const char *slash = strrchr(path, '/');
+    const char *slash = memrchr(path, '/', path_len);
     size_t len = slash ? (size_t)(slash - path) + 1 : 0, all = 0;
 
     while (all < len && path[all] == '/')
@@ -92,7 +93,7 @@ static bool fa_dirname(const char *path, char *out, size_t cap)
     if (all < len)
         while (len > 0 && path[len - 1] == '/')
             len--;
-    if (len + 1 > cap)
+    if (len + 1 > cap || memchr(path, '\0', len))
         return false;
     memcpy(out, path, len);
     out[len] = '\0';
@@ -105,19 +106,22 @@ static bool fa_dirname(const char *path, char *out, size_t cap)
 static bool fa_ok_path(PyObject *oks, PyObject *arg, bool parent, struct verdict *v)
 {
     const char *path = NULL;
+    size_t len = 0;
     PyObject *holder = NULL, *seq = NULL;
     char part[PATH_MAX], cwd[PATH_MAX], resolved[PATH_MAX], cur[PATH_MAX];
     bool inside = false;
 
-    if (PyLong_Check(arg) || arg == Py_None || !(holder = sbx_pa_path_chars(arg, &path))) {
+    if (PyLong_Check(arg) || arg == Py_None || !(holder = sbx_pa_path_bytes(arg, &path, &len))) {
         PyErr_Clear();
         SAY(v, "the path argument cannot be decoded as a path");
         return false;
     }
+    /* A NUL where FastAudit's realpath sees it (the folder part, or the whole path for
+     * os.chdir) is its ValueError: a refusal. */
     if (parent) {
-        if (!fa_dirname(path, part, sizeof part))
+        if (!fa_dirname(path, len, part, sizeof part))
             goto out;
-    } else if (snprintf(part, sizeof part, "%s", path) >= (int)sizeof part) {
+    } else if (strlen(path) != len || snprintf(part, sizeof part, "%s", path) >= (int)sizeof part) {
         goto out;
     }
     if (!part[0])

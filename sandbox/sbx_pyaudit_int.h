@@ -250,6 +250,8 @@ bool sbx_pa_check_path(const struct config *cfg, const char *event, PyObject *ar
                        bool itself, struct verdict *v);
 bool sbx_pa_decide(const struct config *cfg, const char *event, PyObject *args,
                    struct verdict *v);
+PyObject *sbx_pa_path_bytes(PyObject *arg, const char **chars, size_t *len);
+/* The same as a C string: NULL also when the name holds a NUL character. */
 PyObject *sbx_pa_path_chars(PyObject *arg, const char **chars);
 void sbx_pa_roots_repr(const struct config *cfg, char *out, size_t cap);
 const char *sbx_pa_str_arg(PyObject *args, Py_ssize_t i);

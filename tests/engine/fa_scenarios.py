@@ -333,6 +333,19 @@ def d_paths():
         raises(PermissionError, open, os.path.join(tmp, 'deep'), 'w')
 
 
+def d_nul_paths():
+    # ok_path takes dirname before realpath: a NUL in the last part is dropped with it, and
+    # only one in the folder part makes realpath raise ValueError, which is a refusal.
+    root, outside = fresh_dir(), fresh_dir()
+    with mk_audit([root], monitor_calls=False)():
+        sys.audit('os.remove', os.path.join(root, 'x\0y'), -1)
+        sys.audit('os.rename', os.path.join(root, 'a'), os.path.join(root, 'b\0'), -1, -1)
+        e = raises(PermissionError, sys.audit, 'os.remove', os.path.join(root, 'd\0e', 'f'), -1)
+        raises(PermissionError, sys.audit, 'os.remove', os.path.join(outside, 'x\0y'), -1)
+        raises(PermissionError, sys.audit, 'os.chdir', os.path.join(root, 'x\0y'))
+    assert str(e).startswith('os.remove '), str(e)
+
+
 def d_env_fsdecode():
     with mk_audit([fresh_dir()], monitor_calls=False)():
         os.putenv(b'FA\xff', b'1')     # not UTF-8: fsdecode with surrogateescape, allowed

@@ -19,7 +19,7 @@ class TestFastAuditDefault(unittest.TestCase):
 PORTED = ['audit_blocks', 'expanduser_root', 'callbacks', 'import_side_effects', 'call_tracker',
           'monitor_calls_off', 'allow_list', 'origin_telemetry', 'monitor_toggle']
 DIFFERENCES = ['d_active_calls_records', 'd_events', 'd_messages', 'd_tool_taken', 'd_paths',
-               'd_env_fsdecode', 'd_module_forgery', 'd_contexts', 'd_subinterpreter',
+               'd_nul_paths', 'd_env_fsdecode', 'd_module_forgery', 'd_contexts', 'd_subinterpreter',
                'd_layout', 'd_surrogates']
 for _name in PORTED + DIFFERENCES:
     setattr(TestFastAuditDefault, f'test_{_name}',
