@@ -11,7 +11,6 @@
 #include "quiz/quiz_runs.h"
 #include "quiz/quiz_report.h"
 #include "server/app/srv_export.h"
-#include "server/http/srv_background.h"
 #include "server/http/srv_form.h"
 #include "server/app/srv_instructor_auth.h"
 #include "server/app/srv_instructor_int.h"
@@ -348,15 +347,10 @@ static void draw_sandbox(struct srv_req *req, struct fa_html_builder *h,
     fa_html_raw(h, "</section>\n");
 }
 
-/* What the dashboard's background work needs besides the request. */
-struct dashboard_job {
-    char csrf[65];
-};
-
 /* The dashboard itself, on the background thread (the store's walks take tens of ms). */
-static int dashboard(struct srv_req *req, struct srv_resp *resp, void *arg)
+static int dashboard(struct srv_req *req, struct srv_resp *resp, void *csrf_arg)
 {
-    const char *csrf = ((struct dashboard_job *)arg)->csrf;
+    const char *csrf = csrf_arg;
     int status = 0;
     struct quiz_results *c = NULL;
     struct quiz_store_filter f = read_filter(req);
@@ -389,16 +383,22 @@ static int dashboard(struct srv_req *req, struct srv_resp *resp, void *arg)
     return srv_instructor_page(req, resp, "Instructor", &h, 200);
 }
 
-int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
+int srv_instructor_page_in_background(struct srv_req *req, struct srv_resp *resp,
+                                      srv_background_fn *build)
 {
-    struct dashboard_job *job = fa_xcalloc(1, sizeof *job);
+    char *csrf = fa_xcalloc(1, 65);
     int status = 0;
 
-    if (srv_instructor_need_session(req, resp, true, job->csrf, &status)) {
-        fa_free(job);
+    if (srv_instructor_need_session(req, resp, true, csrf, &status)) {
+        fa_free(csrf);
         return status;
     }
-    return srv_background_run(req, resp, dashboard, job, fa_free);
+    return srv_background_run(req, resp, build, csrf, fa_free);
+}
+
+int srv_instructor_handle_dashboard(struct srv_req *req, struct srv_resp *resp)
+{
+    return srv_instructor_page_in_background(req, resp, dashboard);
 }
 
 /* ---------- exports ---------- */

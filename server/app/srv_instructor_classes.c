@@ -345,16 +345,14 @@ static int learner_attempt(void *ctx, const struct quiz_attempt *a)
     return FA_OK;
 }
 
-int srv_instructor_handle_learner(struct srv_req *req, struct srv_resp *resp)
+/* A learner's page, on the background thread (it walks the class's attempts). */
+static int learner_page(struct srv_req *req, struct srv_resp *resp, void *csrf_arg)
 {
-    char csrf[65];
-    int status = 0;
+    const char *csrf = csrf_arg;
     const char *code = srv_req_query(req, "class"), *name = srv_req_query(req, "name");
     struct fa_diag diag = {{0}};
     size_t n_damaged = 0;
 
-    if (srv_instructor_need_session(req, resp, true, csrf, &status))
-        return status;
     if (!code || !name || !*name)
         return srv_resp_error(req, resp, 400, "Name a class and a learner.");
     struct fa_html_builder h;
@@ -368,6 +366,11 @@ int srv_instructor_handle_learner(struct srv_req *req, struct srv_resp *resp)
     }
     srv_classes_view_learner_end(&h, w.n, code, name, csrf);
     return srv_instructor_page(req, resp, "Learner", &h, 200);
+}
+
+int srv_instructor_handle_learner(struct srv_req *req, struct srv_resp *resp)
+{
+    return srv_instructor_page_in_background(req, resp, learner_page);
 }
 
 int srv_instructor_handle_learner_post(struct srv_req *req, struct srv_resp *resp)

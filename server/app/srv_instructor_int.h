@@ -5,6 +5,7 @@
 
 #include "common/fa_html.h"
 #include "server/view/srv_dashboard_view.h"
+#include "server/http/srv_background.h"
 #include "server/http/srv_http.h"
 
 #include <stdbool.h>
@@ -20,5 +21,11 @@ int srv_instructor_page(struct srv_req *req, struct srv_resp *resp, const char *
  * answer already put in resp (303 to the sign-in page for pages, 401 for data, 500). */
 int srv_instructor_need_session(struct srv_req *req, struct srv_resp *resp, bool page_route,
                                 char csrf[65], int *status);
+
+/* A page that walks the store: checks the session (srv_instructor_need_session), then builds
+ * it with build on the background thread (srv_background.h), whose arg is the session's CSRF
+ * token as a string. Returns what a handler returns. */
+int srv_instructor_page_in_background(struct srv_req *req, struct srv_resp *resp,
+                                      srv_background_fn *build);
 
 #endif
