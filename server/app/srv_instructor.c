@@ -410,7 +410,7 @@ static const struct {
                     {"/instructor/attempts.json", "application/json"}};
 
 /* One export, on the background thread: arg is its place in export_kinds. */
-static int export(struct srv_req *req, struct srv_resp *resp, void *arg)
+static int build_export(struct srv_req *req, struct srv_resp *resp, void *arg)
 {
     size_t kind = (size_t)(uintptr_t)arg;
     int status = 0, rc;
@@ -443,5 +443,5 @@ int srv_instructor_handle_export(struct srv_req *req, struct srv_resp *resp)
         kind++;
     if (srv_instructor_need_session(req, resp, false, csrf, &status))
         return status;
-    return srv_background_run(req, resp, export, (void *)(uintptr_t)kind, NULL);
+    return srv_background_run(req, resp, build_export, (void *)(uintptr_t)kind, NULL);
 }
