@@ -92,18 +92,25 @@ const char *quiz_verdict_name(enum quiz_verdict v)
     }
 }
 
+/* The bank never holds more than QUIZ_MAX_OPTIONS options; the order array is that long. */
+static size_t option_count(const struct quiz_question *q)
+{
+    return q->n_options < QUIZ_MAX_OPTIONS ? q->n_options : QUIZ_MAX_OPTIONS;
+}
+
 void quiz_option_order(const struct quiz_question *q, uint32_t seed,
                        unsigned char order[QUIZ_MAX_OPTIONS])
 {
     uint32_t x = seed ^ 2166136261u;
+    size_t n = option_count(q);
 
     for (const char *p = q->id; *p; p++)
         x = (x ^ (unsigned char)*p) * 16777619u; /* FNV-1a over the id */
-    for (size_t i = 0; i < q->n_options; i++)
+    for (size_t i = 0; i < n; i++)
         order[i] = (unsigned char)i;
     if (q->type == QUIZ_TRUEFALSE)
         return;
-    for (size_t i = q->n_options; i > 1; i--) { /* Fisher-Yates with xorshift32 */
+    for (size_t i = n; i > 1; i--) { /* Fisher-Yates with xorshift32 */
         unsigned char t;
         size_t j;
         x ^= x << 13;
@@ -122,7 +129,7 @@ unsigned quiz_chosen_from_shown(const struct quiz_question *q, uint32_t seed, un
     unsigned chosen = 0;
 
     quiz_option_order(q, seed, order);
-    for (size_t k = 0; k < q->n_options; k++)
+    for (size_t k = 0; k < option_count(q); k++)
         if (shown >> k & 1u)
             chosen |= 1u << order[k];
     return chosen;

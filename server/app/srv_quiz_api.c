@@ -92,7 +92,7 @@ static json_t *attempt_json(struct srv_req *req, const struct srv_quiz *quiz,
 {
     json_t *results = json_array();
     struct fa_buf text, md;
-    char link[300], right[120];
+    char link[SRV_QUIZ_PERMALINK_MAX], right[120];
     json_t *out;
     bool whole = true; /* every item packed, the reports made: otherwise NULL (a 500) */
 

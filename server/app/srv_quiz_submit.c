@@ -151,7 +151,7 @@ const char *srv_quiz_take_answer(const struct quiz_bank *bank, struct submission
  * checked). */
 void srv_quiz_permalink(const struct srv_req *req, const char *report_id, char *out, size_t len)
 {
-    char base[512];
+    char base[SRV_QUIZ_BASE_MAX];
 
     srv_public_base(req->pub, req->host, req->https, base, sizeof base);
     snprintf(out, len, "%s/report/%s", base, report_id);
@@ -208,7 +208,7 @@ int srv_quiz_grade_and_store(struct srv_req *req, const struct srv_quiz *quiz,
         return FA_EDB;
     {
         struct fa_buf text, md;
-        char link[300];
+        char link[SRV_QUIZ_PERMALINK_MAX];
         srv_quiz_permalink(req, a->report_id, link, sizeof link);
         fa_buf_init(&text, SRV_QUIZ_REPORT_MAX);
         fa_buf_init(&md, SRV_QUIZ_REPORT_MAX);
@@ -311,7 +311,7 @@ const char *srv_quiz_attempt_problem(int rc)
 int srv_quiz_stored_reports(const struct srv_req *req, const struct srv_quiz *quiz,
                             const struct quiz_attempt *a, struct fa_buf *text, struct fa_buf *md)
 {
-    char link[300];
+    char link[SRV_QUIZ_PERMALINK_MAX];
     int rc;
 
     fa_buf_init(text, SRV_QUIZ_REPORT_MAX);

@@ -49,6 +49,10 @@ int srv_quiz_take_attempt(const struct srv_req *req, const struct quiz_bank *ban
 /* What the learner reads when the form's attempt token is refused (take_attempt's rc). */
 const char *srv_quiz_attempt_problem(int rc);
 
+/* The site's public address as srv_quiz_permalink writes it, and the whole link: out must
+ * have room for SRV_QUIZ_PERMALINK_MAX bytes, or the link is cut short. */
+#define SRV_QUIZ_BASE_MAX 512
+#define SRV_QUIZ_PERMALINK_MAX (SRV_QUIZ_BASE_MAX + sizeof "/report/" + QUIZ_REPORT_ID_LEN)
 /* The report's full URL under the site's public address, into out. */
 void srv_quiz_permalink(const struct srv_req *req, const char *report_id, char *out, size_t len);
 /* Marks s, makes its reports and stores them with it; fills a (release with

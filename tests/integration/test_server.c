@@ -17,7 +17,7 @@ static bool md_title(const char *path, char *title, size_t cap)
     while (f && !found && fgets(line, sizeof line, f)) {
         if (strncmp(line, "# ", 2) == 0) {
             line[strcspn(line, "\r\n")] = '\0';
-            snprintf(title, cap, "%s", line + 2);
+            snprintf(title, cap, "%.*s", (int)(cap - 1), line + 2);
             found = true;
         }
     }
